@@ -1,0 +1,152 @@
+/**
+ * Configuration shapes. The file shape is the spec's (`../shared/spec/cli-backends.md`):
+ * `agents.defaults.model`, `agents.defaults.models`, `agents.defaults.cliBackends`. Sections that
+ * safetynet does not use are ignored, so an existing config of that shape works unchanged.
+ */
+
+/** How stdout is parsed. Spec: `json` (default), `jsonl` (Codex `--json`), `text`. */
+export type OutputMode = 'json' | 'jsonl' | 'text';
+/** How the prompt reaches the CLI. Spec: `arg` (default, last argv element) or `stdin`. */
+export type InputMode = 'arg' | 'stdin';
+/** Spec: `always` (stored id or a new UUID), `existing` (only a stored id), `none`. */
+export type SessionMode = 'always' | 'existing' | 'none';
+/** Spec: `first` (only when the CLI session is new), `always`, `never`. */
+export type SystemPromptWhen = 'first' | 'always' | 'never';
+/** Spec: `repeat` (`--image a --image b`) or `list` (`--image a,b`). */
+export type ImageMode = 'repeat' | 'list';
+
+/** No-output watchdog of one run kind (reference gateway's `reliability.watchdog.{fresh,resume}`). */
+export interface WatchdogConfig {
+  /** Fixed no-output timeout in ms; wins over the ratio. */
+  noOutputTimeoutMs?: number;
+  /** Fraction of the attempt timeout (0.05–0.95). */
+  noOutputTimeoutRatio?: number;
+  /** Lower bound in ms. */
+  minMs?: number;
+  /** Upper bound in ms. */
+  maxMs?: number;
+}
+
+/**
+ * One entry of `agents.defaults.cliBackends.<id>` as written in a config file. Every key is
+ * optional: entries for built-in ids (`claude-cli`, `codex-cli`) are merged over the built-in
+ * defaults; other ids need at least `command`.
+ */
+export interface CliBackendConfig {
+  /** Executable: a PATH lookup or an absolute path. Spawned directly, never through a shell. */
+  command?: string;
+  /** Base argv of a fresh run. Replaces the built-in list whole. */
+  args?: string[];
+  /** Replaces `args` when resuming; `{sessionId}` is substituted in every element. */
+  resumeArgs?: string[];
+  /** How stdout is parsed. Default `json`. */
+  output?: OutputMode;
+  /** Parse mode of resume runs. Default: `output`. */
+  resumeOutput?: OutputMode;
+  /** Prompt delivery. Default `arg`. */
+  input?: InputMode;
+  /** In `arg` mode a prompt longer than this many characters goes over stdin. Default: unset. */
+  maxPromptArgChars?: number;
+  /** Extra environment for the child; merged per key; an explicit value wins over `clearEnv`. */
+  env?: Record<string, string>;
+  /** Keys removed from the inherited environment; the union with the built-in list. */
+  clearEnv?: string[];
+  /** Flag followed by the CLI model id, e.g. `--model`. */
+  modelArg?: string;
+  /** Model part of the ref → CLI model id; merged per key over the built-in map. */
+  modelAliases?: Record<string, string>;
+  /** Flag followed by the session id on fresh runs, e.g. `--session-id`. */
+  sessionArg?: string;
+  /** Args with a `{sessionId}` placeholder for fresh runs; wins over `sessionArg`. */
+  sessionArgs?: string[];
+  /** When a session id is sent. Default `always`. */
+  sessionMode?: SessionMode;
+  /** JSON fields read for the CLI session id, in order. */
+  sessionIdFields?: string[];
+  /** Flag followed by the system prompt text. */
+  systemPromptArg?: string;
+  /** Informational (`append` | `replace`), accepted for compatibility; not read. */
+  systemPromptMode?: 'append' | 'replace';
+  /** When the system prompt is sent. Default `first`. */
+  systemPromptWhen?: SystemPromptWhen;
+  /** Flag for image paths; unset means paths are appended to the prompt. */
+  imageArg?: string;
+  /** Default `repeat`. */
+  imageMode?: ImageMode;
+  /** Run one turn of this backend at a time within the process, in arrival order. Default false. */
+  serialize?: boolean;
+  /**
+   * safetynet extension: an argv element placed right before an argv prompt, ending the options.
+   * The built-ins use `--` (variadic flags swallow a trailing prompt, and prompts starting with `-`
+   * are read as flags: `../shared/notes/real-clis.md` §1.3). Default: unset for custom backends.
+   */
+  promptSeparator?: string;
+  /** No-output watchdogs, as in the reference gateway. */
+  reliability?: { watchdog?: { fresh?: WatchdogConfig; resume?: WatchdogConfig } };
+}
+
+/** A backend after merging the user entry over the built-in defaults. Every key has its value. */
+export interface ResolvedCliBackend {
+  /** The provider id: the left side of `<id>/<model>`. */
+  id: string;
+  command: string;
+  args: string[];
+  /** Empty means the backend has no resume mode. */
+  resumeArgs: string[];
+  output: OutputMode;
+  resumeOutput: OutputMode | undefined;
+  input: InputMode;
+  maxPromptArgChars: number | undefined;
+  env: Record<string, string>;
+  clearEnv: string[];
+  modelArg: string | undefined;
+  modelAliases: Record<string, string>;
+  sessionArg: string | undefined;
+  sessionArgs: string[];
+  sessionMode: SessionMode;
+  sessionIdFields: string[];
+  systemPromptArg: string | undefined;
+  systemPromptWhen: SystemPromptWhen;
+  imageArg: string | undefined;
+  imageMode: ImageMode;
+  serialize: boolean;
+  promptSeparator: string | undefined;
+  watchdog: { fresh: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig; resume: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig };
+}
+
+/** An entry of the `agents.defaults.models` allowlist. */
+export interface ModelEntry {
+  /** Short name usable as `--model <alias>`. */
+  alias?: string;
+}
+
+/** The config file shape (only the keys safetynet reads; everything else is ignored). */
+export interface SafetynetConfigFile {
+  agents?: {
+    defaults?: {
+      /** A model ref, or `{ primary, fallbacks }`. */
+      model?: string | { primary?: string; fallbacks?: string[] };
+      /** Allowlist and aliases: when present, only these refs may be used. */
+      models?: Record<string, ModelEntry>;
+      cliBackends?: Record<string, CliBackendConfig>;
+      /** Deadline of one attempt in seconds. Default 600 (reference gateway). */
+      timeoutSeconds?: number;
+    };
+  };
+}
+
+/** The validated, merged configuration the runtime works with. */
+export interface ResolvedConfig {
+  /** The file it came from, `<inline>` for a config object, or `null` for built-in defaults only. */
+  source: string | null;
+  /** `agents.defaults.model.primary` (or the string form), when set. */
+  primary: string | undefined;
+  /** `agents.defaults.model.fallbacks`, in order. */
+  fallbacks: string[];
+  /** The `agents.defaults.models` allowlist, or `undefined` when absent. */
+  allowlist: Record<string, ModelEntry> | undefined;
+  /** Built-in and configured CLI backends by provider id (lower-case). */
+  backends: Record<string, ResolvedCliBackend>;
+  /** Deadline of one attempt in ms. Default 600 000. */
+  attemptTimeoutMs: number;
+}

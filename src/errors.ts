@@ -1,0 +1,229 @@
+/**
+ * Every error safetynet throws on purpose extends {@link SafetynetError} and carries a stable,
+ * uppercase `code` (documented in the README's "Error codes" section) plus the original `cause`.
+ * Codes never change; messages may. Failover decisions read fields (`reason`, `exitCode`,
+ * `signal`, `status`), never `message`.
+ *
+ * Modelled on abstract-level's `ModuleError` (stable `LEVEL_*` codes with a `cause`).
+ */
+
+/** The stable error codes. Each one has a README entry saying when it happens and what to do. */
+export type SafetynetErrorCode =
+  | 'SAFETYNET_CONFIG_NOT_FOUND'
+  | 'SAFETYNET_CONFIG_SYNTAX'
+  | 'SAFETYNET_CONFIG_INVALID'
+  | 'SAFETYNET_USAGE'
+  | 'SAFETYNET_MODEL_NOT_ALLOWED'
+  | 'SAFETYNET_IMAGE_INVALID'
+  | 'SAFETYNET_STORE_LOCKED'
+  | 'SAFETYNET_STORE_FAILED'
+  | 'SAFETYNET_CLI_FAILED'
+  | 'SAFETYNET_ALL_CANDIDATES_FAILED'
+  | 'SAFETYNET_ABORTED'
+  | 'SAFETYNET_RUNTIME_CLOSED';
+
+/**
+ * Why one attempt (one candidate, API or CLI) failed. One classification for API errors and CLI
+ * failures; the request machine's fallback guards read this field only.
+ *
+ * - `auth`: bad or missing credentials (HTTP 401/403, "Not logged in", missing key).
+ * - `billing`: quota or credits exhausted ("insufficient_quota", "Quota exceeded").
+ * - `rate_limit`: HTTP 429 or a rate-limit message.
+ * - `overloaded`: HTTP 529/503, "overloaded", "high demand".
+ * - `server_error`: other 5xx, malformed or truncated provider responses.
+ * - `timeout`: no answer (or no output) within the attempt's deadline.
+ * - `transport`: the endpoint could not be reached (connection refused, DNS, reset).
+ * - `model_not_found`: HTTP 404 / unknown model.
+ * - `context_overflow`: the prompt does not fit the model's context window.
+ * - `session_expired`: a stored CLI session id is unknown to the CLI (e.g. `No conversation found
+ *   with session ID`); the turn is retried once as a new session.
+ * - `config`: the candidate cannot run as configured (command not found, root refusal, bad argv).
+ * - `aborted`: the caller aborted the request; the chain stops at once.
+ * - `unknown`: nothing classified; still falls back to the next candidate.
+ */
+export type FailureReason =
+  | 'auth'
+  | 'billing'
+  | 'rate_limit'
+  | 'overloaded'
+  | 'server_error'
+  | 'timeout'
+  | 'transport'
+  | 'model_not_found'
+  | 'context_overflow'
+  | 'session_expired'
+  | 'config'
+  | 'aborted'
+  | 'unknown';
+
+/** All failure reasons, in documentation order. */
+export const FAILURE_REASONS: readonly FailureReason[] = [
+  'auth',
+  'billing',
+  'rate_limit',
+  'overloaded',
+  'server_error',
+  'timeout',
+  'transport',
+  'model_not_found',
+  'context_overflow',
+  'session_expired',
+  'config',
+  'aborted',
+  'unknown',
+];
+
+const BRAND = Symbol.for('safetynet.error');
+
+/** Options shared by every {@link SafetynetError}. */
+export interface SafetynetErrorOptions {
+  /** The underlying error, kept as `error.cause`. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error safetynet throws on purpose.
+ *
+ * @example
+ * try { await runtime.run({ message: 'hi' }) }
+ * catch (error) { if (SafetynetError.is(error) && error.code === 'SAFETYNET_CONFIG_INVALID') … }
+ */
+export class SafetynetError extends Error {
+  /** Stable uppercase code, e.g. `SAFETYNET_CONFIG_INVALID`. */
+  readonly code: SafetynetErrorCode;
+
+  constructor(code: SafetynetErrorCode, message: string, options: SafetynetErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  /** True for any SafetynetError, also across duplicated package copies (uses a global symbol). */
+  static is(value: unknown): value is SafetynetError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/** Where a configuration problem was found: file, key path, expected shape, received value. */
+export interface ConfigProblem {
+  /** Absolute path of the config file, or `<inline>` for a config object passed to the library. */
+  file: string;
+  /** Dotted key path, e.g. `agents.defaults.cliBackends.codex-cli.sessionMode`. */
+  path: string;
+  /** What was expected, e.g. `one of "always" | "existing" | "none"`. */
+  expected: string;
+  /** The received value, rendered as JSON (truncated to 80 characters). */
+  received: string;
+  /** Optional hint, e.g. `did you mean "sessionArg"?`. */
+  hint?: string;
+}
+
+/** A configuration file is missing, unparseable or does not match the schema. */
+export class ConfigError extends SafetynetError {
+  /** The config file, or `<inline>`. */
+  readonly file: string;
+  /** Every problem found (schema errors); empty for syntax and not-found errors. */
+  readonly problems: readonly ConfigProblem[];
+  /** 1-based line of a syntax error. */
+  readonly line: number | undefined;
+  /** 1-based column of a syntax error. */
+  readonly column: number | undefined;
+
+  constructor(
+    code: 'SAFETYNET_CONFIG_NOT_FOUND' | 'SAFETYNET_CONFIG_SYNTAX' | 'SAFETYNET_CONFIG_INVALID',
+    message: string,
+    details: { file: string; problems?: ConfigProblem[]; line?: number; column?: number; cause?: unknown },
+  ) {
+    super(code, message, { cause: details.cause });
+    this.file = details.file;
+    this.problems = details.problems ?? [];
+    this.line = details.line;
+    this.column = details.column;
+  }
+}
+
+/** Bad command-line usage or an invalid request (missing message, unknown flag, bad model ref). */
+export class UsageError extends SafetynetError {
+  constructor(message: string, options: SafetynetErrorOptions & { code?: 'SAFETYNET_USAGE' | 'SAFETYNET_MODEL_NOT_ALLOWED' | 'SAFETYNET_IMAGE_INVALID' } = {}) {
+    super(options.code ?? 'SAFETYNET_USAGE', message, options);
+  }
+}
+
+/** The LevelDB state folder could not be opened or written. */
+export class StoreError extends SafetynetError {
+  /** The LevelDB folder. */
+  readonly location: string;
+  constructor(code: 'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED', message: string, details: { location: string; cause?: unknown }) {
+    super(code, message, { cause: details.cause });
+    this.location = details.location;
+  }
+}
+
+/**
+ * One attempt failed (a CLI turn or, later, an API call). Carries the classified `reason` and the
+ * raw signals it was derived from.
+ */
+export class AttemptError extends SafetynetError {
+  readonly reason: FailureReason;
+  /** Process exit code, when a process ran and exited. */
+  readonly exitCode: number | undefined;
+  /** Terminating signal, when the process was killed. */
+  readonly signal: string | undefined;
+  /** HTTP status reported by the provider or the CLI (Claude's `api_error_status`). */
+  readonly status: number | undefined;
+  /** Milliseconds the provider asked us to wait (Retry-After), when known. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    reason: FailureReason,
+    message: string,
+    details: { exitCode?: number | undefined; signal?: string | undefined; status?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown } = {},
+  ) {
+    super(reason === 'aborted' ? 'SAFETYNET_ABORTED' : 'SAFETYNET_CLI_FAILED', message, { cause: details.cause });
+    this.reason = reason;
+    this.exitCode = details.exitCode;
+    this.signal = details.signal;
+    this.status = details.status;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+
+  /** The plain, JSON-serializable form kept in machine context and traces. */
+  toFailure(): AttemptFailure {
+    return {
+      reason: this.reason,
+      message: this.message,
+      ...(this.exitCode === undefined ? {} : { exitCode: this.exitCode }),
+      ...(this.signal === undefined ? {} : { signal: this.signal }),
+      ...(this.status === undefined ? {} : { status: this.status }),
+      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
+    };
+  }
+}
+
+/** The JSON-serializable description of a failed attempt (kept in machine context, never an Error). */
+export interface AttemptFailure {
+  reason: FailureReason;
+  message: string;
+  exitCode?: number;
+  signal?: string;
+  status?: number;
+  retryAfterMs?: number;
+}
+
+/** Turn anything thrown by an attempt into an {@link AttemptFailure}. Unknown errors become `unknown`. */
+export function toAttemptFailure(error: unknown): AttemptFailure {
+  if (error instanceof AttemptError) return error.toFailure();
+  if (SafetynetError.is(error)) {
+    const reason: FailureReason = error.code === 'SAFETYNET_ABORTED' ? 'aborted' : error.code.startsWith('SAFETYNET_CONFIG') ? 'config' : 'unknown';
+    return { reason, message: error.message };
+  }
+  if (typeof error === 'object' && error !== null && 'reason' in error && typeof (error as AttemptFailure).reason === 'string') {
+    const failure = error as AttemptFailure;
+    return { ...failure, message: String(failure.message ?? failure.reason) };
+  }
+  return { reason: 'unknown', message: error instanceof Error ? error.message : String(error) };
+}
