@@ -227,3 +227,32 @@ export function toAttemptFailure(error: unknown): AttemptFailure {
   }
   return { reason: 'unknown', message: error instanceof Error ? error.message : String(error) };
 }
+
+/**
+ * A request ended without an answer: every candidate failed (`SAFETYNET_ALL_CANDIDATES_FAILED`) or
+ * the caller aborted (`SAFETYNET_ABORTED`). Carries the attempt log, in order.
+ */
+export class RequestError extends SafetynetError {
+  /** Every attempt, in order: `{ model, backend, ok, reason?, detail?, durationMs }`. */
+  readonly attempts: readonly RequestAttempt[];
+  /** The request id (also in traces). */
+  readonly requestId: string;
+
+  constructor(code: 'SAFETYNET_ALL_CANDIDATES_FAILED' | 'SAFETYNET_ABORTED', message: string, details: { attempts: readonly RequestAttempt[]; requestId: string; cause?: unknown }) {
+    super(code, message, { cause: details.cause });
+    this.attempts = details.attempts;
+    this.requestId = details.requestId;
+  }
+}
+
+/** One attempt as reported to callers (same shape as the machine's attempt log). */
+export interface RequestAttempt {
+  model: string;
+  backend: 'cli' | 'api';
+  ok: boolean;
+  reason?: FailureReason;
+  detail?: string;
+  exitCode?: number;
+  skipped?: boolean;
+  durationMs: number;
+}

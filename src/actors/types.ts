@@ -57,6 +57,8 @@ export interface CliTurnRequest {
   cwd: string;
   /** Deadline of the attempt in ms (drives the no-output watchdog). */
   timeoutMs: number;
+  /** The request this turn belongs to (lets the runtime wait for its processes to end). */
+  requestId?: string;
 }
 
 /** The argv and I/O plan of one CLI turn (pure result of `planCliTurn`). */

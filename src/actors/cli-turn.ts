@@ -1,0 +1,69 @@
+/**
+ * The CLI child actor of a request: plan → preflight → (serialize lane) → run the process.
+ *
+ * Sources: `../shared/spec/cli-backends.md` ("How it works", `serialize`),
+ * `../shared/notes/reference-behaviour.md` §1.8 (only the spawn/wait step is queued, one lane per
+ * backend id), `../shared/notes/real-clis.md` §1.6 (a session resumes only from its own cwd).
+ */
+import { stat } from 'node:fs/promises';
+import { fromPromise } from 'xstate';
+import { planCliTurn, type PlanCliTurnOptions } from './cli-plan.js';
+import { checkCliPreflight } from './cli-preflight.js';
+import { runCliProcess } from './cli-process.js';
+import { KeyedQueue } from './keyed-queue.js';
+import type { CliRunOutput, CliTurnRequest } from './types.js';
+
+/** Injectable dependencies of {@link createRunCliTurn}. */
+export interface RunCliTurnDeps {
+  /** Lanes of `serialize: true` backends (keyed by backend id). Default: one module-level queue. */
+  queue?: KeyedQueue;
+  /** Runs the planned process. Default {@link runCliProcess}. */
+  runProcess?: typeof runCliProcess;
+  /** Passed to `planCliTurn` (base env, session id generator). */
+  plan?: PlanCliTurnOptions;
+  /** Effective uid for the root preflight. Default `process.getuid()`. */
+  uid?: number;
+}
+
+/** The process-wide lane of `serialize: true` backends used by {@link runCliTurn}. */
+export const defaultCliQueue = new KeyedQueue();
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Run one CLI turn (without the actor wrapper). A stored session whose cwd no longer exists is
+ * planned as a new session instead of failing to resume.
+ *
+ * @throws {AttemptError} from the preflight (`config`), the queue (`aborted` while waiting) or
+ *   {@link runCliProcess}.
+ */
+export async function executeCliTurnRequest(input: CliTurnRequest, signal: AbortSignal, deps: RunCliTurnDeps = {}): Promise<CliRunOutput> {
+  let plan = planCliTurn(input, deps.plan);
+  if (!plan.newSession && input.binding !== undefined && !(await isDirectory(input.binding.cwd))) {
+    plan = planCliTurn({ ...input, forceNewSession: true }, deps.plan);
+  }
+  checkCliPreflight(plan, { backendId: input.backend.id, ...(deps.uid === undefined ? {} : { uid: deps.uid }) });
+  const runProcess = deps.runProcess ?? runCliProcess;
+  const run = (): Promise<CliRunOutput> => runProcess(plan, { signal, backendId: input.backend.id });
+  if (!input.backend.serialize) return run();
+  return (deps.queue ?? defaultCliQueue).run(input.backend.id, run, signal);
+}
+
+/**
+ * Build the `runCliTurn` promise actor with injected dependencies.
+ *
+ * @returns `fromPromise<CliRunOutput, CliTurnRequest>`; the actor's `signal` (aborted when the actor
+ *   stops) kills the process group.
+ */
+export function createRunCliTurn(deps: RunCliTurnDeps = {}) {
+  return fromPromise<CliRunOutput, CliTurnRequest>(({ input, signal }) => executeCliTurnRequest(input, signal, deps));
+}
+
+/** The default `runCliTurn` actor: module-level queue, real processes. */
+export const runCliTurn = createRunCliTurn();

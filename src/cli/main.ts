@@ -1,0 +1,90 @@
+/**
+ * The `safetynet` command: flag parsing (commander) and dispatch. Everything heavy is loaded by the
+ * subcommand that needs it, so that start-up stays fast.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { agentCommand } from './agent.js';
+import { EXIT } from './exit-codes.js';
+import { processIo, type Io } from './io.js';
+import { sessionsCommand } from './sessions.js';
+
+function positiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, received "${value}"`);
+  return seconds;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const configOption = () => new Option('--config <file>', 'JSON5 config file (default: $SAFETYNET_CONFIG, else $SAFETYNET_HOME/config.json5)');
+
+/** Build the command tree; `run` receives each command's exit code. */
+export function buildProgram(io: Io, run: (code: Promise<number>) => void): Command {
+  const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+  const program = new Command('safetynet')
+    .description('Keeps an AI gateway answering when its API providers fail: candidates in order, local AI CLIs as the last resort.')
+    .version(version)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('agent')
+    .description('answer one message: stdout gets the reply, stderr the diagnostics')
+    .requiredOption('-m, --message <text>', 'the message to answer')
+    .option('--model <ref>', 'model ref <provider>/<model>, e.g. claude-cli/opus-4.6 (default: agents.defaults.model.primary)')
+    .option('--session <key>', 'conversation key: stores the CLI session so the next turn with this key resumes it')
+    .option('--system-prompt <text>', "system prompt, sent per the backend's systemPromptWhen")
+    .option('--image <path>', 'image file to pass to the CLI (repeatable)', collect, [])
+    .option('--cwd <dir>', 'working directory of new CLI sessions (default: the current directory)')
+    .option('--timeout <seconds>', 'deadline of one attempt (default: agents.defaults.timeoutSeconds, 600)', positiveSeconds)
+    .option('--json', 'print one JSON object: { text, model, backend, sessionKey, cliSessionId, attempts, usage?, durationMs }')
+    .addOption(configOption())
+    .action((flags) => run(agentCommand(flags, io)));
+
+  const sessions = program.command('sessions').description('show and clear the stored CLI sessions');
+  sessions
+    .command('list')
+    .description('every stored CLI session')
+    .option('--json', 'print JSON')
+    .addOption(configOption())
+    .action((flags) => run(sessionsCommand('list', undefined, flags, io)));
+  sessions
+    .command('show <key>')
+    .description('the stored CLI sessions of one session key')
+    .option('--json', 'print JSON')
+    .addOption(configOption())
+    .action((key: string, flags) => run(sessionsCommand('show', key, flags, io)));
+  sessions
+    .command('reset <key>')
+    .description('forget the stored CLI sessions of a session key (the next turn starts a new CLI session)')
+    .option('--backend <id>', 'only this backend, e.g. claude-cli')
+    .option('--json', 'print JSON')
+    .addOption(configOption())
+    .action((key: string, flags) => run(sessionsCommand('reset', key, flags, io)));
+  return program;
+}
+
+/** Parse argv, run the command, and resolve with the exit code (never calls `process.exit`). */
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  let pending: Promise<number> | undefined;
+  const program = buildProgram(io, (code) => {
+    pending = code;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    throw error;
+  }
+  if (pending === undefined) {
+    io.stderr(program.helpInformation());
+    return EXIT.usage;
+  }
+  return pending;
+}

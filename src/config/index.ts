@@ -1,0 +1,36 @@
+/**
+ * Configuration: built-in backends, merge rules, config file lookup and loading, model refs.
+ *
+ * `./schema.js` (zod) is deliberately **not** re-exported: importing this index must not load zod,
+ * so that `safetynet agent` without a config file starts fast. {@link loadConfig} and
+ * {@link validateAndResolve} import the schema lazily; import `./schema.js` directly for
+ * `validateConfigFile`.
+ */
+export {
+  BACKEND_DEFAULTS,
+  BUILTIN_BACKENDS,
+  CLAUDE_CLI_BACKEND,
+  CLAUDE_MODEL_ALIASES,
+  CODEX_CLI_BACKEND,
+  DEFAULT_SESSION_ID_FIELDS,
+  DEFAULT_WATCHDOG,
+  SAFE_PROMPT_ARG_CHARS,
+  isBuiltinBackend,
+  type FullWatchdog,
+} from './builtins.js';
+export { mergeBackend, mergeBackendConfig } from './merge.js';
+export {
+  CONFIG_FILE_NAME,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  INLINE_SOURCE,
+  loadConfig,
+  resolveConfig,
+  resolveConfigPath,
+  safetynetHome,
+  validateAndResolve,
+  type ConfigEnv,
+  type ConfigPathOrigin,
+  type ConfigPathResolution,
+} from './load.js';
+export { parseModelRef, resolveCandidates, type CandidateList, type ModelRef, type SkippedCandidate } from './model-refs.js';
+export type * from './types.js';

@@ -1,0 +1,189 @@
+/**
+ * Finding, reading, parsing and resolving the config file.
+ *
+ * Lookup order: `--config <file>`, else `$SAFETYNET_CONFIG`, else `$SAFETYNET_HOME/config.json5`
+ * (`~/.safetynet/config.json5`), else the built-in backends alone.
+ *
+ * Start-up speed: json5 and zod (`./schema.js`) are imported lazily, only when a config file or an
+ * inline config exists. Resolving the built-in defaults alone loads neither.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { BUILTIN_BACKENDS } from './builtins.js';
+import { mergeBackend } from './merge.js';
+import type { CliBackendConfig, ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
+
+/** Environment variables read here (a subset of `process.env`). */
+export type ConfigEnv = Readonly<Record<string, string | undefined>>;
+
+/** Default deadline of one attempt: 600 s, in ms (the reference gateway's default `timeoutSeconds`). */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 600_000;
+
+/** Name of the config file inside the safetynet home folder. */
+export const CONFIG_FILE_NAME = 'config.json5';
+
+/** The `source` of a config object passed directly to the library. */
+export const INLINE_SOURCE = '<inline>';
+
+function nonEmpty(value: string | undefined): value is string {
+  return value !== undefined && value.trim() !== '';
+}
+
+/** Expands a leading `~` or `~/` (a quoted value in a shell or service file is not expanded). */
+function expandHome(path: string, env: ConfigEnv): string {
+  if (path === '~') return nonEmpty(env['HOME']) ? env['HOME'] : homedir();
+  if (path.startsWith('~/')) return join(nonEmpty(env['HOME']) ? env['HOME'] : homedir(), path.slice(2));
+  return path;
+}
+
+/**
+ * The safetynet home folder (absolute): `$SAFETYNET_HOME` when set and non-empty, else
+ * `~/.safetynet` (`$HOME`, else the OS home folder). Holds `config.json5` and the LevelDB state.
+ */
+export function safetynetHome(env: ConfigEnv = process.env): string {
+  const configured = env['SAFETYNET_HOME'];
+  if (nonEmpty(configured)) return resolve(expandHome(configured, env));
+  return join(nonEmpty(env['HOME']) ? env['HOME'] : homedir(), '.safetynet');
+}
+
+/** Where a config path came from (named in `SAFETYNET_CONFIG_NOT_FOUND` errors). */
+export type ConfigPathOrigin = '--config' | 'SAFETYNET_CONFIG' | 'default';
+
+/** The config file to read. */
+export interface ConfigPathResolution {
+  /** Absolute path. */
+  path: string;
+  /** True when the user named the file (`--config` or `SAFETYNET_CONFIG`): it must exist. */
+  explicit: boolean;
+  /** Which rule chose the path. */
+  origin: ConfigPathOrigin;
+}
+
+/**
+ * Chooses the config file: `file` (the `--config <file>` flag, explicit), else
+ * `$SAFETYNET_CONFIG` (explicit), else `$SAFETYNET_HOME/config.json5` (not explicit: it may be
+ * missing). Relative paths resolve against the current directory; a leading `~/` is expanded.
+ */
+export function resolveConfigPath(options: { file?: string | undefined; env?: ConfigEnv | undefined } = {}): ConfigPathResolution {
+  const env = options.env ?? process.env;
+  if (nonEmpty(options.file)) return { path: resolve(expandHome(options.file, env)), explicit: true, origin: '--config' };
+  const fromEnv = env['SAFETYNET_CONFIG'];
+  if (nonEmpty(fromEnv)) return { path: resolve(expandHome(fromEnv, env)), explicit: true, origin: 'SAFETYNET_CONFIG' };
+  return { path: join(safetynetHome(env), CONFIG_FILE_NAME), explicit: false, origin: 'default' };
+}
+
+/** Reads the file; `undefined` when it does not exist and was not named explicitly. */
+async function readConfigText(where: ConfigPathResolution): Promise<string | undefined> {
+  try {
+    return await readFile(where.path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const from = where.origin === '--config' ? 'given with --config' : where.origin === 'SAFETYNET_CONFIG' ? 'named by SAFETYNET_CONFIG' : 'the default config file';
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      if (!where.explicit) return undefined;
+      const fix = where.origin === '--config' ? 'check the --config path' : 'fix or unset SAFETYNET_CONFIG';
+      throw new ConfigError('SAFETYNET_CONFIG_NOT_FOUND', `Config file not found: ${where.path} (${from}) — ${fix}`, { file: where.path, cause: error });
+    }
+    const what = code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(error)})`;
+    throw new ConfigError('SAFETYNET_CONFIG_NOT_FOUND', `Config file ${where.path} (${from}) ${what}`, { file: where.path, cause: error });
+  }
+}
+
+/** Parses JSON5 text. @throws ConfigError `SAFETYNET_CONFIG_SYNTAX` with `file`, `line`, `column`. */
+async function parseJson5(text: string, file: string): Promise<unknown> {
+  const { default: JSON5 } = await import('json5');
+  try {
+    return JSON5.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (error) {
+    const { lineNumber, columnNumber } = error as { lineNumber?: unknown; columnNumber?: unknown };
+    const line = typeof lineNumber === 'number' ? lineNumber : 1;
+    const column = typeof columnNumber === 'number' ? columnNumber : 1;
+    const raw = error instanceof Error ? error.message : String(error);
+    const what = raw.replace(/^JSON5:\s*/, '').replace(/\s+at \d+:\d+$/, '');
+    throw new ConfigError('SAFETYNET_CONFIG_SYNTAX', `${file}:${line}:${column}: ${what} — fix the syntax`, { file, line, column, cause: error });
+  }
+}
+
+/**
+ * Loads the configuration.
+ *
+ * - `inline`: a config object passed by a library user (source `<inline>`); the file lookup is skipped;
+ * - otherwise the file from {@link resolveConfigPath}; when the default file does not exist, the
+ *   built-in backends alone are used (`source: null`) and neither json5 nor zod is loaded.
+ *
+ * @throws ConfigError `SAFETYNET_CONFIG_NOT_FOUND` (an explicit path is missing or unreadable; names
+ *   the path and the flag or variable it came from), `SAFETYNET_CONFIG_SYNTAX` (JSON5 error, with
+ *   `line`/`column`), `SAFETYNET_CONFIG_INVALID` (schema problems, all of them in `problems`).
+ */
+export async function loadConfig(options: { file?: string | undefined; env?: ConfigEnv | undefined; inline?: unknown } = {}): Promise<ResolvedConfig> {
+  if (options.inline !== undefined) return validateAndResolve(options.inline, INLINE_SOURCE);
+  const where = resolveConfigPath(options);
+  const text = await readConfigText(where);
+  if (text === undefined) return resolveConfig(null, null);
+  return validateAndResolve(await parseJson5(text, where.path), where.path);
+}
+
+/**
+ * Validates a parsed config value with the schema (imported lazily) and resolves it.
+ * @throws ConfigError `SAFETYNET_CONFIG_INVALID`.
+ */
+export async function validateAndResolve(raw: unknown, source: string): Promise<ResolvedConfig> {
+  const { validateConfigFile } = await import('./schema.js');
+  return resolveConfig(validateConfigFile(raw, source), source);
+}
+
+/** The user's backend entries by lower-cased id; the exactly lower-case key wins over other spellings. */
+function backendEntries(entries: Record<string, CliBackendConfig> | undefined): Map<string, CliBackendConfig> {
+  const byId = new Map<string, CliBackendConfig>();
+  if (entries === undefined) return byId;
+  for (const [key, entry] of Object.entries(entries)) {
+    const id = key.trim().toLowerCase();
+    if (!byId.has(id) || key === id) byId.set(id, entry);
+  }
+  return byId;
+}
+
+/**
+ * Builds the {@link ResolvedConfig} from a **validated** file shape (see `validateConfigFile` in
+ * `./schema.js`; {@link loadConfig} and {@link validateAndResolve} validate first). Synchronous and
+ * zod-free, so `resolveConfig(null, null)` gives the built-in defaults without loading the schema.
+ *
+ * - `backends`: the built-ins, each merged with the user's entry of the same id (ids lower-cased,
+ *   case-insensitive), plus every other configured backend (merged over nothing);
+ * - `primary` / `fallbacks`: from `agents.defaults.model` (a string is the primary), trimmed;
+ * - `allowlist`: `agents.defaults.models`, or `undefined` when absent;
+ * - `attemptTimeoutMs`: `timeoutSeconds × 1000`, default {@link DEFAULT_ATTEMPT_TIMEOUT_MS}.
+ *
+ * @param file The validated config, or `null`/`undefined` for built-in defaults only.
+ * @param source The file path, `<inline>`, or `null` (built-ins only).
+ * @throws ConfigError `SAFETYNET_CONFIG_INVALID` if a backend ends up without a command (only
+ *   possible when `file` was not validated).
+ */
+export function resolveConfig(file: SafetynetConfigFile | null | undefined, source: string | null): ResolvedConfig {
+  const defaults = file?.agents?.defaults;
+  const entries = backendEntries(defaults?.cliBackends);
+  const mergeOptions = { file: source ?? INLINE_SOURCE };
+
+  const backends: Record<string, ResolvedCliBackend> = {};
+  for (const [id, builtin] of Object.entries(BUILTIN_BACKENDS)) backends[id] = mergeBackend(id, builtin, entries.get(id), mergeOptions);
+  for (const [id, entry] of entries) {
+    if (!Object.hasOwn(backends, id)) backends[id] = mergeBackend(id, undefined, entry, mergeOptions);
+  }
+
+  const model = defaults?.model;
+  const primary = typeof model === 'string' ? model : model?.primary;
+  const fallbacks = typeof model === 'object' ? (model.fallbacks ?? []) : [];
+  const allowlist: Record<string, ModelEntry> | undefined = defaults?.models === undefined ? undefined : { ...defaults.models };
+  const timeoutSeconds = defaults?.timeoutSeconds;
+
+  return {
+    source,
+    primary: primary === undefined || primary.trim() === '' ? undefined : primary.trim(),
+    fallbacks: fallbacks.map((ref) => ref.trim()).filter((ref) => ref !== ''),
+    allowlist,
+    backends,
+    attemptTimeoutMs: timeoutSeconds === undefined ? DEFAULT_ATTEMPT_TIMEOUT_MS : Math.round(timeoutSeconds * 1000),
+  };
+}

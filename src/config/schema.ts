@@ -1,0 +1,363 @@
+/**
+ * Validation of the config file shape with zod 4 (`../shared/spec/cli-backends.md`).
+ *
+ * Only the keys safetynet reads are checked: `agents.defaults.{model, models, cliBackends,
+ * timeoutSeconds}`. Everything else in the file is ignored, so an existing gateway config works
+ * unchanged. Inside a backend entry the check is strict: an unknown key is an error with the closest
+ * valid key suggested (a misspelt `sesionArg` would otherwise silently do nothing).
+ *
+ * Every problem is collected, then one {@link ConfigError} lists them all.
+ *
+ * This module loads zod: import it lazily (`await import('./schema.js')`), only when a config file
+ * or an inline config exists (start-up speed).
+ */
+import * as z from 'zod';
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import { isBuiltinBackend } from './builtins.js';
+import type { CliBackendConfig, SafetynetConfigFile, WatchdogConfig } from './types.js';
+
+/** setTimeout's upper bound (2^31 − 1 ms); larger delays fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+const E = {
+  object: 'an object',
+  string: 'a string',
+  nonEmpty: 'a non-empty string',
+  stringArray: 'an array of strings',
+  stringMap: 'an object whose values are strings',
+  boolean: 'true or false',
+  positiveInt: 'a positive integer',
+  ms: `a positive integer of milliseconds (at most ${MAX_TIMER_MS})`,
+  boundMs: `a non-negative integer of milliseconds (at most ${MAX_TIMER_MS})`,
+  ratio: 'a number from 0.05 to 0.95',
+  seconds: `a positive number of seconds (at most ${Math.floor(MAX_TIMER_MS / 1000)})`,
+  model: 'a model ref string ("<provider>/<model>" or an alias) or an object { primary, fallbacks }',
+} as const;
+
+/** Renders allowed values the way problems show them: `one of "a" | "b"`. */
+function oneOf(values: readonly string[]): string {
+  return `one of ${values.map((v) => JSON.stringify(v)).join(' | ')}`;
+}
+
+function enumOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: oneOf(values) });
+}
+
+const str = () => z.string({ error: E.string });
+const nonEmpty = () => z.string({ error: E.nonEmpty }).refine((s) => s.trim() !== '', { error: E.nonEmpty });
+const stringArray = () => z.array(str(), { error: E.stringArray });
+const stringMap = () => z.record(z.string(), str(), { error: E.stringMap });
+const intBetween = (min: number, max: number, expected: string) =>
+  z.number({ error: expected }).int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
+
+const watchdogShape = {
+  noOutputTimeoutMs: intBetween(1, MAX_TIMER_MS, E.ms).optional(),
+  noOutputTimeoutRatio: z.number({ error: E.ratio }).min(0.05, { error: E.ratio }).max(0.95, { error: E.ratio }).optional(),
+  minMs: intBetween(0, MAX_TIMER_MS, E.boundMs).optional(),
+  maxMs: intBetween(0, MAX_TIMER_MS, E.boundMs).optional(),
+} satisfies Record<keyof WatchdogConfig, z.ZodType>;
+const watchdogSchema = z.strictObject(watchdogShape, { error: E.object });
+
+const reliabilitySchema = z.strictObject(
+  { watchdog: z.strictObject({ fresh: watchdogSchema.optional(), resume: watchdogSchema.optional() }, { error: E.object }).optional() },
+  { error: E.object },
+);
+
+const outputMode = () => enumOf(['json', 'jsonl', 'text']);
+
+/** One zod schema per {@link CliBackendConfig} key (`satisfies` keeps the two lists identical). */
+const backendShape = {
+  command: nonEmpty().optional(),
+  args: stringArray().optional(),
+  resumeArgs: stringArray().optional(),
+  output: outputMode().optional(),
+  resumeOutput: outputMode().optional(),
+  input: enumOf(['arg', 'stdin']).optional(),
+  maxPromptArgChars: intBetween(1, Number.MAX_SAFE_INTEGER, E.positiveInt).optional(),
+  env: stringMap().optional(),
+  clearEnv: stringArray().optional(),
+  modelArg: nonEmpty().optional(),
+  modelAliases: stringMap().optional(),
+  sessionArg: nonEmpty().optional(),
+  sessionArgs: stringArray().optional(),
+  sessionMode: enumOf(['always', 'existing', 'none']).optional(),
+  sessionIdFields: stringArray().optional(),
+  systemPromptArg: nonEmpty().optional(),
+  systemPromptMode: enumOf(['append', 'replace']).optional(),
+  systemPromptWhen: enumOf(['first', 'always', 'never']).optional(),
+  imageArg: nonEmpty().optional(),
+  imageMode: enumOf(['repeat', 'list']).optional(),
+  serialize: z.boolean({ error: E.boolean }).optional(),
+  promptSeparator: str().optional(),
+  reliability: reliabilitySchema.optional(),
+} satisfies Record<keyof CliBackendConfig, z.ZodType>;
+
+/** Every key a `cliBackends.<id>` entry may contain (the spec's keys plus `promptSeparator`). */
+export const BACKEND_KEYS: readonly string[] = Object.freeze(Object.keys(backendShape));
+
+const backendSchema = z.strictObject(backendShape, { error: E.object });
+
+const modelSchema = z.union(
+  [nonEmpty(), z.looseObject({ primary: nonEmpty().optional(), fallbacks: z.array(nonEmpty(), { error: 'an array of model ref strings' }).optional() }, { error: E.object })],
+  { error: E.model },
+);
+
+const fileSchema = z.looseObject(
+  {
+    agents: z
+      .looseObject(
+        {
+          defaults: z
+            .looseObject(
+              {
+                model: modelSchema.optional(),
+                models: z
+                  .record(z.string(), z.looseObject({ alias: nonEmpty().optional() }, { error: 'an object (e.g. {} or { alias: "Opus" })' }), {
+                    error: 'an object mapping "<provider>/<model>" refs to entries',
+                  })
+                  .optional(),
+                cliBackends: z.record(z.string(), backendSchema, { error: 'an object mapping backend ids to backend entries' }).optional(),
+                timeoutSeconds: z.number({ error: E.seconds }).positive({ error: E.seconds }).max(MAX_TIMER_MS / 1000, { error: E.seconds }).optional(),
+              },
+              { error: E.object },
+            )
+            .optional(),
+        },
+        { error: E.object },
+      )
+      .optional(),
+  },
+  { error: 'an object (the config root)' },
+);
+
+/** Keys of later gateway versions that safetynet does not implement; named in the hint. */
+const NEWER_REFERENCE_KEYS = new Set([
+  'jsonlDialect',
+  'systemPromptFileArg',
+  'systemPromptFileConfigArg',
+  'systemPromptFileConfigKey',
+  'imagePathScope',
+  'bundleMcp',
+  'bundleMcpMode',
+  'liveSession',
+]);
+
+/**
+ * Levenshtein edit distance (insertions, deletions, substitutions each cost 1).
+ * Used to suggest the closest valid key.
+ */
+export function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * The valid key closest to `key` (case-insensitive Levenshtein, at most ⌈length/3⌉ edits), else a
+ * valid key that starts with `key` (e.g. `model` → `modelArg`), else `undefined`.
+ */
+export function closestKey(key: string, valid: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of valid) {
+    const distance = levenshtein(lower, candidate.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { key: candidate, distance };
+  }
+  if (best !== undefined && best.distance <= Math.max(1, Math.ceil(key.length / 3))) return best.key;
+  if (lower.length >= 4) return valid.find((candidate) => candidate.toLowerCase().startsWith(lower));
+  return undefined;
+}
+
+type PathKey = string | number;
+
+/** Renders a key path: `agents.defaults.cliBackends.codex-cli.args[2]`, `models["claude-cli/opus-4.6"]`. */
+export function formatPath(path: readonly PathKey[]): string {
+  if (path.length === 0) return '(top level)';
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (key !== '' && /^[^.\s[\]"']+$/.test(key)) out += out === '' ? key : `.${key}`;
+    else out += `[${JSON.stringify(key)}]`;
+  }
+  return out;
+}
+
+/** JSON of a received value, truncated to 80 characters; `(missing)` for an absent key. */
+export function renderReceived(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  const text = json ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function valueAt(root: unknown, path: readonly PathKey[]): unknown {
+  let current = root;
+  for (const key of path) {
+    if (Array.isArray(current) && typeof key === 'number') current = current[key];
+    else if (isRecord(current) && typeof key === 'string' && Object.hasOwn(current, key)) current = current[key];
+    else return undefined;
+  }
+  return current;
+}
+
+const BACKENDS_PATH = ['agents', 'defaults', 'cliBackends'];
+
+/** The keys valid at an object path inside a backend entry (for suggestions). */
+function validKeysAt(path: readonly PathKey[]): readonly string[] {
+  const rest = path.slice(BACKENDS_PATH.length + 1);
+  if (rest.length === 0) return BACKEND_KEYS;
+  if (rest.length === 1) return ['watchdog'];
+  if (rest.length === 2) return ['fresh', 'resume'];
+  return Object.keys(watchdogShape);
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** Flattens a union failure to the branch that matched the value's type, when exactly one did. */
+function flattenIssue(issue: Issue, prefix: readonly PathKey[]): Array<{ issue: Issue; path: PathKey[] }> {
+  const path = [...prefix, ...issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key))];
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const typed = issue.errors.filter((branch) => !branch.some((inner) => inner.code === 'invalid_type' && inner.path.length === 0));
+    if (typed.length === 1 && typed[0] !== undefined) return typed[0].flatMap((inner) => flattenIssue(inner, path));
+  }
+  return [{ issue, path }];
+}
+
+function problemsFromIssues(issues: readonly Issue[], raw: unknown, file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const { issue, path } of issues.flatMap((i) => flattenIssue(i, []))) {
+    if (issue.code === 'unrecognized_keys') {
+      const valid = validKeysAt(path);
+      for (const key of issue.keys) {
+        const suggestion = closestKey(key, valid);
+        const hint = NEWER_REFERENCE_KEYS.has(key)
+          ? `"${key}" belongs to a newer gateway version and is not supported by safetynet; remove it`
+          : suggestion !== undefined
+            ? `did you mean "${suggestion}"?`
+            : `valid keys: ${valid.join(', ')}`;
+        problems.push({ file, path: formatPath([...path, key]), expected: 'no unknown keys in a backend entry', received: renderReceived(valueAt(raw, [...path, key])), hint });
+      }
+      continue;
+    }
+    problems.push({ file, path: formatPath(path), expected: issue.message, received: renderReceived(valueAt(raw, path)) });
+  }
+  return problems;
+}
+
+/** Checks zod cannot express: required `command`, duplicate ids/aliases, watchdog bounds, model refs. */
+function crossChecks(raw: unknown, file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: PathKey[], expected: string, received: unknown, hint?: string) =>
+    problems.push({ file, path: formatPath(path), expected, received: renderReceived(received), ...(hint === undefined ? {} : { hint }) });
+
+  const defaults = valueAt(raw, ['agents', 'defaults']);
+  if (!isRecord(defaults)) return problems;
+
+  const backends = defaults['cliBackends'];
+  if (isRecord(backends)) {
+    const seen = new Map<string, string>();
+    for (const [key, entry] of Object.entries(backends)) {
+      const id = key.trim().toLowerCase();
+      const earlier = seen.get(id);
+      if (earlier !== undefined) add([...BACKENDS_PATH, key], 'one entry per backend id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
+      else seen.set(id, key);
+      if (!isRecord(entry)) continue;
+      if (entry['command'] === undefined && !isBuiltinBackend(id)) {
+        add([...BACKENDS_PATH, key, 'command'], `${E.nonEmpty} (required for a backend that is not built in)`, undefined, 'built-in backends: claude-cli, codex-cli');
+      }
+      for (const kind of ['fresh', 'resume'] as const) {
+        const watchdog = valueAt(entry, ['reliability', 'watchdog', kind]);
+        if (!isRecord(watchdog)) continue;
+        const { minMs, maxMs } = watchdog;
+        if (typeof minMs === 'number' && typeof maxMs === 'number' && minMs > maxMs) {
+          add([...BACKENDS_PATH, key, 'reliability', 'watchdog', kind, 'minMs'], `at most maxMs (${maxMs})`, minMs);
+        }
+      }
+    }
+  }
+
+  const aliases = new Map<string, { ref: string; alias: string }>();
+  const models = defaults['models'];
+  if (isRecord(models)) {
+    for (const [ref, entry] of Object.entries(models)) {
+      const alias = isRecord(entry) ? entry['alias'] : undefined;
+      if (typeof alias !== 'string' || alias.trim() === '') continue;
+      const lower = alias.trim().toLowerCase();
+      const earlier = aliases.get(lower);
+      if (earlier !== undefined) add(['agents', 'defaults', 'models', ref, 'alias'], 'an alias used by one model only (aliases are case-insensitive)', alias, `also the alias of "${earlier.ref}"`);
+      else aliases.set(lower, { ref, alias });
+    }
+  }
+
+  const checkRef = (ref: unknown, path: PathKey[]) => {
+    if (typeof ref !== 'string' || ref.trim() === '') return; // zod reported it
+    const text = ref.trim();
+    const slash = text.indexOf('/');
+    if (slash >= 0) {
+      if (text.slice(0, slash).trim() === '' || text.slice(slash + 1).trim() === '') add(path, '"<provider>/<model>" with both parts non-empty', ref);
+      return;
+    }
+    const target = aliases.get(text.toLowerCase())?.ref;
+    if (target === undefined) {
+      const known = [...aliases.values()].map((entry) => JSON.stringify(entry.alias));
+      add(path, '"<provider>/<model>" (e.g. "claude-cli/opus-4.6") or an alias defined in agents.defaults.models', ref, known.length > 0 ? `known aliases: ${known.join(', ')}` : 'no aliases are defined');
+    } else if (!target.includes('/')) {
+      add(path, `an alias of a "<provider>/<model>" entry (alias points to "${target}")`, ref);
+    }
+  };
+  const model = defaults['model'];
+  if (typeof model === 'string') checkRef(model, ['agents', 'defaults', 'model']);
+  else if (isRecord(model)) {
+    checkRef(model['primary'], ['agents', 'defaults', 'model', 'primary']);
+    const fallbacks = model['fallbacks'];
+    if (Array.isArray(fallbacks)) fallbacks.forEach((ref, index) => checkRef(ref, ['agents', 'defaults', 'model', 'fallbacks', index]));
+  }
+  return problems;
+}
+
+/** Renders one problem as a line of the error message. */
+export function formatProblem(problem: ConfigProblem): string {
+  const hint = problem.hint === undefined ? '' : ` (${problem.hint})`;
+  return `${problem.path}: expected ${problem.expected}, received ${problem.received}${hint}`;
+}
+
+/**
+ * Validates a parsed config (a JSON5 file's value or an inline object) against the file shape.
+ *
+ * @param raw The parsed value.
+ * @param file The absolute file path, or `<inline>`; named in every problem.
+ * @returns `raw`, typed as the file shape (unknown keys outside backend entries are kept, unread).
+ * @throws ConfigError `SAFETYNET_CONFIG_INVALID` with every problem found (`problems`: file, dotted
+ *   key path, expected shape, received JSON truncated to 80 characters, optional hint), and a
+ *   message listing them one per line.
+ */
+export function validateConfigFile(raw: unknown, file: string): SafetynetConfigFile {
+  const result = fileSchema.safeParse(raw);
+  const problems = [...(result.success ? [] : problemsFromIssues(result.error.issues, raw, file)), ...crossChecks(raw, file)];
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    const lines = problems.map((problem) => `  - ${formatProblem(problem)}`);
+    throw new ConfigError('SAFETYNET_CONFIG_INVALID', `Invalid config ${file} (${count}):\n${lines.join('\n')}`, {
+      file,
+      problems,
+      ...(result.success ? {} : { cause: result.error }),
+    });
+  }
+  return raw as SafetynetConfigFile;
+}

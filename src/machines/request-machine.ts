@@ -1,0 +1,144 @@
+/**
+ * The request statechart: one instance per request. It selects a candidate model, runs it (a CLI
+ * backend as a child actor), parses the output, persists the CLI session, and falls back along the
+ * candidates when an attempt fails. The machine is pure: every side effect is a named actor that
+ * the runtime injects with `requestMachine.provide({ actors })`; the placeholders here throw.
+ *
+ * Diagram: `visualizations/request.mmd` (generated from this definition).
+ */
+import { assign, setup } from 'xstate';
+import type { RequestContext, RequestInput, RequestOutput } from './types.js';
+import { requestActors } from './request-actors.js';
+import { requestUpdates as update } from './request-actions.js';
+import { requestGuards } from './request-guards.js';
+import {
+  parseCliOutputInput,
+  persistSessionInput,
+  recordFailureInput,
+  requestContext,
+  requestOutput,
+  runCliTurnInput,
+  selectCandidateInput,
+} from './request-mappers.js';
+
+/** The only external event: the caller aborted the request (the chain stops at once). */
+export type RequestEvent = { type: 'CANCEL' };
+
+/**
+ * The request machine. States: `selecting-model` → `spawning-cli` → `parsing` →
+ * `persisting-session` → `answered`, with `falling-back` between candidates and the final states
+ * `answered`, `failed`, `aborted`.
+ *
+ * Delay `attemptTimeout` = `context.attemptTimeoutMs` (default 600 000 ms from
+ * `agents.defaults.timeoutSeconds`): a CLI attempt that has not exited by then is stopped (its
+ * process group killed) and the request falls back with reason `timeout`.
+ */
+export const requestMachine = setup({
+  types: {
+    context: {} as RequestContext,
+    input: {} as RequestInput,
+    output: {} as RequestOutput,
+    events: {} as RequestEvent,
+  },
+  actors: requestActors,
+  guards: requestGuards,
+  actions: {
+    startAttempt: assign(update.startAttempt),
+    storeBinding: assign(update.storeBinding),
+    storeRun: assign(update.storeRun),
+    storeTurn: assign(update.storeTurn),
+    recordFailure: assign(update.recordFailure),
+    recordNoBackend: assign(update.recordNoBackend),
+    recordTimeout: assign(update.recordTimeout),
+    recordAbort: assign(update.recordAbort),
+    startNewSession: assign(update.startNewSession),
+    logFailedAttempt: assign(update.logFailedAttempt),
+    logAnsweredAttempt: assign(update.logAnsweredAttempt),
+    nextCandidate: assign(update.nextCandidate),
+    notePersistFailure: assign(update.notePersistFailure),
+  },
+  delays: {
+    attemptTimeout: ({ context }) => context.attemptTimeoutMs,
+  },
+}).createMachine({
+  id: 'request',
+  description: 'One gateway request: try each candidate model in order until one answers.',
+  context: requestContext,
+  initial: 'selecting-model',
+  on: {
+    CANCEL: { target: '.aborted', actions: ['recordAbort', 'logFailedAttempt'] },
+  },
+  states: {
+    'selecting-model': {
+      description: 'Take the current candidate and load its stored CLI session.',
+      entry: 'startAttempt',
+      invoke: {
+        id: 'selectCandidate',
+        src: 'selectCandidate',
+        input: selectCandidateInput,
+        onDone: [
+          { guard: 'isCliCandidate', target: 'spawning-cli', actions: 'storeBinding' },
+          { target: 'falling-back', actions: 'recordNoBackend' },
+        ],
+        onError: { target: 'falling-back', actions: 'recordFailure' },
+      },
+    },
+    'spawning-cli': {
+      description: 'Run the CLI backend as a child process (its own process group).',
+      invoke: {
+        id: 'runCliTurn',
+        src: 'runCliTurn',
+        input: runCliTurnInput,
+        onDone: { target: 'parsing', actions: 'storeRun' },
+        onError: { target: 'falling-back', actions: 'recordFailure' },
+      },
+      after: {
+        attemptTimeout: { target: 'falling-back', actions: 'recordTimeout' },
+      },
+    },
+    parsing: {
+      description: 'Parse stdout (json | jsonl | text); is_error, turn.failed and exit codes are failures.',
+      invoke: {
+        id: 'parseCliOutput',
+        src: 'parseCliOutput',
+        input: parseCliOutputInput,
+        onDone: [
+          { guard: 'shouldPersistSession', target: 'persisting-session', actions: 'storeTurn' },
+          { target: 'answered', actions: 'storeTurn' },
+        ],
+        onError: [
+          { guard: 'isStaleStoredSession', target: 'spawning-cli', actions: 'startNewSession' },
+          { target: 'falling-back', actions: 'recordFailure' },
+        ],
+      },
+    },
+    'persisting-session': {
+      description: 'Store the CLI session id for (session key, backend); only successful turns get here.',
+      invoke: {
+        id: 'persistSession',
+        src: 'persistSession',
+        input: persistSessionInput,
+        onDone: { target: 'answered' },
+        onError: { target: 'answered', actions: 'notePersistFailure' },
+      },
+    },
+    'falling-back': {
+      description: 'Log the failed attempt, then move to the next candidate.',
+      entry: 'logFailedAttempt',
+      invoke: {
+        id: 'recordFailure',
+        src: 'recordFailure',
+        input: recordFailureInput,
+        onDone: [{ guard: 'hasNextCandidate', target: 'selecting-model', actions: 'nextCandidate' }, { target: 'failed' }],
+        onError: [{ guard: 'hasNextCandidate', target: 'selecting-model', actions: 'nextCandidate' }, { target: 'failed' }],
+      },
+    },
+    answered: { type: 'final', entry: 'logAnsweredAttempt' },
+    failed: { type: 'final' },
+    aborted: { type: 'final' },
+  },
+  output: requestOutput,
+});
+
+/** The machine's type, for `createActor` and `provide`. */
+export type RequestMachine = typeof requestMachine;

@@ -1,0 +1,95 @@
+/**
+ * The public request and result shapes of `Runtime.run`, their validation, and the mapping from the
+ * machine's output.
+ */
+import type { Usage } from '../actors/types.js';
+import { UsageError, type RequestAttempt } from '../errors.js';
+import type { RequestInput, RequestOutput } from '../machines/types.js';
+
+/** An image for the request: a file path, or base64 data (library callers). */
+export type ImageInput = { path: string } | { data: string; mimeType?: string };
+
+/** One request. */
+export interface RunRequest {
+  /** The user's message (the prompt). Required, non-empty. */
+  message: string;
+  /** A model ref `provider/model` (or an alias from `agents.defaults.models`). Default: the configured primary. */
+  model?: string;
+  /**
+   * The conversation key. With a key, the CLI session id of each backend is stored and the next
+   * turn with the same key resumes it; requests of one key run one at a time. Without a key the
+   * request is one-shot and nothing is stored.
+   */
+  sessionKey?: string;
+  /** System prompt, sent as the backend's `systemPromptArg` per its `systemPromptWhen`. */
+  systemPrompt?: string;
+  /**
+   * Images: copied (paths) or decoded (base64) into a private temp folder (0700, files 0600) that
+   * is removed when the request ends, whatever way it ends; passed with `imageArg`/`imageMode`, or
+   * appended to the prompt as paths when the backend has no `imageArg`.
+   */
+  images?: ImageInput[];
+  /** Working directory of new CLI sessions. Default `process.cwd()`. Resumed sessions run where they were created. */
+  cwd?: string;
+  /** Aborts the request: the running CLI's process group is killed and the chain stops. */
+  signal?: AbortSignal;
+  /** Deadline of one attempt in ms. Default `agents.defaults.timeoutSeconds` × 1000 (600 000). */
+  timeoutMs?: number;
+}
+
+/** The answer of a request. */
+export interface RunResult {
+  /** The reply text. */
+  text: string;
+  /** The model ref that answered, e.g. `claude-cli/opus-4.6`. */
+  model: string;
+  /** How it was served. */
+  backend: 'cli' | 'api';
+  /** The request's session key, or `null` for a one-shot request. */
+  sessionKey: string | null;
+  /** The CLI's session id of this turn (Claude `session_id`, Codex `thread_id`), when there is one. */
+  cliSessionId: string | null;
+  /** Every attempt in order, the answering one last. */
+  attempts: RequestAttempt[];
+  /** Token usage reported by the CLI, when it reported any. */
+  usage?: Usage;
+  /** Wall time of the whole request in ms. */
+  durationMs: number;
+  /** The request id (nanoid). */
+  requestId: string;
+  /** Non-fatal problems, e.g. the session id could not be stored. */
+  warnings: string[];
+}
+
+/**
+ * Check a request at the boundary.
+ * @throws {UsageError} `SAFETYNET_USAGE` naming the field, what was expected and what was received.
+ */
+export function validateRunRequest(request: RunRequest): void {
+  const problem = (field: string, expected: string, received: unknown) =>
+    new UsageError(`request.${field}: expected ${expected}, received ${JSON.stringify(received)?.slice(0, 80) ?? String(received)}`);
+  if (typeof request !== 'object' || request === null) throw problem('', 'an object', request);
+  if (typeof request.message !== 'string' || request.message.trim() === '') throw problem('message', 'a non-empty string', request.message);
+  if (request.model !== undefined && (typeof request.model !== 'string' || request.model.trim() === '')) throw problem('model', 'a model ref "provider/model"', request.model);
+  if (request.sessionKey !== undefined && (typeof request.sessionKey !== 'string' || request.sessionKey === '')) throw problem('sessionKey', 'a non-empty string', request.sessionKey);
+  if (request.systemPrompt !== undefined && typeof request.systemPrompt !== 'string') throw problem('systemPrompt', 'a string', request.systemPrompt);
+  if (request.images !== undefined && !Array.isArray(request.images)) throw problem('images', 'an array of { path } or { data, mimeType }', request.images);
+  if (request.cwd !== undefined && (typeof request.cwd !== 'string' || request.cwd === '')) throw problem('cwd', 'a directory path', request.cwd);
+  if (request.timeoutMs !== undefined && (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0)) throw problem('timeoutMs', 'a positive number of milliseconds', request.timeoutMs);
+}
+
+/** Map an answered machine output to the public result. */
+export function toRunResult(output: Extract<RequestOutput, { status: 'answered' }>, input: RequestInput, durationMs: number): RunResult {
+  return {
+    text: output.text,
+    model: output.model,
+    backend: output.backend,
+    sessionKey: input.sessionKey,
+    cliSessionId: output.cliSessionId,
+    attempts: output.attempts,
+    ...(output.usage === undefined ? {} : { usage: output.usage }),
+    durationMs,
+    requestId: input.requestId,
+    warnings: output.persistWarning === undefined ? [] : [`the CLI session id could not be stored: ${output.persistWarning}`],
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The runtime an embedding gateway (or the `safetynet` CLI) creates once: it holds the resolved
+ * config, the session store and the request machine with its actors injected, and runs requests.
+ */
+import { createActor, toPromise } from 'xstate';
+import { nanoid } from 'nanoid';
+import { loadConfig, resolveCandidates, safetynetHome } from '../config/index.js';
+import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
+import { KeyedQueue } from '../actors/keyed-queue.js';
+import { stageImages } from '../actors/images.js';
+import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/types.js';
+import { RequestError, SafetynetError, AttemptError } from '../errors.js';
+import { requestMachine } from '../machines/request-machine.js';
+import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
+import { SessionStore } from '../store/index.js';
+import { formatAttempts } from './advice.js';
+import { createRequestActors } from './request-actors.js';
+import { executeCliTurn } from './cli-turn.js';
+import { toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
+import { join } from 'node:path';
+
+/** Options of {@link createRuntime}. */
+export interface RuntimeOptions {
+  /** A config object of the spec's shape (`{ agents: { defaults: … } }`); wins over files. */
+  config?: SafetynetConfigFile;
+  /** A JSON5 config file. Default: `SAFETYNET_CONFIG`, else `$SAFETYNET_HOME/config.json5` if it exists. */
+  configFile?: string;
+  /** Environment used for `SAFETYNET_HOME` / `SAFETYNET_CONFIG` lookup. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** LevelDB folder of sessions. Default `$SAFETYNET_HOME/state` (`~/.safetynet/state`). */
+  storeLocation?: string;
+}
+
+/** The stored CLI sessions, as shown by `safetynet sessions`. */
+export interface SessionsApi {
+  /** Every binding, or every backend's binding of one session key. */
+  list(sessionKey?: string): Promise<SessionBinding[]>;
+  /** Remove the bindings of a session key (one backend or all); resolves with how many were removed. */
+  reset(sessionKey: string, backendId?: string): Promise<number>;
+}
+
+/**
+ * A safetynet runtime. Create it with {@link createRuntime}, call {@link Runtime.run} per request,
+ * and {@link Runtime.close} when done (waits for running requests, then closes the store).
+ */
+export class Runtime {
+  /** The validated, merged configuration. */
+  readonly config: ResolvedConfig;
+  readonly #storeLocation: string;
+  #store: SessionStore | undefined;
+  readonly #machine;
+  readonly #sessionLanes = new KeyedQueue();
+  readonly #backendLanes = new KeyedQueue();
+  readonly #processes = new Map<string, Set<Promise<unknown>>>();
+  readonly #running = new Set<Promise<unknown>>();
+  #closed = false;
+
+  constructor(config: ResolvedConfig, storeLocation: string) {
+    this.config = config;
+    this.#storeLocation = storeLocation;
+    this.#machine = requestMachine.provide({
+      actors: createRequestActors({ store: () => this.#openStore(), runTurn: (input, signal) => this.#runTurn(input, signal) }),
+    });
+  }
+
+  /**
+   * Run one request through the request machine: candidates in order (the requested model or the
+   * configured primary, then the fallbacks), each CLI candidate as a child process, until one
+   * answers.
+   *
+   * @returns the answer, the model that gave it, the CLI session id and every attempt.
+   * @throws {UsageError} `SAFETYNET_USAGE`, `SAFETYNET_MODEL_NOT_ALLOWED`, `SAFETYNET_IMAGE_INVALID` for a bad request.
+   * @throws {RequestError} `SAFETYNET_ALL_CANDIDATES_FAILED` (with `attempts`) or `SAFETYNET_ABORTED`.
+   * @throws {StoreError} `SAFETYNET_STORE_LOCKED` when the state folder stays locked by another process.
+   */
+  run(request: RunRequest): Promise<RunResult> {
+    if (this.#closed) return Promise.reject(new SafetynetError('SAFETYNET_RUNTIME_CLOSED', 'this safetynet runtime was closed; create a new one'));
+    const running = this.#run(request);
+    this.#running.add(running);
+    void running.finally(() => this.#running.delete(running)).catch(() => undefined);
+    return running;
+  }
+
+  /** The stored CLI sessions. */
+  get sessions(): SessionsApi {
+    return {
+      list: (sessionKey) => this.#openStore().list(sessionKey),
+      reset: (sessionKey, backendId) => this.#openStore().reset(sessionKey, backendId),
+    };
+  }
+
+  /** Wait for running requests to end, then release the store. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#running]);
+    await this.#store?.close();
+  }
+
+  async #run(request: RunRequest): Promise<RunResult> {
+    const startedAt = performance.now();
+    validateRunRequest(request);
+    const requestId = nanoid();
+    const { signal } = request;
+    if (signal?.aborted) throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted before it started', { attempts: [], requestId });
+    const { candidates, skipped } = resolveCandidates(this.config, request.model);
+    const staged = await stageImages(request.images ?? []);
+    try {
+      const input: RequestInput = {
+        requestId,
+        candidates: candidates.map((ref): Candidate => {
+          const backend = this.config.backends[ref.provider];
+          return backend === undefined ? { ...ref } : { ...ref, backend };
+        }),
+        attempts: skipped.map((skip) => ({ model: skip.ref, backend: 'cli', ok: false, reason: 'config', detail: skip.why, skipped: true, durationMs: 0 })),
+        sessionKey: request.sessionKey ?? null,
+        attemptTimeoutMs: request.timeoutMs ?? this.config.attemptTimeoutMs,
+        request: { prompt: request.message, systemPrompt: request.systemPrompt, images: staged.images, cwd: request.cwd ?? process.cwd() },
+      };
+      const output = await this.#inSessionLane(input, signal, () => this.#drive(input, signal));
+      return this.#finish(output, input, startedAt);
+    } finally {
+      await this.#processesEnded(requestId);
+      await staged.dispose();
+    }
+  }
+
+  /** Requests of one session key run one at a time, in arrival order (one conversation, one turn). */
+  async #inSessionLane(input: RequestInput, signal: AbortSignal | undefined, task: () => Promise<RequestOutput>): Promise<RequestOutput> {
+    if (input.sessionKey === null) return task();
+    try {
+      return await this.#sessionLanes.run(`session:${input.sessionKey}`, task, signal);
+    } catch (error) {
+      if (error instanceof AttemptError && error.reason === 'aborted') return { status: 'aborted', attempts: [] };
+      throw error;
+    }
+  }
+
+  async #drive(input: RequestInput, signal: AbortSignal | undefined): Promise<RequestOutput> {
+    const actor = createActor(this.#machine, { input, id: `request-${input.requestId}` });
+    const cancel = () => actor.send({ type: 'CANCEL' });
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      actor.start();
+      if (signal?.aborted) cancel();
+      return await toPromise(actor);
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      actor.stop();
+    }
+  }
+
+  #finish(output: RequestOutput, input: RequestInput, startedAt: number): RunResult {
+    const durationMs = Math.round(performance.now() - startedAt);
+    if (output.status === 'answered') return toRunResult(output, input, durationMs);
+    if (output.status === 'aborted') {
+      throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted by the caller', { attempts: output.attempts, requestId: input.requestId });
+    }
+    const tried = output.attempts.filter((attempt) => !attempt.skipped).length;
+    const message = `every candidate failed (${tried} tried of ${output.attempts.length}):\n${formatAttempts(output.attempts)}`;
+    throw new RequestError('SAFETYNET_ALL_CANDIDATES_FAILED', message, { attempts: output.attempts, requestId: input.requestId });
+  }
+
+  /** Run a CLI turn, remembering its promise so the request can wait for the process to end. */
+  #runTurn(input: CliTurnRequest, signal: AbortSignal): Promise<CliRunOutput> {
+    const running = executeCliTurn(input, { signal, queue: this.#backendLanes });
+    const key = input.requestId ?? '';
+    const set = this.#processes.get(key) ?? new Set();
+    set.add(running);
+    this.#processes.set(key, set);
+    return running;
+  }
+
+  /** A child process never outlives its request: wait until every turn of this request settled. */
+  async #processesEnded(requestId: string): Promise<void> {
+    const set = this.#processes.get(requestId);
+    if (set === undefined) return;
+    await Promise.allSettled([...set]);
+    this.#processes.delete(requestId);
+  }
+
+  #openStore(): SessionStore {
+    this.#store ??= new SessionStore({ location: this.#storeLocation });
+    return this.#store;
+  }
+}
+
+/**
+ * Create a runtime from a config object, a config file, or the default config lookup
+ * (`SAFETYNET_CONFIG`, else `$SAFETYNET_HOME/config.json5`, else built-in defaults).
+ *
+ * @throws {ConfigError} `SAFETYNET_CONFIG_NOT_FOUND`, `SAFETYNET_CONFIG_SYNTAX`, `SAFETYNET_CONFIG_INVALID`.
+ */
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const env = options.env ?? process.env;
+  const config = await loadConfig({
+    env,
+    ...(options.configFile === undefined ? {} : { file: options.configFile }),
+    ...(options.config === undefined ? {} : { inline: options.config }),
+  });
+  return new Runtime(config, options.storeLocation ?? join(safetynetHome(env), 'state'));
+}
