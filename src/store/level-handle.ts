@@ -11,17 +11,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Level } from 'level';
 import { StoreError } from '../errors.js';
+import { clearLinger, closeIfIdle, createJsonSublevel, describeError, findSlot, forgetIfIdle, slotFor, type JsonSublevel, type Slot, type StateDatabase } from './level-slots.js';
 import { backoffDelay, isLevelLocked, jitter, resolveLockRetry, sleep, type LockRetryOptions, type ResolvedLockRetry } from './lock-retry.js';
 
-/** The shared database: string keys, JSON values (`valueEncoding: 'json'`). */
-export type StateDatabase = Level<string, unknown>;
-
-function createJsonSublevel<V>(db: StateDatabase, name: string) {
-  return db.sublevel<string, V>(name, { valueEncoding: 'json' });
-}
-
-/** A JSON sublevel of the {@link StateDatabase} with values of type `V` (see {@link LevelHandle.useSublevel}). */
-export type JsonSublevel<V> = ReturnType<typeof createJsonSublevel<V>>;
+export type { JsonSublevel, StateDatabase } from './level-slots.js';
 
 /** Reported before each wait of a locked open (see {@link LevelHandleOptions.onLockedRetry}). */
 export interface LockedRetryEvent {
@@ -41,8 +34,9 @@ export interface LevelHandleOptions extends LockRetryOptions {
    * How long the database stays open after its last user finished, in ms. `0` closes it right away
    * (and `use()` resolves only once it is closed), so the lock is held only while an operation runs.
    * A long-lived embedding (a gateway under load) may pass e.g. `50` to avoid reopening for every
-   * request; the linger timer never keeps the process alive. Must be an integer-valued or fractional
-   * number in [0, 2 147 483 647].
+   * request (each open/close cycle costs a few ms to tens of ms); other processes then wait up to
+   * that long longer for the lock. The linger timer never keeps the process alive, so call
+   * {@link LevelHandle.close} on shutdown to release the folder cleanly. A number in [0, 2147483647].
    * @default 0
    */
   idleCloseMs?: number;
@@ -52,73 +46,6 @@ export interface LevelHandleOptions extends LockRetryOptions {
 
 /** Status of the shared database of one folder, as seen by this process. */
 export type LevelHandleStatus = 'closed' | 'opening' | 'open' | 'closing';
-
-interface Slot {
-  readonly location: string;
-  db: StateDatabase | undefined;
-  users: number;
-  opening: Promise<void> | undefined;
-  closing: Promise<void> | undefined;
-  linger: NodeJS.Timeout | undefined;
-  closeWhenIdle: boolean;
-  /** Sublevels of the current open cycle (a closed parent closes them for good). */
-  readonly sublevels: Map<string, JsonSublevel<unknown>>;
-}
-
-/** Resolved folder → shared state. An entry exists while the folder is open, opening, closing or in use. */
-const slots = new Map<string, Slot>();
-
-function slotFor(location: string): Slot {
-  let slot = slots.get(location);
-  if (slot === undefined) {
-    slot = { location, db: undefined, users: 0, opening: undefined, closing: undefined, linger: undefined, closeWhenIdle: false, sublevels: new Map() };
-    slots.set(location, slot);
-  }
-  return slot;
-}
-
-function clearLinger(slot: Slot): void {
-  if (slot.linger !== undefined) clearTimeout(slot.linger);
-  slot.linger = undefined;
-}
-
-function forgetIfIdle(slot: Slot): void {
-  const idle = slot.users === 0 && slot.opening === undefined && slot.closing === undefined && slot.linger === undefined;
-  if (idle && (slot.db === undefined || slot.db.status === 'closed') && slots.get(slot.location) === slot) slots.delete(slot.location);
-}
-
-/** Close the slot's database unless someone uses it. Never rejects: a failed close leaves it open until the next release. */
-function closeIfIdle(slot: Slot): Promise<void> {
-  if (slot.users > 0 || slot.opening !== undefined) return Promise.resolve();
-  if (slot.closing !== undefined) return slot.closing;
-  clearLinger(slot);
-  slot.closeWhenIdle = false;
-  const db = slot.db;
-  if (db === undefined || db.status !== 'open') {
-    forgetIfIdle(slot);
-    return Promise.resolve();
-  }
-  slot.sublevels.clear();
-  let done!: () => void;
-  // Publish `closing` before db.close() runs: it emits 'closing' synchronously.
-  slot.closing = new Promise<void>((resolve) => {
-    done = resolve;
-  });
-  db.close()
-    .catch(() => undefined)
-    .finally(() => {
-      slot.closing = undefined;
-      forgetIfIdle(slot);
-      done();
-    });
-  return slot.closing;
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? error.cause.message : undefined;
-  return cause === undefined || cause === error.message ? error.message : `${error.message}: ${cause}`;
-}
 
 /**
  * A generic, process-wide shared handle on one LevelDB folder (sessions today; cooldowns and
@@ -165,7 +92,7 @@ export class LevelHandle {
 
   /** Status of the shared database of {@link location} in this process. */
   get status(): LevelHandleStatus {
-    const slot = slots.get(this.location);
+    const slot = findSlot(this.location);
     if (slot === undefined) return 'closed';
     if (slot.closing !== undefined) return 'closing';
     if (slot.opening !== undefined) return 'opening';
@@ -217,7 +144,7 @@ export class LevelHandle {
    * {@link use} reopens it. Never rejects.
    */
   async close(): Promise<void> {
-    const slot = slots.get(this.location);
+    const slot = findSlot(this.location);
     if (slot === undefined) return;
     if (slot.users > 0) {
       slot.closeWhenIdle = true;
@@ -233,7 +160,7 @@ export class LevelHandle {
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code === 'string' && code.startsWith('LEVEL_')) {
-        throw new StoreError('SAFETYNET_STORE_FAILED', `LevelDB operation failed in the safetynet state folder ${this.location}: ${describe(error)}`, { location: this.location, cause: error });
+        throw new StoreError('SAFETYNET_STORE_FAILED', `LevelDB operation failed in the safetynet state folder ${this.location}: ${describeError(error)}`, { location: this.location, cause: error });
       }
       throw error;
     } finally {
@@ -282,7 +209,7 @@ export class LevelHandle {
     try {
       await mkdir(location, { recursive: true, mode: 0o700 });
     } catch (cause) {
-      throw new StoreError('SAFETYNET_STORE_FAILED', `cannot create the safetynet state folder ${location}: ${describe(cause)}`, { location, cause });
+      throw new StoreError('SAFETYNET_STORE_FAILED', `cannot create the safetynet state folder ${location}: ${describeError(cause)}`, { location, cause });
     }
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
@@ -295,7 +222,7 @@ export class LevelHandle {
         return;
       } catch (error) {
         if (!isLevelLocked(error)) {
-          throw new StoreError('SAFETYNET_STORE_FAILED', `cannot open the safetynet state folder ${location}: ${describe(error)}`, { location, cause: error });
+          throw new StoreError('SAFETYNET_STORE_FAILED', `cannot open the safetynet state folder ${location}: ${describeError(error)}`, { location, cause: error });
         }
         const elapsedMs = performance.now() - started;
         const remaining = this.#retry.budgetMs - elapsedMs;

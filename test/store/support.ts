@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 
 /** The repository root (fixtures run with it as cwd, so `level` resolves from its node_modules). */
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,7 +19,12 @@ export const RECORD_BINDINGS = path.join(REPO, 'test/fixtures/bin/store-record-b
 /** Upper bound of any child process in these tests, in ms. */
 export const CHILD_TIMEOUT_MS = 30_000;
 
-type Child = ResultPromise<{ cwd: string; timeout: number; forceKillAfterDelay: number; reject: false }>;
+function spawnNode(script: string, args: string[]) {
+  return execa('node', [script, ...args], { cwd: REPO, timeout: CHILD_TIMEOUT_MS, forceKillAfterDelay: 1000, reject: false });
+}
+
+/** A running fixture process (an execa 9 subprocess, also a promise of its result). */
+export type Child = ReturnType<typeof spawnNode>;
 
 const children = new Set<Child>();
 const folders = new Set<string>();
@@ -33,7 +38,7 @@ export async function tempFolder(): Promise<string> {
 
 /** Start `node <script> ...args` in the repo, bounded by {@link CHILD_TIMEOUT_MS}. */
 export function startNode(script: string, args: string[]): Child {
-  const child = execa('node', [script, ...args], { cwd: REPO, timeout: CHILD_TIMEOUT_MS, forceKillAfterDelay: 1000, reject: false });
+  const child = spawnNode(script, args);
   children.add(child);
   void child.finally(() => children.delete(child));
   return child;
