@@ -32,5 +32,6 @@ export {
   type ConfigPathOrigin,
   type ConfigPathResolution,
 } from './load.js';
+export { formatProblem, invalidConfig } from './problems.js';
 export { parseModelRef, resolveCandidates, type CandidateList, type ModelRef, type SkippedCandidate } from './model-refs.js';
 export type * from './types.js';

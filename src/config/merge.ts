@@ -3,8 +3,8 @@
  * every unset key with its default. Rules from the reference gateway's `mergeBackendConfig`
  * (`../shared/notes/reference-behaviour.md` §1.1), the same in the spec era and later.
  */
-import { ConfigError } from '../errors.js';
 import { BACKEND_DEFAULTS, type FullWatchdog } from './builtins.js';
+import { invalidConfig, renderReceived } from './problems.js';
 import type { CliBackendConfig, ResolvedCliBackend, WatchdogConfig } from './types.js';
 
 /** Keys whose override replaces the base list whole (no concatenation). */
@@ -71,7 +71,8 @@ function fullWatchdog(defaults: FullWatchdog, configured: WatchdogConfig | undef
  * or `undefined` for a custom CLI) with {@link mergeBackendConfig}, trims `command`, and fills every
  * unset key from {@link BACKEND_DEFAULTS} (output `json`, input `arg`, sessionMode `always`,
  * systemPromptWhen `first`, imageMode `repeat`, serialize `false`, empty lists and maps, the default
- * watchdogs in ms). Keys without a default stay `undefined`.
+ * watchdogs in ms). Keys without a default stay `undefined`. An empty `promptSeparator` (`""`) turns
+ * the built-in `--` separator off (resolved as `undefined`, so no empty argv element is sent).
  *
  * @param id The provider id (stored lower-cased as `id`).
  * @param options.file Config file named in the error (default `<inline>`).
@@ -91,11 +92,7 @@ export function mergeBackend(
     const file = options.file ?? '<inline>';
     const path = `agents.defaults.cliBackends.${backendId}.command`;
     const expected = base === undefined ? 'a non-empty string (required for a backend that is not built in)' : 'a non-empty string';
-    const received = m.command === undefined ? '(missing)' : JSON.stringify(m.command);
-    throw new ConfigError('SAFETYNET_CONFIG_INVALID', `${file}: ${path}: expected ${expected}, received ${received}`, {
-      file,
-      problems: [{ file, path, expected, received }],
-    });
+    throw invalidConfig(file, [{ file, path, expected, received: renderReceived(m.command) }]);
   }
   const d = BACKEND_DEFAULTS;
   return {
@@ -120,7 +117,7 @@ export function mergeBackend(
     imageArg: m.imageArg,
     imageMode: m.imageMode ?? d.imageMode,
     serialize: m.serialize ?? d.serialize,
-    promptSeparator: m.promptSeparator,
+    promptSeparator: m.promptSeparator === '' ? undefined : m.promptSeparator,
     watchdog: {
       fresh: fullWatchdog(d.watchdog.fresh, m.reliability?.watchdog?.fresh),
       resume: fullWatchdog(d.watchdog.resume, m.reliability?.watchdog?.resume),

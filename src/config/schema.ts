@@ -12,8 +12,9 @@
  * or an inline config exists (start-up speed).
  */
 import * as z from 'zod';
-import { ConfigError, type ConfigProblem } from '../errors.js';
+import type { ConfigProblem } from '../errors.js';
 import { isBuiltinBackend } from './builtins.js';
+import { closestKey, formatPath, invalidConfig, isRecord, renderReceived, valueAt, type PathKey } from './problems.js';
 import type { CliBackendConfig, SafetynetConfigFile, WatchdogConfig } from './types.js';
 
 /** setTimeout's upper bound (2^31 − 1 ms); larger delays fire at once. */
@@ -142,80 +143,6 @@ const NEWER_REFERENCE_KEYS = new Set([
   'liveSession',
 ]);
 
-/**
- * Levenshtein edit distance (insertions, deletions, substitutions each cost 1).
- * Used to suggest the closest valid key.
- */
-export function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/**
- * The valid key closest to `key` (case-insensitive Levenshtein, at most ⌈length/3⌉ edits), else a
- * valid key that starts with `key` (e.g. `model` → `modelArg`), else `undefined`.
- */
-export function closestKey(key: string, valid: readonly string[]): string | undefined {
-  const lower = key.toLowerCase();
-  let best: { key: string; distance: number } | undefined;
-  for (const candidate of valid) {
-    const distance = levenshtein(lower, candidate.toLowerCase());
-    if (best === undefined || distance < best.distance) best = { key: candidate, distance };
-  }
-  if (best !== undefined && best.distance <= Math.max(1, Math.ceil(key.length / 3))) return best.key;
-  if (lower.length >= 4) return valid.find((candidate) => candidate.toLowerCase().startsWith(lower));
-  return undefined;
-}
-
-type PathKey = string | number;
-
-/** Renders a key path: `agents.defaults.cliBackends.codex-cli.args[2]`, `models["claude-cli/opus-4.6"]`. */
-export function formatPath(path: readonly PathKey[]): string {
-  if (path.length === 0) return '(top level)';
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (key !== '' && /^[^.\s[\]"']+$/.test(key)) out += out === '' ? key : `.${key}`;
-    else out += `[${JSON.stringify(key)}]`;
-  }
-  return out;
-}
-
-/** JSON of a received value, truncated to 80 characters; `(missing)` for an absent key. */
-export function renderReceived(value: unknown): string {
-  if (value === undefined) return '(missing)';
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch {
-    json = undefined;
-  }
-  const text = json ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function valueAt(root: unknown, path: readonly PathKey[]): unknown {
-  let current = root;
-  for (const key of path) {
-    if (Array.isArray(current) && typeof key === 'number') current = current[key];
-    else if (isRecord(current) && typeof key === 'string' && Object.hasOwn(current, key)) current = current[key];
-    else return undefined;
-  }
-  return current;
-}
-
 const BACKENDS_PATH = ['agents', 'defaults', 'cliBackends'];
 
 /** The keys valid at an object path inside a backend entry (for suggestions). */
@@ -331,12 +258,6 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
   return problems;
 }
 
-/** Renders one problem as a line of the error message. */
-export function formatProblem(problem: ConfigProblem): string {
-  const hint = problem.hint === undefined ? '' : ` (${problem.hint})`;
-  return `${problem.path}: expected ${problem.expected}, received ${problem.received}${hint}`;
-}
-
 /**
  * Validates a parsed config (a JSON5 file's value or an inline object) against the file shape.
  *
@@ -351,13 +272,7 @@ export function validateConfigFile(raw: unknown, file: string): SafetynetConfigF
   const result = fileSchema.safeParse(raw);
   const problems = [...(result.success ? [] : problemsFromIssues(result.error.issues, raw, file)), ...crossChecks(raw, file)];
   if (problems.length > 0) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    const lines = problems.map((problem) => `  - ${formatProblem(problem)}`);
-    throw new ConfigError('SAFETYNET_CONFIG_INVALID', `Invalid config ${file} (${count}):\n${lines.join('\n')}`, {
-      file,
-      problems,
-      ...(result.success ? {} : { cause: result.error }),
-    });
+    throw invalidConfig(file, problems, result.success ? undefined : result.error);
   }
   return raw as SafetynetConfigFile;
 }

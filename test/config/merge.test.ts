@@ -58,6 +58,11 @@ describe('mergeBackend', () => {
     expect(resolved.args).toEqual(CLAUDE_CLI_BACKEND.args);
   });
 
+  it('an empty promptSeparator turns the built-in "--" off instead of sending an empty argument', () => {
+    expect(mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, undefined).promptSeparator).toBe('--');
+    expect(mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { promptSeparator: '' }).promptSeparator).toBeUndefined();
+  });
+
   it('command is trimmed and the id lower-cased', () => {
     const resolved = mergeBackend('My-CLI', undefined, { command: '  /usr/bin/my-cli \n' });
     expect(resolved.command).toBe('/usr/bin/my-cli');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigProblem } from '../../src/errors.js';
-import { closestKey, formatPath, levenshtein, renderReceived, validateConfigFile } from '../../src/config/schema.js';
+import { closestKey, formatPath, levenshtein, renderReceived } from '../../src/config/problems.js';
+import { validateConfigFile } from '../../src/config/schema.js';
 
 const FILE = '/home/me/.safetynet/config.json5';
 
