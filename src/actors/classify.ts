@@ -112,12 +112,12 @@ function validStatus(value: number | null | undefined): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599 ? value : undefined;
 }
 
-/** The first HTTP status quoted in one of the texts. */
+/** The first HTTP error status (400–599) quoted in one of the texts. */
 export function statusInText(texts: readonly string[]): number | undefined {
   for (const text of texts) {
     for (const pattern of STATUS_IN_TEXT) {
       const status = validStatus(Number(pattern.exec(text)?.[1]));
-      if (status !== undefined) return status;
+      if (status !== undefined && status >= 400) return status;
     }
   }
   return undefined;
