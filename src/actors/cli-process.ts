@@ -81,8 +81,8 @@ function trackGroup(pgid: number): void {
  * - stdout is kept up to `maxStdoutBytes`; stderr keeps only its last `stderrTailBytes`.
  * - The no-output watchdog (`plan.noOutputTimeoutMs`) re-arms on every stdout/stderr chunk.
  * - On abort, watchdog trip or output limit the whole group gets SIGTERM, then SIGKILL after
- *   `forceKillAfterMs` if any member is left. After a normal exit, leftover group members get the
- *   same treatment. A process `exit` hook SIGKILLs groups still alive when safetynet exits.
+ *   `forceKillAfterMs` if any member is left. When the direct child exits on its own, leftover group
+ *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process `exit` hook SIGKILLs groups still alive when safetynet exits.
  *
  * @returns the output, with `plan` stripped of `env`/`stdin` (plus `stdinChars`) and `durationMs`.
  * @throws {AttemptError} `aborted` (signal aborted, also before spawning); `timeout`
@@ -155,6 +155,12 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     onOutput?.('stderr', decoders.stderr.write(chunk));
   });
 
+  // The direct child exited: leftover group members (which may hold stdout/stderr open) go too.
+  subprocess.once('exit', () => {
+    clearTimeout(watchdog);
+    if (pid !== undefined && termination === undefined && signalGroup(pid, 0)) killGroup(pid, forceKillAfterMs);
+  });
+
   let result;
   try {
     result = await subprocess;
@@ -162,10 +168,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     clearTimeout(watchdog);
     signal?.removeEventListener('abort', onAbort);
   }
-  if (pid !== undefined && termination === undefined) {
-    if (signalGroup(pid, 0)) killGroup(pid, forceKillAfterMs); // leftover grandchildren
-    else liveGroups.delete(pid);
-  }
+  if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) liveGroups.delete(pid);
 
   const durationMs = performance.now() - started;
   const exitCode = result.exitCode;

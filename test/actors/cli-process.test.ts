@@ -183,7 +183,7 @@ describe('stdin and argv delivery', () => {
     const output = await runCliProcess(plan('echo-argv.mjs', [], { stdin: 'line one\nline two' }));
     const seen = echo(output.stdout);
     expect(seen.stdin).toBe('line one\nline two');
-    expect(seen.stdinPath).toMatch(/^pipe:/);
+    expect(seen.stdinPath).toMatch(/^(pipe|socket):/);
     expect(output.plan.stdinChars).toBe(17);
   });
 
