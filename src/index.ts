@@ -1,1 +1,41 @@
-export {};
+/**
+ * safetynet: keeps an AI gateway answering when its API providers fail.
+ *
+ * @example
+ * import { createRuntime } from 'safetynet';
+ * const runtime = await createRuntime({ config: { agents: { defaults: { model: { primary: 'claude-cli/opus-4.6' } } } } });
+ * const controller = new AbortController();
+ * const result = await runtime.run({ message: 'hi', sessionKey: 'user-42', signal: controller.signal });
+ * console.log(result.text, result.model, result.attempts);
+ * await runtime.close();
+ */
+export { createRuntime, Runtime, type RuntimeOptions, type SessionsApi } from './runtime/runtime.js';
+export type { ImageInput, RunRequest, RunResult } from './runtime/request.js';
+export {
+  AttemptError,
+  ConfigError,
+  FAILURE_REASONS,
+  RequestError,
+  SafetynetError,
+  StoreError,
+  UsageError,
+  type AttemptFailure,
+  type ConfigProblem,
+  type FailureReason,
+  type RequestAttempt,
+  type SafetynetErrorCode,
+} from './errors.js';
+export type {
+  CliBackendConfig,
+  ImageMode,
+  InputMode,
+  OutputMode,
+  ResolvedCliBackend,
+  ResolvedConfig,
+  SafetynetConfigFile,
+  SessionMode,
+  SystemPromptWhen,
+} from './config/types.js';
+export type { SessionBinding, Usage } from './actors/types.js';
+export { requestMachine, type RequestMachine, type RequestEvent } from './machines/request-machine.js';
+export type { Attempt, Candidate, RequestInput, RequestOutput } from './machines/types.js';

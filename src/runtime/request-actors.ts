@@ -18,7 +18,7 @@ import type { SessionStore } from '../store/index.js';
 /** What the request actors need from the runtime. */
 export interface RequestActorDeps {
   /** Opens the session store on first use (nothing is opened for one-shot requests). */
-  store: () => SessionStore;
+  store: () => Promise<SessionStore>;
   /** Runs one CLI turn (plan, spawn, collect); resolves with the raw output. */
   runTurn: (input: CliTurnRequest, signal: AbortSignal) => Promise<CliRunOutput>;
 }
@@ -29,7 +29,7 @@ export function createRequestActors(deps: RequestActorDeps) {
     selectCandidate: fromPromise<SelectCandidateOutput, SelectCandidateInput>(async ({ input }) => {
       const { backend } = input.candidate;
       if (input.sessionKey === null || backend === undefined || backend.sessionMode === 'none') return { binding: undefined };
-      return { binding: await deps.store().get(input.sessionKey, backend.id) };
+      return { binding: await (await deps.store()).get(input.sessionKey, backend.id) };
     }),
     runCliTurn: fromPromise<CliRunOutput, CliTurnRequest>(({ input, signal }) => deps.runTurn(input, signal)),
     parseCliOutput: fromPromise<ParsedTurn, ParseCliOutputInput>(async ({ input }) => {
@@ -38,7 +38,7 @@ export function createRequestActors(deps: RequestActorDeps) {
       const { reason, message, ...details } = parsed.failure;
       throw new AttemptError(reason, message, details);
     }),
-    persistSession: fromPromise<SessionBinding, PersistSessionInput>(({ input }) => deps.store().recordSuccess(input)),
+    persistSession: fromPromise<SessionBinding, PersistSessionInput>(async ({ input }) => (await deps.store()).recordSuccess(input)),
     recordFailure: fromPromise<void, RecordFailureInput>(async () => undefined),
   };
 }

@@ -6,8 +6,9 @@ import type { Usage } from '../actors/types.js';
 import { UsageError, type RequestAttempt } from '../errors.js';
 import type { RequestInput, RequestOutput } from '../machines/types.js';
 
-/** An image for the request: a file path, or base64 data (library callers). */
-export type ImageInput = { path: string } | { data: string; mimeType?: string };
+import type { ImageInput } from '../actors/images.js';
+
+export type { ImageInput };
 
 /** One request. */
 export interface RunRequest {

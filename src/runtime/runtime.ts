@@ -2,6 +2,7 @@
  * The runtime an embedding gateway (or the `safetynet` CLI) creates once: it holds the resolved
  * config, the session store and the request machine with its actors injected, and runs requests.
  */
+import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { nanoid } from 'nanoid';
 import { loadConfig, resolveCandidates, safetynetHome } from '../config/index.js';
@@ -12,12 +13,17 @@ import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/typ
 import { RequestError, SafetynetError, AttemptError } from '../errors.js';
 import { requestMachine } from '../machines/request-machine.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
-import { SessionStore } from '../store/index.js';
+import type { SessionStore } from '../store/index.js';
 import { formatAttempts } from './advice.js';
 import { createRequestActors } from './request-actors.js';
-import { executeCliTurn } from './cli-turn.js';
+import { executeCliTurnRequest } from '../actors/cli-turn.js';
 import { toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
-import { join } from 'node:path';
+
+/**
+ * How long the store stays open after its last operation (ms). Requests arriving in a burst share
+ * one open; another safetynet process waits at most about this long (its open retries on the lock).
+ */
+const STORE_IDLE_CLOSE_MS = 250;
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -47,7 +53,7 @@ export class Runtime {
   /** The validated, merged configuration. */
   readonly config: ResolvedConfig;
   readonly #storeLocation: string;
-  #store: SessionStore | undefined;
+  #store: Promise<SessionStore> | undefined;
   readonly #machine;
   readonly #sessionLanes = new KeyedQueue();
   readonly #backendLanes = new KeyedQueue();
@@ -84,8 +90,8 @@ export class Runtime {
   /** The stored CLI sessions. */
   get sessions(): SessionsApi {
     return {
-      list: (sessionKey) => this.#openStore().list(sessionKey),
-      reset: (sessionKey, backendId) => this.#openStore().reset(sessionKey, backendId),
+      list: async (sessionKey) => (await this.#openStore()).list(sessionKey),
+      reset: async (sessionKey, backendId) => (await this.#openStore()).reset(sessionKey, backendId),
     };
   }
 
@@ -93,7 +99,7 @@ export class Runtime {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#running]);
-    await this.#store?.close();
+    await (await this.#store)?.close();
   }
 
   async #run(request: RunRequest): Promise<RunResult> {
@@ -162,7 +168,7 @@ export class Runtime {
 
   /** Run a CLI turn, remembering its promise so the request can wait for the process to end. */
   #runTurn(input: CliTurnRequest, signal: AbortSignal): Promise<CliRunOutput> {
-    const running = executeCliTurn(input, { signal, queue: this.#backendLanes });
+    const running = executeCliTurnRequest(input, signal, { queue: this.#backendLanes });
     const key = input.requestId ?? '';
     const set = this.#processes.get(key) ?? new Set();
     set.add(running);
@@ -178,8 +184,11 @@ export class Runtime {
     this.#processes.delete(requestId);
   }
 
-  #openStore(): SessionStore {
-    this.#store ??= new SessionStore({ location: this.#storeLocation });
+  /** The session store, loaded on first use: one-shot requests never load LevelDB. */
+  #openStore(): Promise<SessionStore> {
+    this.#store ??= import('../store/session-store.js').then(
+      ({ SessionStore }) => new SessionStore({ location: this.#storeLocation, idleCloseMs: STORE_IDLE_CLOSE_MS }),
+    );
     return this.#store;
   }
 }

@@ -1,0 +1,5 @@
+import { cliBackendContract } from './cli-backend-contract.js';
+import { codexHarness } from './harnesses.js';
+
+// The real Codex binary (devDependency) against a loopback OpenAI Responses stub.
+cliBackendContract('codex-cli (real codex binary)', { resume: true, stdin: true, systemPrompt: false, images: 'attached' }, codexHarness);
