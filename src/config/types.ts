@@ -114,6 +114,29 @@ export interface ResolvedCliBackend {
   watchdog: { fresh: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig; resume: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig };
 }
 
+/** The wire API an API provider speaks. */
+export type ApiKind = 'anthropic-messages' | 'openai-responses' | 'openai-completions';
+
+/**
+ * An API provider after resolution: a built-in (`anthropic`, `openai`, configured from the standard
+ * environment variables) or an entry of `models.providers.<id>` (the reference gateway's shape).
+ */
+export interface ResolvedApiProvider {
+  /** The provider id: the left side of `<id>/<model>`. */
+  id: string;
+  api: ApiKind;
+  /** Base URL; `undefined` means the SDK's default endpoint. */
+  baseUrl: string | undefined;
+  /** API key; never logged, never put in argv or traces. */
+  apiKey: string | undefined;
+  /** Extra request headers. */
+  headers: Record<string, string>;
+  /** Per-request timeout in ms; `undefined` means the attempt deadline. */
+  timeoutMs: number | undefined;
+  /** Model ids the provider declares, when it declares any. */
+  models: string[] | undefined;
+}
+
 /** An entry of the `agents.defaults.models` allowlist. */
 export interface ModelEntry {
   /** Short name usable as `--model <alias>`. */

@@ -26,6 +26,11 @@ export function eventLabel(eventType: string): string {
 function guardName(guard: unknown): string | undefined {
   if (guard === undefined) return undefined;
   if (typeof guard === 'string') return guard;
+  const combined = guard as { name?: string; guards?: unknown };
+  if (typeof guard === 'function' && Array.isArray(combined.guards)) {
+    const joiner = { and: ' and ', or: ' or ', not: 'not ' }[combined.name ?? ''] ?? ', ';
+    return combined.guards.map(guardName).join(joiner);
+  }
   if (typeof guard === 'object' && guard !== null && 'type' in guard) return String((guard as { type: unknown }).type);
   return 'guard';
 }

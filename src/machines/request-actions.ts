@@ -19,6 +19,10 @@ function currentRef(context: RequestContext): string {
   return context.candidates[context.index]?.ref ?? '(none)';
 }
 
+function currentKind(context: RequestContext): 'cli' | 'api' {
+  return context.candidates[context.index]?.api !== undefined ? 'api' : 'cli';
+}
+
 export const requestUpdates = {
   /** Reset the per-attempt fields and start the attempt's clock. */
   startAttempt: (): Update => ({
@@ -42,9 +46,24 @@ export const requestUpdates = {
   recordNoBackend: ({ context }: ActionArgs): Update => ({
     failure: {
       reason: 'config',
-      message: `"${context.candidates[context.index]?.provider}" is not a configured CLI backend: add it under agents.defaults.cliBackends or use a built-in one (claude-cli, codex-cli)`,
+      message: `"${context.candidates[context.index]?.provider}" is neither a CLI backend nor an API provider: add it under agents.defaults.cliBackends or models.providers, or use a built-in one (claude-cli, codex-cli, anthropic, openai)`,
     },
   }),
+  /** Append a skipped attempt: the candidate is cooling down. */
+  logSkippedAttempt: ({ context }: ActionArgs): Update => {
+    const cooldown = context.candidates[context.index]?.cooldown;
+    const until = cooldown === undefined ? 'later' : new Date(cooldown.until).toISOString();
+    const attempt: Attempt = {
+      model: currentRef(context),
+      backend: currentKind(context),
+      ok: false,
+      reason: cooldown?.reason ?? 'unknown',
+      detail: `cooling down until ${until} (${cooldown?.key ?? currentRef(context)})`,
+      skipped: true,
+      durationMs: 0,
+    };
+    return { attempts: [...context.attempts, attempt] };
+  },
   /** The attempt outlived its deadline. */
   recordTimeout: ({ context }: ActionArgs): Update => ({
     failure: { reason: 'timeout', message: `no answer within ${context.attemptTimeoutMs} ms (agents.defaults.timeoutSeconds); the CLI was stopped` },
@@ -58,7 +77,7 @@ export const requestUpdates = {
     const failure = context.failure ?? { reason: 'unknown' as const, message: 'the attempt failed' };
     const attempt: Attempt = {
       model: currentRef(context),
-      backend: 'cli',
+      backend: currentKind(context),
       ok: false,
       reason: failure.reason,
       detail: failure.message,
@@ -69,7 +88,7 @@ export const requestUpdates = {
   },
   /** Append the successful attempt to the attempt log. */
   logAnsweredAttempt: ({ context }: ActionArgs): Update => ({
-    attempts: [...context.attempts, { model: currentRef(context), backend: 'cli', ok: true, durationMs: elapsed(context) }],
+    attempts: [...context.attempts, { model: currentRef(context), backend: currentKind(context), ok: true, durationMs: elapsed(context) }],
   }),
   /** Move to the next candidate. */
   nextCandidate: ({ context }: ActionArgs): Update => ({ index: context.index + 1 }),

@@ -7,6 +7,7 @@
 import { fromPromise } from 'xstate';
 import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding } from '../actors/types.js';
 import type {
+  CallApiInput,
   ParseCliOutputInput,
   PersistSessionInput,
   RecordFailureInput,
@@ -20,14 +21,16 @@ function notProvided(name: string): () => Promise<never> {
 
 /** Actor slots, by name: what each one receives and resolves with. */
 export const requestActors = {
-  /** Loads the stored CLI session of the candidate (and, later, its cooldown state). */
+  /** Loads the stored CLI session of the candidate . */
   selectCandidate: fromPromise<SelectCandidateOutput, SelectCandidateInput>(notProvided('selectCandidate')),
+  /** Calls an API provider through its official SDK (SDK retries off); rejects with the classified failure. */
+  callApi: fromPromise<ParsedTurn, CallApiInput>(notProvided('callApi')),
   /** Spawns the CLI backend as a child process and collects its output. */
   runCliTurn: fromPromise<CliRunOutput, CliTurnRequest>(notProvided('runCliTurn')),
   /** Parses the CLI output; rejects with the classified failure. */
   parseCliOutput: fromPromise<ParsedTurn, ParseCliOutputInput>(notProvided('parseCliOutput')),
-  /** Stores the CLI session id of a successful turn. */
-  persistSession: fromPromise<SessionBinding, PersistSessionInput>(notProvided('persistSession')),
-  /** Bookkeeping for a failed attempt (cooldowns, issue 3); may be a no-op. */
+  /** Stores what a success changes: the CLI session binding, and clears the candidate's cooldown. */
+  persistSession: fromPromise<SessionBinding | undefined, PersistSessionInput>(notProvided('persistSession')),
+  /** Bookkeeping for a failed attempt: puts the candidate (or its provider) in cooldown. */
   recordFailure: fromPromise<void, RecordFailureInput>(notProvided('recordFailure')),
 };

@@ -19,8 +19,12 @@ export function outputOf<T>(event: EventObject): T {
 }
 
 export const requestGuards = {
+  /** The current candidate is cooling down (it is skipped). */
+  isCoolingDown: ({ context }: GuardArgs) => context.candidates[context.index]?.cooldown !== undefined,
   /** The current candidate is served by a CLI backend. */
   isCliCandidate: ({ context }: GuardArgs) => context.candidates[context.index]?.backend !== undefined,
+  /** The current candidate is served by an API provider. */
+  isApiCandidate: ({ context }: GuardArgs) => context.candidates[context.index]?.api !== undefined,
   /**
    * The CLI rejected the stored session id as unknown (`session_expired`) and this candidate has
    * not retried yet: retry once as a new session (the binding is replaced on success).
@@ -30,11 +34,16 @@ export const requestGuards = {
     context.binding !== undefined &&
     !context.forceNewSession &&
     !context.sessionRetried,
-  /** A session key is set, the backend keeps sessions, and the turn reported a session id. */
+  /**
+   * The success changes stored state: a CLI session id to keep (a session key is set, the backend
+   * keeps sessions, the turn reported an id), or a cooldown entry of the candidate to clear.
+   */
   shouldPersistSession: ({ context, event }: GuardArgs) => {
-    const backend = context.candidates[context.index]?.backend;
+    const candidate = context.candidates[context.index];
     const turn = outputOf<{ sessionId?: string | undefined }>(event);
-    return context.sessionKey !== null && backend !== undefined && backend.sessionMode !== 'none' && typeof turn.sessionId === 'string' && turn.sessionId !== '';
+    const keepsSession =
+      context.sessionKey !== null && candidate?.backend !== undefined && candidate.backend.sessionMode !== 'none' && typeof turn.sessionId === 'string' && turn.sessionId !== '';
+    return keepsSession || candidate?.hadCooldown === true;
   },
   /** Another candidate follows the current one. */
   hasNextCandidate: ({ context }: GuardArgs) => context.index + 1 < context.candidates.length,

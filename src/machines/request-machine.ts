@@ -6,12 +6,13 @@
  *
  * Diagram: `visualizations/request.mmd` (generated from this definition).
  */
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { RequestContext, RequestInput, RequestOutput } from './types.js';
 import { requestActors } from './request-actors.js';
 import { requestUpdates as update } from './request-actions.js';
 import { requestGuards } from './request-guards.js';
 import {
+  callApiInput,
   parseCliOutputInput,
   persistSessionInput,
   recordFailureInput,
@@ -25,13 +26,14 @@ import {
 export type RequestEvent = { type: 'CANCEL' };
 
 /**
- * The request machine. States: `selecting-model` → `spawning-cli` → `parsing` →
- * `persisting-session` → `answered`, with `falling-back` between candidates and the final states
- * `answered`, `failed`, `aborted`.
+ * The request machine. States: `selecting-model` → `calling-api` (API providers) or
+ * `spawning-cli` → `parsing` (CLI backends) → `persisting-session` → `answered`, with
+ * `falling-back` between candidates and the final states `answered`, `failed`, `aborted`.
+ * A candidate that is cooling down is skipped in `selecting-model` (a skipped attempt).
  *
  * Delay `attemptTimeout` = `context.attemptTimeoutMs` (default 600 000 ms from
- * `agents.defaults.timeoutSeconds`): a CLI attempt that has not exited by then is stopped (its
- * process group killed) and the request falls back with reason `timeout`.
+ * `agents.defaults.timeoutSeconds`): an attempt that has not ended by then is stopped (an API call
+ * is aborted, a CLI's process group killed) and the request falls back with reason `timeout`.
  */
 export const requestMachine = setup({
   types: {
@@ -49,6 +51,7 @@ export const requestMachine = setup({
     storeTurn: assign(update.storeTurn),
     recordFailure: assign(update.recordFailure),
     recordNoBackend: assign(update.recordNoBackend),
+    logSkippedAttempt: assign(update.logSkippedAttempt),
     recordTimeout: assign(update.recordTimeout),
     recordAbort: assign(update.recordAbort),
     startNewSession: assign(update.startNewSession),
@@ -70,17 +73,38 @@ export const requestMachine = setup({
   },
   states: {
     'selecting-model': {
-      description: 'Take the current candidate and load its stored CLI session.',
+      description: 'Take the current candidate: skip it while it cools down, else load its stored CLI session.',
       entry: 'startAttempt',
+      always: [
+        { guard: and(['isCoolingDown', 'hasNextCandidate']), target: 'selecting-model', reenter: true, actions: ['logSkippedAttempt', 'nextCandidate'] },
+        { guard: 'isCoolingDown', target: 'failed', actions: 'logSkippedAttempt' },
+      ],
       invoke: {
         id: 'selectCandidate',
         src: 'selectCandidate',
         input: selectCandidateInput,
         onDone: [
           { guard: 'isCliCandidate', target: 'spawning-cli', actions: 'storeBinding' },
+          { guard: 'isApiCandidate', target: 'calling-api' },
           { target: 'falling-back', actions: 'recordNoBackend' },
         ],
         onError: { target: 'falling-back', actions: 'recordFailure' },
+      },
+    },
+    'calling-api': {
+      description: "Call the API provider through its official SDK (the SDK's own retries off).",
+      invoke: {
+        id: 'callApi',
+        src: 'callApi',
+        input: callApiInput,
+        onDone: [
+          { guard: 'shouldPersistSession', target: 'persisting-session', actions: 'storeTurn' },
+          { target: 'answered', actions: 'storeTurn' },
+        ],
+        onError: { target: 'falling-back', actions: 'recordFailure' },
+      },
+      after: {
+        attemptTimeout: { target: 'falling-back', actions: 'recordTimeout' },
       },
     },
     'spawning-cli': {
@@ -113,7 +137,7 @@ export const requestMachine = setup({
       },
     },
     'persisting-session': {
-      description: 'Store the CLI session id for (session key, backend); only successful turns get here.',
+      description: "Store the CLI session id for (session key, backend) and clear the candidate's cooldown; only successes get here.",
       invoke: {
         id: 'persistSession',
         src: 'persistSession',
@@ -123,7 +147,7 @@ export const requestMachine = setup({
       },
     },
     'falling-back': {
-      description: 'Log the failed attempt, then move to the next candidate.',
+      description: 'Log the failed attempt and cool the candidate down, then move to the next candidate.',
       entry: 'logFailedAttempt',
       invoke: {
         id: 'recordFailure',

@@ -4,6 +4,7 @@
  */
 import type { CliTurnRequest } from '../actors/types.js';
 import type {
+  CallApiInput,
   Candidate,
   ParseCliOutputInput,
   PersistSessionInput,
@@ -72,19 +73,38 @@ export function runCliTurnInput({ context }: Args): CliTurnRequest {
   };
 }
 
+/** Input of `callApi`: the provider, the model and the request. */
+export function callApiInput({ context }: Args): CallApiInput {
+  const { api, model, ref } = candidate(context);
+  if (api === undefined) throw new TypeError(`request machine: candidate ${ref} has no API provider`);
+  return {
+    provider: api,
+    model,
+    prompt: context.request.prompt,
+    systemPrompt: context.request.systemPrompt,
+    images: context.request.images,
+    timeoutMs: context.attemptTimeoutMs,
+  };
+}
+
 /** Input of `parseCliOutput`. */
 export function parseCliOutputInput({ context }: Args): ParseCliOutputInput {
   if (context.run === undefined) throw new TypeError('request machine: parsing without a CLI run');
   return { run: context.run, backend: backendOf(context) };
 }
 
-/** Input of `persistSession`: the parsed session id and the cwd the CLI ran in. */
+/**
+ * Input of `persistSession`: the CLI session to store (the parsed session id and the cwd the CLI
+ * ran in) when there is one, and the cooldown to clear when the candidate had one.
+ */
 export function persistSessionInput({ context }: Args): PersistSessionInput {
-  const { ref } = candidate(context);
-  if (context.sessionKey === null || context.turn?.sessionId === undefined || context.run === undefined) {
-    throw new TypeError('request machine: persisting without a session key, a session id or a run');
-  }
-  return { sessionKey: context.sessionKey, backendId: backendOf(context).id, cliSessionId: context.turn.sessionId, cwd: context.run.plan.cwd, model: ref };
+  const current = candidate(context);
+  const { sessionKey, turn, run } = context;
+  const keepsSession = sessionKey !== null && current.backend !== undefined && current.backend.sessionMode !== 'none' && turn?.sessionId !== undefined && run !== undefined;
+  return {
+    session: keepsSession ? { sessionKey, backendId: current.backend!.id, cliSessionId: turn!.sessionId!, cwd: run!.plan.cwd, model: current.ref } : undefined,
+    clearCooldown: current.hadCooldown ? { ref: current.ref, provider: current.provider } : undefined,
+  };
 }
 
 /** Input of `recordFailure`. */
@@ -101,7 +121,7 @@ export function requestOutput({ context }: Args): RequestOutput {
       status: 'answered',
       text: context.turn.text,
       model: current.ref,
-      backend: 'cli',
+      backend: current.api !== undefined ? 'api' : 'cli',
       cliSessionId: context.turn.sessionId ?? null,
       usage: context.turn.usage,
       attempts: context.attempts,

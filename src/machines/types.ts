@@ -2,9 +2,9 @@
  * Context, input and output shapes of the request machine. Everything here is plain JSON so that
  * snapshots, inspection events, traces and model-based tests can carry it.
  */
-import type { ResolvedCliBackend } from '../config/types.js';
+import type { ResolvedApiProvider, ResolvedCliBackend } from '../config/types.js';
 import type { CliRunOutput, ParsedTurn, SessionBinding, StagedImage, Usage } from '../actors/types.js';
-import type { AttemptFailure, RequestAttempt } from '../errors.js';
+import type { AttemptFailure, FailureReason, RequestAttempt } from '../errors.js';
 
 /** One model to try: a `provider/model` ref and how it is served. */
 export interface Candidate {
@@ -16,6 +16,21 @@ export interface Candidate {
   model: string;
   /** The CLI backend serving this provider, when the provider is a CLI backend. */
   backend?: ResolvedCliBackend;
+  /** The API provider serving this provider, when the provider is an API provider. */
+  api?: ResolvedApiProvider;
+  /** Set when the candidate is cooling down: it is skipped (shown as a skipped attempt). */
+  cooldown?: CandidateCooldown;
+  /** A cooldown entry exists for it (active or expired): a success clears it. */
+  hadCooldown?: boolean;
+}
+
+/** Why and until when a candidate is cooling down. */
+export interface CandidateCooldown {
+  /** The cooldown key: `provider/model`, or `provider` for auth and billing. */
+  key: string;
+  reason: FailureReason;
+  /** Epoch ms when the cooldown ends. */
+  until: number;
 }
 
 /** One entry of the attempt log: a candidate tried (or skipped) and how it ended. */
@@ -95,13 +110,33 @@ export interface SelectCandidateOutput {
   binding: SessionBinding | undefined;
 }
 
-/** Input of the `persistSession` actor. */
-export interface PersistSessionInput {
+/** The CLI session binding a successful CLI turn stores. */
+export interface SessionToPersist {
   sessionKey: string;
   backendId: string;
   cliSessionId: string;
   cwd: string;
   model: string;
+}
+
+/** Input of the `persistSession` actor: what a success changes. */
+export interface PersistSessionInput {
+  /** The CLI session binding to store, when the turn has one and a session key is set. */
+  session: SessionToPersist | undefined;
+  /** The candidate whose cooldown a success clears, when it had one. */
+  clearCooldown: { ref: string; provider: string } | undefined;
+}
+
+/** Input of the `callApi` actor. */
+export interface CallApiInput {
+  provider: ResolvedApiProvider;
+  /** The model part of the ref. */
+  model: string;
+  prompt: string;
+  systemPrompt: string | undefined;
+  images: StagedImage[];
+  /** Deadline of the attempt in ms. */
+  timeoutMs: number;
 }
 
 /** Input of the `parseCliOutput` actor. */

@@ -1,26 +1,44 @@
 /**
  * The real implementations of the request machine's actor slots, built once per runtime from its
- * dependencies (session store, CLI runner, parser) and injected with `requestMachine.provide`.
+ * dependencies (session store, cooldown store, CLI runner, API caller, parser) and injected with
+ * `requestMachine.provide`.
  */
 import { fromPromise } from 'xstate';
 import { parseCliRun } from '../actors/parse/index.js';
-import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding } from '../actors/types.js';
-import { AttemptError } from '../errors.js';
+import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding, Usage } from '../actors/types.js';
+import { AttemptError, type AttemptFailure } from '../errors.js';
 import type {
+  CallApiInput,
   ParseCliOutputInput,
   PersistSessionInput,
   RecordFailureInput,
   SelectCandidateInput,
   SelectCandidateOutput,
+  SessionToPersist,
 } from '../machines/types.js';
-import type { SessionStore } from '../store/index.js';
+
+/** What the request actors need of the session store. */
+export interface SessionsPort {
+  get(sessionKey: string, backendId: string): Promise<SessionBinding | undefined>;
+  recordSuccess(input: SessionToPersist): Promise<SessionBinding>;
+}
+
+/** What the request actors need of the cooldown store. */
+export interface CooldownsPort {
+  recordFailure(input: { ref: string; provider: string; failure: AttemptFailure }): Promise<unknown>;
+  recordSuccess(input: { ref: string; provider: string }): Promise<void>;
+}
 
 /** What the request actors need from the runtime. */
 export interface RequestActorDeps {
-  /** Opens the session store on first use (nothing is opened for one-shot requests). */
-  store: () => Promise<SessionStore>;
+  /** The session store, opened on first use (one-shot requests never open it). */
+  sessions: () => Promise<SessionsPort>;
+  /** The cooldown store, opened on first use. */
+  cooldowns: () => Promise<CooldownsPort>;
   /** Runs one CLI turn (plan, spawn, collect); resolves with the raw output. */
   runTurn: (input: CliTurnRequest, signal: AbortSignal) => Promise<CliRunOutput>;
+  /** Calls an API provider; rejects with an `AttemptError`. */
+  callApi: (input: CallApiInput, signal: AbortSignal) => Promise<{ text: string; usage: Usage | undefined }>;
 }
 
 /** Build the actor implementations for `requestMachine.provide({ actors })`. */
@@ -29,7 +47,11 @@ export function createRequestActors(deps: RequestActorDeps) {
     selectCandidate: fromPromise<SelectCandidateOutput, SelectCandidateInput>(async ({ input }) => {
       const { backend } = input.candidate;
       if (input.sessionKey === null || backend === undefined || backend.sessionMode === 'none') return { binding: undefined };
-      return { binding: await (await deps.store()).get(input.sessionKey, backend.id) };
+      return { binding: await (await deps.sessions()).get(input.sessionKey, backend.id) };
+    }),
+    callApi: fromPromise<ParsedTurn, CallApiInput>(async ({ input, signal }) => {
+      const turn = await deps.callApi(input, signal);
+      return { text: turn.text, sessionId: undefined, usage: turn.usage };
     }),
     runCliTurn: fromPromise<CliRunOutput, CliTurnRequest>(({ input, signal }) => deps.runTurn(input, signal)),
     parseCliOutput: fromPromise<ParsedTurn, ParseCliOutputInput>(async ({ input }) => {
@@ -38,7 +60,13 @@ export function createRequestActors(deps: RequestActorDeps) {
       const { reason, message, ...details } = parsed.failure;
       throw new AttemptError(reason, message, details);
     }),
-    persistSession: fromPromise<SessionBinding, PersistSessionInput>(async ({ input }) => (await deps.store()).recordSuccess(input)),
-    recordFailure: fromPromise<void, RecordFailureInput>(async () => undefined),
+    persistSession: fromPromise<SessionBinding | undefined, PersistSessionInput>(async ({ input }) => {
+      if (input.clearCooldown !== undefined) await (await deps.cooldowns()).recordSuccess(input.clearCooldown);
+      return input.session === undefined ? undefined : (await deps.sessions()).recordSuccess(input.session);
+    }),
+    recordFailure: fromPromise<void, RecordFailureInput>(async ({ input }) => {
+      if (input.failure.reason === 'aborted') return;
+      await (await deps.cooldowns()).recordFailure({ ref: input.candidate.ref, provider: input.candidate.provider, failure: input.failure });
+    }),
   };
 }

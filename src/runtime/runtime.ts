@@ -65,7 +65,14 @@ export class Runtime {
     this.config = config;
     this.#storeLocation = storeLocation;
     this.#machine = requestMachine.provide({
-      actors: createRequestActors({ store: () => this.#openStore(), runTurn: (input, signal) => this.#runTurn(input, signal) }),
+      actors: createRequestActors({
+        sessions: () => this.#openStore(),
+        cooldowns: async () => ({ recordFailure: async () => undefined, recordSuccess: async () => undefined }),
+        runTurn: (input, signal) => this.#runTurn(input, signal),
+        callApi: async (input) => {
+          throw new AttemptError('config', `API provider "${input.provider.id}" is not wired yet`);
+        },
+      }),
     });
   }
 

@@ -33,10 +33,13 @@ const run = {
   durationMs: 1,
 };
 
+const api = { id: 'stub-api', api: 'anthropic-messages' as const, baseUrl: 'http://127.0.0.1:1', apiKey: 'k', headers: {}, timeoutMs: undefined, models: undefined };
 const CANDIDATES = {
   a: { ref: 'fake-cli/a', provider: 'fake-cli', model: 'a', backend },
   b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', backend },
   none: { ref: 'nowhere/c', provider: 'nowhere', model: 'c' },
+  api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true },
+  cooling: { ref: 'stub-api/cool', provider: 'stub-api', model: 'cool', api, cooldown: { key: 'stub-api/cool', reason: 'rate_limit' as const, until: 1 } },
 };
 type Scenario = Array<keyof typeof CANDIDATES>;
 
@@ -57,6 +60,8 @@ const eventCases: Record<string, EventObject[]> = {
     { type: 'xstate.done.actor.selectCandidate', output: { binding } } as EventObject,
   ],
   'xstate.error.actor.selectCandidate': [{ type: 'xstate.error.actor.selectCandidate', error: { reason: 'unknown', message: 'store failed' } } as EventObject],
+  'xstate.done.actor.callApi': [{ type: 'xstate.done.actor.callApi', output: { text: 'from api', sessionId: undefined, usage: undefined } } as EventObject],
+  'xstate.error.actor.callApi': [{ type: 'xstate.error.actor.callApi', error: { reason: 'rate_limit', message: '429', retryAfterMs: 2000 } } as EventObject],
   'xstate.done.actor.runCliTurn': [{ type: 'xstate.done.actor.runCliTurn', output: run } as EventObject],
   'xstate.error.actor.runCliTurn': [{ type: 'xstate.error.actor.runCliTurn', error: { reason: 'config', message: 'command not found' } } as EventObject],
   'xstate.done.actor.parseCliOutput': [
@@ -112,6 +117,7 @@ async function replay(path: ReturnType<ReturnType<typeof model>['getShortestPath
   const machine = requestMachine.provide({
     actors: {
       selectCandidate: controlled('selectCandidate'),
+      callApi: controlled('callApi'),
       runCliTurn: controlled('runCliTurn'),
       parseCliOutput: controlled('parseCliOutput'),
       persistSession: controlled('persistSession'),
@@ -129,6 +135,7 @@ async function replay(path: ReturnType<ReturnType<typeof model>['getShortestPath
   const executors: Record<string, (step: { event: EventObject }) => void> = {
     'xstate.init': () => void actor.start(),
     'xstate.after.attemptTimeout.request.spawning-cli': () => clock.increment(TIMEOUT_MS),
+    'xstate.after.attemptTimeout.request.calling-api': () => clock.increment(TIMEOUT_MS),
     CANCEL: () => actor.send({ type: 'CANCEL' }),
   };
   for (const type of Object.keys(eventCases)) executors[type] = ({ event }) => settle(type, event);
@@ -145,9 +152,10 @@ async function replay(path: ReturnType<ReturnType<typeof model>['getShortestPath
 }
 
 describe('request machine (model-based, every shortest path)', () => {
-  // One CLI candidate (sessions, stale-session retry, persistence, timeout, abort); then a fallback
-  // to a provider without a backend; then a fallback between two CLI candidates.
-  const scenarios: Scenario[] = [['a'], ['a', 'none'], ['a', 'b']];
+  // One CLI candidate (sessions, stale-session retry, persistence, timeout, abort); an API candidate
+  // (with a cooldown to clear on success) falling back to a CLI; a cooling-down candidate skipped;
+  // a cooling-down last candidate; a provider without a backend; two CLI candidates.
+  const scenarios: Scenario[] = [['a'], ['api', 'a'], ['cooling', 'a'], ['a', 'cooling'], ['a', 'none'], ['a', 'b']];
   for (const scenario of scenarios) {
     const label = scenario.join(' → ');
     const paths = model(scenario).getShortestPaths();
