@@ -23,7 +23,8 @@ export function eventLabel(eventType: string): string {
   return eventType;
 }
 
-function guardName(guard: unknown): string | undefined {
+/** A guard's name; combined guards (`and`, `or`, `not`) are spelled out. */
+export function guardName(guard: unknown): string | undefined {
   if (guard === undefined) return undefined;
   if (typeof guard === 'string') return guard;
   const combined = guard as { name?: string; guards?: unknown };

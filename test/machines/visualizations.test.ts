@@ -1,19 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { toMermaid } from '../../src/machines/diagram.js';
+import { toDot, toStatelyJson } from '../../src/machines/export.js';
 import { requestMachine } from '../../src/machines/request-machine.js';
 
-describe('visualizations/', () => {
-  it('visualizations/request.mmd is generated from the request machine (npm run visualize rewrites it)', async () => {
+// `npm run visualize` rewrites these files from the machine definitions (vitest --update) and renders
+// the SVG from the DOT file; here they are compared, so a stale diagram fails the suite.
+describe('visualizations/ are generated from the machines', () => {
+  it('request.mmd (Mermaid stateDiagram-v2) matches the request machine', async () => {
     await expect(toMermaid(requestMachine)).toMatchFileSnapshot('../../visualizations/request.mmd');
+  });
+
+  it('request.dot (Graphviz, rendered to request.svg) matches the request machine', async () => {
+    await expect(toDot(requestMachine)).toMatchFileSnapshot('../../visualizations/request.dot');
+  });
+
+  it('request.json (Stately visualizer import) matches the request machine', async () => {
+    await expect(toStatelyJson(requestMachine)).toMatchFileSnapshot('../../visualizations/request.json');
   });
 
   it('the request diagram shows every design-card state, guard, actor and delay by name', () => {
     const diagram = toMermaid(requestMachine);
-    for (const name of ['selecting-model', 'spawning-cli', 'parsing', 'persisting-session', 'falling-back', 'answered', 'failed', 'aborted']) {
+    for (const name of ['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session', 'falling-back', 'answered', 'failed', 'aborted']) {
       expect(diagram).toContain(`"${name}"`);
     }
-    for (const name of ['invoke runCliTurn', 'after attemptTimeout', '[isStaleStoredSession]', '[hasNextCandidate]', 'CANCEL']) {
+    for (const name of ['invoke runCliTurn', 'invoke callApi', 'after attemptTimeout', '[isStaleStoredSession]', '[hasNextCandidate]', '[isCoolingDown and hasNextCandidate]', 'CANCEL']) {
       expect(diagram).toContain(name);
     }
+  });
+
+  it('the Stately export keeps every named guard, action and actor', () => {
+    const json = toStatelyJson(requestMachine);
+    for (const name of ['"selectCandidate"', '"callApi"', '"isStaleStoredSession"', '"logFailedAttempt"', '"attemptTimeout"']) expect(json).toContain(name);
+    expect(() => JSON.parse(json)).not.toThrow();
   });
 });
