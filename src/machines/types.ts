@@ -20,6 +20,8 @@ export interface Candidate {
   api?: ResolvedApiProvider;
   /** Set when the candidate is cooling down: it is skipped (shown as a skipped attempt). */
   cooldown?: CandidateCooldown;
+  /** Set on the one candidate tried although it cools down, because every candidate cools down. */
+  probe?: CandidateCooldown;
   /** A cooldown entry exists for it (active or expired): a success clears it. */
   hadCooldown?: boolean;
 }

@@ -13,7 +13,10 @@ import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/typ
 import { RequestError, SafetynetError, AttemptError } from '../errors.js';
 import { requestMachine } from '../machines/request-machine.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
-import type { SessionStore } from '../store/index.js';
+import { existsSync } from 'node:fs';
+import type { CooldownStore, SessionStore } from '../store/index.js';
+import type { ModelRef } from '../config/index.js';
+import { cooldownKeys, planCandidates } from './cooldown-policy.js';
 import { formatAttempts } from './advice.js';
 import { createRequestActors } from './request-actors.js';
 import { executeCliTurnRequest } from '../actors/cli-turn.js';
@@ -53,7 +56,8 @@ export class Runtime {
   /** The validated, merged configuration. */
   readonly config: ResolvedConfig;
   readonly #storeLocation: string;
-  #store: Promise<SessionStore> | undefined;
+  #stores: Promise<{ sessions: SessionStore; cooldowns: CooldownStore }> | undefined;
+  #stateSeen = false;
   readonly #machine;
   readonly #sessionLanes = new KeyedQueue();
   readonly #backendLanes = new KeyedQueue();
@@ -66,8 +70,8 @@ export class Runtime {
     this.#storeLocation = storeLocation;
     this.#machine = requestMachine.provide({
       actors: createRequestActors({
-        sessions: () => this.#openStore(),
-        cooldowns: async () => ({ recordFailure: async () => undefined, recordSuccess: async () => undefined }),
+        sessions: async () => (await this.#openStores()).sessions,
+        cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
         callApi: async (input) => {
           throw new AttemptError('config', `API provider "${input.provider.id}" is not wired yet`);
@@ -97,8 +101,8 @@ export class Runtime {
   /** The stored CLI sessions. */
   get sessions(): SessionsApi {
     return {
-      list: async (sessionKey) => (await this.#openStore()).list(sessionKey),
-      reset: async (sessionKey, backendId) => (await this.#openStore()).reset(sessionKey, backendId),
+      list: async (sessionKey) => (await this.#openStores()).sessions.list(sessionKey),
+      reset: async (sessionKey, backendId) => (await this.#openStores()).sessions.reset(sessionKey, backendId),
     };
   }
 
@@ -106,7 +110,9 @@ export class Runtime {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#running]);
-    await (await this.#store)?.close();
+    const stores = await this.#stores;
+    await stores?.sessions.close();
+    await stores?.cooldowns.close();
   }
 
   async #run(request: RunRequest): Promise<RunResult> {
@@ -120,10 +126,7 @@ export class Runtime {
     try {
       const input: RequestInput = {
         requestId,
-        candidates: candidates.map((ref): Candidate => {
-          const backend = this.config.backends[ref.provider];
-          return backend === undefined ? { ...ref } : { ...ref, backend };
-        }),
+        candidates: await this.#planCandidates(candidates),
         attempts: skipped.map((skip) => ({ model: skip.ref, backend: 'cli', ok: false, reason: 'config', detail: skip.why, skipped: true, durationMs: 0 })),
         sessionKey: request.sessionKey ?? null,
         attemptTimeoutMs: request.timeoutMs ?? this.config.attemptTimeoutMs,
@@ -191,12 +194,35 @@ export class Runtime {
     this.#processes.delete(requestId);
   }
 
-  /** The session store, loaded on first use: one-shot requests never load LevelDB. */
-  #openStore(): Promise<SessionStore> {
-    this.#store ??= import('../store/session-store.js').then(
-      ({ SessionStore }) => new SessionStore({ location: this.#storeLocation, idleCloseMs: STORE_IDLE_CLOSE_MS }),
+  /**
+   * Attach each candidate's provider (CLI backend or API provider) and cooldown state. Cooldowns are
+   * read from LevelDB at every request, so other processes and restarts are respected; a state
+   * folder that does not exist yet holds none, and is not opened.
+   */
+  async #planCandidates(refs: ModelRef[]): Promise<Candidate[]> {
+    const candidates = refs.map((ref): Candidate => {
+      const backend = this.config.backends[ref.provider];
+      const api = this.config.providers[ref.provider];
+      return backend !== undefined ? { ...ref, backend } : api !== undefined ? { ...ref, api } : { ...ref };
+    });
+    this.#stateSeen ||= existsSync(this.#storeLocation);
+    if (!this.#stateSeen) return candidates;
+    const now = Date.now();
+    const entries = await (await this.#openStores()).cooldowns.read(cooldownKeys(candidates), now);
+    if (entries.size === 0) return candidates;
+    return planCandidates(candidates, entries, now).map((candidate) =>
+      entries.has(candidate.ref) || entries.has(candidate.provider) ? { ...candidate, hadCooldown: true } : candidate,
     );
-    return this.#store;
+  }
+
+  /** The session and cooldown stores (one LevelDB folder), loaded on first use. */
+  #openStores(): Promise<{ sessions: SessionStore; cooldowns: CooldownStore }> {
+    this.#stores ??= import('../store/index.js').then(({ SessionStore, CooldownStore }) => {
+      this.#stateSeen = true;
+      const options = { location: this.#storeLocation, idleCloseMs: STORE_IDLE_CLOSE_MS };
+      return { sessions: new SessionStore(options), cooldowns: new CooldownStore(options) };
+    });
+    return this.#stores;
   }
 }
 

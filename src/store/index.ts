@@ -1,6 +1,7 @@
 /**
  * LevelDB state of safetynet: a shared, on-demand handle per folder ({@link LevelHandle}) and the
- * CLI session bindings stored in it ({@link SessionStore}).
+ * CLI session bindings ({@link SessionStore}) and the cooldowns of failed candidates
+ * ({@link CooldownStore}) stored in it.
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
 export { defaultStoreLocation } from './default-location.js';
@@ -15,3 +16,11 @@ export {
 } from './level-handle.js';
 export { DEFAULT_LOCK_RETRY, isLevelLocked, type LockRetryOptions } from './lock-retry.js';
 export { SESSIONS_SUBLEVEL, SessionStore, type RecordSuccessInput, type SessionStoreOptions } from './session-store.js';
+export {
+  COOLDOWNS_SUBLEVEL,
+  CooldownStore,
+  type CooldownEntry,
+  type CooldownStoreOptions,
+  type RecordCooldownSuccessInput,
+  type RecordFailureInput,
+} from './cooldown-store.js';
