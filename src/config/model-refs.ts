@@ -26,6 +26,8 @@ export interface SkippedCandidate {
   ref: string;
   /** Why it is not tried, e.g. `not in agents.defaults.models allowlist`. */
   why: string;
+  /** Its place in the configured order: how many tried candidates come before it. */
+  before: number;
 }
 
 /** The ordered candidates of one request. */
@@ -132,13 +134,13 @@ export function resolveCandidates(config: ResolvedConfig, requested?: string): C
     try {
       parsed = parseModelRef(ref, config);
     } catch (error) {
-      skipped.push({ ref, why: error instanceof Error ? error.message : String(error) });
+      skipped.push({ ref, why: error instanceof Error ? error.message : String(error), before: candidates.length });
       continue;
     }
     if (seen.has(parsed.ref)) continue;
     seen.add(parsed.ref);
     if (allowed !== undefined && !allowed.has(parsed.ref)) {
-      skipped.push({ ref, why: 'not in agents.defaults.models allowlist' });
+      skipped.push({ ref, why: 'not in agents.defaults.models allowlist', before: candidates.length });
       continue;
     }
     candidates.push(parsed);

@@ -49,19 +49,10 @@ export const requestUpdates = {
       message: `"${context.candidates[context.index]?.provider}" is neither a CLI backend nor an API provider: add it under agents.defaults.cliBackends or models.providers, or use a built-in one (claude-cli, codex-cli, anthropic, openai)`,
     },
   }),
-  /** Append a skipped attempt: the candidate is cooling down. */
+  /** Append a skipped attempt: the candidate cools down or is not allowed. */
   logSkippedAttempt: ({ context }: ActionArgs): Update => {
-    const cooldown = context.candidates[context.index]?.cooldown;
-    const until = cooldown === undefined ? 'later' : new Date(cooldown.until).toISOString();
-    const attempt: Attempt = {
-      model: currentRef(context),
-      backend: currentKind(context),
-      ok: false,
-      reason: cooldown?.reason ?? 'unknown',
-      detail: `cooling down until ${until} (${cooldown?.key ?? currentRef(context)})`,
-      skipped: true,
-      durationMs: 0,
-    };
+    const skip = context.candidates[context.index]?.skip ?? { reason: 'unknown' as const, detail: 'skipped' };
+    const attempt: Attempt = { model: currentRef(context), backend: currentKind(context), ok: false, reason: skip.reason, detail: skip.detail, skipped: true, durationMs: 0 };
     return { attempts: [...context.attempts, attempt] };
   },
   /** The attempt outlived its deadline. */

@@ -19,8 +19,8 @@ export function outputOf<T>(event: EventObject): T {
 }
 
 export const requestGuards = {
-  /** The current candidate is cooling down (it is skipped). */
-  isCoolingDown: ({ context }: GuardArgs) => context.candidates[context.index]?.cooldown !== undefined,
+  /** The current candidate is not tried: it cools down, or the allowlist excludes it. */
+  isSkipped: ({ context }: GuardArgs) => context.candidates[context.index]?.skip !== undefined,
   /** The current candidate is served by a CLI backend. */
   isCliCandidate: ({ context }: GuardArgs) => context.candidates[context.index]?.backend !== undefined,
   /** The current candidate is served by an API provider. */

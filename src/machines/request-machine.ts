@@ -29,7 +29,7 @@ export type RequestEvent = { type: 'CANCEL' };
  * The request machine. States: `selecting-model` → `calling-api` (API providers) or
  * `spawning-cli` → `parsing` (CLI backends) → `persisting-session` → `answered`, with
  * `falling-back` between candidates and the final states `answered`, `failed`, `aborted`.
- * A candidate that is cooling down is skipped in `selecting-model` (a skipped attempt).
+ * A candidate that cools down (or that the allowlist excludes) is skipped in `selecting-model`.
  *
  * Delay `attemptTimeout` = `context.attemptTimeoutMs` (default 600 000 ms from
  * `agents.defaults.timeoutSeconds`): an attempt that has not ended by then is stopped (an API call
@@ -73,11 +73,11 @@ export const requestMachine = setup({
   },
   states: {
     'selecting-model': {
-      description: 'Take the current candidate: skip it while it cools down, else load its stored CLI session.',
+      description: 'Take the current candidate: skip it while it cools down (or the allowlist excludes it), else load its stored CLI session.',
       entry: 'startAttempt',
       always: [
-        { guard: and(['isCoolingDown', 'hasNextCandidate']), target: 'selecting-model', reenter: true, actions: ['logSkippedAttempt', 'nextCandidate'] },
-        { guard: 'isCoolingDown', target: 'failed', actions: 'logSkippedAttempt' },
+        { guard: and(['isSkipped', 'hasNextCandidate']), target: 'selecting-model', reenter: true, actions: ['logSkippedAttempt', 'nextCandidate'] },
+        { guard: 'isSkipped', target: 'failed', actions: 'logSkippedAttempt' },
       ],
       invoke: {
         id: 'selectCandidate',

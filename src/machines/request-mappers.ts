@@ -39,7 +39,7 @@ export function requestContext({ input }: { input: RequestInput }): RequestConte
     attemptTimeoutMs: input.attemptTimeoutMs,
     request: input.request,
     index: 0,
-    attempts: input.attempts ?? [],
+    attempts: [],
     binding: undefined,
     forceNewSession: false,
     sessionRetried: false,

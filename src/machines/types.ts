@@ -18,21 +18,13 @@ export interface Candidate {
   backend?: ResolvedCliBackend;
   /** The API provider serving this provider, when the provider is an API provider. */
   api?: ResolvedApiProvider;
-  /** Set when the candidate is cooling down: it is skipped (shown as a skipped attempt). */
-  cooldown?: CandidateCooldown;
-  /** Set on the one candidate tried although it cools down, because every candidate cools down. */
-  probe?: CandidateCooldown;
+  /**
+   * Set when the candidate is not tried (shown as a skipped attempt): it cools down (reason of the
+   * cooldown) or the allowlist excludes it (`config`).
+   */
+  skip?: { reason: FailureReason; detail: string };
   /** A cooldown entry exists for it (active or expired): a success clears it. */
   hadCooldown?: boolean;
-}
-
-/** Why and until when a candidate is cooling down. */
-export interface CandidateCooldown {
-  /** The cooldown key: `provider/model`, or `provider` for auth and billing. */
-  key: string;
-  reason: FailureReason;
-  /** Epoch ms when the cooldown ends. */
-  until: number;
 }
 
 /** One entry of the attempt log: a candidate tried (or skipped) and how it ended. */
@@ -53,8 +45,6 @@ export interface RequestInput {
   requestId: string;
   /** Candidates in order: requested (or primary) model, then fallbacks, deduplicated. At least one. */
   candidates: Candidate[];
-  /** Attempts recorded before the machine starts (candidates skipped by the allowlist). */
-  attempts?: Attempt[];
   /** The caller's conversation key, or `null` for a one-shot request (nothing is stored). */
   sessionKey: string | null;
   /** Deadline of one attempt in ms. */
@@ -63,7 +53,7 @@ export interface RequestInput {
 }
 
 /** Context of the request machine. */
-export interface RequestContext extends Omit<RequestInput, 'attempts'> {
+export interface RequestContext extends RequestInput {
   /** Index of the current candidate. */
   index: number;
   attempts: Attempt[];

@@ -36,6 +36,11 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Deadline of one attempt in ms. Default `agents.defaults.timeoutSeconds` × 1000 (600 000). */
   timeoutMs?: number;
+  /**
+   * Called with each attempt as soon as it ends (skipped, failed or answered), in order, so that
+   * an embedding gateway can log failover as it happens. Exceptions it throws are ignored.
+   */
+  onAttempt?: (attempt: RequestAttempt) => void;
 }
 
 /** The answer of a request. */
@@ -77,6 +82,7 @@ export function validateRunRequest(request: RunRequest): void {
   if (request.images !== undefined && !Array.isArray(request.images)) throw problem('images', 'an array of { path } or { data, mimeType }', request.images);
   if (request.cwd !== undefined && (typeof request.cwd !== 'string' || request.cwd === '')) throw problem('cwd', 'a directory path', request.cwd);
   if (request.timeoutMs !== undefined && (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0)) throw problem('timeoutMs', 'a positive number of milliseconds', request.timeoutMs);
+  if (request.onAttempt !== undefined && typeof request.onAttempt !== 'function') throw problem('onAttempt', 'a function', typeof request.onAttempt);
 }
 
 /** Map an answered machine output to the public result. */

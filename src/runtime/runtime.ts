@@ -10,12 +10,12 @@ import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
 import { KeyedQueue } from '../actors/keyed-queue.js';
 import { stageImages } from '../actors/images.js';
 import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/types.js';
-import { RequestError, SafetynetError, AttemptError } from '../errors.js';
+import { RequestError, SafetynetError, AttemptError, type RequestAttempt } from '../errors.js';
 import { requestMachine } from '../machines/request-machine.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
 import type { CooldownStore, SessionStore } from '../store/index.js';
-import type { ModelRef } from '../config/index.js';
+import type { CandidateList, SkippedCandidate } from '../config/index.js';
 import { cooldownKeys, planCandidates } from './cooldown-policy.js';
 import { formatAttempts } from './advice.js';
 import { createRequestActors } from './request-actors.js';
@@ -121,18 +121,17 @@ export class Runtime {
     const requestId = nanoid();
     const { signal } = request;
     if (signal?.aborted) throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted before it started', { attempts: [], requestId });
-    const { candidates, skipped } = resolveCandidates(this.config, request.model);
+    const refs = resolveCandidates(this.config, request.model);
     const staged = await stageImages(request.images ?? []);
     try {
       const input: RequestInput = {
         requestId,
-        candidates: await this.#planCandidates(candidates),
-        attempts: skipped.map((skip) => ({ model: skip.ref, backend: 'cli', ok: false, reason: 'config', detail: skip.why, skipped: true, durationMs: 0 })),
+        candidates: await this.#planCandidates(refs),
         sessionKey: request.sessionKey ?? null,
         attemptTimeoutMs: request.timeoutMs ?? this.config.attemptTimeoutMs,
         request: { prompt: request.message, systemPrompt: request.systemPrompt, images: staged.images, cwd: request.cwd ?? process.cwd() },
       };
-      const output = await this.#inSessionLane(input, signal, () => this.#drive(input, signal));
+      const output = await this.#inSessionLane(input, signal, () => this.#drive(input, signal, request.onAttempt));
       return this.#finish(output, input, startedAt);
     } finally {
       await this.#processesEnded(requestId);
@@ -151,10 +150,11 @@ export class Runtime {
     }
   }
 
-  async #drive(input: RequestInput, signal: AbortSignal | undefined): Promise<RequestOutput> {
+  async #drive(input: RequestInput, signal: AbortSignal | undefined, onAttempt: RunRequest['onAttempt']): Promise<RequestOutput> {
     const actor = createActor(this.#machine, { input, id: `request-${input.requestId}` });
     const cancel = () => actor.send({ type: 'CANCEL' });
     signal?.addEventListener('abort', cancel, { once: true });
+    if (onAttempt !== undefined) reportAttempts(actor, onAttempt);
     try {
       actor.start();
       if (signal?.aborted) cancel();
@@ -199,20 +199,32 @@ export class Runtime {
    * read from LevelDB at every request, so other processes and restarts are respected; a state
    * folder that does not exist yet holds none, and is not opened.
    */
-  async #planCandidates(refs: ModelRef[]): Promise<Candidate[]> {
-    const candidates = refs.map((ref): Candidate => {
+  async #planCandidates(refs: CandidateList): Promise<Candidate[]> {
+    let candidates = refs.candidates.map((ref): Candidate => {
       const backend = this.config.backends[ref.provider];
       const api = this.config.providers[ref.provider];
       return backend !== undefined ? { ...ref, backend } : api !== undefined ? { ...ref, api } : { ...ref };
     });
     this.#stateSeen ||= existsSync(this.#storeLocation);
-    if (!this.#stateSeen) return candidates;
-    const now = Date.now();
-    const entries = await (await this.#openStores()).cooldowns.read(cooldownKeys(candidates), now);
-    if (entries.size === 0) return candidates;
-    return planCandidates(candidates, entries, now).map((candidate) =>
-      entries.has(candidate.ref) || entries.has(candidate.provider) ? { ...candidate, hadCooldown: true } : candidate,
-    );
+    if (this.#stateSeen) {
+      const now = Date.now();
+      const entries = await (await this.#openStores()).cooldowns.read(cooldownKeys(candidates), now);
+      if (entries.size > 0) {
+        candidates = planCandidates(candidates, entries, now).map(({ cooldown, probe: _probe, ...candidate }) => ({
+          ...candidate,
+          ...(entries.has(candidate.ref) || entries.has(candidate.provider) ? { hadCooldown: true } : {}),
+          ...(cooldown === undefined ? {} : { skip: { reason: cooldown.reason, detail: `cooling down until ${new Date(cooldown.until).toISOString()} (${cooldown.key})` } }),
+        }));
+      }
+    }
+    // Candidates the allowlist excludes keep their place in the configured order, as skipped attempts.
+    const ordered: Candidate[] = [];
+    candidates.forEach((candidate, index) => {
+      for (const skipped of refs.skipped.filter((entry) => entry.before === index)) ordered.push(notTried(skipped));
+      ordered.push(candidate);
+    });
+    for (const skipped of refs.skipped.filter((entry) => entry.before >= candidates.length)) ordered.push(notTried(skipped));
+    return ordered;
   }
 
   /** The session and cooldown stores (one LevelDB folder), loaded on first use. */
@@ -224,6 +236,32 @@ export class Runtime {
     });
     return this.#stores;
   }
+}
+
+/** A configured candidate that is not tried (allowlist, unparseable ref). */
+function notTried(skipped: SkippedCandidate): Candidate {
+  const slash = skipped.ref.indexOf('/');
+  return {
+    ref: skipped.ref,
+    provider: slash > 0 ? skipped.ref.slice(0, slash).toLowerCase() : '',
+    model: slash > 0 ? skipped.ref.slice(slash + 1) : skipped.ref,
+    skip: { reason: 'config', detail: skipped.why },
+  };
+}
+
+/** Call `onAttempt` once per new entry of the machine's attempt log, in order. */
+function reportAttempts(actor: { subscribe(observer: (snapshot: { context: { attempts: RequestAttempt[] } }) => void): unknown }, onAttempt: (attempt: RequestAttempt) => void): void {
+  let reported = 0;
+  actor.subscribe((snapshot) => {
+    const { attempts } = snapshot.context;
+    for (; reported < attempts.length; reported++) {
+      try {
+        onAttempt(attempts[reported]!);
+      } catch {
+        // a logging callback must not break the request
+      }
+    }
+  });
 }
 
 /**

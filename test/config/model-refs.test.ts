@@ -100,7 +100,7 @@ describe('resolveCandidates', () => {
     expect(resolveCandidates(c, 'anthropic/claude-opus-4-6').candidates).toHaveLength(1);
   });
 
-  it('fallbacks outside the allowlist are not tried but reported as skipped', () => {
+  it('fallbacks outside the allowlist are not tried but reported as skipped, with their place in the order', () => {
     const c = config({
       model: { primary: 'anthropic/claude-opus-4-6', fallbacks: ['claude-cli/opus-4.6', 'codex-cli/gpt-5.3-codex'] },
       models: { 'anthropic/claude-opus-4-6': {}, 'claude-cli/opus-4.6': {} },
@@ -110,7 +110,7 @@ describe('resolveCandidates', () => {
         { ref: 'anthropic/claude-opus-4-6', provider: 'anthropic', model: 'claude-opus-4-6' },
         { ref: 'claude-cli/opus-4.6', provider: 'claude-cli', model: 'opus-4.6' },
       ],
-      skipped: [{ ref: 'codex-cli/gpt-5.3-codex', why: 'not in agents.defaults.models allowlist' }],
+      skipped: [{ ref: 'codex-cli/gpt-5.3-codex', why: 'not in agents.defaults.models allowlist', before: 2 }],
     });
   });
 

@@ -39,7 +39,7 @@ const CANDIDATES = {
   b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', backend },
   none: { ref: 'nowhere/c', provider: 'nowhere', model: 'c' },
   api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true },
-  cooling: { ref: 'stub-api/cool', provider: 'stub-api', model: 'cool', api, cooldown: { key: 'stub-api/cool', reason: 'rate_limit' as const, until: 1 } },
+  cooling: { ref: 'stub-api/cool', provider: 'stub-api', model: 'cool', api, skip: { reason: 'rate_limit' as const, detail: 'cooling down' } },
 };
 type Scenario = Array<keyof typeof CANDIDATES>;
 

@@ -23,7 +23,7 @@ describe('visualizations/ are generated from the machines', () => {
     for (const name of ['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session', 'falling-back', 'answered', 'failed', 'aborted']) {
       expect(diagram).toContain(`"${name}"`);
     }
-    for (const name of ['invoke runCliTurn', 'invoke callApi', 'after attemptTimeout', '[isStaleStoredSession]', '[hasNextCandidate]', '[isCoolingDown and hasNextCandidate]', 'CANCEL']) {
+    for (const name of ['invoke runCliTurn', 'invoke callApi', 'after attemptTimeout', '[isStaleStoredSession]', '[hasNextCandidate]', '[isSkipped and hasNextCandidate]', 'CANCEL']) {
       expect(diagram).toContain(name);
     }
   });
