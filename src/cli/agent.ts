@@ -1,8 +1,10 @@
 /**
  * `safetynet agent`: answer one message through the request machine and print the reply.
  */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { RunResult } from '../runtime/request.js';
-import { RequestError } from '../errors.js';
+import { RequestError, UsageError } from '../errors.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -27,11 +29,15 @@ export interface AgentFlags {
 export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   const controller = new AbortController();
   const interrupt = () => controller.abort();
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  // `on`, not `once`: a second Ctrl-C while the CLI's process group is being killed must not take
+  // the default action (instant exit), which would orphan a CLI that ignores SIGTERM. Stopping is
+  // bounded by the SIGTERM → SIGKILL grace of the process runner.
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   const { createRuntime } = await import('../runtime/runtime.js');
   let runtime: Awaited<ReturnType<typeof createRuntime>> | undefined;
   try {
+    await checkFlags(flags);
     runtime = await createRuntime(flags.config === undefined ? {} : { configFile: flags.config });
     const result = await runtime.run({
       message: flags.message,
@@ -39,7 +45,8 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       ...(flags.session === undefined ? {} : { sessionKey: flags.session }),
       ...(flags.systemPrompt === undefined ? {} : { systemPrompt: flags.systemPrompt }),
       ...(flags.image.length === 0 ? {} : { images: flags.image.map((path) => ({ path })) }),
-      ...(flags.cwd === undefined ? {} : { cwd: flags.cwd }),
+      // absolute: the stored session remembers this folder, and a later turn may run elsewhere
+      ...(flags.cwd === undefined ? {} : { cwd: resolve(flags.cwd) }),
       ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout * 1000 }),
       signal: controller.signal,
     });
@@ -50,9 +57,31 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
     io.stderr(`${describeError(error)}\n`);
     return exitCodeFor(error);
   } finally {
+    await runtime?.close();
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
-    await runtime?.close();
+  }
+}
+
+/**
+ * Flag checks whose library-level errors would name request fields (`request.message`) rather than
+ * the flag, or would surface as a failed attempt (a missing `--cwd` is bad usage, exit 2).
+ * @throws {UsageError} `SAFETYNET_USAGE` naming the flag, what was received and what to do.
+ */
+async function checkFlags(flags: AgentFlags): Promise<void> {
+  if (flags.message.trim() === '') {
+    throw new UsageError(`--message: expected the text to answer, received ${JSON.stringify(flags.message)} — pass a non-empty message, e.g. --message "hi"`);
+  }
+  if (flags.session !== undefined && flags.session.trim() === '') {
+    throw new UsageError(`--session: expected a conversation key, received ${JSON.stringify(flags.session)} — pass a non-empty key, or leave --session out for a one-shot request`);
+  }
+  if (flags.cwd !== undefined) {
+    const dir = resolve(flags.cwd);
+    const isDir = await stat(dir).then(
+      (info) => info.isDirectory(),
+      () => false,
+    );
+    if (!isDir) throw new UsageError(`--cwd ${dir}: not an existing directory — pass a directory that exists, or leave --cwd out to use the current one`);
   }
 }
 
