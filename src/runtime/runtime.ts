@@ -2,7 +2,7 @@
  * The runtime an embedding gateway (or the `safetynet` CLI) creates once: it holds the resolved
  * config, the session store and the request machine with its actors injected, and runs requests.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { nanoid } from 'nanoid';
 import { loadConfig, resolveCandidates, safetynetHome } from '../config/index.js';
@@ -10,7 +10,7 @@ import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
 import { KeyedQueue } from '../actors/keyed-queue.js';
 import { stageImages } from '../actors/images.js';
 import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/types.js';
-import { RequestError, SafetynetError, AttemptError, type RequestAttempt } from '../errors.js';
+import { RequestError, SafetynetError, AttemptError, UsageError, type RequestAttempt } from '../errors.js';
 import { requestMachine } from '../machines/request-machine.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
@@ -129,7 +129,7 @@ export class Runtime {
         candidates: await this.#planCandidates(refs),
         sessionKey: request.sessionKey ?? null,
         attemptTimeoutMs: request.timeoutMs ?? this.config.attemptTimeoutMs,
-        request: { prompt: request.message, systemPrompt: request.systemPrompt, images: staged.images, cwd: request.cwd ?? process.cwd() },
+        request: { prompt: request.message, systemPrompt: request.systemPrompt, images: staged.images, cwd: resolve(request.cwd ?? '.') },
       };
       const output = await this.#inSessionLane(input, signal, () => this.#drive(input, signal, request.onAttempt));
       return this.#finish(output, input, startedAt);
@@ -200,10 +200,13 @@ export class Runtime {
    * folder that does not exist yet holds none, and is not opened.
    */
   async #planCandidates(refs: CandidateList): Promise<Candidate[]> {
-    let candidates = refs.candidates.map((ref): Candidate => {
+    let candidates = refs.candidates.map((ref, index): Candidate => {
       const backend = this.config.backends[ref.provider];
       const api = this.config.providers[ref.provider];
-      return backend !== undefined ? { ...ref, backend } : api !== undefined ? { ...ref, api } : { ...ref };
+      if (backend !== undefined) return { ...ref, backend };
+      if (api !== undefined) return { ...ref, api };
+      if (index === 0) throw unknownProvider(ref.ref, ref.provider, this.config);
+      return { ...ref, skip: { reason: 'config', detail: unknownProvider(ref.ref, ref.provider, this.config).message } };
     });
     this.#stateSeen ||= existsSync(this.#storeLocation);
     if (this.#stateSeen) {
@@ -236,6 +239,14 @@ export class Runtime {
     });
     return this.#stores;
   }
+}
+
+/** The requested (or primary) model names a provider that nothing serves. */
+function unknownProvider(ref: string, provider: string, config: ResolvedConfig): UsageError {
+  const known = [...Object.keys(config.backends), ...Object.keys(config.providers)].sort().join(', ');
+  return new UsageError(
+    `unknown provider "${provider}" in model ref "${ref}": add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`,
+  );
 }
 
 /** A configured candidate that is not tried (allowlist, unparseable ref). */

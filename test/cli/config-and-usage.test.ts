@@ -202,6 +202,14 @@ describe('usage errors', () => {
     expect(result.stderr).toContain('<provider>/<model>');
   });
 
+  it('exit code 2 for a model ref whose provider nothing serves, listing the known providers', async () => {
+    const box = await fakeSandbox();
+    const result = await safetynet(box, ['agent', '--message', 'hi', '--model', 'nosuch/x', '--config', box.config]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('unknown provider "nosuch"');
+    expect(result.stderr).toContain('claude-cli');
+  });
+
   it('exit code 2 with no --model and no configured primary, naming both ways out', async () => {
     const box = await fakeSandbox();
     const result = await safetynet(box, ['agent', '--message', 'hi', '--config', box.config]);
