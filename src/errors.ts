@@ -17,7 +17,7 @@ export type SafetynetErrorCode =
   | 'SAFETYNET_IMAGE_INVALID'
   | 'SAFETYNET_STORE_LOCKED'
   | 'SAFETYNET_STORE_FAILED'
-  | 'SAFETYNET_CLI_FAILED'
+  | 'SAFETYNET_ATTEMPT_FAILED'
   | 'SAFETYNET_ALL_CANDIDATES_FAILED'
   | 'SAFETYNET_ABORTED'
   | 'SAFETYNET_RUNTIME_CLOSED';
@@ -164,7 +164,7 @@ export class StoreError extends SafetynetError {
 }
 
 /**
- * One attempt failed (a CLI turn or, later, an API call). Carries the classified `reason` and the
+ * One attempt failed (a CLI turn or an API call). Carries the classified `reason` and the
  * raw signals it was derived from.
  */
 export class AttemptError extends SafetynetError {
@@ -183,7 +183,7 @@ export class AttemptError extends SafetynetError {
     message: string,
     details: { exitCode?: number | undefined; signal?: string | undefined; status?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown } = {},
   ) {
-    super(reason === 'aborted' ? 'SAFETYNET_ABORTED' : 'SAFETYNET_CLI_FAILED', message, { cause: details.cause });
+    super(reason === 'aborted' ? 'SAFETYNET_ABORTED' : 'SAFETYNET_ATTEMPT_FAILED', message, { cause: details.cause });
     this.reason = reason;
     this.exitCode = details.exitCode;
     this.signal = details.signal;

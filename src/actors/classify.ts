@@ -107,6 +107,15 @@ const TEXT_RULES: readonly TextRule[] = [
   { pattern: /stream disconnected before completion|stream closed before response\.completed|failed to parse json|empty or malformed response|internal server error|bad gateway/i, reason: 'server_error' },
 ];
 
+/**
+ * The reason of the first documented error text rule that matches `text` (the rules
+ * {@link classifyCliFailure} applies after status and code), else `undefined`. Used by the API
+ * classifier (`./api/classify-api.ts`) for provider error messages.
+ */
+export function reasonForText(text: string): FailureReason | undefined {
+  return TEXT_RULES.find((rule) => rule.pattern.test(text))?.reason;
+}
+
 /** A status in 100–599, else `undefined`. */
 function validStatus(value: number | null | undefined): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599 ? value : undefined;

@@ -1,5 +1,6 @@
 /**
- * Configuration: built-in backends, merge rules, config file lookup and loading, model refs.
+ * Configuration: built-in backends and API providers, merge rules, config file lookup and loading,
+ * model refs.
  *
  * `./schema.js` (zod) is deliberately **not** re-exported: importing this index must not load zod,
  * so that `safetynet agent` without a config file starts fast. {@link loadConfig} and
@@ -33,5 +34,16 @@ export {
   type ConfigPathResolution,
 } from './load.js';
 export { formatProblem, invalidConfig } from './problems.js';
+export {
+  API_KINDS,
+  BUILTIN_API_PROVIDERS,
+  apiKeySource,
+  isBuiltinApiProvider,
+  resolveApiProviders,
+  resolveSecret,
+  substituteEnv,
+  type BuiltinApiProvider,
+  type Substituted,
+} from './providers.js';
 export { parseModelRef, resolveCandidates, type CandidateList, type ModelRef, type SkippedCandidate } from './model-refs.js';
 export type * from './types.js';

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { BUILTIN_BACKENDS } from './builtins.js';
 import { mergeBackend } from './merge.js';
+import { resolveApiProviders } from './providers.js';
 import type { CliBackendConfig, ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
 /** Environment variables read here (a subset of `process.env`). */
@@ -118,20 +119,22 @@ async function parseJson5(text: string, file: string): Promise<unknown> {
  *   `line`/`column`), `SAFETYNET_CONFIG_INVALID` (schema problems, all of them in `problems`).
  */
 export async function loadConfig(options: { file?: string | undefined; env?: ConfigEnv | undefined; inline?: unknown } = {}): Promise<ResolvedConfig> {
-  if (options.inline !== undefined) return validateAndResolve(options.inline, INLINE_SOURCE);
+  const env = options.env ?? process.env;
+  if (options.inline !== undefined) return validateAndResolve(options.inline, INLINE_SOURCE, env);
   const where = resolveConfigPath(options);
   const text = await readConfigText(where);
-  if (text === undefined) return resolveConfig(null, null);
-  return validateAndResolve(await parseJson5(text, where.path), where.path);
+  if (text === undefined) return resolveConfig(null, null, env);
+  return validateAndResolve(await parseJson5(text, where.path), where.path, env);
 }
 
 /**
  * Validates a parsed config value with the schema (imported lazily) and resolves it.
+ * @param env The environment for the built-in API providers and `${VAR}` substitution; default `process.env`.
  * @throws ConfigError `SAFETYNET_CONFIG_INVALID`.
  */
-export async function validateAndResolve(raw: unknown, source: string): Promise<ResolvedConfig> {
+export async function validateAndResolve(raw: unknown, source: string, env: ConfigEnv = process.env): Promise<ResolvedConfig> {
   const { validateConfigFile } = await import('./schema.js');
-  return resolveConfig(validateConfigFile(raw, source), source);
+  return resolveConfig(validateConfigFile(raw, source), source, env);
 }
 
 /** The user's backend entries by lower-cased id; the exactly lower-case key wins over other spellings. */
@@ -154,14 +157,19 @@ function backendEntries(entries: Record<string, CliBackendConfig> | undefined): 
  *   case-insensitive), plus every other configured backend (merged over nothing);
  * - `primary` / `fallbacks`: from `agents.defaults.model` (a string is the primary), trimmed;
  * - `allowlist`: `agents.defaults.models`, or `undefined` when absent;
- * - `attemptTimeoutMs`: `timeoutSeconds × 1000`, default {@link DEFAULT_ATTEMPT_TIMEOUT_MS}.
+ * - `attemptTimeoutMs`: `timeoutSeconds × 1000`, default {@link DEFAULT_ATTEMPT_TIMEOUT_MS};
+ * - `providers`: the API providers (`resolveApiProviders` in `./providers.js`): the built-ins
+ *   `anthropic`/`openai` from `env`, overridden per key by `models.providers`, plus custom ones.
  *
  * @param file The validated config, or `null`/`undefined` for built-in defaults only.
  * @param source The file path, `<inline>`, or `null` (built-ins only).
- * @throws ConfigError `SAFETYNET_CONFIG_INVALID` if a backend ends up without a command (only
- *   possible when `file` was not validated).
+ * @param env The environment (`ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`, `OPENAI_API_KEY`,
+ *   `OPENAI_BASE_URL`, and `${VAR}` references); default `process.env`.
+ * @throws ConfigError `SAFETYNET_CONFIG_INVALID` if a backend ends up without a command or a custom
+ *   provider without `api`/`baseUrl` (only possible when `file` was not validated), or a provider's
+ *   `baseUrl` references an environment variable that is not set.
  */
-export function resolveConfig(file: SafetynetConfigFile | null | undefined, source: string | null): ResolvedConfig {
+export function resolveConfig(file: SafetynetConfigFile | null | undefined, source: string | null, env: ConfigEnv = process.env): ResolvedConfig {
   const defaults = file?.agents?.defaults;
   const entries = backendEntries(defaults?.cliBackends);
   const mergeOptions = { file: source ?? INLINE_SOURCE };
@@ -185,5 +193,6 @@ export function resolveConfig(file: SafetynetConfigFile | null | undefined, sour
     allowlist,
     backends,
     attemptTimeoutMs: timeoutSeconds === undefined ? DEFAULT_ATTEMPT_TIMEOUT_MS : Math.round(timeoutSeconds * 1000),
+    providers: resolveApiProviders(file?.models?.providers, env, source ?? INLINE_SOURCE),
   };
 }

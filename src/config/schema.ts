@@ -2,9 +2,11 @@
  * Validation of the config file shape with zod 4 (`../shared/spec/cli-backends.md`).
  *
  * Only the keys safetynet reads are checked: `agents.defaults.{model, models, cliBackends,
- * timeoutSeconds}`. Everything else in the file is ignored, so an existing gateway config works
- * unchanged. Inside a backend entry the check is strict: an unknown key is an error with the closest
- * valid key suggested (a misspelt `sesionArg` would otherwise silently do nothing).
+ * timeoutSeconds}` and `models.providers`. Everything else in the file is ignored, so an existing
+ * gateway config works unchanged. Inside a backend or provider entry the check is strict: an unknown
+ * key is an error with the closest valid key suggested (a misspelt `sesionArg` would otherwise
+ * silently do nothing); the reference gateway's provider keys that safetynet does not read are
+ * accepted and ignored.
  *
  * Every problem is collected, then one {@link ConfigError} lists them all.
  *
@@ -13,9 +15,10 @@
  */
 import * as z from 'zod';
 import type { ConfigProblem } from '../errors.js';
-import { isBuiltinBackend } from './builtins.js';
+import { BUILTIN_BACKENDS, isBuiltinBackend } from './builtins.js';
 import { closestKey, formatPath, invalidConfig, isRecord, renderReceived, valueAt, type PathKey } from './problems.js';
-import type { CliBackendConfig, SafetynetConfigFile, WatchdogConfig } from './types.js';
+import { API_KINDS, BUILTIN_API_PROVIDERS, isBuiltinApiProvider } from './providers.js';
+import type { ApiProviderConfig, CliBackendConfig, SafetynetConfigFile, WatchdogConfig } from './types.js';
 
 /** setTimeout's upper bound (2^31 − 1 ms); larger delays fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -98,6 +101,58 @@ export const BACKEND_KEYS: readonly string[] = Object.freeze(Object.keys(backend
 
 const backendSchema = z.strictObject(backendShape, { error: E.object });
 
+const envName = 'an environment variable name';
+/** `{ source: "env", provider?, id }` (the reference gateway's SecretRef, env source only). */
+const secretRefSchema = z.strictObject(
+  {
+    source: z.literal('env', { error: '"env" (only environment secret refs are supported)' }),
+    provider: str().optional(),
+    id: z.string({ error: envName }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: envName }),
+  },
+  { error: E.object },
+);
+const secretSchema = () =>
+  z.union([nonEmpty(), secretRefSchema], { error: 'a non-empty string (may contain ${VAR}) or { source: "env", id: "VAR" }' });
+
+const modelEntrySchema = z.union([nonEmpty(), z.looseObject({ id: nonEmpty() }, { error: E.object })], {
+  error: 'a model id string or an object { id, … }',
+});
+
+/** One zod schema per {@link ApiProviderConfig} key (`satisfies` keeps the two lists identical). */
+const providerShape = {
+  api: enumOf(API_KINDS as unknown as readonly [string, ...string[]]).optional(),
+  baseUrl: nonEmpty().optional(),
+  apiKey: secretSchema().optional(),
+  headers: z.record(z.string(), secretSchema(), { error: 'an object whose values are strings or { source: "env", id }' }).optional(),
+  timeoutMs: intBetween(1, MAX_TIMER_MS, E.ms).optional(),
+  timeoutSeconds: z.number({ error: E.seconds }).positive({ error: E.seconds }).max(MAX_TIMER_MS / 1000, { error: E.seconds }).optional(),
+  models: z.array(modelEntrySchema, { error: 'an array of model ids or { id, … } entries' }).optional(),
+  authHeader: z.boolean({ error: E.boolean }).optional(),
+} satisfies Record<keyof ApiProviderConfig, z.ZodType>;
+
+/**
+ * Keys of a reference gateway provider entry that safetynet accepts and ignores (so its configs
+ * carry over): auth modes, request transport overrides, context/token limits, params.
+ */
+export const IGNORED_PROVIDER_KEYS: readonly string[] = Object.freeze([
+  'auth',
+  'injectNumCtxForOpenAICompat',
+  'request',
+  'contextWindow',
+  'contextTokens',
+  'maxTokens',
+  'params',
+  'agentRuntime',
+]);
+
+/** Every key a `models.providers.<id>` entry may contain (read ones first). */
+export const PROVIDER_KEYS: readonly string[] = Object.freeze([...Object.keys(providerShape), ...IGNORED_PROVIDER_KEYS]);
+
+const providerSchema = z.strictObject(
+  { ...providerShape, ...Object.fromEntries(IGNORED_PROVIDER_KEYS.map((key) => [key, z.unknown().optional()])) },
+  { error: E.object },
+);
+
 const modelSchema = z.union(
   [nonEmpty(), z.looseObject({ primary: nonEmpty().optional(), fallbacks: z.array(nonEmpty(), { error: 'an array of model ref strings' }).optional() }, { error: E.object })],
   { error: E.model },
@@ -105,6 +160,12 @@ const modelSchema = z.union(
 
 const fileSchema = z.looseObject(
   {
+    models: z
+      .looseObject(
+        { providers: z.record(z.string(), providerSchema, { error: 'an object mapping provider ids to provider entries' }).optional() },
+        { error: E.object },
+      )
+      .optional(),
     agents: z
       .looseObject(
         {
@@ -144,9 +205,30 @@ const NEWER_REFERENCE_KEYS = new Set([
 ]);
 
 const BACKENDS_PATH = ['agents', 'defaults', 'cliBackends'];
+const PROVIDERS_PATH = ['models', 'providers'];
 
-/** The keys valid at an object path inside a backend entry (for suggestions). */
+/** True when `path` is inside a `models.providers.<id>` entry. */
+function inProvider(path: readonly PathKey[]): boolean {
+  return path.length > PROVIDERS_PATH.length && path[0] === PROVIDERS_PATH[0] && path[1] === PROVIDERS_PATH[1];
+}
+
+/** Provider keys whose values may be credentials (`apiKey`, `api_key`, `headers`, `token`, …). */
+const SECRET_KEY = /key|token|secret|passw|auth|credential|headers/i;
+
+/**
+ * The received value as problems show it; inside a provider entry, values under a key that may
+ * hold a credential are replaced by `(redacted)`, so a misplaced key never reaches an error message.
+ */
+function receivedAt(raw: unknown, path: readonly PathKey[]): string {
+  if (inProvider(path) && path.slice(PROVIDERS_PATH.length + 1).some((key) => typeof key === 'string' && SECRET_KEY.test(key))) {
+    return valueAt(raw, path) === undefined ? '(missing)' : '(redacted)';
+  }
+  return renderReceived(valueAt(raw, path));
+}
+
+/** The keys valid at an object path inside a backend or provider entry (for suggestions). */
 function validKeysAt(path: readonly PathKey[]): readonly string[] {
+  if (inProvider(path)) return path.length === PROVIDERS_PATH.length + 1 ? PROVIDER_KEYS : ['source', 'provider', 'id'];
   const rest = path.slice(BACKENDS_PATH.length + 1);
   if (rest.length === 0) return BACKEND_KEYS;
   if (rest.length === 1) return ['watchdog'];
@@ -178,11 +260,71 @@ function problemsFromIssues(issues: readonly Issue[], raw: unknown, file: string
           : suggestion !== undefined
             ? `did you mean "${suggestion}"?`
             : `valid keys: ${valid.join(', ')}`;
-        problems.push({ file, path: formatPath([...path, key]), expected: 'no unknown keys in a backend entry', received: renderReceived(valueAt(raw, [...path, key])), hint });
+        const expected = inProvider(path) ? 'no unknown keys in a provider entry' : 'no unknown keys in a backend entry';
+        problems.push({ file, path: formatPath([...path, key]), expected, received: receivedAt(raw, [...path, key]), hint });
       }
       continue;
     }
-    problems.push({ file, path: formatPath(path), expected: issue.message, received: renderReceived(valueAt(raw, path)) });
+    problems.push({ file, path: formatPath(path), expected: issue.message, received: receivedAt(raw, path) });
+  }
+  return problems;
+}
+
+/** True for an absolute http(s) URL. */
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Provider checks zod cannot express: duplicate ids, `api`/`baseUrl` required for non-built-ins, a
+ * `baseUrl` that is not an http(s) URL (unless it uses `${VAR}`), and ids that collide with a CLI
+ * backend id (built-in or configured).
+ */
+function providerChecks(raw: unknown, file: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const providers = valueAt(raw, PROVIDERS_PATH);
+  if (!isRecord(providers)) return problems;
+  const add = (path: PathKey[], expected: string, received: unknown, hint?: string) =>
+    problems.push({ file, path: formatPath(path), expected, received: renderReceived(received), ...(hint === undefined ? {} : { hint }) });
+
+  const backendIds = new Map<string, string>(Object.keys(BUILTIN_BACKENDS).map((id) => [id, `built-in CLI backend "${id}"`]));
+  const configured = valueAt(raw, BACKENDS_PATH);
+  if (isRecord(configured)) {
+    for (const key of Object.keys(configured)) {
+      const id = key.trim().toLowerCase();
+      if (!backendIds.has(id)) backendIds.set(id, `CLI backend ${formatPath([...BACKENDS_PATH, key])}`);
+    }
+  }
+  const builtins = Object.keys(BUILTIN_API_PROVIDERS).join(', ');
+  const seen = new Map<string, string>();
+  for (const [key, entry] of Object.entries(providers)) {
+    const id = key.trim().toLowerCase();
+    const earlier = seen.get(id);
+    if (earlier !== undefined) add([...PROVIDERS_PATH, key], 'one entry per provider id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
+    else seen.set(id, key);
+    const backend = backendIds.get(id);
+    if (backend !== undefined) {
+      add([...PROVIDERS_PATH, key], 'a provider id that is not a CLI backend id', key, `API provider "${key}" collides with ${backend}; rename one of them`);
+    }
+    if (!isRecord(entry)) continue;
+    // A misspelt key (`baseURL`) is reported as unknown with a suggestion; no second "required" problem.
+    const spelt = (name: string) => Object.keys(entry).some((k) => k.toLowerCase() === name.toLowerCase());
+    if (!isBuiltinApiProvider(id)) {
+      if (!spelt('api')) add([...PROVIDERS_PATH, key, 'api'], 'one of "anthropic-messages" | "openai-responses" | "openai-completions" (required for a provider that is not built in)', undefined, `built-in providers: ${builtins}`);
+      if (!spelt('baseUrl')) add([...PROVIDERS_PATH, key, 'baseUrl'], 'an http(s) base URL (required for a provider that is not built in)', undefined, `built-in providers: ${builtins}`);
+    }
+    const baseUrl = entry['baseUrl'];
+    if (typeof baseUrl === 'string' && baseUrl.trim() !== '' && !baseUrl.includes('${') && !isHttpUrl(baseUrl.trim())) {
+      add([...PROVIDERS_PATH, key, 'baseUrl'], 'an http(s) base URL, e.g. "http://127.0.0.1:8080/v1"', baseUrl);
+    }
+    if (entry['timeoutMs'] !== undefined && entry['timeoutSeconds'] !== undefined) {
+      add([...PROVIDERS_PATH, key, 'timeoutSeconds'], 'only one of timeoutMs and timeoutSeconds', entry['timeoutSeconds'], 'timeoutMs is set too; remove one');
+    }
   }
   return problems;
 }
@@ -193,6 +335,7 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
   const add = (path: PathKey[], expected: string, received: unknown, hint?: string) =>
     problems.push({ file, path: formatPath(path), expected, received: renderReceived(received), ...(hint === undefined ? {} : { hint }) });
 
+  problems.push(...providerChecks(raw, file));
   const defaults = valueAt(raw, ['agents', 'defaults']);
   if (!isRecord(defaults)) return problems;
 

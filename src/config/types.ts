@@ -114,7 +114,11 @@ export interface ResolvedCliBackend {
   watchdog: { fresh: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig; resume: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig };
 }
 
-/** The wire API an API provider speaks. */
+/**
+ * The wire API an API provider speaks (the reference gateway's `models.providers.<id>.api`): the
+ * Anthropic Messages API, the OpenAI Responses API, or OpenAI Chat Completions (which most local
+ * servers speak: llama.cpp, vLLM, Ollama).
+ */
 export type ApiKind = 'anthropic-messages' | 'openai-responses' | 'openai-completions';
 
 /**
@@ -127,7 +131,12 @@ export interface ResolvedApiProvider {
   api: ApiKind;
   /** Base URL; `undefined` means the SDK's default endpoint. */
   baseUrl: string | undefined;
-  /** API key; never logged, never put in argv or traces. */
+  /**
+   * API key; never logged, never put in argv or traces. `undefined` when none is configured
+   * (built-ins then fail with `auth` before sending; custom providers send no credential). A
+   * **non-enumerable** property (see `resolveApiProviders`): JSON, `util.inspect`, structured clones
+   * and object spreads leave it out, so configs and machine snapshots never carry it. Read it directly.
+   */
   apiKey: string | undefined;
   /** Extra request headers. */
   headers: Record<string, string>;
@@ -135,6 +144,11 @@ export interface ResolvedApiProvider {
   timeoutMs: number | undefined;
   /** Model ids the provider declares, when it declares any. */
   models: string[] | undefined;
+  /**
+   * `anthropic-messages` only: send the key as `Authorization: Bearer` instead of `x-api-key` (the
+   * reference gateway's `authHeader: true`, for proxies that want a bearer token). Absent = false.
+   */
+  authHeader?: boolean;
 }
 
 /** An entry of the `agents.defaults.models` allowlist. */
@@ -143,8 +157,58 @@ export interface ModelEntry {
   alias?: string;
 }
 
+/**
+ * A secret read from the environment, the reference gateway's SecretRef form
+ * `{ source: "env", provider: "default", id: "OPENAI_API_KEY" }`. Only `source: "env"` is supported.
+ */
+export interface EnvSecretRef {
+  source: 'env';
+  /** Accepted for compatibility (the reference's secret provider name); not read. */
+  provider?: string;
+  /** The environment variable's name. */
+  id: string;
+}
+
+/** A secret value: a plain string (where `${VAR}` is substituted from the environment) or an {@link EnvSecretRef}. */
+export type SecretInput = string | EnvSecretRef;
+
+/** One model of a provider's `models` list: a bare id, or the reference gateway's `{ id, name, … }` entry (only `id` is read). */
+export type ApiModelEntry = string | ({ id: string } & Record<string, unknown>);
+
+/**
+ * One entry of `models.providers.<id>` as written in a config file: the reference gateway's shape,
+ * so such configs carry over. Entries for the built-in ids (`anthropic`, `openai`) override the
+ * built-in per key; other ids need `api` and `baseUrl`.
+ *
+ * String values of `baseUrl`, `apiKey` and `headers` may reference environment variables as
+ * `${VAR_NAME}` (upper-case names; `$${VAR}` is a literal `${VAR}`), as in the reference gateway.
+ */
+export interface ApiProviderConfig {
+  /** Wire protocol. Required for a provider that is not built in. */
+  api?: ApiKind;
+  /** Base URL of the API, e.g. `http://127.0.0.1:8080/v1`. Required for a provider that is not built in. */
+  baseUrl?: string;
+  /** API key. Never appears in argv, logs or traces. */
+  apiKey?: SecretInput;
+  /** Extra headers sent with every request (values may be secrets). */
+  headers?: Record<string, SecretInput>;
+  /** Deadline of one call to this provider in ms; default: the attempt deadline. */
+  timeoutMs?: number;
+  /** The reference gateway's per-provider request timeout in seconds; `timeoutMs` wins. */
+  timeoutSeconds?: number;
+  /** The provider's models: ids, or `{ id, … }` entries. */
+  models?: ApiModelEntry[];
+  /** `anthropic-messages` only: send the key as `Authorization: Bearer` instead of `x-api-key`. Default false. */
+  authHeader?: boolean;
+}
+
 /** The config file shape (only the keys safetynet reads; everything else is ignored). */
 export interface SafetynetConfigFile {
+  /** The reference gateway's `models` section; only `providers` is read. */
+  models?: {
+    /** API providers by id (case-insensitive). */
+    providers?: Record<string, ApiProviderConfig>;
+  };
   agents?: {
     defaults?: {
       /** A model ref, or `{ primary, fallbacks }`. */
@@ -172,4 +236,10 @@ export interface ResolvedConfig {
   backends: Record<string, ResolvedCliBackend>;
   /** Deadline of one attempt in ms. Default 600 000. */
   attemptTimeoutMs: number;
+  /**
+   * API providers by id (lower-case): the built-ins `anthropic` and `openai` (keys and base URLs
+   * from `ANTHROPIC_API_KEY`/`ANTHROPIC_BASE_URL` and `OPENAI_API_KEY`/`OPENAI_BASE_URL`), each
+   * overridden per key by `models.providers.<id>`, plus every configured custom provider.
+   */
+  providers: Record<string, ResolvedApiProvider>;
 }

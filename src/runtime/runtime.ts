@@ -73,9 +73,7 @@ export class Runtime {
         sessions: async () => (await this.#openStores()).sessions,
         cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
-        callApi: async (input) => {
-          throw new AttemptError('config', `API provider "${input.provider.id}" is not wired yet`);
-        },
+        callApi: async (input, signal) => (await import('../actors/api/call-api.js')).callApi(input, signal),
       }),
     });
   }

@@ -1,0 +1,100 @@
+/**
+ * The Anthropic Messages API (`POST /v1/messages`, streaming) through `@anthropic-ai/sdk`.
+ *
+ * One user message (images as base64 `image` blocks before the text), the system prompt as
+ * `system`, `stream: true`. The raw SSE events are consumed directly (no `MessageStream` helper):
+ * text deltas are concatenated, usage is taken from `message_start` and updated by `message_delta`.
+ * An `event: error` inside a 200 stream is raised by the SDK as an `APIError` with the error's
+ * `type` (`overloaded_error`, `rate_limit_error`, …); a stream that ends without `message_stop` is
+ * an {@link ApiStreamError} `truncated`.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ResolvedApiProvider } from '../../config/types.js';
+import { normalizeUsage } from '../parse/usage.js';
+import { ApiStreamError } from './classify-api.js';
+import { anthropicClient } from './clients.js';
+import type { ApiRequest, ApiTurn } from './types.js';
+
+/**
+ * `max_tokens` of every request (the Messages API requires one). 8192 is accepted by every current
+ * Claude model (Claude 3.5 and later); a longer answer ends with `stop_reason: "max_tokens"` and is
+ * still returned.
+ */
+export const ANTHROPIC_MAX_TOKENS = 8192;
+
+type ImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
+
+/** The request body (exported for tests and benchmarks). */
+export function anthropicBody(request: ApiRequest): Anthropic.MessageCreateParamsStreaming {
+  const content: string | Anthropic.ContentBlockParam[] =
+    request.images.length === 0
+      ? request.prompt
+      : [
+          ...request.images.map((image): Anthropic.ImageBlockParam => ({
+            type: 'image',
+            source: { type: 'base64', media_type: image.mimeType as ImageMediaType, data: image.data },
+          })),
+          { type: 'text', text: request.prompt },
+        ];
+  return {
+    model: request.model,
+    max_tokens: ANTHROPIC_MAX_TOKENS,
+    messages: [{ role: 'user', content }],
+    stream: true,
+    ...(request.systemPrompt === undefined || request.systemPrompt === '' ? {} : { system: request.systemPrompt }),
+  };
+}
+
+/**
+ * Runs one streaming Messages call.
+ *
+ * @returns the concatenated text deltas, the usage (`input` = `input_tokens`, `output`, `cacheRead`,
+ *   `cacheWrite`) and the message id.
+ * @throws the SDK's errors (HTTP status, connection, in-stream `event: error`), or
+ *   {@link ApiStreamError} `truncated` when the stream ends before `message_stop`.
+ */
+export async function runAnthropicMessages(provider: ResolvedApiProvider, request: ApiRequest, signal: AbortSignal, timeoutMs: number): Promise<ApiTurn> {
+  const client = await anthropicClient(provider);
+  const stream = await client.messages.create(anthropicBody(request), { signal, timeout: timeoutMs, maxRetries: 0 });
+  let text = '';
+  let responseId: string | undefined;
+  let input: number | null | undefined;
+  let output: number | null | undefined;
+  let cacheRead: number | null | undefined;
+  let cacheWrite: number | null | undefined;
+  let stopped = false;
+  for await (const event of stream) {
+    switch (event.type) {
+      case 'content_block_delta':
+        if (event.delta.type === 'text_delta') text += event.delta.text;
+        break;
+      case 'message_start': {
+        responseId = event.message.id;
+        const usage = event.message.usage;
+        input = usage.input_tokens;
+        output = usage.output_tokens;
+        cacheRead = usage.cache_read_input_tokens;
+        cacheWrite = usage.cache_creation_input_tokens;
+        break;
+      }
+      case 'message_delta': {
+        const usage = event.usage;
+        input = usage.input_tokens ?? input;
+        output = usage.output_tokens;
+        cacheRead = usage.cache_read_input_tokens ?? cacheRead;
+        cacheWrite = usage.cache_creation_input_tokens ?? cacheWrite;
+        break;
+      }
+      case 'message_stop':
+        stopped = true;
+        break;
+      default:
+        break;
+    }
+  }
+  // The SDK ends the iteration quietly when the signal aborts mid-stream.
+  if (signal.aborted) throw new ApiStreamError('aborted', 'the request was aborted');
+  if (!stopped) throw new ApiStreamError('truncated', 'the stream ended before message_stop');
+  const usage = normalizeUsage({ input_tokens: input, output_tokens: output, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: cacheWrite });
+  return { text, usage, responseId };
+}

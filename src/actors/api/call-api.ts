@@ -1,0 +1,103 @@
+/**
+ * One API attempt: the entry point the request machine's `calling-api` state invokes.
+ *
+ * Picks the runner of the provider's protocol, bounds the call by a deadline
+ * (`provider.timeoutMs`, else the attempt's `timeoutMs`) that covers the whole stream (the SDKs'
+ * own timeout stops at the response headers), threads the caller's signal into the SDK, and turns
+ * every failure into an {@link AttemptError} with a classified reason (`./classify-api.ts`).
+ */
+import { readFile } from 'node:fs/promises';
+import { apiKeySource, isBuiltinApiProvider } from '../../config/providers.js';
+import type { ApiKind } from '../../config/types.js';
+import { AttemptError } from '../../errors.js';
+import { runAnthropicMessages } from './anthropic-messages.js';
+import { toApiAttemptError } from './classify-api.js';
+import { runOpenAICompletions } from './openai-completions.js';
+import { runOpenAIResponses } from './openai-responses.js';
+import type { ApiCallInput, ApiRunner, ApiTurn, InlineImage } from './types.js';
+
+/** setTimeout's upper bound (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The runner of each protocol. */
+export const API_RUNNERS: Readonly<Record<ApiKind, ApiRunner>> = Object.freeze({
+  'anthropic-messages': runAnthropicMessages,
+  'openai-responses': runOpenAIResponses,
+  'openai-completions': runOpenAICompletions,
+});
+
+const NO_IMAGES: readonly InlineImage[] = Object.freeze([]);
+const AUTH_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
+
+/**
+ * One controller for the SDK call: aborted by the caller's signal (→ `aborted`) or by the
+ * deadline (→ `timeout`), whichever comes first. `clear()` removes the listener and the timer.
+ */
+class Deadline {
+  readonly controller = new AbortController();
+  timedOut = false;
+  readonly #caller: AbortSignal;
+  readonly #timer: NodeJS.Timeout;
+  readonly #onAbort = (): void => this.controller.abort(this.#caller.reason);
+
+  constructor(caller: AbortSignal, ms: number) {
+    this.#caller = caller;
+    caller.addEventListener('abort', this.#onAbort, { once: true });
+    this.#timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new Error(`deadline of ${ms} ms`));
+    }, ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+    this.#caller.removeEventListener('abort', this.#onAbort);
+  }
+}
+
+/** Reads the staged images as base64 (only when there are any). */
+async function inlineImages(input: ApiCallInput): Promise<readonly InlineImage[]> {
+  if (input.images.length === 0) return NO_IMAGES;
+  return Promise.all(input.images.map(async (image) => ({ mimeType: image.mimeType, data: (await readFile(image.path)).toString('base64') })));
+}
+
+function hasAuthHeader(headers: Record<string, string>): boolean {
+  for (const name of Object.keys(headers)) if (AUTH_HEADERS.has(name.toLowerCase())) return true;
+  return false;
+}
+
+/**
+ * Calls one API candidate and returns its answer.
+ *
+ * - streaming, with the SDK's retries off; `signal` aborts the SDK call at once;
+ * - deadline: `provider.timeoutMs ?? input.timeoutMs` (clamped to 1 ms … 2^31 − 1 ms), over the
+ *   whole call including the stream;
+ * - a built-in provider (`anthropic`, `openai`) without a key (and without an auth header) fails
+ *   with `auth` before anything is sent.
+ *
+ * @returns `{ text, usage, responseId }`; `text` is never empty.
+ * @throws AttemptError with `reason` (`aborted` when the caller aborted, `timeout` when the deadline
+ *   fired, else the classification of the SDK error or stream event; an empty answer is
+ *   `unknown`), `status` and `retryAfterMs` when known, the SDK error as `cause`. The message is
+ *   `<provider>/<model>: …` and never contains the key.
+ */
+export async function callApi(input: ApiCallInput, signal: AbortSignal): Promise<ApiTurn> {
+  const { provider, model } = input;
+  const label = `${provider.id}/${model}`;
+  if (signal.aborted) throw new AttemptError('aborted', `${label}: aborted by the caller`);
+  if (provider.apiKey === undefined && isBuiltinApiProvider(provider.id) && !hasAuthHeader(provider.headers)) {
+    throw new AttemptError('auth', `${label}: no API key — set ${apiKeySource(provider.id)}`);
+  }
+  const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.round(provider.timeoutMs ?? input.timeoutMs)));
+  const deadline = new Deadline(signal, timeoutMs);
+  try {
+    const request = { model, prompt: input.prompt, systemPrompt: input.systemPrompt, images: await inlineImages(input) };
+    const turn = await API_RUNNERS[provider.api](provider, request, deadline.controller.signal, timeoutMs);
+    if (turn.text.trim() === '') throw new AttemptError('unknown', `${label}: the provider sent an empty answer`);
+    return turn;
+  } catch (error) {
+    throw toApiAttemptError(error, { label, apiKey: provider.apiKey, aborted: signal.aborted, timedOut: deadline.timedOut, timeoutMs });
+  } finally {
+    deadline.clear();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Shapes of one API call: what the request machine passes to `callApi` and what it gets back.
+ * Both are plain objects; the provider's `apiKey` is a non-enumerable property of the provider
+ * (see `ResolvedApiProvider`), so snapshots and traces of an input never carry the key.
+ */
+import type { ResolvedApiProvider } from '../../config/types.js';
+import type { StagedImage, Usage } from '../types.js';
+
+/** Everything needed to call one API candidate (structurally the machine's `CallApiInput`). */
+export interface ApiCallInput {
+  /** The resolved provider (protocol, base URL, key, headers, per-provider timeout). */
+  provider: ResolvedApiProvider;
+  /** The model part of the ref (`claude-opus-4-6` of `anthropic/claude-opus-4-6`), sent as is. */
+  model: string;
+  /** The user message. */
+  prompt: string;
+  /** Anthropic `system`, OpenAI Responses `instructions`, or a Chat `system` message. */
+  systemPrompt: string | undefined;
+  /** Staged images (private temp files), sent inline as base64 image parts. */
+  images: StagedImage[];
+  /** Deadline of the attempt in ms; `provider.timeoutMs` replaces it when set. */
+  timeoutMs: number;
+}
+
+/** A successful API answer. */
+export interface ApiTurn {
+  /** The answer text (never empty: an empty answer is an `unknown` failure). */
+  text: string;
+  /**
+   * Token usage as reported by the provider (fields > 0 only). `input` excludes cached input on
+   * every API (OpenAI's `input_tokens` minus `cached_tokens`); `cacheRead`/`cacheWrite` are separate.
+   */
+  usage: Usage | undefined;
+  /** The provider's id of the answer (`msg_…`, `resp_…`, `chatcmpl-…`), when it sent one. */
+  responseId: string | undefined;
+}
+
+/** An image sent inline: its media type and the file's bytes as base64. */
+export interface InlineImage {
+  /** `image/png`, `image/jpeg`, `image/gif` or `image/webp` (checked when the image was staged). */
+  mimeType: string;
+  /** Base64 of the file's bytes. */
+  data: string;
+}
+
+/** The protocol-independent request one API runner sends. */
+export interface ApiRequest {
+  model: string;
+  prompt: string;
+  systemPrompt: string | undefined;
+  /** Images placed before the prompt text in the one user message. */
+  images: readonly InlineImage[];
+}
+
+/**
+ * Sends one streaming request with the provider's cached client and collects the answer.
+ * `signal` is threaded into the SDK call; `timeoutMs` is the SDK's per-request timeout. Rejects with
+ * whatever the SDK threw or an `ApiStreamError` (error event, truncated stream); the caller
+ * classifies it.
+ */
+export type ApiRunner = (provider: ResolvedApiProvider, request: ApiRequest, signal: AbortSignal, timeoutMs: number) => Promise<ApiTurn>;

@@ -1,0 +1,104 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { callApi } from '../../../src/actors/api/call-api.js';
+import type { ApiCallInput } from '../../../src/actors/api/types.js';
+import type { FailureReason } from '../../../src/errors.js';
+import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server.js';
+import { attemptError, deadPort, expectNoKey, stubProvider, until } from './helpers.js';
+
+const MODEL = 'local-model';
+let stub: StubServer;
+let dir: string;
+
+beforeAll(async () => {
+  stub = await startStubServer({ maxHangMs: 10_000 });
+  dir = await mkdtemp(join(tmpdir(), 'sn-api-chat-'));
+});
+afterAll(async () => {
+  await stub.close();
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  stub.setModes(['ok']);
+  stub.setText('Hello from the stub.');
+});
+
+function input(overrides: Partial<ApiCallInput> = {}): ApiCallInput {
+  return { provider: stubProvider('openai-completions', `${stub.url}/v1`), model: MODEL, prompt: 'hi', systemPrompt: undefined, images: [], timeoutMs: 10_000, ...overrides };
+}
+
+async function failWith(mode: StubMode, overrides: Partial<ApiCallInput> = {}) {
+  stub.setModes([mode]);
+  const before = stub.modelRequests().length;
+  const error = await attemptError(callApi(input(overrides), new AbortController().signal));
+  return { error, requests: stub.modelRequests().length - before };
+}
+
+describe('openai-completions: success', () => {
+  it('a streamed answer returns its text, the usage chunk and the completion id', async () => {
+    const turn = await callApi(input(), new AbortController().signal);
+    expect(turn).toEqual({ text: 'Hello from the stub.', usage: { input: 42, output: 5, total: 47 }, responseId: expect.stringMatching(/^chatcmpl_stub_\d+$/) });
+  });
+
+  it('the request streams a system message, then one user message with images as image_url data URLs', async () => {
+    const gif = join(dir, 'one.gif');
+    await writeFile(gif, Buffer.from('GIF89a'));
+    await callApi(input({ systemPrompt: 'be brief', images: [{ path: gif, mimeType: 'image/gif' }] }), new AbortController().signal);
+    const request = stub.modelRequests().at(-1);
+    expect(request?.path).toBe('/v1/chat/completions');
+    expect(request?.json).toMatchObject({
+      model: MODEL,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/gif;base64,R0lGODlh' } }, { type: 'text', text: 'hi' }] },
+      ],
+    });
+  });
+});
+
+describe('openai-completions: faults (each failure is one request: the SDK never retries)', () => {
+  it.each<[string, StubMode, FailureReason]>([
+    ['429 is rate_limit', { status: 429, message: 'Too many requests.' }, 'rate_limit'],
+    ['500 is server_error', { status: 500 }, 'server_error'],
+    ['503 is overloaded', { status: 503 }, 'overloaded'],
+    ['401 is auth', { status: 401 }, 'auth'],
+    ['400 context_length_exceeded is context_overflow', { status: 400, code: 'context_length_exceeded' }, 'context_overflow'],
+    ['an error chunk inside a 200 stream is classified by its code', 'sseerror:server_error', 'server_error'],
+    ['a malformed 200 body is server_error', 'badjson', 'server_error'],
+  ])('%s', async (_name, mode, reason) => {
+    const { error, requests } = await failWith(mode);
+    expect(error.reason).toBe(reason);
+    expect(requests).toBe(1);
+    expectNoKey(error);
+  });
+
+  it('429 with Retry-After sets retryAfterMs from the header', async () => {
+    const { error } = await failWith({ status: 429, retryAfter: 4, message: 'Too many requests.' });
+    expect(error).toMatchObject({ reason: 'rate_limit', status: 429, retryAfterMs: 4000 });
+  });
+
+  it('no answer within the deadline is timeout', async () => {
+    const { error } = await failWith('hang', { timeoutMs: 200 });
+    expect(error.reason).toBe('timeout');
+  });
+
+  it('connection refused is transport', async () => {
+    const provider = stubProvider('openai-completions', `http://127.0.0.1:${await deadPort()}/v1`);
+    const error = await attemptError(callApi(input({ provider }), new AbortController().signal));
+    expect(error.reason).toBe('transport');
+  });
+
+  it("the caller's abort is aborted", async () => {
+    stub.setModes(['hang']);
+    const before = stub.modelRequests().length;
+    const controller = new AbortController();
+    const call = attemptError(callApi(input(), controller.signal));
+    await until(() => stub.modelRequests().length > before);
+    controller.abort();
+    expect((await call).reason).toBe('aborted');
+  });
+});
