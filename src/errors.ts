@@ -253,6 +253,10 @@ export interface RequestAttempt {
   reason?: FailureReason;
   detail?: string;
   exitCode?: number;
+  /** HTTP status reported by the provider (or by the CLI, e.g. Claude's `api_error_status`). */
+  status?: number;
+  /** How long the provider asked to wait (Retry-After), in ms. */
+  retryAfterMs?: number;
   skipped?: boolean;
   durationMs: number;
 }

@@ -73,6 +73,8 @@ export const requestUpdates = {
       reason: failure.reason,
       detail: failure.message,
       ...(failure.exitCode === undefined ? {} : { exitCode: failure.exitCode }),
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+      ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
       durationMs: elapsed(context),
     };
     return context.index < context.candidates.length ? { attempts: [...context.attempts, attempt] } : {};

@@ -20,8 +20,9 @@ const ADVICE: Record<FailureReason, string> = {
   unknown: 'see the detail; run with --json for the full attempt log',
 };
 
-/** The advice line for a failure reason. */
-export function adviceFor(reason: FailureReason): string {
+/** The advice line for a failure reason (with the provider's Retry-After, when it gave one). */
+export function adviceFor(reason: FailureReason, retryAfterMs?: number): string {
+  if (retryAfterMs !== undefined && (reason === 'rate_limit' || reason === 'overloaded')) return `${ADVICE[reason].split(':')[0]}: retry after ${Math.ceil(retryAfterMs / 1000)} s`;
   return ADVICE[reason];
 }
 
@@ -36,7 +37,7 @@ export function formatAttempts(attempts: readonly RequestAttempt[]): string {
       const reason = attempt.reason ?? 'unknown';
       const what = attempt.skipped ? 'skipped' : `${reason} after ${attempt.durationMs} ms`;
       const detail = attempt.detail ? `: ${attempt.detail}` : '';
-      return `- ${attempt.model}: ${what}${detail} → ${adviceFor(reason)}`;
+      return `- ${attempt.model}: ${what}${detail} → ${adviceFor(reason, attempt.retryAfterMs)}`;
     })
     .join('\n');
 }
