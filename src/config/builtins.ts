@@ -29,6 +29,15 @@ function deepFreeze<T>(value: T): T {
  * - `fresh` (a new CLI session): 80 % of the attempt timeout, clamped to 180 000–600 000 ms;
  * - `resume` (a resumed CLI session): 30 % of the attempt timeout, clamped to 60 000–180 000 ms.
  *
+ * Kept as they are for the built-ins too (fast failover does not rest on them): a healthy CLI is
+ * legitimately silent for minutes (Claude prints nothing while a long answer streams or a tool such
+ * as a test run works; Codex prints nothing while it reasons), and both CLIs print their first line
+ * within ~0.5 s even when the provider hangs, so a first-output deadline would catch nothing. A
+ * failing provider is given up through the retry watch (`src/actors/cli-watch.ts`) and the bounded
+ * CLI retries ({@link CLAUDE_BOUNDS_ENV}); a silent hang is bounded by the watchdog, which the
+ * planner caps at the attempt deadline minus 1 s, and by the attempt deadline itself
+ * (`agents.defaults.timeoutSeconds`, which the process runner also enforces as an overall deadline).
+ *
  * Frozen; {@link mergeBackend} copies it.
  */
 export const DEFAULT_WATCHDOG: { readonly fresh: FullWatchdog; readonly resume: FullWatchdog } = deepFreeze({
@@ -144,15 +153,55 @@ export const CLAUDE_MODEL_ALIASES: Readonly<Record<string, string>> = deepFreeze
   'claude-haiku-4.5': 'haiku',
 });
 
-const CLAUDE_ARGS = ['-p', '--output-format', 'json', '--dangerously-skip-permissions'];
+/** The spec's `claude-cli` argv (`--output-format json`): used when a user sets `output: "json"`. */
+export const CLAUDE_SPEC_JSON_ARGS: readonly string[] = deepFreeze(['-p', '--output-format', 'json', '--dangerously-skip-permissions']);
+
+/** `claude-cli` argv when a user sets `output: "text"` (plain reply on stdout). */
+export const CLAUDE_TEXT_ARGS: readonly string[] = deepFreeze(['-p', '--output-format', 'text', '--dangerously-skip-permissions']);
+
+/** safetynet's `claude-cli` argv: the spec's, with `--output-format stream-json --verbose`. */
+export const CLAUDE_STREAM_JSON_ARGS: readonly string[] = deepFreeze(['-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions']);
 
 /**
- * Built-in `claude-cli` (Claude Code). Spec "Defaults (built-in)": `command`, `args`, `resumeArgs`,
- * `modelArg`, `systemPromptArg`, `sessionArg`, `systemPromptWhen`, `sessionMode` exactly as listed;
+ * Environment bounds of the built-in `claude-cli`, so that a failing provider is reported in
+ * seconds (`real-clis.md` §1.5, §7; fixtures `claude/*-max-retries-2`, `claude/stream-json-*`):
+ *
+ * - `CLAUDE_CODE_MAX_RETRIES: "2"` (Claude's default is 10, clamped to 15): with the default, a
+ *   401/429/5xx/529 or refused connection is still retried after 60 s (attempts at ~0.5, 1.1, 2.3,
+ *   4.6, 9.2, 18, 36 s); with 2 it ends by itself after 3 requests in ~2.2 s (2.7 s for a 429 with
+ *   `retry-after: 1`), and a single transient error (one 529, then OK) is still absorbed.
+ * - `API_TIMEOUT_MS: "120000"` (default 600 000): Claude's per-request timeout. Measured: it bounds
+ *   the wait for the response headers of a streaming request (an answer streamed over 8 s went
+ *   through with `API_TIMEOUT_MS=3000`), and the whole body only of the non-streaming fallback
+ *   request (Claude's own cap there is 300 s), so long streamed answers are not cut. 120 s leaves
+ *   room for slow first bytes of very large prompts, while a provider that never answers costs
+ *   3 × 120 s + ~2 s backoff ≈ 362 s, below the default 600 s attempt deadline and the 480 s
+ *   no-output watchdog, so Claude reports its own `Request timed out` (reason `timeout`).
+ *
+ * `env` merges per key: a user's `cliBackends["claude-cli"].env` value wins over these.
+ */
+export const CLAUDE_BOUNDS_ENV: Readonly<Record<string, string>> = deepFreeze({
+  CLAUDE_CODE_MAX_RETRIES: '2',
+  API_TIMEOUT_MS: '120000',
+});
+
+/**
+ * Built-in `claude-cli` (Claude Code). Spec "Defaults (built-in)": `command`, `modelArg`,
+ * `systemPromptArg`, `sessionArg`, `systemPromptWhen`, `sessionMode` exactly as listed;
  * `sessionIdFields`, `clearEnv` (an inherited API key must not override the CLI's own login) and the
  * alias families from the spec-era reference (S).
  *
- * Differences from the reference, all deliberate:
+ * Differences from the spec and the reference, all deliberate:
+ * - `args`/`resumeArgs` use `--output-format stream-json --verbose` ({@link CLAUDE_STREAM_JSON_ARGS})
+ *   with `output: "jsonl"` instead of `--output-format json` with `output: "json"`: stream-json
+ *   prints each internal retry as a `system`/`api_retry` line with `error_status` while Claude is
+ *   still retrying, the only way to classify a failure before it gives up (`real-clis.md` §1.8,
+ *   §10), and ends with the same `result` object as `json` (same text, session id, usage,
+ *   `is_error`). `--include-partial-messages` is not added: it prints one ~250-byte line per text
+ *   delta (measured), which brings a long answer near the 16 MiB stdout cap, and the retry notices
+ *   come without it. A user who sets `output` without `args` gets matching argv instead
+ *   ({@link builtinArgsForOutput}: `json` → the spec's argv, `text` → `--output-format text`);
+ * - `env` {@link CLAUDE_BOUNDS_ENV}: bounded internal retries and request timeout;
  * - `promptSeparator: "--"`: a trailing prompt is otherwise swallowed by variadic flags or read as a
  *   flag when it starts with `-` (`real-clis.md` §1.3, §12);
  * - `maxPromptArgChars: 32768` ({@link SAFE_PROMPT_ARG_CHARS});
@@ -160,10 +209,11 @@ const CLAUDE_ARGS = ['-p', '--output-format', 'json', '--dangerously-skip-permis
  */
 export const CLAUDE_CLI_BACKEND: Readonly<CliBackendConfig> = deepFreeze({
   command: 'claude',
-  args: [...CLAUDE_ARGS],
-  resumeArgs: [...CLAUDE_ARGS, '--resume', '{sessionId}'],
-  output: 'json',
+  args: [...CLAUDE_STREAM_JSON_ARGS],
+  resumeArgs: [...CLAUDE_STREAM_JSON_ARGS, '--resume', '{sessionId}'],
+  output: 'jsonl',
   input: 'arg',
+  env: { ...CLAUDE_BOUNDS_ENV },
   maxPromptArgChars: SAFE_PROMPT_ARG_CHARS,
   modelArg: '--model',
   modelAliases: { ...CLAUDE_MODEL_ALIASES },
@@ -192,6 +242,16 @@ const CODEX_EXEC_ARGS = ['exec', '--json', '--color', 'never', '--sandbox', 'rea
  * - `resumeOutput: "jsonl"` (spec: `text`): `exec resume` supports `--json` now, so resumed turns are
  *   parsed as structured events too;
  * - `promptSeparator: "--"`, `maxPromptArgChars: 32768`, `serialize: false` (as for claude-cli).
+ *
+ * No retry or timeout bounds are passed, because none apply generally in codex 0.169 (verified
+ * against the stub): the knobs are per provider (`model_providers.<id>.request_max_retries` /
+ * `stream_max_retries` / `stream_idle_timeout_ms`), `-c model_providers.openai.…` is a fatal config
+ * error (`model_providers contains reserved built-in provider IDs: openai. Built-in providers cannot
+ * be overridden.`, exit 1), top-level keys of those names are ignored with a warning, and the id of
+ * a custom provider is only known to the user's `config.toml`. Fast failover for Codex comes from
+ * watching its `Reconnecting... n/m (<cause>)` notices instead (`src/actors/cli-watch.ts`): the
+ * first one already follows a whole round of Codex's inner HTTP retries (~0.3 s for a 401, ~3 s for
+ * 5xx). Users of a custom provider can set the knobs in their `[model_providers.<id>]` table.
  */
 export const CODEX_CLI_BACKEND: Readonly<CliBackendConfig> = deepFreeze({
   command: 'codex',
@@ -209,6 +269,36 @@ export const CODEX_CLI_BACKEND: Readonly<CliBackendConfig> = deepFreeze({
   promptSeparator: '--',
   serialize: false,
 } satisfies CliBackendConfig);
+
+/** An argv pair matching one output mode. */
+export interface OutputArgs {
+  args: readonly string[];
+  resumeArgs: readonly string[];
+}
+
+/** Per built-in record: the argv to use when a user picks another output mode without `args`. */
+const OUTPUT_VARIANTS: ReadonlyMap<Readonly<CliBackendConfig>, Partial<Record<OutputMode, OutputArgs>>> = new Map([
+  [
+    CLAUDE_CLI_BACKEND,
+    {
+      json: { args: CLAUDE_SPEC_JSON_ARGS, resumeArgs: deepFreeze([...CLAUDE_SPEC_JSON_ARGS, '--resume', '{sessionId}']) },
+      text: { args: CLAUDE_TEXT_ARGS, resumeArgs: deepFreeze([...CLAUDE_TEXT_ARGS, '--resume', '{sessionId}']) },
+    },
+  ],
+]);
+
+/**
+ * The argv of a built-in backend for an output mode other than its own, so that `output` and the
+ * CLI's `--output-format` never disagree: `claude-cli` with `output: "json"` gets the spec's argv
+ * (`-p --output-format json --dangerously-skip-permissions`, resume `… --resume {sessionId}`),
+ * i.e. exactly the spec's behaviour; `output: "text"` gets `--output-format text`.
+ *
+ * @param base - the built-in record itself (matched by identity; any other object has no variants).
+ * @returns `undefined` when `base` is not a built-in record or has no variant for `output`.
+ */
+export function builtinArgsForOutput(base: Readonly<CliBackendConfig> | undefined, output: OutputMode): OutputArgs | undefined {
+  return base === undefined ? undefined : OUTPUT_VARIANTS.get(base)?.[output];
+}
 
 /**
  * The built-in backends by provider id (lower-case). A config entry with one of these ids is merged

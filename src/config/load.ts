@@ -185,6 +185,8 @@ export function resolveConfig(file: SafetynetConfigFile | null | undefined, sour
   const fallbacks = typeof model === 'object' ? (model.fallbacks ?? []) : [];
   const allowlist: Record<string, ModelEntry> | undefined = defaults?.models === undefined ? undefined : { ...defaults.models };
   const timeoutSeconds = defaults?.timeoutSeconds;
+  const unsupportedProviders: Record<string, string> = {};
+  const providers = resolveApiProviders(file?.models?.providers, env, source ?? INLINE_SOURCE, unsupportedProviders);
 
   return {
     source,
@@ -193,6 +195,7 @@ export function resolveConfig(file: SafetynetConfigFile | null | undefined, sour
     allowlist,
     backends,
     attemptTimeoutMs: timeoutSeconds === undefined ? DEFAULT_ATTEMPT_TIMEOUT_MS : Math.round(timeoutSeconds * 1000),
-    providers: resolveApiProviders(file?.models?.providers, env, source ?? INLINE_SOURCE),
+    providers,
+    unsupportedProviders,
   };
 }

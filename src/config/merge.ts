@@ -3,7 +3,7 @@
  * every unset key with its default. Rules from the reference gateway's `mergeBackendConfig`
  * (`../shared/notes/reference-behaviour.md` §1.1), the same in the spec era and later.
  */
-import { BACKEND_DEFAULTS, type FullWatchdog } from './builtins.js';
+import { BACKEND_DEFAULTS, builtinArgsForOutput, type FullWatchdog } from './builtins.js';
 import { invalidConfig, renderReceived } from './problems.js';
 import type { CliBackendConfig, ResolvedCliBackend, WatchdogConfig } from './types.js';
 
@@ -62,6 +62,24 @@ export function mergeBackendConfig(base: CliBackendConfig | undefined, override:
   return merged;
 }
 
+/**
+ * Output normalization: when the user picks an `output` (or `resumeOutput`) other than the built-in's
+ * for a built-in backend, the built-in's argv for that mode replaces its own in the base, so that
+ * the parser and the CLI's output format agree (`claude-cli` + `output: "json"` → the spec's
+ * `--output-format json` argv instead of the built-in `stream-json` one). The user's own
+ * `args`/`resumeArgs` still replace the result whole. `base` is returned unchanged otherwise.
+ */
+function withOutputArgs(base: CliBackendConfig | undefined, override: CliBackendConfig | undefined): CliBackendConfig | undefined {
+  if (base === undefined || override === undefined) return base;
+  const output = override.output;
+  const resumeOutput = override.resumeOutput ?? output;
+  const baseResumeOutput = base.resumeOutput ?? base.output;
+  const args = output !== undefined && output !== base.output ? builtinArgsForOutput(base, output)?.args : undefined;
+  const resumeArgs = resumeOutput !== undefined && resumeOutput !== baseResumeOutput ? builtinArgsForOutput(base, resumeOutput)?.resumeArgs : undefined;
+  if (args === undefined && resumeArgs === undefined) return base;
+  return { ...base, ...(args === undefined ? {} : { args: [...args] }), ...(resumeArgs === undefined ? {} : { resumeArgs: [...resumeArgs] }) };
+}
+
 function fullWatchdog(defaults: FullWatchdog, configured: WatchdogConfig | undefined): FullWatchdog {
   return { ...defaults, ...defined(configured) };
 }
@@ -73,6 +91,8 @@ function fullWatchdog(defaults: FullWatchdog, configured: WatchdogConfig | undef
  * systemPromptWhen `first`, imageMode `repeat`, serialize `false`, empty lists and maps, the default
  * watchdogs in ms). Keys without a default stay `undefined`. An empty `promptSeparator` (`""`) turns
  * the built-in `--` separator off (resolved as `undefined`, so no empty argv element is sent).
+ * An `output`/`resumeOutput` differing from a built-in's own selects the built-in's argv for that
+ * mode first (`claude-cli` + `output: "json"` → the spec's argv; see `builtinArgsForOutput`).
  *
  * @param id The provider id (stored lower-cased as `id`).
  * @param options.file Config file named in the error (default `<inline>`).
@@ -85,7 +105,7 @@ export function mergeBackend(
   override: CliBackendConfig | undefined,
   options: { file?: string } = {},
 ): ResolvedCliBackend {
-  const m = mergeBackendConfig(base, override);
+  const m = mergeBackendConfig(withOutputArgs(base, override), override);
   const backendId = id.trim().toLowerCase();
   const command = typeof m.command === 'string' ? m.command.trim() : '';
   if (command === '') {

@@ -132,10 +132,17 @@ function makeProvider(fields: Omit<ResolvedApiProvider, 'apiKey'>, apiKey: strin
  * @param entries `models.providers` of a **validated** config, or `undefined`.
  * @param env The environment (`loadConfig`'s `env`), read for the built-ins and `${VAR}`.
  * @param file The config file (named in problems), or `<inline>`.
+ * @param unsupported Collects providers whose `api` safetynet does not speak (id → api), e.g.
+ *   `google-generative-ai` in a reference-gateway config: they are left out, not an error.
  * @throws ConfigError `SAFETYNET_CONFIG_INVALID` when a `baseUrl` references a missing variable, or
  *   (unvalidated input only) a custom provider lacks `api` or `baseUrl`.
  */
-export function resolveApiProviders(entries: Record<string, ApiProviderConfig> | undefined, env: Env, file: string): Record<string, ResolvedApiProvider> {
+export function resolveApiProviders(
+  entries: Record<string, ApiProviderConfig> | undefined,
+  env: Env,
+  file: string,
+  unsupported: Record<string, string> = {},
+): Record<string, ResolvedApiProvider> {
   const byId = providerEntries(entries);
   const problems: ConfigProblem[] = [];
   const providers: Record<string, ResolvedApiProvider> = {};
@@ -156,6 +163,10 @@ export function resolveApiProviders(entries: Record<string, ApiProviderConfig> |
     if (api === undefined) problems.push({ file, path: at('api'), expected: 'one of "anthropic-messages" | "openai-responses" | "openai-completions"', received: '(missing)' });
     if (builtin === undefined && entry?.baseUrl === undefined) problems.push({ file, path: at('baseUrl'), expected: 'a base URL (required for a provider that is not built in)', received: '(missing)' });
     if (api === undefined) return;
+    if (!(API_KINDS as readonly string[]).includes(api)) {
+      unsupported[id] = api;
+      return;
+    }
 
     const apiKey = entry?.apiKey !== undefined ? resolveSecret(entry.apiKey, env).value : builtin === undefined ? undefined : env[builtin.apiKeyEnv] || undefined;
     const headers: Record<string, string> = {};

@@ -120,7 +120,9 @@ const modelEntrySchema = z.union([nonEmpty(), z.looseObject({ id: nonEmpty() }, 
 
 /** One zod schema per {@link ApiProviderConfig} key (`satisfies` keeps the two lists identical). */
 const providerShape = {
-  api: enumOf(API_KINDS as unknown as readonly [string, ...string[]]).optional(),
+  // Any API name is accepted so that reference-gateway configs carry over; an API safetynet does
+  // not speak leaves that provider out (its candidates are then skipped, saying why).
+  api: z.string().min(1).optional(),
   baseUrl: nonEmpty().optional(),
   apiKey: secretSchema().optional(),
   headers: z.record(z.string(), secretSchema(), { error: 'an object whose values are strings or { source: "env", id }' }).optional(),

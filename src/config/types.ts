@@ -242,4 +242,6 @@ export interface ResolvedConfig {
    * overridden per key by `models.providers.<id>`, plus every configured custom provider.
    */
   providers: Record<string, ResolvedApiProvider>;
+  /** Configured providers left out because safetynet does not speak their `api` (id → api). */
+  unsupportedProviders: Record<string, string>;
 }

@@ -241,6 +241,10 @@ export class Runtime {
 
 /** The requested (or primary) model names a provider that nothing serves. */
 function unknownProvider(ref: string, provider: string, config: ResolvedConfig): UsageError {
+  const api = config.unsupportedProviders[provider];
+  if (api !== undefined) {
+    return new UsageError(`provider "${provider}" of model ref "${ref}" uses api "${api}", which safetynet does not speak (it speaks anthropic-messages, openai-responses, openai-completions)`);
+  }
   const known = [...Object.keys(config.backends), ...Object.keys(config.providers)].sort().join(', ');
   return new UsageError(
     `unknown provider "${provider}" in model ref "${ref}": add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`,

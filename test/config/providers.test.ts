@@ -152,13 +152,12 @@ describe('models.providers validation', () => {
     expect(found.find((problem) => problem.path.endsWith('api_key'))?.hint).toBe('did you mean "apiKey"?');
   });
 
-  it('a bad api names the allowed values', () => {
-    expect(onlyProblem(withProviders({ g: { api: 'google-generative-ai', baseUrl: 'http://127.0.0.1:1' } }))).toEqual({
-      file: FILE,
-      path: 'models.providers.g.api',
-      expected: 'one of "anthropic-messages" | "openai-responses" | "openai-completions"',
-      received: '"google-generative-ai"',
-    });
+  it('a provider whose api safetynet does not speak is left out, not an error, so reference configs still load', () => {
+    const raw = withProviders({ g: { api: 'google-generative-ai', baseUrl: 'http://127.0.0.1:1' } });
+    expect(problems(raw)).toEqual([]);
+    const config = resolveConfig(validateConfigFile(raw, FILE), FILE, {});
+    expect(config.providers['g']).toBeUndefined();
+    expect(config.unsupportedProviders).toEqual({ g: 'google-generative-ai' });
   });
 
   it('a provider that is not built in needs api and baseUrl', () => {
