@@ -6,13 +6,28 @@
  * group), §11 (E2BIG for long argv); `../shared/notes/reference-behaviour.md` §1.9 (no-output
  * watchdog re-armed on every chunk; SIGTERM to the group, SIGKILL after a grace period);
  * `../shared/notes/xstate-practice.md` §3.2 (execa 9 `cancelSignal`, `forceKillAfterDelay`,
- * `detached` + `process.kill(-pid)`; `detached` disables execa's exit cleanup, so we keep our own).
+ * `detached` + `process.kill(-pid)`; `detached` disables execa's exit cleanup, so we keep our own);
+ * the fast-failover watch of retry notices (`./cli-watch.ts`, real-clis.md §1.8, §10).
  */
 import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { execa, type Options } from 'execa';
 import { AttemptError } from '../errors.js';
+import type { CliAbandonEvent, CliWatchEvent } from './cli-watch.js';
 import type { CliRunOutput, CliTurnPlan } from './types.js';
+
+/** Something that reads stdout as it arrives and may decide to give up (`CliOutputWatcher`). */
+export interface CliStdoutWatch {
+  /** Called with every decoded stdout chunk, in order; returns what it saw in completed lines. */
+  feed(chunk: string): CliWatchEvent[];
+}
+
+/**
+ * A structured event of a running CLI, for traces and `--verbose`: a retry notice the CLI printed
+ * (`cli.retry`) or the decision to give up on it (`cli.abandon`), with `atMs` = milliseconds since
+ * spawn. Plain JSON.
+ */
+export type CliProcessEvent = CliWatchEvent & { atMs: number };
 
 /** Options of {@link runCliProcess}. */
 export interface RunCliProcessOptions {
@@ -28,6 +43,19 @@ export interface RunCliProcessOptions {
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;
   /** Backend id, only used to name the config key in error messages. */
   backendId?: string;
+  /**
+   * Reads stdout while the CLI runs. When it reports `cli.abandon`, the process group is killed
+   * and the run rejects with that failure (e.g. `auth` on Claude's first 401 `api_retry`).
+   */
+  watch?: CliStdoutWatch;
+  /** Receives the watcher's events (retry notices, abandonment). Exceptions it throws are ignored. */
+  onEvent?: (event: CliProcessEvent) => void;
+  /**
+   * Overall deadline of the run in ms since spawn, whatever the output: past it the process group
+   * is killed and the run rejects with `timeout`. Unset: no overall deadline (the no-output
+   * watchdog and the caller's signal still apply).
+   */
+  deadlineMs?: number;
 }
 
 /** Default `maxStdoutBytes`: 16 MiB. */
@@ -37,7 +65,7 @@ export const DEFAULT_STDERR_TAIL_BYTES = 64 * 1024;
 /** Default `forceKillAfterMs`: 2 000 ms. */
 export const DEFAULT_FORCE_KILL_AFTER_MS = 2000;
 
-type Termination = 'aborted' | 'timeout' | 'output-limit';
+type Termination = 'aborted' | 'timeout' | 'deadline' | 'output-limit' | 'abandoned';
 
 /** Process groups (leader pids) that may still have live members. */
 const liveGroups = new Set<number>();
@@ -79,18 +107,22 @@ function trackGroup(pgid: number): void {
  * - env: exactly `plan.env` (`extendEnv: false`); cwd: `plan.cwd`.
  * - stdin: /dev/null when `plan.stdin` is undefined, else the text written then closed.
  * - stdout is kept up to `maxStdoutBytes`; stderr keeps only its last `stderrTailBytes`.
- * - The no-output watchdog (`plan.noOutputTimeoutMs`) re-arms on every stdout/stderr chunk.
- * - On abort, watchdog trip or output limit the whole group gets SIGTERM, then SIGKILL after
+ * - The no-output watchdog (`plan.noOutputTimeoutMs`) re-arms on every stdout/stderr chunk; the
+ *   optional overall `deadlineMs` does not.
+ * - `watch` reads stdout as it arrives; its events go to `onEvent`, and a `cli.abandon` ends the run.
+ * - On abort, watchdog trip, deadline, abandonment or output limit the whole group gets SIGTERM, then SIGKILL after
  *   `forceKillAfterMs` if any member is left. When the direct child exits on its own, leftover group
  *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process `exit` hook SIGKILLs groups still alive when safetynet exits.
  *
  * @returns the output, with `plan` stripped of `env`/`stdin` (plus `stdinChars`) and `durationMs`.
  * @throws {AttemptError} `aborted` (signal aborted, also before spawning); `timeout`
- *   (`no output for N ms …`); `unknown` (`stdout exceeded N bytes …`); `config` when the command is
- *   not found (ENOENT), not executable (EACCES), the cwd is missing, or argv is too long (E2BIG).
+ *   (`no output for N ms …`, or `no reply within N ms …` at `deadlineMs`); the watcher's reason
+ *   (`auth`, `billing`, `rate_limit`, `overloaded`, `transport`, …) when it abandoned the run, with
+ *   its `status`/`retryAfterMs`; `unknown` (`stdout exceeded N bytes …`); `config` when the command
+ *   is not found (ENOENT), not executable (EACCES), the cwd is missing, or argv is too long (E2BIG).
  */
 export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOptions = {}): Promise<CliRunOutput> {
-  const { signal, onOutput } = options;
+  const { signal, onOutput, watch, onEvent } = options;
   const maxStdoutBytes = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
   const stderrTailBytes = options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES;
   const forceKillAfterMs = options.forceKillAfterMs ?? DEFAULT_FORCE_KILL_AFTER_MS;
@@ -116,13 +148,31 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   if (pid !== undefined) trackGroup(pid);
 
   let termination: Termination | undefined;
+  let abandonment: CliAbandonEvent | undefined;
   const terminate = (cause: Termination): void => {
     if (termination !== undefined) return;
     termination = cause;
     clearTimeout(watchdog);
+    clearTimeout(deadline);
     if (pid !== undefined) killGroup(pid, forceKillAfterMs);
   };
   const watchdog = setTimeout(() => terminate('timeout'), plan.noOutputTimeoutMs);
+  const deadlineMs = options.deadlineMs;
+  const deadline = deadlineMs === undefined ? undefined : setTimeout(() => terminate('deadline'), Math.max(0, deadlineMs));
+  const report = (events: CliWatchEvent[]): void => {
+    for (const event of events) {
+      try {
+        onEvent?.({ ...event, atMs: Math.round(performance.now() - started) });
+      } catch {
+        // a failing observer never changes the run
+      }
+      if (event.type === 'cli.abandon') {
+        abandonment = event;
+        terminate('abandoned');
+        return;
+      }
+    }
+  };
   const onAbort = (): void => terminate('aborted');
   signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -142,7 +192,9 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
       return;
     }
     stdoutChunks.push(chunk);
-    onOutput?.('stdout', decoders.stdout.write(chunk));
+    const text = decoders.stdout.write(chunk);
+    onOutput?.('stdout', text);
+    if (watch !== undefined) report(watch.feed(text));
   });
   subprocess.stderr?.on('data', (data: Buffer | string) => {
     const chunk = typeof data === 'string' ? Buffer.from(data) : data;
@@ -158,6 +210,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   // The direct child exited: leftover group members (which may hold stdout/stderr open) go too.
   subprocess.once('exit', () => {
     clearTimeout(watchdog);
+    clearTimeout(deadline);
     if (pid !== undefined && termination === undefined && signalGroup(pid, 0)) killGroup(pid, forceKillAfterMs);
   });
 
@@ -166,6 +219,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     result = await subprocess;
   } finally {
     clearTimeout(watchdog);
+    clearTimeout(deadline);
     signal?.removeEventListener('abort', onAbort);
   }
   if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) liveGroups.delete(pid);
@@ -183,6 +237,13 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
       `no output for ${plan.noOutputTimeoutMs} ms from "${plan.command}": its process group was killed (the CLI may be retrying or waiting for input)`,
       details,
     );
+  }
+  if (termination === 'deadline') {
+    throw new AttemptError('timeout', `no reply within ${deadlineMs} ms (the attempt deadline) from "${plan.command}": its process group was killed`, details);
+  }
+  if (termination === 'abandoned' && abandonment !== undefined) {
+    const { reason, message, status, retryAfterMs } = abandonment.failure;
+    throw new AttemptError(reason, message, { ...details, status, retryAfterMs });
   }
   if (termination === 'output-limit') {
     throw new AttemptError('unknown', `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": its process group was killed`, details);

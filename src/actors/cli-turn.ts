@@ -3,14 +3,17 @@
  *
  * Sources: `../shared/spec/cli-backends.md` ("How it works", `serialize`),
  * `../shared/notes/reference-behaviour.md` §1.8 (only the spawn/wait step is queued, one lane per
- * backend id), `../shared/notes/real-clis.md` §1.6 (a session resumes only from its own cwd).
+ * backend id), `../shared/notes/real-clis.md` §1.6 (a session resumes only from its own cwd), §1.5/§1.8
+ * (JSONL runs are watched for retry notices so a failing provider is given up in seconds).
  */
 import { stat } from 'node:fs/promises';
 import { fromPromise } from 'xstate';
 import { planCliTurn, type PlanCliTurnOptions } from './cli-plan.js';
 import { checkCliPreflight } from './cli-preflight.js';
-import { runCliProcess } from './cli-process.js';
+import { runCliProcess, type CliProcessEvent } from './cli-process.js';
+import { CliOutputWatcher, type CliWatchOptions } from './cli-watch.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { cliLabel } from './parse/index.js';
 import type { CliRunOutput, CliTurnRequest } from './types.js';
 
 /** Injectable dependencies of {@link createRunCliTurn}. */
@@ -23,6 +26,10 @@ export interface RunCliTurnDeps {
   plan?: PlanCliTurnOptions;
   /** Effective uid for the root preflight. Default `process.getuid()`. */
   uid?: number;
+  /** Receives the running CLI's retry notices and the decision to give up (traces, `--verbose`). */
+  onEvent?: (event: CliProcessEvent) => void;
+  /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. Default: its defaults. */
+  watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
 }
 
 /** The process-wide lane of `serialize: true` backends used by {@link runCliTurn}. */
@@ -40,6 +47,12 @@ async function isDirectory(path: string): Promise<boolean> {
  * Run one CLI turn (without the actor wrapper). A stored session whose cwd no longer exists is
  * planned as a new session instead of failing to resume.
  *
+ * Runs parsed as `jsonl` (Claude `stream-json`, Codex `--json`) are watched while they run
+ * (`CliOutputWatcher`): a retry notice that cannot heal (401/403, quota, unknown model), Codex
+ * waiting for an unreachable network, a long announced wait or too many retries ends the attempt at
+ * once with the classified reason. The attempt's `timeoutMs` is also the process's overall
+ * deadline, so the run ends by itself even without the request machine's timer.
+ *
  * @throws {AttemptError} from the preflight (`config`), the queue (`aborted` while waiting) or
  *   {@link runCliProcess}.
  */
@@ -50,7 +63,15 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
   }
   checkCliPreflight(plan, { backendId: input.backend.id, ...(deps.uid === undefined ? {} : { uid: deps.uid }) });
   const runProcess = deps.runProcess ?? runCliProcess;
-  const run = (): Promise<CliRunOutput> => runProcess(plan, { signal, backendId: input.backend.id });
+  const watching = plan.parseMode === 'jsonl' && deps.watch !== false;
+  const run = (): Promise<CliRunOutput> =>
+    runProcess(plan, {
+      signal,
+      backendId: input.backend.id,
+      deadlineMs: input.timeoutMs,
+      ...(watching ? { watch: new CliOutputWatcher({ ...deps.watch, cli: cliLabel(plan.command, input.backend.id), backendId: input.backend.id }) } : {}),
+      ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+    });
   if (!input.backend.serialize) return run();
   return (deps.queue ?? defaultCliQueue).run(input.backend.id, run, signal);
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliProcess, type RunCliProcessOptions } from '../../src/actors/cli-process.js';
+import { runCliProcess, type CliProcessEvent, type RunCliProcessOptions } from '../../src/actors/cli-process.js';
+import { CliOutputWatcher } from '../../src/actors/cli-watch.js';
 import { planCliTurn } from '../../src/actors/cli-plan.js';
 import type { CliTurnPlan } from '../../src/actors/types.js';
 import type { ResolvedCliBackend } from '../../src/config/types.js';
@@ -142,8 +143,9 @@ describe('no-output watchdog', () => {
   });
 
   it('a child that ignores SIGTERM is SIGKILLed on a watchdog trip too', async () => {
-    // ignore-sigterm prints once, then stays silent: the watchdog trips after that chunk.
-    const { run, ready } = runWatching(plan('ignore-sigterm.mjs', [], { noOutputTimeoutMs: 300 }), { forceKillAfterMs: 200 });
+    // ignore-sigterm prints once, then stays silent: the watchdog trips after that chunk (1.5 s leaves a
+    // slow spawn under load time to print first; at 300 ms the watchdog could win and `ready` never came).
+    const { run, ready } = runWatching(plan('ignore-sigterm.mjs', [], { noOutputTimeoutMs: 1_500 }), { forceKillAfterMs: 200 });
     const { pid } = await ready;
     const error = await rejection(run);
     expect([error.reason, error.signal]).toEqual(['timeout', 'SIGKILL']);
@@ -270,5 +272,80 @@ describe('results and spawn errors', () => {
     expect(error.reason).toBe('config');
     expect(error.message).toContain('agents.defaults.cliBackends.my-cli.maxPromptArgChars');
     expect(error.message).toContain('"stdin"');
+  });
+});
+
+describe('retry watch and overall deadline', () => {
+  /**
+   * A child that prints `lines` (JSONL) 50 ms apart, its pid first, then keeps running with a
+   * grandchild in its group, like a CLI sleeping before its next retry.
+   */
+  function retrying(lines: object[]): CliTurnPlan {
+    const script = [
+      'const { spawn } = require("node:child_process");',
+      'const g = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });',
+      'console.log(JSON.stringify({ type: "system", subtype: "init", pid: process.pid, grandchild: g.pid }));',
+      `const lines = ${JSON.stringify(lines.map((line) => JSON.stringify(line)))};`,
+      'let i = 0; setInterval(() => { if (i < lines.length) console.log(lines[i++]); }, 50);',
+    ].join('\n');
+    return plan(process.execPath, ['-e', script], { parseMode: 'jsonl' });
+  }
+  const retry = (fields: object) => ({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 500, error_status: 529, error: 'overloaded', ...fields });
+
+  it('a fatal retry notice kills the process group at once and rejects with the classified reason', async () => {
+    const events: CliProcessEvent[] = [];
+    const { run, ready } = runWatching(retrying([retry({ error_status: 401, error: 'authentication_failed' }), { type: 'result', never: 'reached' }]), {
+      watch: new CliOutputWatcher({ cli: 'claude' }),
+      onEvent: (event) => events.push(event),
+      forceKillAfterMs: 200,
+    });
+    const { pid, grandchild } = await ready;
+    const error = await rejection(run);
+    expect([error.reason, error.status]).toEqual(['auth', 401]);
+    expect(error.message).toMatch(/^claude: API request failed \(HTTP 401, authentication_failed\).*gave up while claude was retrying/);
+    expect(events.map((event) => event.type)).toEqual(['cli.retry', 'cli.abandon']);
+    expect(events[0]).toMatchObject({ dialect: 'claude', count: 1, status: 401, reason: 'auth', atMs: expect.any(Number) });
+    expect(await waitDead(pid!)).toBe(true);
+    expect(await waitDead(grandchild!)).toBe(true);
+  });
+
+  it('transient notices are reported and tolerated up to the limit, then the run is abandoned', async () => {
+    const events: CliProcessEvent[] = [];
+    const { run } = runWatching(retrying([retry({ attempt: 1 }), retry({ attempt: 2 }), retry({ attempt: 3 })]), {
+      watch: new CliOutputWatcher({ cli: 'claude', claudeRetryLimit: 2 }),
+      onEvent: (event) => events.push(event),
+    });
+    const error = await rejection(run);
+    expect([error.reason, error.status]).toEqual(['overloaded', 529]);
+    expect(events.filter((event) => event.type === 'cli.retry').map((event) => event.type === 'cli.retry' && event.attempt)).toEqual([1, 2]);
+  });
+
+  it('a throwing onEvent does not change the run', async () => {
+    const { run } = runWatching(retrying([retry({ error_status: 401, error: 'authentication_failed' })]), {
+      watch: new CliOutputWatcher(),
+      onEvent: () => {
+        throw new Error('observer failed');
+      },
+    });
+    expect((await rejection(run)).reason).toBe('auth');
+  });
+
+  it('without a watch the same output is just output (no abandonment)', async () => {
+    const script = `console.log(${JSON.stringify(JSON.stringify(retry({ error_status: 401, error: 'authentication_failed' })))})`;
+    const output = await runCliProcess(plan(process.execPath, ['-e', script], { parseMode: 'jsonl' }));
+    expect(output.exitCode).toBe(0);
+    expect(output.stdout).toContain('api_retry');
+  });
+
+  it('the overall deadline ends a CLI that keeps printing (the no-output watchdog never trips)', async () => {
+    const script = 'setInterval(() => console.log("{}"), 50);';
+    const error = await rejection(runCliProcess(plan(process.execPath, ['-e', script], { noOutputTimeoutMs: 30_000 }), { deadlineMs: 400 }));
+    expect(error.reason).toBe('timeout');
+    expect(error.message).toContain('no reply within 400 ms (the attempt deadline)');
+  });
+
+  it('a run that ends before the deadline is not affected by it', async () => {
+    const output = await runCliProcess(plan(process.execPath, ['-e', 'console.log("ok")']), { deadlineMs: 20_000 });
+    expect([output.exitCode, output.stdout.trim()]).toEqual([0, 'ok']);
   });
 });

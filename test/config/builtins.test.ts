@@ -8,6 +8,7 @@ import {
   isBuiltinBackend,
   mergeBackend,
 } from '../../src/config/index.js';
+import { builtinArgsForOutput, CLAUDE_BOUNDS_ENV, CLAUDE_SPEC_JSON_ARGS, CLAUDE_STREAM_JSON_ARGS } from '../../src/config/builtins.js';
 
 /** The spec page's "Defaults (built-in)" lists, verbatim. */
 const SPEC_CLAUDE = {
@@ -32,13 +33,37 @@ const SPEC_CODEX = {
 };
 
 describe('built-in backends', () => {
-  it('claude-cli matches every key the spec lists', () => {
-    expect(CLAUDE_CLI_BACKEND).toMatchObject(SPEC_CLAUDE);
+  it('claude-cli matches the spec except args and resumeArgs, which are a documented difference', () => {
+    const { args: _specArgs, resumeArgs: _specResume, ...rest } = SPEC_CLAUDE;
+    expect(CLAUDE_CLI_BACKEND).toMatchObject(rest);
+    // the spec's argv survives as the `output: "json"` variant
+    expect(CLAUDE_SPEC_JSON_ARGS).toEqual(SPEC_CLAUDE.args);
+  });
+
+  it('claude-cli streams JSONL: the spec argv with --output-format stream-json --verbose, parsed as jsonl', () => {
+    const streamed = SPEC_CLAUDE.args.map((arg) => (arg === 'json' ? 'stream-json' : arg));
+    streamed.splice(streamed.indexOf('stream-json') + 1, 0, '--verbose');
+    expect(CLAUDE_CLI_BACKEND.args).toEqual(streamed);
+    expect(CLAUDE_STREAM_JSON_ARGS).toEqual(streamed);
+    expect(CLAUDE_CLI_BACKEND.resumeArgs).toEqual([...streamed, '--resume', '{sessionId}']);
+    expect(CLAUDE_CLI_BACKEND.output).toBe('jsonl');
+    expect(CLAUDE_CLI_BACKEND.resumeOutput).toBeUndefined();
+    // no per-delta lines (stdout volume); retry notices come without them
+    expect(CLAUDE_CLI_BACKEND.args).not.toContain('--include-partial-messages');
+  });
+
+  it('claude-cli bounds its internal retries and request timeout through env', () => {
+    expect(CLAUDE_CLI_BACKEND.env).toEqual({ CLAUDE_CODE_MAX_RETRIES: '2', API_TIMEOUT_MS: '120000' });
+    expect(CLAUDE_BOUNDS_ENV).toEqual(CLAUDE_CLI_BACKEND.env);
+    // three requests of at most API_TIMEOUT_MS each stay below the default 600 s attempt deadline
+    expect(3 * Number(CLAUDE_BOUNDS_ENV.API_TIMEOUT_MS) + 5_000).toBeLessThan(600_000);
+    // a user's env value wins per key
+    const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { env: { CLAUDE_CODE_MAX_RETRIES: '5' } });
+    expect(resolved.env).toEqual({ CLAUDE_CODE_MAX_RETRIES: '5', API_TIMEOUT_MS: '120000' });
   });
 
   it('claude-cli adds the spec-era reference keys and the documented safetynet differences', () => {
     expect(CLAUDE_CLI_BACKEND).toMatchObject({
-      output: 'json',
       input: 'arg',
       sessionIdFields: ['session_id', 'sessionId', 'conversation_id', 'conversationId'],
       clearEnv: ['ANTHROPIC_API_KEY', 'ANTHROPIC_API_KEY_OLD'],
@@ -65,6 +90,11 @@ describe('built-in backends', () => {
       promptSeparator: '--',
       serialize: false,
     });
+  });
+
+  it('codex-cli passes no retry overrides: -c model_providers.openai.* is a fatal config error in codex 0.169', () => {
+    expect([...(CODEX_CLI_BACKEND.args ?? []), ...(CODEX_CLI_BACKEND.resumeArgs ?? [])]).not.toContain('-c');
+    expect(CODEX_CLI_BACKEND.env).toBeUndefined();
   });
 
   it('the resume args keep the read-only sandbox and the session placeholder', () => {
@@ -143,7 +173,54 @@ describe('built-in backends', () => {
     expect(resolved.watchdog).toEqual(DEFAULT_WATCHDOG);
     resolved.args.push('--x');
     resolved.modelAliases['x'] = 'y';
-    expect(CLAUDE_CLI_BACKEND.args).toHaveLength(4);
+    expect(CLAUDE_CLI_BACKEND.args).toHaveLength(5);
     expect(CLAUDE_CLI_BACKEND.modelAliases?.['x']).toBeUndefined();
+  });
+});
+
+describe('an explicit output mode keeps output and argv consistent', () => {
+  it('claude-cli with output "json" and no args gets exactly the spec argv and json parsing', () => {
+    const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { output: 'json' });
+    expect(resolved.output).toBe('json');
+    expect(resolved.args).toEqual(SPEC_CLAUDE.args);
+    expect(resolved.resumeArgs).toEqual(SPEC_CLAUDE.resumeArgs);
+    // the retry bounds stay: they do not depend on the output format
+    expect(resolved.env).toMatchObject(CLAUDE_BOUNDS_ENV);
+  });
+
+  it('claude-cli with output "text" gets --output-format text', () => {
+    const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { output: 'text' });
+    expect(resolved.args).toEqual(['-p', '--output-format', 'text', '--dangerously-skip-permissions']);
+    expect(resolved.resumeArgs.slice(0, 3)).toEqual(['-p', '--output-format', 'text']);
+  });
+
+  it('the user\'s own args still replace whole, whatever the output mode', () => {
+    const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { output: 'json', args: ['-p', '--my-flag'] });
+    expect(resolved.args).toEqual(['-p', '--my-flag']);
+    expect(resolved.resumeArgs).toEqual(SPEC_CLAUDE.resumeArgs);
+    const both = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { output: 'json', args: ['-a'], resumeArgs: ['-r', '{sessionId}'] });
+    expect(both.args).toEqual(['-a']);
+    expect(both.resumeArgs).toEqual(['-r', '{sessionId}']);
+  });
+
+  it('resumeOutput alone switches only the resume argv', () => {
+    const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { resumeOutput: 'json' });
+    expect(resolved.args).toEqual(CLAUDE_STREAM_JSON_ARGS);
+    expect(resolved.resumeArgs).toEqual(SPEC_CLAUDE.resumeArgs);
+    expect(resolved.resumeOutput).toBe('json');
+  });
+
+  it('output "jsonl" (the built-in mode) keeps the stream-json argv', () => {
+    const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { output: 'jsonl' });
+    expect(resolved.args).toEqual(CLAUDE_STREAM_JSON_ARGS);
+  });
+
+  it('codex-cli has no variants (its argv is the spec\'s), and custom bases never get any', () => {
+    const codex = mergeBackend('codex-cli', CODEX_CLI_BACKEND, { output: 'json' });
+    expect(codex.args).toEqual(SPEC_CODEX.args);
+    expect(builtinArgsForOutput(CODEX_CLI_BACKEND, 'json')).toBeUndefined();
+    const copy = { ...CLAUDE_CLI_BACKEND };
+    expect(builtinArgsForOutput(copy, 'json')).toBeUndefined();
+    expect(mergeBackend('claude-cli', copy, { output: 'json' }).args).toEqual(CLAUDE_STREAM_JSON_ARGS);
   });
 });
