@@ -119,17 +119,8 @@ export interface PersistSessionInput {
   clearCooldown: { ref: string; provider: string } | undefined;
 }
 
-/** Input of the `callApi` actor. */
-export interface CallApiInput {
-  provider: ResolvedApiProvider;
-  /** The model part of the ref. */
-  model: string;
-  prompt: string;
-  systemPrompt: string | undefined;
-  images: StagedImage[];
-  /** Deadline of the attempt in ms. */
-  timeoutMs: number;
-}
+/** Input of the `callApi` actor (defined with the API actors). */
+export type { ApiCallInput as CallApiInput } from '../actors/api/types.js';
 
 /** Input of the `parseCliOutput` actor. */
 export interface ParseCliOutputInput {

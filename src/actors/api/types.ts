@@ -6,7 +6,7 @@
 import type { ResolvedApiProvider } from '../../config/types.js';
 import type { StagedImage, Usage } from '../types.js';
 
-/** Everything needed to call one API candidate (structurally the machine's `CallApiInput`). */
+/** Everything needed to call one API candidate (the request machine's `callApi` input). */
 export interface ApiCallInput {
   /** The resolved provider (protocol, base URL, key, headers, per-provider timeout). */
   provider: ResolvedApiProvider;
