@@ -7,6 +7,7 @@ import type { RunResult } from '../runtime/request.js';
 import { RequestError, UsageError } from '../errors.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
+import { configSecrets, fanOut, type InspectObserver } from '../runtime/inspection.js';
 
 /** Flags of `safetynet agent` as parsed by commander. */
 export interface AgentFlags {
@@ -19,6 +20,10 @@ export interface AgentFlags {
   cwd?: string;
   timeout?: number;
   json?: boolean;
+  /** Print each state transition and attempt to stderr as it happens. */
+  verbose?: boolean;
+  /** `--inspect` (`true`) or `--inspect=<port>` / `--inspect=file:<path>`. */
+  inspect?: true | string;
 }
 
 /**
@@ -36,9 +41,20 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
   process.on('SIGTERM', interrupt);
   const { createRuntime } = await import('../runtime/runtime.js');
   let runtime: Awaited<ReturnType<typeof createRuntime>> | undefined;
+  let inspector: { inspect: InspectObserver; close(signal?: AbortSignal): Promise<void> } | undefined;
   try {
     await checkFlags(flags);
-    runtime = await createRuntime(flags.config === undefined ? {} : { configFile: flags.config });
+    runtime = await createRuntime({
+      ...(flags.config === undefined ? {} : { configFile: flags.config }),
+      onWarning: (warning) => io.stderr(`safetynet: warning: ${warning}\n`),
+    });
+    // Loaded only when asked for: without --inspect nothing of the inspector is imported.
+    const verbose = flags.verbose ? (await import('../runtime/verbose.js')).createVerbosePrinter((line) => io.stderr(line)) : undefined;
+    if (flags.inspect !== undefined) {
+      const { parseInspectFlag, startInspector } = await import('./inspect.js');
+      inspector = await startInspector(parseInspectFlag(flags.inspect), { secrets: configSecrets(runtime.config), io });
+    }
+    const inspect = fanOut([verbose, inspector?.inspect]);
     const result = await runtime.run({
       message: flags.message,
       ...(flags.model === undefined ? {} : { model: flags.model }),
@@ -49,6 +65,7 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       ...(flags.cwd === undefined ? {} : { cwd: resolve(flags.cwd) }),
       ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout * 1000 }),
       signal: controller.signal,
+      ...(inspect === undefined ? {} : { inspect }),
     });
     printResult(result, flags, io);
     return EXIT.ok;
@@ -57,6 +74,7 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
     io.stderr(`${describeError(error)}\n`);
     return exitCodeFor(error);
   } finally {
+    await inspector?.close(controller.signal);
     await runtime?.close();
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);

@@ -5,9 +5,11 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { agentCommand } from './agent.js';
+import { doctorCommand } from './doctor.js';
 import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
 import { sessionsCommand } from './sessions.js';
+import { traceCommand } from './trace.js';
 
 function positiveSeconds(value: string): number {
   const seconds = Number(value);
@@ -42,8 +44,25 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--cwd <dir>', 'working directory of new CLI sessions (default: the current directory)')
     .option('--timeout <seconds>', 'deadline of one attempt (default: agents.defaults.timeoutSeconds, 600)', positiveSeconds)
     .option('--json', 'print one JSON object: { text, model, backend, sessionKey, cliSessionId, attempts, usage?, durationMs }')
+    .option('--verbose', 'print each state transition and attempt to stderr as it happens')
+    .option('--inspect [target]', 'stream the live actor events: to the Stately inspector over a loopback WebSocket (--inspect or --inspect=<port>), or as JSONL (--inspect=file:<path>)')
     .addOption(configOption())
     .action((flags) => run(agentCommand(flags, io)));
+
+  program
+    .command('trace [request-id]')
+    .description('print the trace of a request (default: the newest): its states with times and every attempt')
+    .option('--last', 'the newest request (the default without a request id)')
+    .option('--json', 'print the trace as one JSON object')
+    .addOption(configOption())
+    .action((requestId: string | undefined, flags) => run(traceCommand(requestId, flags, io)));
+
+  program
+    .command('doctor')
+    .description('check that every configured candidate can run: command, version, root refusal, login or API key, state folder, cooldowns')
+    .option('--json', 'print the checks as one JSON object')
+    .addOption(configOption())
+    .action((flags) => run(doctorCommand(flags, io)));
 
   const sessions = program.command('sessions').description('show and clear the stored CLI sessions');
   sessions

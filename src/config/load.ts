@@ -22,6 +22,11 @@ export type ConfigEnv = Readonly<Record<string, string | undefined>>;
 /** Default deadline of one attempt: 600 s, in ms (the reference gateway's default `timeoutSeconds`). */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 600_000;
 
+/** Default `safetynet.traces.maxCount`: 500 request traces are kept. */
+export const DEFAULT_TRACE_MAX_COUNT = 500;
+/** Default `safetynet.traces.maxAgeDays`: traces older than 7 days are removed. */
+export const DEFAULT_TRACE_MAX_AGE_DAYS = 7;
+
 /** Name of the config file inside the safetynet home folder. */
 export const CONFIG_FILE_NAME = 'config.json5';
 
@@ -158,6 +163,7 @@ function backendEntries(entries: Record<string, CliBackendConfig> | undefined): 
  * - `primary` / `fallbacks`: from `agents.defaults.model` (a string is the primary), trimmed;
  * - `allowlist`: `agents.defaults.models`, or `undefined` when absent;
  * - `attemptTimeoutMs`: `timeoutSeconds × 1000`, default {@link DEFAULT_ATTEMPT_TIMEOUT_MS};
+ * - `traces`: `safetynet.traces` (`maxCount`, `maxAgeDays` → `maxAgeMs`), default 500 and 7 days;
  * - `providers`: the API providers (`resolveApiProviders` in `./providers.js`): the built-ins
  *   `anthropic`/`openai` from `env`, overridden per key by `models.providers`, plus custom ones.
  *
@@ -197,5 +203,9 @@ export function resolveConfig(file: SafetynetConfigFile | null | undefined, sour
     attemptTimeoutMs: timeoutSeconds === undefined ? DEFAULT_ATTEMPT_TIMEOUT_MS : Math.round(timeoutSeconds * 1000),
     providers,
     unsupportedProviders,
+    traces: {
+      maxCount: file?.safetynet?.traces?.maxCount ?? DEFAULT_TRACE_MAX_COUNT,
+      maxAgeMs: Math.round((file?.safetynet?.traces?.maxAgeDays ?? DEFAULT_TRACE_MAX_AGE_DAYS) * 86_400_000),
+    },
   };
 }

@@ -2,8 +2,9 @@
  * Validation of the config file shape with zod 4 (`../shared/spec/cli-backends.md`).
  *
  * Only the keys safetynet reads are checked: `agents.defaults.{model, models, cliBackends,
- * timeoutSeconds}` and `models.providers`. Everything else in the file is ignored, so an existing
- * gateway config works unchanged. Inside a backend or provider entry the check is strict: an unknown
+ * timeoutSeconds}`, `models.providers` and safetynet's own `safetynet.traces`. Everything else in
+ * the file is ignored, so an existing gateway config works unchanged. Inside a backend or provider
+ * entry and the `safetynet` section the check is strict: an unknown
  * key is an error with the closest valid key suggested (a misspelt `sesionArg` would otherwise
  * silently do nothing); the reference gateway's provider keys that safetynet does not read are
  * accepted and ignored.
@@ -160,8 +161,21 @@ const modelSchema = z.union(
   { error: E.model },
 );
 
+/** `safetynet.traces`: how many request traces are kept (safetynet's own section, not the reference gateway's). */
+const days = 'a positive number of days (at most 3650)';
+const tracesShape = {
+  maxCount: intBetween(0, 1_000_000, 'an integer from 0 (no traces) to 1000000').optional(),
+  maxAgeDays: z.number({ error: days }).positive({ error: days }).max(3650, { error: days }).optional(),
+};
+/** Every key of the top-level `safetynet` section (for suggestions). */
+export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces']);
+/** Every key of `safetynet.traces` (for suggestions). */
+export const TRACES_KEYS: readonly string[] = Object.freeze(Object.keys(tracesShape));
+const safetynetSchema = z.strictObject({ traces: z.strictObject(tracesShape, { error: E.object }).optional() }, { error: E.object });
+
 const fileSchema = z.looseObject(
   {
+    safetynet: safetynetSchema.optional(),
     models: z
       .looseObject(
         { providers: z.record(z.string(), providerSchema, { error: 'an object mapping provider ids to provider entries' }).optional() },
@@ -228,8 +242,9 @@ function receivedAt(raw: unknown, path: readonly PathKey[]): string {
   return renderReceived(valueAt(raw, path));
 }
 
-/** The keys valid at an object path inside a backend or provider entry (for suggestions). */
+/** The keys valid at an object path inside a backend or provider entry, or the `safetynet` section (for suggestions). */
 function validKeysAt(path: readonly PathKey[]): readonly string[] {
+  if (path[0] === 'safetynet') return path.length === 1 ? SAFETYNET_KEYS : TRACES_KEYS;
   if (inProvider(path)) return path.length === PROVIDERS_PATH.length + 1 ? PROVIDER_KEYS : ['source', 'provider', 'id'];
   const rest = path.slice(BACKENDS_PATH.length + 1);
   if (rest.length === 0) return BACKEND_KEYS;
@@ -262,7 +277,7 @@ function problemsFromIssues(issues: readonly Issue[], raw: unknown, file: string
           : suggestion !== undefined
             ? `did you mean "${suggestion}"?`
             : `valid keys: ${valid.join(', ')}`;
-        const expected = inProvider(path) ? 'no unknown keys in a provider entry' : 'no unknown keys in a backend entry';
+        const expected = inProvider(path) ? 'no unknown keys in a provider entry' : path[0] === 'safetynet' ? 'no unknown keys in the safetynet section' : 'no unknown keys in a backend entry';
         problems.push({ file, path: formatPath([...path, key]), expected, received: receivedAt(raw, [...path, key]), hint });
       }
       continue;

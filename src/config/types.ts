@@ -202,8 +202,23 @@ export interface ApiProviderConfig {
   authHeader?: boolean;
 }
 
+/**
+ * `safetynet.traces`: how many request traces the state folder keeps (pruned on every write).
+ * safetynet's own section: the reference gateway has no such key.
+ */
+export interface TracesConfig {
+  /** Newest traces kept; `0` turns traces off. Default 500. */
+  maxCount?: number;
+  /** Traces older than this many days are removed. Default 7. */
+  maxAgeDays?: number;
+}
+
 /** The config file shape (only the keys safetynet reads; everything else is ignored). */
 export interface SafetynetConfigFile {
+  /** safetynet's own settings (not part of the reference gateway's shape). */
+  safetynet?: {
+    traces?: TracesConfig;
+  };
   /** The reference gateway's `models` section; only `providers` is read. */
   models?: {
     /** API providers by id (case-insensitive). */
@@ -244,4 +259,6 @@ export interface ResolvedConfig {
   providers: Record<string, ResolvedApiProvider>;
   /** Configured providers left out because safetynet does not speak their `api` (id → api). */
   unsupportedProviders: Record<string, string>;
+  /** Bounds of the stored request traces (`safetynet.traces`): default 500 traces, 7 days. */
+  traces: { maxCount: number; maxAgeMs: number };
 }

@@ -5,6 +5,7 @@
 import type { Usage } from '../actors/types.js';
 import { UsageError, type RequestAttempt } from '../errors.js';
 import type { RequestInput, RequestOutput } from '../machines/types.js';
+import type { InspectObserver } from './inspection.js';
 
 import type { ImageInput } from '../actors/images.js';
 
@@ -41,6 +42,12 @@ export interface RunRequest {
    * an embedding gateway can log failover as it happens. Exceptions it throws are ignored.
    */
   onAttempt?: (attempt: RequestAttempt) => void;
+  /**
+   * Receives this request's xstate inspection events, as they happen (e.g. `createVerbosePrinter`,
+   * or a `@statelyai/inspect` inspector's `inspect`). The same events feed the request's trace.
+   * Exceptions it throws are ignored.
+   */
+  inspect?: InspectObserver;
 }
 
 /** The answer of a request. */
@@ -83,6 +90,9 @@ export function validateRunRequest(request: RunRequest): void {
   if (request.cwd !== undefined && (typeof request.cwd !== 'string' || request.cwd === '')) throw problem('cwd', 'a directory path', request.cwd);
   if (request.timeoutMs !== undefined && (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0)) throw problem('timeoutMs', 'a positive number of milliseconds', request.timeoutMs);
   if (request.onAttempt !== undefined && typeof request.onAttempt !== 'function') throw problem('onAttempt', 'a function', typeof request.onAttempt);
+  if (request.inspect !== undefined && typeof request.inspect !== 'function' && (typeof request.inspect !== 'object' || request.inspect === null)) {
+    throw problem('inspect', 'an inspection observer (a function or { next })', typeof request.inspect);
+  }
 }
 
 /** Map an answered machine output to the public result. */

@@ -21,6 +21,8 @@ import { formatAttempts } from './advice.js';
 import { createRequestActors } from './request-actors.js';
 import { executeCliTurnRequest } from '../actors/cli-turn.js';
 import { toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
+import { fanOut, type InspectObserver } from './inspection.js';
+import { RequestTracing, type TracesApi } from './tracing.js';
 
 /**
  * How long the store stays open after its last operation (ms). Requests arriving in a burst share
@@ -38,6 +40,18 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** LevelDB folder of sessions. Default `$SAFETYNET_HOME/state` (`~/.safetynet/state`). */
   storeLocation?: string;
+  /**
+   * Receives the xstate inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`,
+   * `@xstate.microstep`, `@xstate.action`) of every request's actor; see also `RunRequest.inspect`.
+   * Snapshots carry the prompt; API keys are non-enumerable and never serialized (use
+   * `createSanitizer` before writing events anywhere). Exceptions it throws are ignored.
+   */
+  inspect?: InspectObserver;
+  /**
+   * Called with warnings that have no result to go into: a request that did not answer and whose
+   * trace could not be stored. (An answered request lists them in `RunResult.warnings`.)
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** The stored CLI sessions, as shown by `safetynet sessions`. */
@@ -64,10 +78,16 @@ export class Runtime {
   readonly #processes = new Map<string, Set<Promise<unknown>>>();
   readonly #running = new Set<Promise<unknown>>();
   #closed = false;
+  readonly #tracing: RequestTracing;
+  readonly #inspect: InspectObserver | undefined;
+  readonly #onWarning: ((message: string) => void) | undefined;
 
-  constructor(config: ResolvedConfig, storeLocation: string) {
+  constructor(config: ResolvedConfig, storeLocation: string, options: Pick<RuntimeOptions, 'inspect' | 'onWarning'> = {}) {
     this.config = config;
     this.#storeLocation = storeLocation;
+    this.#tracing = new RequestTracing(config, { location: storeLocation, idleCloseMs: STORE_IDLE_CLOSE_MS });
+    this.#inspect = options.inspect;
+    this.#onWarning = options.onWarning;
     this.#machine = requestMachine.provide({
       actors: createRequestActors({
         sessions: async () => (await this.#openStores()).sessions,
@@ -104,6 +124,11 @@ export class Runtime {
     };
   }
 
+  /** The stored request traces (newest first; see `safetynet trace`). */
+  get traces(): TracesApi {
+    return this.#tracing.api;
+  }
+
   /** Wait for running requests to end, then release the store. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -111,12 +136,28 @@ export class Runtime {
     const stores = await this.#stores;
     await stores?.sessions.close();
     await stores?.cooldowns.close();
+    await this.#tracing.close();
   }
 
+  /** Run the request with its trace recorder among the inspection observers; store the trace at the end. */
   async #run(request: RunRequest): Promise<RunResult> {
-    const startedAt = performance.now();
     validateRunRequest(request);
     const requestId = nanoid();
+    const recorder = this.#tracing.start(requestId, request.sessionKey ?? null);
+    try {
+      const result = await this.#execute(request, requestId, fanOut([recorder?.inspect, this.#inspect, request.inspect]));
+      const warning = await this.#tracing.save(recorder, { warnings: result.warnings });
+      if (warning !== undefined) result.warnings.push(warning);
+      return result;
+    } catch (error) {
+      const warning = await this.#tracing.save(recorder, { error });
+      if (warning !== undefined) this.#onWarning?.(warning);
+      throw error;
+    }
+  }
+
+  async #execute(request: RunRequest, requestId: string, inspect: InspectObserver | undefined): Promise<RunResult> {
+    const startedAt = performance.now();
     const { signal } = request;
     if (signal?.aborted) throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted before it started', { attempts: [], requestId });
     const refs = resolveCandidates(this.config, request.model);
@@ -129,7 +170,7 @@ export class Runtime {
         attemptTimeoutMs: request.timeoutMs ?? this.config.attemptTimeoutMs,
         request: { prompt: request.message, systemPrompt: request.systemPrompt, images: staged.images, cwd: resolve(request.cwd ?? '.') },
       };
-      const output = await this.#inSessionLane(input, signal, () => this.#drive(input, signal, request.onAttempt));
+      const output = await this.#inSessionLane(input, signal, () => this.#drive(input, signal, request.onAttempt, inspect));
       return this.#finish(output, input, startedAt);
     } finally {
       await this.#processesEnded(requestId);
@@ -148,8 +189,8 @@ export class Runtime {
     }
   }
 
-  async #drive(input: RequestInput, signal: AbortSignal | undefined, onAttempt: RunRequest['onAttempt']): Promise<RequestOutput> {
-    const actor = createActor(this.#machine, { input, id: `request-${input.requestId}` });
+  async #drive(input: RequestInput, signal: AbortSignal | undefined, onAttempt: RunRequest['onAttempt'], inspect: InspectObserver | undefined): Promise<RequestOutput> {
+    const actor = createActor(this.#machine, { input, id: `request-${input.requestId}`, ...(inspect === undefined ? {} : { inspect }) });
     const cancel = () => actor.send({ type: 'CANCEL' });
     signal?.addEventListener('abort', cancel, { once: true });
     if (onAttempt !== undefined) reportAttempts(actor, onAttempt);
@@ -290,5 +331,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ...(options.configFile === undefined ? {} : { file: options.configFile }),
     ...(options.config === undefined ? {} : { inline: options.config }),
   });
-  return new Runtime(config, options.storeLocation ?? join(safetynetHome(env), 'state'));
+  return new Runtime(config, options.storeLocation ?? join(safetynetHome(env), 'state'), {
+    ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * LevelDB state of safetynet: a shared, on-demand handle per folder ({@link LevelHandle}) and the
- * CLI session bindings ({@link SessionStore}) and the cooldowns of failed candidates
- * ({@link CooldownStore}) stored in it.
+ * CLI session bindings ({@link SessionStore}), the cooldowns of failed candidates
+ * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it.
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
 export { defaultStoreLocation } from './default-location.js';
@@ -24,3 +24,13 @@ export {
   type RecordCooldownSuccessInput,
   type RecordFailureInput,
 } from './cooldown-store.js';
+export {
+  DEFAULT_TRACE_MAX_AGE_MS,
+  DEFAULT_TRACE_MAX_COUNT,
+  TRACES_SUBLEVEL,
+  TraceStore,
+  traceKey,
+  type TraceBounds,
+  type TraceStoreOptions,
+} from './trace-store.js';
+export type { RequestTrace, TraceAttempt, TraceAttemptSession, TraceSession, TraceStatus, TraceStep } from './trace-types.js';

@@ -1,0 +1,58 @@
+/**
+ * `safetynet doctor [--json] [--config f]`: can every configured candidate run? One line per
+ * check; each problem is one line with its fix. Exit 0 when every candidate can run (warnings
+ * allowed), 1 when a check failed, 2 for a bad config.
+ */
+import { join } from 'node:path';
+import type { DoctorCheck, DoctorReport } from '../runtime/doctor-types.js';
+import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
+import type { Io } from './io.js';
+
+/** Flags of `safetynet doctor`. */
+export interface DoctorFlags {
+  config?: string;
+  json?: boolean;
+}
+
+/** Run the checks and print them; resolves with the exit code. */
+export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number> {
+  try {
+    const { loadConfig, safetynetHome } = await import('../config/index.js');
+    const { runDoctor } = await import('../runtime/doctor.js');
+    const config = await loadConfig({ env: process.env, ...(flags.config === undefined ? {} : { file: flags.config }) });
+    const report = await runDoctor({ config, storeLocation: join(safetynetHome(process.env), 'state') });
+    io.stdout(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    return report.ok ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    io.stderr(`${describeError(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+const MARK = { ok: 'ok  ', warning: 'warn', error: 'FAIL' } as const;
+
+function line(check: DoctorCheck, width: number): string {
+  const mark = check.ok ? MARK.ok : MARK[check.level ?? 'error'];
+  const name = check.check.padEnd(width);
+  if (check.ok) return `  ${mark}  ${name}  ${check.detail ?? ''}`.trimEnd();
+  return `  ${mark}  ${name}  ${check.problem ?? check.detail ?? ''}${check.fix === undefined ? '' : ` — fix: ${check.fix}`}`;
+}
+
+/** The human-readable report: one block per candidate, then the state folder, then a summary line. */
+export function formatReport(report: DoctorReport): string {
+  const width = 8; // the longest check name ("cooldown", "provider"): columns line up across reports
+  const groups = [...report.candidates, 'state'];
+  const out = [`safetynet doctor — config: ${report.config ?? 'none (built-in defaults)'}, state: ${report.storeLocation}`, ''];
+  for (const group of groups) {
+    const checks = report.checks.filter((check) => check.candidate === group);
+    if (checks.length === 0) continue;
+    out.push(group === 'state' ? 'state folder' : group);
+    out.push(...checks.map((check) => line(check, width)));
+    out.push('');
+  }
+  const errors = report.checks.filter((check) => !check.ok && check.level !== 'warning').length;
+  const warnings = report.checks.filter((check) => !check.ok && check.level === 'warning').length;
+  const counts = `${errors} problem${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+  out.push(report.ok ? `every candidate can run (${counts})` : `not every candidate can run (${counts})`);
+  return `${out.join('\n')}\n`;
+}

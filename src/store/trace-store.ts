@@ -1,0 +1,151 @@
+/**
+ * Request traces in the `traces` sublevel of the shared LevelDB state folder, keyed by a
+ * time-sortable id (`<endedAt, 13 digits>-<requestId>`), so that the newest trace is one reverse
+ * range scan of one entry. Bounded by count and age: every write prunes, so the folder never grows
+ * without limit.
+ */
+import { defaultStoreLocation } from './default-location.js';
+import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level-handle.js';
+import type { RequestTrace } from './trace-types.js';
+
+/** Name of the sublevel holding traces (keys are prefixed `!traces!`). */
+export const TRACES_SUBLEVEL = 'traces';
+/** Default {@link TraceBounds.maxCount}: 500 traces. */
+export const DEFAULT_TRACE_MAX_COUNT = 500;
+/** Default {@link TraceBounds.maxAgeMs}: 7 days. */
+export const DEFAULT_TRACE_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** How many traces are kept. */
+export interface TraceBounds {
+  /** Newest traces kept; `0` stores none. @default 500 */
+  maxCount?: number;
+  /** Traces older than this (by `endedAt`, in ms) are removed. @default 604 800 000 (7 days) */
+  maxAgeMs?: number;
+}
+
+/** Options of {@link TraceStore}. */
+export interface TraceStoreOptions extends LevelHandleOptions, TraceBounds {
+  /** The LevelDB folder (the same folder as the sessions). @default defaultStoreLocation() */
+  location?: string;
+  /** Use this handle instead of creating one; `location` and handle options are then ignored. */
+  handle?: LevelHandle;
+}
+
+/** The time-sortable key of a trace: `endedAt` as 13 zero-padded digits, `-`, the request id. */
+export function traceKey(trace: Pick<RequestTrace, 'endedAt' | 'requestId'>): string {
+  return `${String(Math.max(0, Math.floor(trace.endedAt))).padStart(13, '0')}-${trace.requestId}`;
+}
+
+function requestIdOf(key: string): string {
+  return key.slice(14);
+}
+
+function isTrace(value: unknown): value is RequestTrace {
+  const v = value as Partial<RequestTrace> | null;
+  return typeof v === 'object' && v !== null && typeof v.requestId === 'string' && typeof v.endedAt === 'number' && Array.isArray(v.steps) && Array.isArray(v.attempts);
+}
+
+function bound(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`Expected the \`${name}\` option to be a finite number ≥ 0, got \`${String(value)}\` (${typeof value})`);
+  }
+  return Math.floor(value);
+}
+
+/**
+ * Request traces in LevelDB. Every call opens the shared folder on demand and releases it
+ * afterwards (see {@link LevelHandle}).
+ *
+ * Errors: bad options throw `TypeError`; storage problems throw `StoreError`
+ * (`SAFETYNET_STORE_LOCKED` after the lock retry budget, `SAFETYNET_STORE_FAILED` otherwise).
+ * Stored values that are not traces are skipped.
+ *
+ * @example
+ * const traces = new TraceStore({ maxCount: 100 });
+ * await traces.write(trace);
+ * const newest = await traces.last();
+ */
+export class TraceStore {
+  /** The absolute LevelDB folder. */
+  readonly location: string;
+  /** Newest traces kept. */
+  readonly maxCount: number;
+  /** Maximum age in ms. */
+  readonly maxAgeMs: number;
+  readonly #handle: LevelHandle;
+
+  /** @throws {TypeError} when a bound is negative or not a number, or a handle option is out of range. */
+  constructor(options: TraceStoreOptions = {}) {
+    const { location, handle, maxCount, maxAgeMs, ...handleOptions } = options;
+    this.maxCount = bound('maxCount', maxCount, DEFAULT_TRACE_MAX_COUNT);
+    this.maxAgeMs = bound('maxAgeMs', maxAgeMs, DEFAULT_TRACE_MAX_AGE_MS);
+    this.#handle = handle ?? new LevelHandle(location ?? defaultStoreLocation(), handleOptions);
+    this.location = this.#handle.location;
+  }
+
+  /**
+   * Store a trace, then prune: traces that ended more than `maxAgeMs` before `now` and all but the
+   * newest `maxCount` are removed, in the same batch. With `maxCount: 0` nothing is stored.
+   *
+   * @param now epoch ms the age is measured at. @default Date.now()
+   * @returns how many traces were pruned.
+   */
+  async write(trace: RequestTrace, now: number = Date.now()): Promise<number> {
+    if (!isTrace(trace)) throw new TypeError('Expected the `trace` argument to be a RequestTrace ({ requestId, endedAt, steps, attempts, … })');
+    if (this.maxCount === 0) return 0;
+    return this.#traces(async (traces) => {
+      const key = traceKey(trace);
+      const oldest = traceKey({ endedAt: now - this.maxAgeMs, requestId: '' });
+      const expired = await traces.keys({ lt: oldest }).all();
+      const surplus = (await traces.keys({ gte: oldest, reverse: true }).all()).filter((k) => k !== key).slice(this.maxCount - 1);
+      const removed = [...expired, ...surplus].filter((k) => k !== key);
+      const keep = trace.endedAt >= now - this.maxAgeMs;
+      await traces.batch([...(keep ? [{ type: 'put' as const, key, value: trace }] : []), ...removed.map((k) => ({ type: 'del' as const, key: k }))]);
+      return removed.length;
+    });
+  }
+
+  /** The newest trace (by `endedAt`), or `undefined` when none is stored. Usually a one-entry reverse scan. */
+  async last(): Promise<RequestTrace | undefined> {
+    return this.#traces(async (traces) => {
+      for await (const value of traces.values({ reverse: true })) if (isTrace(value)) return value;
+      return undefined;
+    });
+  }
+
+  /**
+   * The traces whose request id is `id`, or (when none is) starts with `id`, newest first. One entry
+   * for a full id; several when a prefix is ambiguous; none when nothing matches.
+   */
+  async find(id: string): Promise<RequestTrace[]> {
+    if (typeof id !== 'string' || id === '') throw new TypeError(`Expected the \`id\` argument to be a non-empty string, got \`${String(id)}\` (${typeof id})`);
+    return this.#traces(async (traces) => {
+      const keys = await traces.keys({ reverse: true }).all();
+      const exact = keys.filter((key) => requestIdOf(key) === id);
+      const matches = exact.length > 0 ? exact : keys.filter((key) => requestIdOf(key).startsWith(id));
+      if (matches.length === 0) return [];
+      return (await traces.getMany(matches)).filter(isTrace);
+    });
+  }
+
+  /** The newest `limit` traces (default 20), newest first. */
+  async list(limit = 20): Promise<RequestTrace[]> {
+    if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`Expected the \`limit\` argument to be a positive integer, got \`${String(limit)}\``);
+    return (await this.#traces((traces) => traces.values({ reverse: true, limit }).all())).filter(isTrace);
+  }
+
+  /** How many traces are stored. */
+  async count(): Promise<number> {
+    return (await this.#traces((traces) => traces.keys().all())).length;
+  }
+
+  /** Release the folder now (or when running calls end); later calls reopen it. Never rejects. */
+  async close(): Promise<void> {
+    await this.#handle.close();
+  }
+
+  #traces<T>(fn: (traces: JsonSublevel<unknown>) => Promise<T>): Promise<T> {
+    return this.#handle.useSublevel<unknown, T>(TRACES_SUBLEVEL, fn);
+  }
+}
