@@ -48,8 +48,8 @@ export interface RuntimeOptions {
    */
   inspect?: InspectObserver;
   /**
-   * Called with warnings that have no result to go into: a request that did not answer and whose
-   * trace could not be stored. (An answered request lists them in `RunResult.warnings`.)
+   * Called with warnings that have no result to go into: a trace that could not be stored (traces
+   * are written after `run()` settled, off the request's path).
    */
   onWarning?: (message: string) => void;
 }
@@ -79,6 +79,7 @@ export class Runtime {
   readonly #running = new Set<Promise<unknown>>();
   #closed = false;
   readonly #tracing: RequestTracing;
+  readonly #pendingTraces = new Set<Promise<void>>();
   readonly #inspect: InspectObserver | undefined;
   readonly #onWarning: ((message: string) => void) | undefined;
 
@@ -124,15 +125,21 @@ export class Runtime {
     };
   }
 
-  /** The stored request traces (newest first; see `safetynet trace`). */
+  /** The stored request traces (newest first; see `safetynet trace`), including those still being written. */
   get traces(): TracesApi {
-    return this.#tracing.api;
+    const { api } = this.#tracing;
+    return {
+      last: async () => (await this.#tracesWritten(), api.last()),
+      find: async (id) => (await this.#tracesWritten(), api.find(id)),
+      list: async (limit) => (await this.#tracesWritten(), api.list(limit)),
+    };
   }
 
   /** Wait for running requests to end, then release the store. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#running]);
+    await this.#tracesWritten();
     const stores = await this.#stores;
     await stores?.sessions.close();
     await stores?.cooldowns.close();
@@ -146,14 +153,30 @@ export class Runtime {
     const recorder = this.#tracing.start(requestId, request.sessionKey ?? null);
     try {
       const result = await this.#execute(request, requestId, fanOut([recorder?.inspect, this.#inspect, request.inspect]));
-      const warning = await this.#tracing.save(recorder, { warnings: result.warnings });
-      if (warning !== undefined) result.warnings.push(warning);
+      this.#saveTrace(recorder, { warnings: result.warnings });
       return result;
     } catch (error) {
-      const warning = await this.#tracing.save(recorder, { error });
-      if (warning !== undefined) this.#onWarning?.(warning);
+      this.#saveTrace(recorder, { error });
       throw error;
     }
+  }
+
+  /**
+   * Store the trace off the request's path (the answer does not wait for LevelDB); `close()` and the
+   * trace readers wait for pending writes. A failed write goes to `onWarning`.
+   */
+  #saveTrace(recorder: Parameters<RequestTracing['save']>[0], outcome: Parameters<RequestTracing['save']>[1]): void {
+    if (recorder === undefined) return;
+    const saving: Promise<void> = this.#tracing.save(recorder, outcome).then((warning) => {
+      if (warning !== undefined) this.#onWarning?.(warning);
+    });
+    this.#pendingTraces.add(saving);
+    void saving.finally(() => this.#pendingTraces.delete(saving));
+  }
+
+  /** Wait until every trace of a finished request is stored. */
+  async #tracesWritten(): Promise<void> {
+    await Promise.allSettled([...this.#pendingTraces]);
   }
 
   async #execute(request: RunRequest, requestId: string, inspect: InspectObserver | undefined): Promise<RunResult> {
