@@ -20,6 +20,8 @@ import type { CliRunOutput, CliTurnRequest } from './types.js';
 export interface RunCliTurnDeps {
   /** Lanes of `serialize: true` backends (keyed by backend id). Default: one module-level queue. */
   queue?: KeyedQueue;
+  /** Place in the serialize lane (the request's arrival number; lower first). Default: arrival at the lane. */
+  order?: number;
   /** Runs the planned process. Default {@link runCliProcess}. */
   runProcess?: typeof runCliProcess;
   /** Passed to `planCliTurn` (base env, session id generator). */
@@ -73,7 +75,7 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     });
   if (!input.backend.serialize) return run();
-  return (deps.queue ?? defaultCliQueue).run(input.backend.id, run, signal);
+  return (deps.queue ?? defaultCliQueue).run(input.backend.id, run, signal, deps.order);
 }
 
 /**

@@ -7,9 +7,15 @@
  */
 import { AttemptError } from '../errors.js';
 
+interface Waiter {
+  start: () => void;
+  /** Position in line: lower goes first; ties keep arrival order. */
+  order: number;
+}
+
 interface Lane {
-  /** Start functions of the waiting tasks, in arrival order. */
-  waiting: Array<() => void>;
+  /** The waiting tasks, sorted by `order`. */
+  waiting: Waiter[];
 }
 
 /**
@@ -41,10 +47,13 @@ export class KeyedQueue {
    *   rejection does not block the next task.
    * @param signal - aborting it while the task is still waiting removes it from the lane. Once
    *   started, the task itself must watch the signal.
+   * @param order - the task's place in line among waiting tasks (lower first; default: arrival at
+   *   this queue). The runtime passes each request's arrival number, so that requests keep the
+   *   order of their `run()` calls even when their earlier steps (store reads) finish out of order.
    * @throws {AttemptError} reason `aborted` when `signal` is (or becomes) aborted before the task
    *   started.
    */
-  run<T>(key: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  run<T>(key: string, task: () => Promise<T>, signal?: AbortSignal, order = Number.POSITIVE_INFINITY): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) {
         reject(abortedError(key));
@@ -56,7 +65,7 @@ export class KeyedQueue {
       };
       const onAbort = (): void => {
         const lane = this.#lanes.get(key);
-        const index = lane?.waiting.indexOf(start) ?? -1;
+        const index = lane?.waiting.findIndex((waiter) => waiter.start === start) ?? -1;
         if (lane === undefined || index < 0) return;
         lane.waiting.splice(index, 1);
         reject(abortedError(key));
@@ -66,7 +75,10 @@ export class KeyedQueue {
         this.#lanes.set(key, { waiting: [] });
         start();
       } else {
-        lane.waiting.push(start);
+        const waiter: Waiter = { start, order };
+        // After every waiter of lower or equal order: ties keep arrival order.
+        const before = lane.waiting.findIndex((other) => other.order > waiter.order);
+        lane.waiting.splice(before < 0 ? lane.waiting.length : before, 0, waiter);
         signal?.addEventListener('abort', onAbort, { once: true });
       }
     });
@@ -74,9 +86,9 @@ export class KeyedQueue {
 
   #next(key: string): void {
     const lane = this.#lanes.get(key);
-    const start = lane?.waiting.shift();
-    if (start === undefined) this.#lanes.delete(key);
-    else start();
+    const next = lane?.waiting.shift();
+    if (next === undefined) this.#lanes.delete(key);
+    else next.start();
   }
 }
 

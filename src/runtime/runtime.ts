@@ -80,6 +80,9 @@ export class Runtime {
   #closed = false;
   readonly #tracing: RequestTracing;
   readonly #pendingTraces = new Set<Promise<void>>();
+  /** Arrival number of each running request (its place in `serialize` lanes), by request id. */
+  readonly #arrivals = new Map<string, number>();
+  #arrived = 0;
   readonly #inspect: InspectObserver | undefined;
   readonly #onWarning: ((message: string) => void) | undefined;
 
@@ -150,6 +153,7 @@ export class Runtime {
   async #run(request: RunRequest): Promise<RunResult> {
     validateRunRequest(request);
     const requestId = nanoid();
+    this.#arrivals.set(requestId, ++this.#arrived);
     const recorder = this.#tracing.start(requestId, request.sessionKey ?? null);
     try {
       const result = await this.#execute(request, requestId, fanOut([recorder?.inspect, this.#inspect, request.inspect]));
@@ -158,6 +162,8 @@ export class Runtime {
     } catch (error) {
       this.#saveTrace(recorder, { error });
       throw error;
+    } finally {
+      this.#arrivals.delete(requestId);
     }
   }
 
@@ -240,7 +246,8 @@ export class Runtime {
 
   /** Run a CLI turn, remembering its promise so the request can wait for the process to end. */
   #runTurn(input: CliTurnRequest, signal: AbortSignal): Promise<CliRunOutput> {
-    const running = executeCliTurnRequest(input, signal, { queue: this.#backendLanes });
+    const order = this.#arrivals.get(input.requestId ?? '');
+    const running = executeCliTurnRequest(input, signal, { queue: this.#backendLanes, ...(order === undefined ? {} : { order }) });
     const key = input.requestId ?? '';
     const set = this.#processes.get(key) ?? new Set();
     set.add(running);

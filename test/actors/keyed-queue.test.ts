@@ -39,6 +39,18 @@ describe('KeyedQueue', () => {
     expect(events).toEqual(['start 0', 'end 0', 'start 1', 'end 1', 'start 2', 'end 2']);
   });
 
+  it('waiting tasks go by their order (request arrival), whatever order they reached the queue in', async () => {
+    const queue = new KeyedQueue();
+    const started: number[] = [];
+    const gate = deferred();
+    const first = queue.run('k', () => gate.promise, undefined, 1);
+    const late = [5, 3, 4, 2].map((order) => queue.run('k', async () => void started.push(order), undefined, order));
+    const unordered = queue.run('k', async () => void started.push(99));
+    gate.resolve();
+    await Promise.all([first, ...late, unordered]);
+    expect(started).toEqual([2, 3, 4, 5, 99]);
+  });
+
   it('runs different keys in parallel', async () => {
     const queue = new KeyedQueue();
     const started: string[] = [];

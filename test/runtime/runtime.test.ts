@@ -2,6 +2,7 @@
  * The runtime's own rules, through `createRuntime` → `run`, with the fixture CLI as backends and a
  * real LevelDB in a temp folder.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { createRuntime, RequestError, type RequestAttempt, type Runtime } from '
 import type { SafetynetConfigFile } from '../../src/config/types.js';
 import { CooldownStore } from '../../src/store/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
+import { waitForProcessWithEnv } from '../support/processes.js';
 
 describe('runtime', () => {
   let dir: string;
@@ -110,6 +112,25 @@ describe('runtime', () => {
     const { runtime } = await twoBackends();
     const results = await Promise.all([1, 2, 3].map((n) => runtime.run({ message: `turn ${n}`, sessionKey: 'lane' })));
     expect(results.map((result) => result.text.match(/turns=(\d)/)?.[1])).toEqual(['1', '2', '3']);
+  });
+
+  it('serialize: true runs one turn of the backend at a time, in the order of the run() calls', async () => {
+    const first = await fakeCliBackend(join(dir, 'serial'));
+    runtime = await createRuntime({
+      config: { agents: { defaults: { model: { primary: first.model }, cliBackends: { [first.backendId]: { ...first.backend, serialize: true } } } } },
+      storeLocation: join(dir, 'state'),
+    });
+    first.setMode('auth');
+    await runtime.run({ message: 'make the state folder exist' }).catch(() => undefined); // later requests read cooldowns from LevelDB
+    writeFileSync(join(dir, 'serial', 'modes.json'), JSON.stringify(['slow', 'ok']));
+    writeFileSync(join(dir, 'serial', 'calls.log'), '');
+    const blocker = runtime.run({ message: 'blocker', model: first.model, timeoutMs: 30_000 }).catch(() => undefined);
+    expect(await waitForProcessWithEnv(first.envMarker)).toBe(true);
+    const messages = Array.from({ length: 12 }, (_, n) => `turn ${n}`);
+    await Promise.all(messages.map((message) => runtime!.run({ message }).catch(() => undefined)));
+    await blocker;
+    const calls = readFileSync(join(dir, 'serial', 'calls.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as string);
+    expect(calls).toEqual(['blocker', ...messages]);
   });
 
   it('run() after close() is refused with SAFETYNET_RUNTIME_CLOSED', async () => {
