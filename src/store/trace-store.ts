@@ -74,6 +74,11 @@ export class TraceStore {
   /** Maximum age in ms. */
   readonly maxAgeMs: number;
   readonly #handle: LevelHandle;
+  /**
+   * How many traces are stored, counted once per open cycle of the folder (the sublevel object is
+   * new in every cycle), then kept up to date: no other process can write while the folder is open.
+   */
+  #counted: { sublevel: object; count: number } | undefined;
 
   /** @throws {TypeError} when a bound is negative or not a number, or a handle option is out of range. */
   constructor(options: TraceStoreOptions = {}) {
@@ -97,13 +102,23 @@ export class TraceStore {
     return this.#traces(async (traces) => {
       const key = traceKey(trace);
       const oldest = traceKey({ endedAt: now - this.maxAgeMs, requestId: '' });
-      const expired = await traces.keys({ lt: oldest }).all();
-      const surplus = (await traces.keys({ gte: oldest, reverse: true }).all()).filter((k) => k !== key).slice(this.maxCount - 1);
-      const removed = [...expired, ...surplus].filter((k) => k !== key);
       const keep = trace.endedAt >= now - this.maxAgeMs;
+      // Pruning reads only what it removes: the expired range (one seek when empty) and, when the
+      // count kept for this open cycle passes maxCount, the surplus oldest keys.
+      const expired = (await traces.keys({ lt: oldest }).all()).filter((k) => k !== key);
+      const count = (await this.#countAtOpen(traces)) - expired.length + (keep ? 1 : 0);
+      const surplus = count > this.maxCount ? (await traces.keys({ gte: oldest, limit: count - this.maxCount + 1 }).all()).filter((k) => k !== key).slice(0, count - this.maxCount) : [];
+      const removed = [...expired, ...surplus];
       await traces.batch([...(keep ? [{ type: 'put' as const, key, value: trace }] : []), ...removed.map((k) => ({ type: 'del' as const, key: k }))]);
+      this.#counted = { sublevel: traces, count: count - surplus.length };
       return removed.length;
     });
+  }
+
+  /** The number of stored traces: counted on the first write of an open cycle, then remembered. */
+  async #countAtOpen(traces: { keys(options?: object): { all(): Promise<string[]> } }): Promise<number> {
+    if (this.#counted?.sublevel === traces) return this.#counted.count;
+    return (await traces.keys().all()).length;
   }
 
   /** The newest trace (by `endedAt`), or `undefined` when none is stored. Usually a one-entry reverse scan. */

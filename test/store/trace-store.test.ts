@@ -58,6 +58,17 @@ describe('TraceStore', () => {
     expect(await store.write(trace('r6', T0 + 6), T0 + 6)).toBe(1);
   });
 
+  it('the count bound holds while the folder stays open across writes (the count is kept, not rescanned)', async () => {
+    const store = await newStore({ maxCount: 5, idleCloseMs: 60_000 });
+    for (let i = 0; i < 40; i++) await store.write(trace(`r${i}`, T0 + i), T0 + i);
+    expect(await store.count()).toBe(5);
+    expect((await store.list(10)).map((t) => t.requestId)).toEqual(['r39', 'r38', 'r37', 'r36', 'r35']);
+    await store.close();
+    await store.write(trace('after-reopen', T0 + 100), T0 + 100);
+    expect(await store.count()).toBe(5);
+    await store.close();
+  });
+
   it('removes traces older than maxAgeMs on the next write, and never stores an already expired one', async () => {
     const store = await newStore({ maxAgeMs: 7 * DAY });
     await store.write(trace('old', T0), T0);
