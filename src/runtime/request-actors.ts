@@ -39,6 +39,8 @@ export interface RequestActorDeps {
   runTurn: (input: CliTurnRequest, signal: AbortSignal) => Promise<CliRunOutput>;
   /** Calls an API provider; rejects with an `AttemptError`. */
   callApi: (input: CallApiInput, signal: AbortSignal) => Promise<{ text: string; usage: Usage | undefined }>;
+  /** Runs a store write off the request's path (the runtime waits for it on close). */
+  inBackground: (write: () => Promise<unknown>) => void;
 }
 
 /** Build the actor implementations for `requestMachine.provide({ actors })`. */
@@ -64,9 +66,11 @@ export function createRequestActors(deps: RequestActorDeps) {
       if (input.clearCooldown !== undefined) await (await deps.cooldowns()).recordSuccess(input.clearCooldown);
       return input.session === undefined ? undefined : (await deps.sessions()).recordSuccess(input.session);
     }),
+    // The cooldown write does not hold up the next candidate: failover stays within milliseconds.
     recordFailure: fromPromise<void, RecordFailureInput>(async ({ input }) => {
       if (input.failure.reason === 'aborted') return;
-      await (await deps.cooldowns()).recordFailure({ ref: input.candidate.ref, provider: input.candidate.provider, failure: input.failure });
+      const { candidate, failure } = input;
+      deps.inBackground(async () => (await deps.cooldowns()).recordFailure({ ref: candidate.ref, provider: candidate.provider, failure }));
     }),
   };
 }

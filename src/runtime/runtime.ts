@@ -28,7 +28,7 @@ import { RequestTracing, type TracesApi } from './tracing.js';
  * How long the store stays open after its last operation (ms). Requests arriving in a burst share
  * one open; another safetynet process waits at most about this long (its open retries on the lock).
  */
-const STORE_IDLE_CLOSE_MS = 250;
+const DEFAULT_STORE_IDLE_CLOSE_MS = 250;
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -38,8 +38,15 @@ export interface RuntimeOptions {
   configFile?: string;
   /** Environment used for `SAFETYNET_HOME` / `SAFETYNET_CONFIG` lookup. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
-  /** LevelDB folder of sessions. Default `$SAFETYNET_HOME/state` (`~/.safetynet/state`). */
+  /** LevelDB folder of sessions, cooldowns and traces. Default `$SAFETYNET_HOME/state` (`~/.safetynet/state`). */
   storeLocation?: string;
+  /**
+   * How long (ms) the state folder stays open after its last use. Requests in a burst share one
+   * open; another safetynet process on the same folder waits up to about this long for its lock.
+   * An embedding gateway that owns the folder can raise it (an open costs 1–2 ms, and with the
+   * folder open a cooldown read costs tens of µs). Default 250.
+   */
+  storeIdleCloseMs?: number;
   /**
    * Receives the xstate inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`,
    * `@xstate.microstep`, `@xstate.action`) of every request's actor; see also `RunRequest.inspect`.
@@ -70,6 +77,7 @@ export class Runtime {
   /** The validated, merged configuration. */
   readonly config: ResolvedConfig;
   readonly #storeLocation: string;
+  readonly #storeIdleCloseMs: number;
   #stores: Promise<{ sessions: SessionStore; cooldowns: CooldownStore }> | undefined;
   #stateSeen = false;
   readonly #machine;
@@ -79,17 +87,21 @@ export class Runtime {
   readonly #running = new Set<Promise<unknown>>();
   #closed = false;
   readonly #tracing: RequestTracing;
-  readonly #pendingTraces = new Set<Promise<void>>();
+  readonly #pendingWrites = new Set<Promise<void>>();
+  /** Cooldown writes not yet done: the next request's cooldown read waits for them. */
+  readonly #pendingCooldowns = new Set<Promise<void>>();
+  #api: Promise<typeof import('../actors/api/call-api.js')> | undefined;
   /** Arrival number of each running request (its place in `serialize` lanes), by request id. */
   readonly #arrivals = new Map<string, number>();
   #arrived = 0;
   readonly #inspect: InspectObserver | undefined;
   readonly #onWarning: ((message: string) => void) | undefined;
 
-  constructor(config: ResolvedConfig, storeLocation: string, options: Pick<RuntimeOptions, 'inspect' | 'onWarning'> = {}) {
+  constructor(config: ResolvedConfig, storeLocation: string, options: Pick<RuntimeOptions, 'inspect' | 'onWarning' | 'storeIdleCloseMs'> = {}) {
     this.config = config;
     this.#storeLocation = storeLocation;
-    this.#tracing = new RequestTracing(config, { location: storeLocation, idleCloseMs: STORE_IDLE_CLOSE_MS });
+    this.#storeIdleCloseMs = options.storeIdleCloseMs ?? DEFAULT_STORE_IDLE_CLOSE_MS;
+    this.#tracing = new RequestTracing(config, { location: storeLocation, idleCloseMs: this.#storeIdleCloseMs });
     this.#inspect = options.inspect;
     this.#onWarning = options.onWarning;
     this.#machine = requestMachine.provide({
@@ -97,7 +109,8 @@ export class Runtime {
         sessions: async () => (await this.#openStores()).sessions,
         cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
-        callApi: async (input, signal) => (await import('../actors/api/call-api.js')).callApi(input, signal),
+        callApi: async (input, signal) => (await this.#apiModule()).callApi(input, signal),
+        inBackground: (write) => this.#inBackground(write, 'a cooldown could not be stored', this.#pendingCooldowns),
       }),
     });
   }
@@ -132,9 +145,9 @@ export class Runtime {
   get traces(): TracesApi {
     const { api } = this.#tracing;
     return {
-      last: async () => (await this.#tracesWritten(), api.last()),
-      find: async (id) => (await this.#tracesWritten(), api.find(id)),
-      list: async (limit) => (await this.#tracesWritten(), api.list(limit)),
+      last: async () => (await this.#writesDone(), api.last()),
+      find: async (id) => (await this.#writesDone(), api.find(id)),
+      list: async (limit) => (await this.#writesDone(), api.list(limit)),
     };
   }
 
@@ -142,7 +155,7 @@ export class Runtime {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#running]);
-    await this.#tracesWritten();
+    await this.#writesDone();
     const stores = await this.#stores;
     await stores?.sessions.close();
     await stores?.cooldowns.close();
@@ -173,16 +186,31 @@ export class Runtime {
    */
   #saveTrace(recorder: Parameters<RequestTracing['save']>[0], outcome: Parameters<RequestTracing['save']>[1]): void {
     if (recorder === undefined) return;
-    const saving: Promise<void> = this.#tracing.save(recorder, outcome).then((warning) => {
+    this.#inBackground(async () => {
+      const warning = await this.#tracing.save(recorder, outcome);
       if (warning !== undefined) this.#onWarning?.(warning);
-    });
-    this.#pendingTraces.add(saving);
-    void saving.finally(() => this.#pendingTraces.delete(saving));
+    }, 'the request trace could not be stored', this.#pendingWrites);
   }
 
-  /** Wait until every trace of a finished request is stored. */
-  async #tracesWritten(): Promise<void> {
-    await Promise.allSettled([...this.#pendingTraces]);
+  /** Run a store write off the request's path; `close()` waits for it; a failure goes to `onWarning`. */
+  #inBackground(write: () => Promise<unknown>, what: string, pending: Set<Promise<void>>): void {
+    const writing: Promise<void> = write().then(
+      () => undefined,
+      (error: unknown) => this.#onWarning?.(`${what}: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    pending.add(writing);
+    void writing.finally(() => pending.delete(writing));
+  }
+
+  /** The API actors, loaded on the first API call (the CLI-only path never loads the SDKs). */
+  #apiModule(): Promise<typeof import('../actors/api/call-api.js')> {
+    this.#api ??= import('../actors/api/call-api.js');
+    return this.#api;
+  }
+
+  /** Wait until every background write (traces, cooldowns) is done. */
+  async #writesDone(): Promise<void> {
+    await Promise.allSettled([...this.#pendingWrites, ...this.#pendingCooldowns]);
   }
 
   async #execute(request: RunRequest, requestId: string, inspect: InspectObserver | undefined): Promise<RunResult> {
@@ -277,6 +305,7 @@ export class Runtime {
       if (index === 0) throw unknownProvider(ref.ref, ref.provider, this.config);
       return { ...ref, skip: { reason: 'config', detail: unknownProvider(ref.ref, ref.provider, this.config).message } };
     });
+    if (this.#pendingCooldowns.size > 0) await Promise.allSettled([...this.#pendingCooldowns]);
     this.#stateSeen ||= existsSync(this.#storeLocation);
     if (this.#stateSeen) {
       const now = Date.now();
@@ -303,7 +332,7 @@ export class Runtime {
   #openStores(): Promise<{ sessions: SessionStore; cooldowns: CooldownStore }> {
     this.#stores ??= import('../store/index.js').then(({ SessionStore, CooldownStore }) => {
       this.#stateSeen = true;
-      const options = { location: this.#storeLocation, idleCloseMs: STORE_IDLE_CLOSE_MS };
+      const options = { location: this.#storeLocation, idleCloseMs: this.#storeIdleCloseMs };
       return { sessions: new SessionStore(options), cooldowns: new CooldownStore(options) };
     });
     return this.#stores;
@@ -364,5 +393,6 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   return new Runtime(config, options.storeLocation ?? join(safetynetHome(env), 'state'), {
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    ...(options.storeIdleCloseMs === undefined ? {} : { storeIdleCloseMs: options.storeIdleCloseMs }),
   });
 }
