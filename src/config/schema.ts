@@ -18,7 +18,7 @@ import * as z from 'zod';
 import type { ConfigProblem } from '../errors.js';
 import { BUILTIN_BACKENDS, isBuiltinBackend } from './builtins.js';
 import { closestKey, formatPath, invalidConfig, isRecord, renderReceived, valueAt, type PathKey } from './problems.js';
-import { API_KINDS, BUILTIN_API_PROVIDERS, isBuiltinApiProvider } from './providers.js';
+import { BUILTIN_API_PROVIDERS, isBuiltinApiProvider } from './providers.js';
 import type { ApiProviderConfig, CliBackendConfig, SafetynetConfigFile, WatchdogConfig } from './types.js';
 
 /** setTimeout's upper bound (2^31 − 1 ms); larger delays fire at once. */

@@ -110,3 +110,21 @@ export function toRunResult(output: Extract<RequestOutput, { status: 'answered' 
     warnings: output.persistWarning === undefined ? [] : [`the CLI session id could not be stored: ${output.persistWarning}`],
   };
 }
+
+/** Call `onAttempt` once per new entry of the machine's attempt log, in order, as each attempt ends. */
+export function reportAttempts(
+  actor: { subscribe(observer: (snapshot: { context: { attempts: RequestAttempt[] } }) => void): unknown },
+  onAttempt: (attempt: RequestAttempt) => void,
+): void {
+  let reported = 0;
+  actor.subscribe((snapshot) => {
+    const { attempts } = snapshot.context;
+    for (; reported < attempts.length; reported++) {
+      try {
+        onAttempt(attempts[reported]!);
+      } catch {
+        // a logging callback must not break the request
+      }
+    }
+  });
+}

@@ -10,17 +10,19 @@ import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
 import { KeyedQueue } from '../actors/keyed-queue.js';
 import { stageImages } from '../actors/images.js';
 import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/types.js';
-import { RequestError, SafetynetError, AttemptError, UsageError, type RequestAttempt } from '../errors.js';
+import { RequestError, SafetynetError, AttemptError } from '../errors.js';
 import { requestMachine } from '../machines/request-machine.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
 import type { CooldownStore, SessionStore } from '../store/index.js';
-import type { CandidateList, SkippedCandidate } from '../config/index.js';
-import { cooldownKeys, planCandidates } from './cooldown-policy.js';
+import type { CandidateList } from '../config/index.js';
+import { cooldownKeys } from './cooldown-policy.js';
+import { BackgroundWrites } from './background-writes.js';
+import { inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
 import { formatAttempts } from './advice.js';
 import { createRequestActors } from './request-actors.js';
 import { executeCliTurnRequest } from '../actors/cli-turn.js';
-import { toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
+import { reportAttempts, toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
 import { fanOut, type InspectObserver } from './inspection.js';
 import { RequestTracing, type TracesApi } from './tracing.js';
 
@@ -87,9 +89,10 @@ export class Runtime {
   readonly #running = new Set<Promise<unknown>>();
   #closed = false;
   readonly #tracing: RequestTracing;
-  readonly #pendingWrites = new Set<Promise<void>>();
-  /** Cooldown writes not yet done: the next request's cooldown read waits for them. */
-  readonly #pendingCooldowns = new Set<Promise<void>>();
+  /** Trace writes, off the request's path. */
+  readonly #traceWrites: BackgroundWrites;
+  /** Cooldown writes, off the failover path; the next request's cooldown read waits for them. */
+  readonly #cooldownWrites: BackgroundWrites;
   #api: Promise<typeof import('../actors/api/call-api.js')> | undefined;
   /** Arrival number of each running request (its place in `serialize` lanes), by request id. */
   readonly #arrivals = new Map<string, number>();
@@ -104,13 +107,16 @@ export class Runtime {
     this.#tracing = new RequestTracing(config, { location: storeLocation, idleCloseMs: this.#storeIdleCloseMs });
     this.#inspect = options.inspect;
     this.#onWarning = options.onWarning;
+    const warn = (message: string) => this.#onWarning?.(message);
+    this.#traceWrites = new BackgroundWrites(warn);
+    this.#cooldownWrites = new BackgroundWrites(warn);
     this.#machine = requestMachine.provide({
       actors: createRequestActors({
         sessions: async () => (await this.#openStores()).sessions,
         cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
         callApi: async (input, signal) => (await this.#apiModule()).callApi(input, signal),
-        inBackground: (write) => this.#inBackground(write, 'a cooldown could not be stored', this.#pendingCooldowns),
+        inBackground: (write) => this.#cooldownWrites.run(write, 'a cooldown could not be stored'),
       }),
     });
   }
@@ -186,20 +192,10 @@ export class Runtime {
    */
   #saveTrace(recorder: Parameters<RequestTracing['save']>[0], outcome: Parameters<RequestTracing['save']>[1]): void {
     if (recorder === undefined) return;
-    this.#inBackground(async () => {
+    this.#traceWrites.run(async () => {
       const warning = await this.#tracing.save(recorder, outcome);
       if (warning !== undefined) this.#onWarning?.(warning);
-    }, 'the request trace could not be stored', this.#pendingWrites);
-  }
-
-  /** Run a store write off the request's path; `close()` waits for it; a failure goes to `onWarning`. */
-  #inBackground(write: () => Promise<unknown>, what: string, pending: Set<Promise<void>>): void {
-    const writing: Promise<void> = write().then(
-      () => undefined,
-      (error: unknown) => this.#onWarning?.(`${what}: ${error instanceof Error ? error.message : String(error)}`),
-    );
-    pending.add(writing);
-    void writing.finally(() => pending.delete(writing));
+    }, 'the request trace could not be stored');
   }
 
   /** The API actors, loaded on the first API call (the CLI-only path never loads the SDKs). */
@@ -210,7 +206,7 @@ export class Runtime {
 
   /** Wait until every background write (traces, cooldowns) is done. */
   async #writesDone(): Promise<void> {
-    await Promise.allSettled([...this.#pendingWrites, ...this.#pendingCooldowns]);
+    await Promise.all([this.#traceWrites.settled(), this.#cooldownWrites.settled()]);
   }
 
   async #execute(request: RunRequest, requestId: string, inspect: InspectObserver | undefined): Promise<RunResult> {
@@ -222,7 +218,7 @@ export class Runtime {
     try {
       const input: RequestInput = {
         requestId,
-        candidates: await this.#planCandidates(refs),
+        candidates: await this.#candidates(refs),
         sessionKey: request.sessionKey ?? null,
         attemptTimeoutMs: request.timeoutMs ?? this.config.attemptTimeoutMs,
         request: { prompt: request.message, systemPrompt: request.systemPrompt, images: staged.images, cwd: resolve(request.cwd ?? '.') },
@@ -296,36 +292,15 @@ export class Runtime {
    * read from LevelDB at every request, so other processes and restarts are respected; a state
    * folder that does not exist yet holds none, and is not opened.
    */
-  async #planCandidates(refs: CandidateList): Promise<Candidate[]> {
-    let candidates = refs.candidates.map((ref, index): Candidate => {
-      const backend = this.config.backends[ref.provider];
-      const api = this.config.providers[ref.provider];
-      if (backend !== undefined) return { ...ref, backend };
-      if (api !== undefined) return { ...ref, api };
-      if (index === 0) throw unknownProvider(ref.ref, ref.provider, this.config);
-      return { ...ref, skip: { reason: 'config', detail: unknownProvider(ref.ref, ref.provider, this.config).message } };
-    });
-    if (this.#pendingCooldowns.size > 0) await Promise.allSettled([...this.#pendingCooldowns]);
+  async #candidates(refs: CandidateList): Promise<Candidate[]> {
+    let candidates = withProviders(refs, this.config);
+    await this.#cooldownWrites.settled();
     this.#stateSeen ||= existsSync(this.#storeLocation);
     if (this.#stateSeen) {
       const now = Date.now();
-      const entries = await (await this.#openStores()).cooldowns.read(cooldownKeys(candidates), now);
-      if (entries.size > 0) {
-        candidates = planCandidates(candidates, entries, now).map(({ cooldown, probe: _probe, ...candidate }) => ({
-          ...candidate,
-          ...(entries.has(candidate.ref) || entries.has(candidate.provider) ? { hadCooldown: true } : {}),
-          ...(cooldown === undefined ? {} : { skip: { reason: cooldown.reason, detail: `cooling down until ${new Date(cooldown.until).toISOString()} (${cooldown.key})` } }),
-        }));
-      }
+      candidates = withCooldowns(candidates, await (await this.#openStores()).cooldowns.read(cooldownKeys(candidates), now), now);
     }
-    // Candidates the allowlist excludes keep their place in the configured order, as skipped attempts.
-    const ordered: Candidate[] = [];
-    candidates.forEach((candidate, index) => {
-      for (const skipped of refs.skipped.filter((entry) => entry.before === index)) ordered.push(notTried(skipped));
-      ordered.push(candidate);
-    });
-    for (const skipped of refs.skipped.filter((entry) => entry.before >= candidates.length)) ordered.push(notTried(skipped));
-    return ordered;
+    return inConfiguredOrder(candidates, refs.skipped);
   }
 
   /** The session and cooldown stores (one LevelDB folder), loaded on first use. */
@@ -337,44 +312,6 @@ export class Runtime {
     });
     return this.#stores;
   }
-}
-
-/** The requested (or primary) model names a provider that nothing serves. */
-function unknownProvider(ref: string, provider: string, config: ResolvedConfig): UsageError {
-  const api = config.unsupportedProviders[provider];
-  if (api !== undefined) {
-    return new UsageError(`provider "${provider}" of model ref "${ref}" uses api "${api}", which safetynet does not speak (it speaks anthropic-messages, openai-responses, openai-completions)`);
-  }
-  const known = [...Object.keys(config.backends), ...Object.keys(config.providers)].sort().join(', ');
-  return new UsageError(
-    `unknown provider "${provider}" in model ref "${ref}": add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`,
-  );
-}
-
-/** A configured candidate that is not tried (allowlist, unparseable ref). */
-function notTried(skipped: SkippedCandidate): Candidate {
-  const slash = skipped.ref.indexOf('/');
-  return {
-    ref: skipped.ref,
-    provider: slash > 0 ? skipped.ref.slice(0, slash).toLowerCase() : '',
-    model: slash > 0 ? skipped.ref.slice(slash + 1) : skipped.ref,
-    skip: { reason: 'config', detail: skipped.why },
-  };
-}
-
-/** Call `onAttempt` once per new entry of the machine's attempt log, in order. */
-function reportAttempts(actor: { subscribe(observer: (snapshot: { context: { attempts: RequestAttempt[] } }) => void): unknown }, onAttempt: (attempt: RequestAttempt) => void): void {
-  let reported = 0;
-  actor.subscribe((snapshot) => {
-    const { attempts } = snapshot.context;
-    for (; reported < attempts.length; reported++) {
-      try {
-        onAttempt(attempts[reported]!);
-      } catch {
-        // a logging callback must not break the request
-      }
-    }
-  });
 }
 
 /**
