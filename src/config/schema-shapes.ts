@@ -1,0 +1,197 @@
+/**
+ * The zod schemas of the config file shape (`../shared/spec/cli-backends.md`): the keys safetynet
+ * reads, strict inside backend and provider entries and the `safetynet` section, loose elsewhere.
+ * `./schema.ts` turns their failures into {@link ConfigProblem}s. Loads zod: import it lazily.
+ */
+import * as z from 'zod';
+import type { ApiProviderConfig, CliBackendConfig, WatchdogConfig } from './types.js';
+
+/** setTimeout's upper bound (2^31 − 1 ms); larger delays fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** Expected-shape texts of the problems. */
+export const E = {
+  object: 'an object',
+  string: 'a string',
+  nonEmpty: 'a non-empty string',
+  stringArray: 'an array of strings',
+  stringMap: 'an object whose values are strings',
+  boolean: 'true or false',
+  positiveInt: 'a positive integer',
+  ms: `a positive integer of milliseconds (at most ${MAX_TIMER_MS})`,
+  boundMs: `a non-negative integer of milliseconds (at most ${MAX_TIMER_MS})`,
+  ratio: 'a number from 0.05 to 0.95',
+  seconds: `a positive number of seconds (at most ${Math.floor(MAX_TIMER_MS / 1000)})`,
+  model: 'a model ref string ("<provider>/<model>" or an alias) or an object { primary, fallbacks }',
+} as const;
+
+/** Renders allowed values the way problems show them: `one of "a" | "b"`. */
+function oneOf(values: readonly string[]): string {
+  return `one of ${values.map((v) => JSON.stringify(v)).join(' | ')}`;
+}
+
+function enumOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: oneOf(values) });
+}
+
+const str = () => z.string({ error: E.string });
+const nonEmpty = () => z.string({ error: E.nonEmpty }).refine((s) => s.trim() !== '', { error: E.nonEmpty });
+const stringArray = () => z.array(str(), { error: E.stringArray });
+const stringMap = () => z.record(z.string(), str(), { error: E.stringMap });
+const intBetween = (min: number, max: number, expected: string) =>
+  z.number({ error: expected }).int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
+
+export const watchdogShape = {
+  noOutputTimeoutMs: intBetween(1, MAX_TIMER_MS, E.ms).optional(),
+  noOutputTimeoutRatio: z.number({ error: E.ratio }).min(0.05, { error: E.ratio }).max(0.95, { error: E.ratio }).optional(),
+  minMs: intBetween(0, MAX_TIMER_MS, E.boundMs).optional(),
+  maxMs: intBetween(0, MAX_TIMER_MS, E.boundMs).optional(),
+} satisfies Record<keyof WatchdogConfig, z.ZodType>;
+const watchdogSchema = z.strictObject(watchdogShape, { error: E.object });
+
+const reliabilitySchema = z.strictObject(
+  { watchdog: z.strictObject({ fresh: watchdogSchema.optional(), resume: watchdogSchema.optional() }, { error: E.object }).optional() },
+  { error: E.object },
+);
+
+const outputMode = () => enumOf(['json', 'jsonl', 'text']);
+
+/** One zod schema per {@link CliBackendConfig} key (`satisfies` keeps the two lists identical). */
+const backendShape = {
+  command: nonEmpty().optional(),
+  args: stringArray().optional(),
+  resumeArgs: stringArray().optional(),
+  output: outputMode().optional(),
+  resumeOutput: outputMode().optional(),
+  input: enumOf(['arg', 'stdin']).optional(),
+  maxPromptArgChars: intBetween(1, Number.MAX_SAFE_INTEGER, E.positiveInt).optional(),
+  env: stringMap().optional(),
+  clearEnv: stringArray().optional(),
+  modelArg: nonEmpty().optional(),
+  modelAliases: stringMap().optional(),
+  sessionArg: nonEmpty().optional(),
+  sessionArgs: stringArray().optional(),
+  sessionMode: enumOf(['always', 'existing', 'none']).optional(),
+  sessionIdFields: stringArray().optional(),
+  systemPromptArg: nonEmpty().optional(),
+  systemPromptMode: enumOf(['append', 'replace']).optional(),
+  systemPromptWhen: enumOf(['first', 'always', 'never']).optional(),
+  imageArg: nonEmpty().optional(),
+  imageMode: enumOf(['repeat', 'list']).optional(),
+  serialize: z.boolean({ error: E.boolean }).optional(),
+  promptSeparator: str().optional(),
+  reliability: reliabilitySchema.optional(),
+} satisfies Record<keyof CliBackendConfig, z.ZodType>;
+
+/** Every key a `cliBackends.<id>` entry may contain (the spec's keys plus `promptSeparator`). */
+export const BACKEND_KEYS: readonly string[] = Object.freeze(Object.keys(backendShape));
+
+const backendSchema = z.strictObject(backendShape, { error: E.object });
+
+const envName = 'an environment variable name';
+/** `{ source: "env", provider?, id }` (the reference gateway's SecretRef, env source only). */
+const secretRefSchema = z.strictObject(
+  {
+    source: z.literal('env', { error: '"env" (only environment secret refs are supported)' }),
+    provider: str().optional(),
+    id: z.string({ error: envName }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: envName }),
+  },
+  { error: E.object },
+);
+const secretSchema = () =>
+  z.union([nonEmpty(), secretRefSchema], { error: 'a non-empty string (may contain ${VAR}) or { source: "env", id: "VAR" }' });
+
+const modelEntrySchema = z.union([nonEmpty(), z.looseObject({ id: nonEmpty() }, { error: E.object })], {
+  error: 'a model id string or an object { id, … }',
+});
+
+/** One zod schema per {@link ApiProviderConfig} key (`satisfies` keeps the two lists identical). */
+const providerShape = {
+  // Any API name is accepted so that reference-gateway configs carry over; an API safetynet does
+  // not speak leaves that provider out (its candidates are then skipped, saying why).
+  api: z.string().min(1).optional(),
+  baseUrl: nonEmpty().optional(),
+  apiKey: secretSchema().optional(),
+  headers: z.record(z.string(), secretSchema(), { error: 'an object whose values are strings or { source: "env", id }' }).optional(),
+  timeoutMs: intBetween(1, MAX_TIMER_MS, E.ms).optional(),
+  timeoutSeconds: z.number({ error: E.seconds }).positive({ error: E.seconds }).max(MAX_TIMER_MS / 1000, { error: E.seconds }).optional(),
+  models: z.array(modelEntrySchema, { error: 'an array of model ids or { id, … } entries' }).optional(),
+  authHeader: z.boolean({ error: E.boolean }).optional(),
+} satisfies Record<keyof ApiProviderConfig, z.ZodType>;
+
+/**
+ * Keys of a reference gateway provider entry that safetynet accepts and ignores (so its configs
+ * carry over): auth modes, request transport overrides, context/token limits, params.
+ */
+export const IGNORED_PROVIDER_KEYS: readonly string[] = Object.freeze([
+  'auth',
+  'injectNumCtxForOpenAICompat',
+  'request',
+  'contextWindow',
+  'contextTokens',
+  'maxTokens',
+  'params',
+  'agentRuntime',
+]);
+
+/** Every key a `models.providers.<id>` entry may contain (read ones first). */
+export const PROVIDER_KEYS: readonly string[] = Object.freeze([...Object.keys(providerShape), ...IGNORED_PROVIDER_KEYS]);
+
+const providerSchema = z.strictObject(
+  { ...providerShape, ...Object.fromEntries(IGNORED_PROVIDER_KEYS.map((key) => [key, z.unknown().optional()])) },
+  { error: E.object },
+);
+
+const modelSchema = z.union(
+  [nonEmpty(), z.looseObject({ primary: nonEmpty().optional(), fallbacks: z.array(nonEmpty(), { error: 'an array of model ref strings' }).optional() }, { error: E.object })],
+  { error: E.model },
+);
+
+/** `safetynet.traces`: how many request traces are kept (safetynet's own section, not the reference gateway's). */
+const days = 'a positive number of days (at most 3650)';
+const tracesShape = {
+  maxCount: intBetween(0, 1_000_000, 'an integer from 0 (no traces) to 1000000').optional(),
+  maxAgeDays: z.number({ error: days }).positive({ error: days }).max(3650, { error: days }).optional(),
+};
+/** Every key of the top-level `safetynet` section (for suggestions). */
+export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces']);
+/** Every key of `safetynet.traces` (for suggestions). */
+export const TRACES_KEYS: readonly string[] = Object.freeze(Object.keys(tracesShape));
+const safetynetSchema = z.strictObject({ traces: z.strictObject(tracesShape, { error: E.object }).optional() }, { error: E.object });
+
+/** The whole file: only the keys safetynet reads; every other section is ignored. */
+export const fileSchema = z.looseObject(
+  {
+    safetynet: safetynetSchema.optional(),
+    models: z
+      .looseObject(
+        { providers: z.record(z.string(), providerSchema, { error: 'an object mapping provider ids to provider entries' }).optional() },
+        { error: E.object },
+      )
+      .optional(),
+    agents: z
+      .looseObject(
+        {
+          defaults: z
+            .looseObject(
+              {
+                model: modelSchema.optional(),
+                models: z
+                  .record(z.string(), z.looseObject({ alias: nonEmpty().optional() }, { error: 'an object (e.g. {} or { alias: "Opus" })' }), {
+                    error: 'an object mapping "<provider>/<model>" refs to entries',
+                  })
+                  .optional(),
+                cliBackends: z.record(z.string(), backendSchema, { error: 'an object mapping backend ids to backend entries' }).optional(),
+                timeoutSeconds: z.number({ error: E.seconds }).positive({ error: E.seconds }).max(MAX_TIMER_MS / 1000, { error: E.seconds }).optional(),
+              },
+              { error: E.object },
+            )
+            .optional(),
+        },
+        { error: E.object },
+      )
+      .optional(),
+  },
+  { error: 'an object (the config root)' },
+);
+
