@@ -18,6 +18,7 @@ import type { CooldownStore, SessionStore } from '../store/index.js';
 import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from './cooldown-policy.js';
 import { BackgroundWrites } from './background-writes.js';
+import { CooldownReader } from './cooldown-reader.js';
 import { inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
 import { formatAttempts } from './advice.js';
 import { createRequestActors } from './request-actors.js';
@@ -93,6 +94,11 @@ export class Runtime {
   readonly #traceWrites: BackgroundWrites;
   /** Cooldown writes, off the failover path; the next request's cooldown read waits for them. */
   readonly #cooldownWrites: BackgroundWrites;
+  /** Cooldown reads of concurrent requests, coalesced and in request order. */
+  readonly #cooldownReader = new CooldownReader(async () => {
+    const { cooldowns } = await this.#openStores();
+    return (keys, now) => cooldowns.read(keys, now);
+  });
   #api: Promise<typeof import('../actors/api/call-api.js')> | undefined;
   /** Arrival number of each running request (its place in `serialize` lanes), by request id. */
   readonly #arrivals = new Map<string, number>();
@@ -298,7 +304,7 @@ export class Runtime {
     this.#stateSeen ||= existsSync(this.#storeLocation);
     if (this.#stateSeen) {
       const now = Date.now();
-      candidates = withCooldowns(candidates, await (await this.#openStores()).cooldowns.read(cooldownKeys(candidates), now), now);
+      candidates = withCooldowns(candidates, await this.#cooldownReader.read(cooldownKeys(candidates), now), now);
     }
     return inConfiguredOrder(candidates, refs.skipped);
   }
