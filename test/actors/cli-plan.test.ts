@@ -2,39 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedCliBackend } from '../../src/config/types.js';
 import { planCliTurn, resolveCliModel, resolveNoOutputTimeoutMs } from '../../src/actors/cli-plan.js';
 import type { CliTurnRequest, SessionBinding } from '../../src/actors/types.js';
-
-const WATCHDOG = {
-  fresh: { noOutputTimeoutRatio: 0.8, minMs: 180_000, maxMs: 600_000 },
-  resume: { noOutputTimeoutRatio: 0.3, minMs: 60_000, maxMs: 180_000 },
-};
+import { testBackend } from '../support/backends.js';
 
 function backend(overrides: Partial<ResolvedCliBackend> = {}): ResolvedCliBackend {
-  return {
-    id: 'test-cli',
-    command: 'test-cli',
-    args: ['run'],
-    resumeArgs: [],
-    output: 'json',
-    resumeOutput: undefined,
-    input: 'arg',
-    maxPromptArgChars: undefined,
-    env: {},
-    clearEnv: [],
-    modelArg: undefined,
-    modelAliases: {},
-    sessionArg: undefined,
-    sessionArgs: [],
-    sessionMode: 'always',
-    sessionIdFields: ['session_id'],
-    systemPromptArg: undefined,
-    systemPromptWhen: 'first',
-    imageArg: undefined,
-    imageMode: 'repeat',
-    serialize: false,
-    promptSeparator: undefined,
-    watchdog: WATCHDOG,
-    ...overrides,
-  };
+  return testBackend({ id: 'test-cli', command: 'test-cli', args: ['run'], sessionIdFields: ['session_id'], ...overrides });
 }
 
 function binding(cliSessionId: string, cwd = '/sessions/cwd'): SessionBinding {

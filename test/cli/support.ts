@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { livePidsWithEnv, waitUntilNoProcessWithEnv } from '../support/processes.js';
+import { FAKE_CLI, fakeCliEntry } from '../support/fake-cli.js';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 /** The command's entry, as `npx safetynet` runs it. */
 export const BIN = path.join(REPO, 'bin/safetynet.js');
-export const FAKE_CLI = path.join(REPO, 'test/fixtures/bin/fake-cli.mjs');
+export { FAKE_CLI };
 export const STUBBORN_CLI = path.join(import.meta.dirname, 'fixtures/stubborn-cli.mjs');
 export const PIXEL_PNG = path.join(REPO, 'test/fixtures/pixel.png');
 
@@ -88,22 +89,9 @@ export async function cleanup(): Promise<void> {
   await Promise.all(folders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
 }
 
-/** A backend entry running the fixture CLI (modelled on `fakeCliBackend` in test/contract/harnesses.ts). */
+/** A backend entry running the fixture CLI (see test/support/fake-cli.ts). */
 export function fakeBackend(fakeState: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    command: FAKE_CLI,
-    args: [],
-    resumeArgs: ['--resume', '{sessionId}'],
-    output: 'json',
-    modelArg: '--model',
-    sessionArg: '--session-id',
-    sessionMode: 'always',
-    systemPromptArg: '--system',
-    imageArg: '--image',
-    promptSeparator: '--',
-    env: { FAKE_CLI_STATE: fakeState },
-    ...overrides,
-  };
+  return { ...fakeCliEntry(fakeState, overrides) };
 }
 
 /** `{ agents: { defaults: { ...defaults, cliBackends } } }` */

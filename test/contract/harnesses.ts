@@ -7,9 +7,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { claudeBin, claudeStubEnv, codexBin, codexStubEnv, CODEX_STUB_MODEL } from '../support/real-cli.js';
 import { startStubServer, type StubServer } from '../support/stub-server.js';
+import { fakeCliEntry } from '../support/fake-cli.js';
 import type { ContractHarness } from './cli-backend-contract.js';
 
-const fakeCli = join(import.meta.dirname, '../fixtures/bin/fake-cli.mjs');
 
 function stubModes(stub: StubServer): ContractHarness['setMode'] {
   return (mode) => stub.setModes([mode === 'ok' ? 'echo' : mode === 'auth' ? { status: 401 } : 'hang']);
@@ -72,19 +72,7 @@ export async function fakeCliBackend(dir: string): Promise<ContractHarness> {
   const id = `fake-cli-${Math.random().toString(36).slice(2, 8)}`;
   return {
     backendId: id,
-    backend: {
-      command: fakeCli,
-      args: [],
-      resumeArgs: ['--resume', '{sessionId}'],
-      output: 'json',
-      modelArg: '--model',
-      sessionArg: '--session-id',
-      sessionMode: 'always',
-      systemPromptArg: '--system',
-      imageArg: '--image',
-      promptSeparator: '--',
-      env: { FAKE_CLI_STATE: dir },
-    },
+    backend: fakeCliEntry(dir),
     model: `${id}/default`,
     envMarker: `FAKE_CLI_STATE=${dir}`,
     setMode: (mode) => writeFileSync(join(dir, 'modes.json'), JSON.stringify([mode])),
