@@ -41,6 +41,7 @@ const stringMap = () => z.record(z.string(), str(), { error: E.stringMap });
 const intBetween = (min: number, max: number, expected: string) =>
   z.number({ error: expected }).int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
 
+/** The keys of a `reliability.watchdog.{fresh,resume}` entry (ms bounds and ratio). */
 export const watchdogShape = {
   noOutputTimeoutMs: intBetween(1, MAX_TIMER_MS, E.ms).optional(),
   noOutputTimeoutRatio: z.number({ error: E.ratio }).min(0.05, { error: E.ratio }).max(0.95, { error: E.ratio }).optional(),

@@ -23,6 +23,7 @@ function currentKind(context: RequestContext): 'cli' | 'api' {
   return context.candidates[context.index]?.api !== undefined ? 'api' : 'cli';
 }
 
+/** The context updates by action name; `request-machine.ts` registers each as `assign(update)`. */
 export const requestUpdates = {
   /** Reset the per-attempt fields and start the attempt's clock. */
   startAttempt: (): Update => ({

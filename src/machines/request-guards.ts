@@ -18,6 +18,7 @@ export function outputOf<T>(event: EventObject): T {
   return (event as EventObject & { output: T }).output;
 }
 
+/** The request machine's guards by name, as registered in `setup({ guards })`. */
 export const requestGuards = {
   /** The current candidate is not tried: it cools down, or the allowlist excludes it. */
   isSkipped: ({ context }: GuardArgs) => context.candidates[context.index]?.skip !== undefined,

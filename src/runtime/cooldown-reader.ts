@@ -9,6 +9,7 @@ import type { CooldownEntry } from '../store/index.js';
 /** Reads the entries of `keys` (e.g. `CooldownStore.read`). */
 export type ReadCooldowns = (keys: string[], now: number) => Promise<Map<string, CooldownEntry>>;
 
+/** Coalesces concurrent cooldown reads into ordered batches (see the module comment). */
 export class CooldownReader {
   readonly #read: () => Promise<ReadCooldowns>;
   #keys = new Set<string>();
