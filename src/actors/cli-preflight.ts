@@ -23,10 +23,18 @@ export interface CliPreflightOptions {
  * Throw when the planned run is certain to be refused.
  *
  * @throws {AttemptError} reason `config` when running as root (uid 0), the argv contains
- *   `--dangerously-skip-permissions` and `plan.env.IS_SANDBOX` is unset; the message names both
+ *   `--dangerously-skip-permissions` and `plan.env.IS_SANDBOX` is not `"1"`; the message names both
  *   fixes (`agents.defaults.cliBackends.<id>.env.IS_SANDBOX = "1"` inside a trusted sandbox, or a
  *   non-root user).
  */
+/**
+ * True when `env` lifts Claude's root refusal: `IS_SANDBOX` is exactly `"1"` (measured with claude
+ * 2.1.197: `"true"` and `"yes"` are still refused).
+ */
+export function sandboxLifted(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['IS_SANDBOX'] === '1';
+}
+
 export function checkCliPreflight(
   plan: Pick<CliTurnPlan, 'argv' | 'env' | 'command'>,
   options: CliPreflightOptions = {},
@@ -34,11 +42,11 @@ export function checkCliPreflight(
   const uid = 'uid' in options ? options.uid : process.getuid?.();
   if (uid !== 0) return;
   if (!plan.argv.includes(SKIP_PERMISSIONS)) return;
-  if (plan.env.IS_SANDBOX !== undefined) return;
+  if (sandboxLifted(plan.env)) return;
   const id = options.backendId ?? '<id>';
   throw new AttemptError(
     'config',
-    `"${plan.command}" refuses ${SKIP_PERMISSIONS} when run as root: ` +
+    `"${plan.command}" refuses ${SKIP_PERMISSIONS} when run as root${plan.env.IS_SANDBOX === undefined ? '' : ` (IS_SANDBOX is "${plan.env.IS_SANDBOX}"; only "1" lifts the refusal)`}: ` +
       `set agents.defaults.cliBackends.${id}.env.IS_SANDBOX = "1" (only inside a sandbox you trust) ` +
       'or run safetynet as a non-root user',
   );

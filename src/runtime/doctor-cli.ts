@@ -11,6 +11,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { buildCliEnv } from '../actors/cli-env.js';
+import { sandboxLifted } from '../actors/cli-preflight.js';
 import { runCliProcess } from '../actors/cli-process.js';
 import type { ResolvedCliBackend } from '../config/types.js';
 import type { DoctorCheck } from './doctor-types.js';
@@ -111,7 +112,7 @@ async function versionCheck(path: string, env: Record<string, string>, cwd: stri
 }
 
 /**
- * Claude refuses `--dangerously-skip-permissions` as root unless `IS_SANDBOX` is in its
+ * Claude refuses `--dangerously-skip-permissions` as root unless `IS_SANDBOX=1` is in its
  * environment, and safetynet's preflight refuses such a run up front. When the refusal is expected,
  * the CLI is run with its base args and no prompt (stdin /dev/null) to quote its own line.
  */
@@ -120,7 +121,7 @@ async function rootCheck(backend: ResolvedCliBackend, path: string, env: Record<
   const flagged = backend.args.includes(SKIP_PERMISSIONS) || backend.resumeArgs.includes(SKIP_PERMISSIONS);
   if (!flagged) return undefined;
   if (uid !== 0) return { check: 'root', ok: true, detail: `not running as root: ${SKIP_PERMISSIONS} is accepted` };
-  if (env['IS_SANDBOX'] !== undefined) return { check: 'root', ok: true, detail: `running as root with IS_SANDBOX=${env['IS_SANDBOX']}: ${SKIP_PERMISSIONS} is accepted` };
+  if (sandboxLifted(env)) return { check: 'root', ok: true, detail: `running as root with IS_SANDBOX=1: ${SKIP_PERMISSIONS} is accepted` };
   let said = '';
   try {
     const run = await probe(path, backend.args, env, cwd, timeoutMs);
@@ -132,7 +133,7 @@ async function rootCheck(backend: ResolvedCliBackend, path: string, env: Record<
     check: 'root',
     ok: false,
     level: 'error',
-    problem: `running as root with ${SKIP_PERMISSIONS} and no IS_SANDBOX: ${basename(backend.command)} refuses to run${said === '' ? '' : ` ("${said}")`}`,
+    problem: `running as root with ${SKIP_PERMISSIONS} and ${env['IS_SANDBOX'] === undefined ? 'no IS_SANDBOX' : `IS_SANDBOX=${env['IS_SANDBOX']} (only "1" lifts it)`}: ${basename(backend.command)} refuses to run${said === '' ? '' : ` ("${said}")`}`,
     fix: `set ${key}.env.IS_SANDBOX = "1" (only inside a sandbox you trust), or run safetynet as a non-root user`,
   };
 }

@@ -33,6 +33,14 @@ describe('root refusal preflight (real-clis.md §1.1)', () => {
     expect(unset.env).toEqual({});
   });
 
+  it('only IS_SANDBOX="1" lifts the refusal, as in claude 2.1.197 ("true" and "yes" are still refused)', () => {
+    for (const value of ['yes', 'true', '']) {
+      const error = caught(() => checkCliPreflight(claudePlan({ IS_SANDBOX: value }), { uid: 0, backendId: 'claude-cli' }));
+      expect(error).toBeInstanceOf(AttemptError);
+      expect((error as AttemptError).message).toContain(`IS_SANDBOX is "${value}"; only "1" lifts the refusal`);
+    }
+  });
+
   it('passes for a non-root user', () => {
     expect(() => checkCliPreflight(claudePlan(), { uid: 1000 })).not.toThrow();
   });
