@@ -257,6 +257,8 @@ export interface RequestAttempt {
   status?: number;
   /** How long the provider asked to wait (Retry-After), in ms. */
   retryAfterMs?: number;
+  /** Retry notices the CLI printed while the attempt ran (Claude `api_retry`, Codex `Reconnecting…`), in order. */
+  notices?: string[];
   skipped?: boolean;
   durationMs: number;
 }

@@ -63,7 +63,8 @@ function walk(node: AnyNode, depth: number, lines: string[], rootLevel: Set<stri
     for (const transition of transitionsOf(child)) {
       const guard = guardName(transition.guard);
       const label = `${eventLabel(transition.eventType)}${guard ? ` [${guard}]` : ''}`;
-      for (const target of (transition.target ?? []) as AnyNode[]) lines.push(`${pad}${alias(child)} --> ${alias(target)} : ${label}`);
+      // A targetless transition (actions only) is drawn as a loop on its state.
+      for (const target of (transition.target ?? [child]) as AnyNode[]) lines.push(`${pad}${alias(child)} --> ${alias(target)} : ${label}`);
     }
     if (child.type !== 'final') {
       for (const eventType of rootLevel) lines.push(`${pad}${alias(child)} --> ${alias(targetOfRoot(node, eventType))} : ${eventType}`);

@@ -32,7 +32,7 @@ export function toDot(machine: AnyStateMachine): string {
     for (const transition of transitions) {
       const guard = guardName(transition.guard);
       const label = `${eventLabel(transition.eventType)}${guard ? ` [${guard}]` : ''}`;
-      for (const target of (transition.target ?? []) as AnyNode[]) lines.push(`  ${quote(child.key)} -> ${quote(target.key)} [label=${quote(label)}];`);
+      for (const target of (transition.target ?? [child]) as AnyNode[]) lines.push(`  ${quote(child.key)} -> ${quote(target.key)} [label=${quote(label)}];`);
     }
     if (child.type !== 'final') {
       for (const [eventType, [transition]] of rootEvents) {

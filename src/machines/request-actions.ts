@@ -34,9 +34,12 @@ export const requestUpdates = {
     run: undefined,
     turn: undefined,
     failure: undefined,
+    notices: [],
   }),
   /** Keep the stored CLI session loaded by `selectCandidate`. */
   storeBinding: ({ event }: ActionArgs): Update => ({ binding: outputOf<SelectCandidateOutput>(event).binding }),
+  /** Note a retry notice of the running CLI (a `cli.retry` event from the runtime). */
+  recordRetry: ({ context, event }: ActionArgs): Update => ({ notices: [...context.notices, String((event as EventObject & { notice?: unknown }).notice ?? 'the CLI retried')] }),
   /** Keep the raw CLI output for parsing. */
   storeRun: ({ event }: ActionArgs): Update => ({ run: outputOf<CliRunOutput>(event) }),
   /** Keep the parsed answer. */
@@ -76,13 +79,17 @@ export const requestUpdates = {
       ...(failure.exitCode === undefined ? {} : { exitCode: failure.exitCode }),
       ...(failure.status === undefined ? {} : { status: failure.status }),
       ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+      ...(context.notices.length === 0 ? {} : { notices: context.notices }),
       durationMs: elapsed(context),
     };
     return context.index < context.candidates.length ? { attempts: [...context.attempts, attempt] } : {};
   },
   /** Append the successful attempt to the attempt log. */
   logAnsweredAttempt: ({ context }: ActionArgs): Update => ({
-    attempts: [...context.attempts, { model: currentRef(context), backend: currentKind(context), ok: true, durationMs: elapsed(context) }],
+    attempts: [
+      ...context.attempts,
+      { model: currentRef(context), backend: currentKind(context), ok: true, ...(context.notices.length === 0 ? {} : { notices: context.notices }), durationMs: elapsed(context) },
+    ],
   }),
   /** Move to the next candidate. */
   nextCandidate: ({ context }: ActionArgs): Update => ({ index: context.index + 1 }),

@@ -22,8 +22,11 @@ import {
   selectCandidateInput,
 } from './request-mappers.js';
 
-/** The only external event: the caller aborted the request (the chain stops at once). */
-export type RequestEvent = { type: 'CANCEL' };
+/**
+ * External events: `CANCEL` (the caller aborted; the chain stops at once) and `cli.retry` (the
+ * running CLI printed a retry notice; the runtime forwards it so attempts and traces show it).
+ */
+export type RequestEvent = { type: 'CANCEL' } | { type: 'cli.retry'; notice: string };
 
 /**
  * The request machine. States: `selecting-model` → `calling-api` (API providers) or
@@ -51,6 +54,7 @@ export const requestMachine = setup({
     storeTurn: assign(update.storeTurn),
     recordFailure: assign(update.recordFailure),
     recordNoBackend: assign(update.recordNoBackend),
+    recordRetry: assign(update.recordRetry),
     logSkippedAttempt: assign(update.logSkippedAttempt),
     recordTimeout: assign(update.recordTimeout),
     recordAbort: assign(update.recordAbort),
@@ -115,6 +119,9 @@ export const requestMachine = setup({
         input: runCliTurnInput,
         onDone: { target: 'parsing', actions: 'storeRun' },
         onError: { target: 'falling-back', actions: 'recordFailure' },
+      },
+      on: {
+        'cli.retry': { actions: 'recordRetry' },
       },
       after: {
         attemptTimeout: { target: 'falling-back', actions: 'recordTimeout' },

@@ -48,6 +48,7 @@ export function requestContext({ input }: { input: RequestInput }): RequestConte
     turn: undefined,
     failure: undefined,
     persistWarning: undefined,
+    notices: [],
   };
 }
 

@@ -73,6 +73,8 @@ export interface RequestContext extends RequestInput {
   failure: AttemptFailure | undefined;
   /** Set when the answer was good but storing its session id failed. */
   persistWarning: string | undefined;
+  /** Retry notices the running CLI printed during the current attempt. */
+  notices: string[];
 }
 
 /** Output of the request machine when it reaches a final state. */

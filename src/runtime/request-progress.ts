@@ -168,6 +168,7 @@ export class RequestProgress implements Observer<InspectionEvent> {
     const signal = failure?.signal ?? run?.signal;
     if (signal !== undefined) attempt.signal = signal;
     if (failure?.status !== undefined) attempt.status = failure.status;
+    if (logged.notices !== undefined) attempt.notices = logged.notices;
     if (logged.backend === 'api') {
       const provider = this.#apiInput?.provider ?? candidate?.api;
       if (provider !== undefined) attempt.api = { kind: provider.api, ...(provider.baseUrl === undefined ? {} : { baseUrl: provider.baseUrl }) };

@@ -11,7 +11,8 @@ import { KeyedQueue } from '../actors/keyed-queue.js';
 import { stageImages } from '../actors/images.js';
 import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/types.js';
 import { RequestError, SafetynetError, AttemptError } from '../errors.js';
-import { requestMachine } from '../machines/request-machine.js';
+import { requestMachine, type RequestEvent } from '../machines/request-machine.js';
+import type { CliProcessEvent } from '../actors/cli-process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
 import type { CooldownStore, SessionStore } from '../store/index.js';
@@ -100,6 +101,8 @@ export class Runtime {
     return (keys, now) => cooldowns.read(keys, now);
   });
   #api: Promise<typeof import('../actors/api/call-api.js')> | undefined;
+  /** The running request actors, by request id (CLI retry notices are sent to them). */
+  readonly #actors = new Map<string, { send(event: RequestEvent): void }>();
   /** Arrival number of each running request (its place in `serialize` lanes), by request id. */
   readonly #arrivals = new Map<string, number>();
   #arrived = 0;
@@ -250,6 +253,7 @@ export class Runtime {
 
   async #drive(input: RequestInput, signal: AbortSignal | undefined, onAttempt: RunRequest['onAttempt'], inspect: InspectObserver | undefined): Promise<RequestOutput> {
     const actor = createActor(this.#machine, { input, id: `request-${input.requestId}`, ...(inspect === undefined ? {} : { inspect }) });
+    this.#actors.set(input.requestId, actor);
     const cancel = () => actor.send({ type: 'CANCEL' });
     signal?.addEventListener('abort', cancel, { once: true });
     if (onAttempt !== undefined) reportAttempts(actor, onAttempt);
@@ -258,6 +262,7 @@ export class Runtime {
       if (signal?.aborted) cancel();
       return await toPromise(actor);
     } finally {
+      this.#actors.delete(input.requestId);
       signal?.removeEventListener('abort', cancel);
       actor.stop();
     }
@@ -277,7 +282,11 @@ export class Runtime {
   /** Run a CLI turn, remembering its promise so the request can wait for the process to end. */
   #runTurn(input: CliTurnRequest, signal: AbortSignal): Promise<CliRunOutput> {
     const order = this.#arrivals.get(input.requestId ?? '');
-    const running = executeCliTurnRequest(input, signal, { queue: this.#backendLanes, ...(order === undefined ? {} : { order }) });
+    // The CLI's retry notices go to the request's machine, so attempts, traces and the inspector see them.
+    const onEvent = (event: CliProcessEvent) => {
+      if (event.type === 'cli.retry') this.#actors.get(input.requestId ?? '')?.send({ type: 'cli.retry', notice: event.message });
+    };
+    const running = executeCliTurnRequest(input, signal, { queue: this.#backendLanes, onEvent, ...(order === undefined ? {} : { order }) });
     const key = input.requestId ?? '';
     const set = this.#processes.get(key) ?? new Set();
     set.add(running);

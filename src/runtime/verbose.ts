@@ -38,6 +38,7 @@ export function formatAttemptLine(attempt: TraceAttempt, maxDetailChars = 200): 
     ...(attempt.exitCode === undefined ? [] : [`exit ${attempt.exitCode}`]),
     ...(attempt.signal === undefined ? [] : [attempt.signal]),
     ...(attempt.status === undefined ? [] : [`HTTP ${attempt.status}`]),
+    ...(attempt.notices === undefined ? [] : [`${attempt.notices.length} CLI retr${attempt.notices.length === 1 ? 'y' : 'ies'}`]),
     `${attempt.durationMs} ms`,
   ];
   const detail = attempt.ok || attempt.detail === undefined ? '' : `: ${clip(attempt.detail, maxDetailChars)}`;

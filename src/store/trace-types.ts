@@ -57,6 +57,8 @@ export interface TraceAttempt {
   signal?: string;
   /** The HTTP status reported by the provider (or by the CLI), when known. */
   status?: number;
+  /** Retry notices the CLI printed while the attempt ran, in order. */
+  notices?: string[];
   /** When the attempt started, ms since the request's actor started. */
   startedAtMs: number;
   /** When the attempt ended (it was logged), ms since the request's actor started. */

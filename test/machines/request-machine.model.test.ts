@@ -137,6 +137,7 @@ async function replay(path: ReturnType<ReturnType<typeof model>['getShortestPath
     'xstate.after.attemptTimeout.request.spawning-cli': () => clock.increment(TIMEOUT_MS),
     'xstate.after.attemptTimeout.request.calling-api': () => clock.increment(TIMEOUT_MS),
     CANCEL: () => actor.send({ type: 'CANCEL' }),
+    'cli.retry': () => actor.send({ type: 'cli.retry', notice: 'retry' }),
   };
   for (const type of Object.keys(eventCases)) executors[type] = ({ event }) => settle(type, event);
   await path.test({

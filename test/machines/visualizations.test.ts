@@ -23,7 +23,7 @@ describe('visualizations/ are generated from the machines', () => {
     for (const name of ['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session', 'falling-back', 'answered', 'failed', 'aborted']) {
       expect(diagram).toContain(`"${name}"`);
     }
-    for (const name of ['invoke runCliTurn', 'invoke callApi', 'after attemptTimeout', '[isStaleStoredSession]', '[hasNextCandidate]', '[isSkipped and hasNextCandidate]', 'CANCEL']) {
+    for (const name of ['invoke runCliTurn', 'invoke callApi', 'after attemptTimeout', '[isStaleStoredSession]', '[hasNextCandidate]', '[isSkipped and hasNextCandidate]', 'CANCEL', 'request_spawning_cli --> request_spawning_cli : cli.retry']) {
       expect(diagram).toContain(name);
     }
   });

@@ -133,6 +133,19 @@ describe('runtime', () => {
     expect(calls).toEqual(['blocker', ...messages]);
   });
 
+  it("a CLI's retry notices reach the attempt log and the trace through the request machine", async () => {
+    const command = join(import.meta.dirname, '../fixtures/bin/retry-then-answer.mjs');
+    runtime = await createRuntime({
+      config: { agents: { defaults: { model: { primary: 'retrying/x' }, cliBackends: { retrying: { command, output: 'jsonl' } } } } },
+      storeLocation: join(dir, 'state'),
+    });
+    const result = await runtime.run({ message: 'hi' });
+    expect(result.text).toBe('answered after a retry');
+    expect(result.attempts).toEqual([expect.objectContaining({ ok: true, notices: [expect.stringMatching(/529/)] })]);
+    const trace = await runtime.traces.last();
+    expect(trace?.attempts[0]?.notices).toEqual(result.attempts[0]?.notices);
+  });
+
   it('run() after close() is refused with SAFETYNET_RUNTIME_CLOSED', async () => {
     const { runtime } = await twoBackends();
     await runtime.close();
