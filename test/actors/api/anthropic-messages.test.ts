@@ -1,43 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ANTHROPIC_MAX_TOKENS } from '../../../src/actors/api/anthropic-messages.js';
 import { callApi } from '../../../src/actors/api/call-api.js';
-import type { ApiCallInput } from '../../../src/actors/api/types.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
-import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server.js';
-import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until } from './helpers.js';
+import type { StubMode } from '../../support/stub-server.js';
+import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
 
 const MODEL = 'claude-test';
-let stub: StubServer;
-let dir: string;
-
-beforeAll(async () => {
-  stub = await startStubServer({ maxHangMs: 10_000 });
-  dir = await mkdtemp(join(tmpdir(), 'sn-api-anthropic-'));
-});
-afterAll(async () => {
-  await stub.close();
-  await rm(dir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  stub.setModes(['ok']);
-  stub.setText('Hello from the stub.');
-});
-
-function input(overrides: Partial<ApiCallInput> = {}): ApiCallInput {
-  return { provider: stubProvider('anthropic-messages', stub.url), model: MODEL, prompt: 'hi', systemPrompt: undefined, images: [], timeoutMs: 10_000, ...overrides };
-}
-
-/** Runs one call in `mode` and returns the rejection plus how many model calls the stub saw. */
-async function failWith(mode: StubMode, overrides: Partial<ApiCallInput> = {}) {
-  stub.setModes([mode]);
-  const before = stub.modelRequests().length;
-  const error = await attemptError(callApi(input(overrides), new AbortController().signal));
-  return { error, requests: stub.modelRequests().length - before };
-}
+const fx = useApiFixture('anthropic-messages', MODEL);
+const { input, failWith } = fx;
 
 describe('anthropic-messages: success', () => {
   it('a streamed answer returns its text, usage and message id', async () => {
@@ -49,7 +22,7 @@ describe('anthropic-messages: success', () => {
 
   it('the request streams one user message with the model, max_tokens, system prompt and x-api-key', async () => {
     await callApi(input({ systemPrompt: 'be brief', prompt: 'question?' }), new AbortController().signal);
-    const request = stub.modelRequests().at(-1);
+    const request = fx.stub.modelRequests().at(-1);
     expect(request?.path).toBe('/v1/messages');
     expect(request?.json).toMatchObject({ model: MODEL, max_tokens: ANTHROPIC_MAX_TOKENS, stream: true, system: 'be brief', messages: [{ role: 'user', content: 'question?' }] });
     expect(request?.headers['x-api-key']).toBe(`${KEY.slice(0, 18)}…<redacted>`);
@@ -58,18 +31,18 @@ describe('anthropic-messages: success', () => {
   });
 
   it('authHeader: true sends the key as Authorization: Bearer instead of x-api-key', async () => {
-    const provider = resolveApiProviders({ bearer: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: KEY, authHeader: true } }, {}, '<inline>')['bearer'];
+    const provider = resolveApiProviders({ bearer: { api: 'anthropic-messages', baseUrl: fx.stub.url, apiKey: KEY, authHeader: true } }, {}, '<inline>')['bearer'];
     await callApi(input({ provider: provider! }), new AbortController().signal);
-    const headers = stub.modelRequests().at(-1)?.headers ?? {};
+    const headers = fx.stub.modelRequests().at(-1)?.headers ?? {};
     expect(headers['authorization']).toMatch(/^Bearer sk-test-SEC/);
     expect(headers['x-api-key']).toBeUndefined();
   });
 
   it('images go as base64 image blocks before the text', async () => {
-    const png = join(dir, 'one.png');
+    const png = join(fx.dir, 'one.png');
     await writeFile(png, Buffer.from('89504e470d0a1a0a', 'hex'));
     await callApi(input({ images: [{ path: png, mimeType: 'image/png' }] }), new AbortController().signal);
-    const request = stub.modelRequests().at(-1);
+    const request = fx.stub.modelRequests().at(-1);
     expect(request?.body?.imageCount).toBe(1);
     expect(request?.json).toMatchObject({
       messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }, { type: 'text', text: 'hi' }] }],
@@ -77,9 +50,9 @@ describe('anthropic-messages: success', () => {
   });
 
   it('configured headers are sent; a key-less custom provider sends no credential', async () => {
-    const provider = stubProvider('anthropic-messages', stub.url, { apiKey: null, headers: { 'X-Tenant': 't1' } });
+    const provider = stubProvider('anthropic-messages', fx.stub.url, { apiKey: null, headers: { 'X-Tenant': 't1' } });
     await callApi(input({ provider }), new AbortController().signal);
-    const headers = stub.modelRequests().at(-1)?.headers ?? {};
+    const headers = fx.stub.modelRequests().at(-1)?.headers ?? {};
     expect(headers['x-tenant']).toBe('t1');
     expect(headers['x-api-key']).toBeUndefined();
     expect(headers['authorization']).toBeUndefined();
@@ -143,7 +116,7 @@ describe('anthropic-messages: fault matrix (each failure is one request: the SDK
   });
 
   it("the provider's timeoutMs replaces the attempt deadline", async () => {
-    const provider = stubProvider('anthropic-messages', stub.url, { timeoutMs: 150 });
+    const provider = stubProvider('anthropic-messages', fx.stub.url, { timeoutMs: 150 });
     const { error } = await failWith('hang', { provider, timeoutMs: 60_000 });
     expect(error.message).toBe(`stub/${MODEL}: no answer within 150 ms`);
   });
@@ -157,7 +130,7 @@ describe('anthropic-messages: fault matrix (each failure is one request: the SDK
   });
 
   it('an empty answer is unknown', async () => {
-    stub.setText('');
+    fx.stub.setText('');
     const { error } = await failWith('ok');
     expect(error.reason).toBe('unknown');
     expect(error.message).toBe(`stub/${MODEL}: the provider sent an empty answer`);
@@ -173,31 +146,31 @@ describe('anthropic-messages: fault matrix (each failure is one request: the SDK
 
 describe('anthropic-messages: abort and credentials', () => {
   it("the caller's abort is aborted and ends the hung request", async () => {
-    stub.setModes(['hang']);
-    const before = stub.modelRequests().length;
+    fx.stub.setModes(['hang']);
+    const before = fx.stub.modelRequests().length;
     const controller = new AbortController();
     const call = attemptError(callApi(input(), controller.signal));
-    await until(() => stub.modelRequests().length > before);
+    await until(() => fx.stub.modelRequests().length > before);
     controller.abort();
     const error = await call;
     expect(error).toMatchObject({ reason: 'aborted', code: 'SAFETYNET_ABORTED' });
-    expect(stub.modelRequests().length - before).toBe(1);
+    expect(fx.stub.modelRequests().length - before).toBe(1);
   });
 
   it('an already aborted signal sends nothing', async () => {
-    const before = stub.requests.length;
+    const before = fx.stub.requests.length;
     const error = await attemptError(callApi(input(), AbortSignal.abort()));
     expect(error.reason).toBe('aborted');
-    expect(stub.requests.length).toBe(before);
+    expect(fx.stub.requests.length).toBe(before);
   });
 
   it('the built-in anthropic without a key fails with auth before sending anything', async () => {
-    const provider = resolveApiProviders(undefined, { ANTHROPIC_BASE_URL: stub.url }, '<inline>')['anthropic'];
+    const provider = resolveApiProviders(undefined, { ANTHROPIC_BASE_URL: fx.stub.url }, '<inline>')['anthropic'];
     expect(provider).toBeDefined();
-    const before = stub.requests.length;
+    const before = fx.stub.requests.length;
     const error = await attemptError(callApi(input({ provider: provider! }), new AbortController().signal));
     expect(error.reason).toBe('auth');
     expect(error.message).toBe(`anthropic/${MODEL}: no API key — set ANTHROPIC_API_KEY or models.providers.anthropic.apiKey`);
-    expect(stub.requests.length).toBe(before);
+    expect(fx.stub.requests.length).toBe(before);
   });
 });

@@ -2,10 +2,16 @@
  * Shared pieces of the API actor tests: providers resolved the real way (so `apiKey` is the
  * non-enumerable property the runtime sees), a port nothing listens on, and rejection helpers.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { callApi } from '../../../src/actors/api/call-api.js';
+import type { ApiCallInput } from '../../../src/actors/api/types.js';
+import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { ApiKind, ResolvedApiProvider } from '../../../src/config/types.js';
 import { AttemptError } from '../../../src/errors.js';
@@ -56,4 +62,53 @@ export async function until(check: () => boolean, limitMs = 5000): Promise<void>
     if (waited >= limitMs) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/** One API's test fixture: a loopback stub (reset to `ok` before each test) and a temp folder. */
+export interface ApiFixture {
+  readonly stub: StubServer;
+  readonly dir: string;
+  /** A call of `model` on the stub provider, with overrides. */
+  input(overrides?: Partial<ApiCallInput>): ApiCallInput;
+  /** Runs one call in `mode` and returns the rejection plus how many model calls the stub saw. */
+  failWith(mode: StubMode, overrides?: Partial<ApiCallInput>): Promise<{ error: AttemptError; requests: number }>;
+}
+
+/**
+ * Registers the suite hooks (stub and temp folder per file, stub reset before each test) and
+ * returns the fixture. `basePath` is appended to the stub URL (`/v1` for the OpenAI APIs).
+ */
+export function useApiFixture(api: ApiKind, model: string, basePath = ''): ApiFixture {
+  let stub: StubServer | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    stub = await startStubServer({ maxHangMs: 10_000 });
+    dir = await mkdtemp(join(tmpdir(), `sn-api-${api}-`));
+  });
+  afterAll(async () => {
+    await stub?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    stub?.setModes(['ok']);
+    stub?.setText('Hello from the stub.');
+  });
+  const fixture: ApiFixture = {
+    get stub() {
+      if (stub === undefined) throw new Error('the API fixture is used outside a test');
+      return stub;
+    },
+    get dir() {
+      if (dir === undefined) throw new Error('the API fixture is used outside a test');
+      return dir;
+    },
+    input: (overrides = {}) => ({ provider: stubProvider(api, `${fixture.stub.url}${basePath}`), model, prompt: 'hi', systemPrompt: undefined, images: [], timeoutMs: 10_000, ...overrides }),
+    failWith: async (mode, overrides = {}) => {
+      fixture.stub.setModes([mode]);
+      const before = fixture.stub.modelRequests().length;
+      const error = await attemptError(callApi(fixture.input(overrides), new AbortController().signal));
+      return { error, requests: fixture.stub.modelRequests().length - before };
+    },
+  };
+  return fixture;
 }

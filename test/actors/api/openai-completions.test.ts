@@ -1,40 +1,14 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
-import type { ApiCallInput } from '../../../src/actors/api/types.js';
 import type { FailureReason } from '../../../src/errors.js';
-import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server.js';
-import { attemptError, deadPort, expectNoKey, stubProvider, until } from './helpers.js';
+import type { StubMode } from '../../support/stub-server.js';
+import { attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
 
 const MODEL = 'local-model';
-let stub: StubServer;
-let dir: string;
-
-beforeAll(async () => {
-  stub = await startStubServer({ maxHangMs: 10_000 });
-  dir = await mkdtemp(join(tmpdir(), 'sn-api-chat-'));
-});
-afterAll(async () => {
-  await stub.close();
-  await rm(dir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  stub.setModes(['ok']);
-  stub.setText('Hello from the stub.');
-});
-
-function input(overrides: Partial<ApiCallInput> = {}): ApiCallInput {
-  return { provider: stubProvider('openai-completions', `${stub.url}/v1`), model: MODEL, prompt: 'hi', systemPrompt: undefined, images: [], timeoutMs: 10_000, ...overrides };
-}
-
-async function failWith(mode: StubMode, overrides: Partial<ApiCallInput> = {}) {
-  stub.setModes([mode]);
-  const before = stub.modelRequests().length;
-  const error = await attemptError(callApi(input(overrides), new AbortController().signal));
-  return { error, requests: stub.modelRequests().length - before };
-}
+const fx = useApiFixture('openai-completions', MODEL, '/v1');
+const { input, failWith } = fx;
 
 describe('openai-completions: success', () => {
   it('a streamed answer returns its text, the usage chunk and the completion id', async () => {
@@ -43,10 +17,10 @@ describe('openai-completions: success', () => {
   });
 
   it('the request streams a system message, then one user message with images as image_url data URLs', async () => {
-    const gif = join(dir, 'one.gif');
+    const gif = join(fx.dir, 'one.gif');
     await writeFile(gif, Buffer.from('GIF89a'));
     await callApi(input({ systemPrompt: 'be brief', images: [{ path: gif, mimeType: 'image/gif' }] }), new AbortController().signal);
-    const request = stub.modelRequests().at(-1);
+    const request = fx.stub.modelRequests().at(-1);
     expect(request?.path).toBe('/v1/chat/completions');
     expect(request?.json).toMatchObject({
       model: MODEL,
@@ -93,11 +67,11 @@ describe('openai-completions: faults (each failure is one request: the SDK never
   });
 
   it("the caller's abort is aborted", async () => {
-    stub.setModes(['hang']);
-    const before = stub.modelRequests().length;
+    fx.stub.setModes(['hang']);
+    const before = fx.stub.modelRequests().length;
     const controller = new AbortController();
     const call = attemptError(callApi(input(), controller.signal));
-    await until(() => stub.modelRequests().length > before);
+    await until(() => fx.stub.modelRequests().length > before);
     controller.abort();
     expect((await call).reason).toBe('aborted');
   });

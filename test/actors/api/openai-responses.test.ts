@@ -1,41 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
-import type { ApiCallInput } from '../../../src/actors/api/types.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
-import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server.js';
-import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until } from './helpers.js';
+import type { StubMode } from '../../support/stub-server.js';
+import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
 
 const MODEL = 'gpt-test';
-let stub: StubServer;
-let dir: string;
-
-beforeAll(async () => {
-  stub = await startStubServer({ maxHangMs: 10_000 });
-  dir = await mkdtemp(join(tmpdir(), 'sn-api-responses-'));
-});
-afterAll(async () => {
-  await stub.close();
-  await rm(dir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  stub.setModes(['ok']);
-  stub.setText('Hello from the stub.');
-});
-
-function input(overrides: Partial<ApiCallInput> = {}): ApiCallInput {
-  return { provider: stubProvider('openai-responses', `${stub.url}/v1`), model: MODEL, prompt: 'hi', systemPrompt: undefined, images: [], timeoutMs: 10_000, ...overrides };
-}
-
-async function failWith(mode: StubMode, overrides: Partial<ApiCallInput> = {}) {
-  stub.setModes([mode]);
-  const before = stub.modelRequests().length;
-  const error = await attemptError(callApi(input(overrides), new AbortController().signal));
-  return { error, requests: stub.modelRequests().length - before };
-}
+const fx = useApiFixture('openai-responses', MODEL, '/v1');
+const { input, failWith } = fx;
 
 describe('openai-responses: success', () => {
   it('a streamed answer returns its text, usage and response id', async () => {
@@ -45,7 +19,7 @@ describe('openai-responses: success', () => {
 
   it('the request streams the prompt as input, the system prompt as instructions, the key as a bearer token', async () => {
     await callApi(input({ systemPrompt: 'be brief', prompt: 'question?' }), new AbortController().signal);
-    const request = stub.modelRequests().at(-1);
+    const request = fx.stub.modelRequests().at(-1);
     expect(request?.path).toBe('/v1/responses');
     expect(request?.json).toMatchObject({ model: MODEL, input: 'question?', instructions: 'be brief', stream: true });
     expect(request?.headers['authorization']).toMatch(/^Bearer sk-test-SEC/);
@@ -53,10 +27,10 @@ describe('openai-responses: success', () => {
   });
 
   it('images go as input_image data URLs before the input_text', async () => {
-    const jpg = join(dir, 'one.jpg');
+    const jpg = join(fx.dir, 'one.jpg');
     await writeFile(jpg, Buffer.from('ffd8ffe0', 'hex'));
     await callApi(input({ images: [{ path: jpg, mimeType: 'image/jpeg' }] }), new AbortController().signal);
-    const request = stub.modelRequests().at(-1);
+    const request = fx.stub.modelRequests().at(-1);
     expect(request?.body?.imageCount).toBe(1);
     expect(request?.json).toMatchObject({
       input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/jpeg;base64,/9j/4A==' }, { type: 'input_text', text: 'hi' }] }],
@@ -64,10 +38,10 @@ describe('openai-responses: success', () => {
   });
 
   it('the built-in openai reads OPENAI_API_KEY and OPENAI_BASE_URL from the config environment', async () => {
-    const provider = resolveApiProviders(undefined, { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${stub.url}/v1` }, '<inline>')['openai'];
+    const provider = resolveApiProviders(undefined, { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${fx.stub.url}/v1` }, '<inline>')['openai'];
     const turn = await callApi(input({ provider: provider! }), new AbortController().signal);
     expect(turn.text).toBe('Hello from the stub.');
-    expect(stub.modelRequests().at(-1)?.headers['authorization']).toMatch(/^Bearer sk-test-SEC/);
+    expect(fx.stub.modelRequests().at(-1)?.headers['authorization']).toMatch(/^Bearer sk-test-SEC/);
   });
 });
 
@@ -138,7 +112,7 @@ describe('openai-responses: fault matrix (each failure is one request: the SDK n
   });
 
   it('an empty answer is unknown', async () => {
-    stub.setText('');
+    fx.stub.setText('');
     const { error } = await failWith('ok');
     expect(error.reason).toBe('unknown');
   });
@@ -146,28 +120,28 @@ describe('openai-responses: fault matrix (each failure is one request: the SDK n
 
 describe('openai-responses: abort and credentials', () => {
   it("the caller's abort is aborted and ends the hung request", async () => {
-    stub.setModes(['hang']);
-    const before = stub.modelRequests().length;
+    fx.stub.setModes(['hang']);
+    const before = fx.stub.modelRequests().length;
     const controller = new AbortController();
     const call = attemptError(callApi(input(), controller.signal));
-    await until(() => stub.modelRequests().length > before);
+    await until(() => fx.stub.modelRequests().length > before);
     controller.abort();
     expect((await call).reason).toBe('aborted');
-    expect(stub.modelRequests().length - before).toBe(1);
+    expect(fx.stub.modelRequests().length - before).toBe(1);
   });
 
   it('the built-in openai without a key fails with auth before sending anything', async () => {
-    const provider = resolveApiProviders(undefined, { OPENAI_BASE_URL: `${stub.url}/v1` }, '<inline>')['openai'];
-    const before = stub.requests.length;
+    const provider = resolveApiProviders(undefined, { OPENAI_BASE_URL: `${fx.stub.url}/v1` }, '<inline>')['openai'];
+    const before = fx.stub.requests.length;
     const error = await attemptError(callApi(input({ provider: provider! }), new AbortController().signal));
     expect(error.reason).toBe('auth');
     expect(error.message).toBe(`openai/${MODEL}: no API key — set OPENAI_API_KEY or models.providers.openai.apiKey`);
-    expect(stub.requests.length).toBe(before);
+    expect(fx.stub.requests.length).toBe(before);
   });
 
   it('a key-less custom provider sends no Authorization header', async () => {
-    const provider = stubProvider('openai-responses', `${stub.url}/v1`, { apiKey: null });
+    const provider = stubProvider('openai-responses', `${fx.stub.url}/v1`, { apiKey: null });
     await callApi(input({ provider }), new AbortController().signal);
-    expect(stub.modelRequests().at(-1)?.headers['authorization']).toBeUndefined();
+    expect(fx.stub.modelRequests().at(-1)?.headers['authorization']).toBeUndefined();
   });
 });
