@@ -82,13 +82,17 @@ export async function coldStart({ quick }) {
   const probeEnv = { ...process.env, SAFETYNET_HOME: oneShotHome };
   for (let i = 0; i < k; i++) {
     const phases = await probe(['phases', root], probeEnv);
-    for (const [name, ms] of Object.entries(phases)) (phaseSamples[name] ??= []).push(ms);
+    for (const [name, ms] of Object.entries(phases)) {
+      phaseSamples[name] ??= [];
+      phaseSamples[name].push(ms);
+    }
   }
   const importSamples = {};
   for (let i = 0; i < k; i++) {
     for (const [label, specs] of IMPORT_GROUPS) {
       const out = await probe(['import', ...specs], process.env);
-      (importSamples[label] ??= []).push(specs.reduce((sum, spec) => sum + out[spec], 0));
+      importSamples[label] ??= [];
+      importSamples[label].push(specs.reduce((sum, spec) => sum + out[spec], 0));
     }
   }
   const phaseStats = Object.entries(phaseSamples).map(([name, samples]) => [name, stats(samples)]);

@@ -137,7 +137,7 @@ export async function concurrency({ quick }) {
       method:
         'N requests started at once (`Promise.all`) on a non-serialized fixture backend, one-shot; baseline: N raw `execa` spawns of the same fixture at once (argv and JSON parse as in 1). ' +
         'Subjects: `run()` with the default config (a trace stored per request) and with traces off (`safetynet.traces.maxCount: 0`), two runtimes in the same rounds. ' +
-        `Per level max(5, 256/N) measured rounds (quick: 3) after a warm-up round, the three in rotating order; the median round\'s wall time is reported. ` +
+        `Per level max(5, 256/N) measured rounds (quick: 3) after a warm-up round, the three in rotating order; the median round's wall time is reported. ` +
         'Throughput = N / wall time of the round. Event-loop delay: a fresh `perf_hooks.monitorEventLoopDelay({ resolution: 1 })` per round, enabled 3 ms before the burst and disabled after it; the table gives the median over rounds of each round\'s p99, and the largest max. ' +
         'The histogram records the interval between its 1 ms timer ticks, so an idle loop reads about 1.1 ms; a round in which no tick was recorded at all counts with its wall time (the loop was blocked throughout). ' +
         `Serialized backend (\`serialize: true\`): ${serialRounds} rounds of ${s} requests issued at once in order (several rounds, because a race may keep one round in order by luck); the fixture sleeps 10 ms and appends "start <prompt>" / "end <prompt>" to a log, from which overlaps (a start before the previous end) and order (turns started in issue order) are counted.`,

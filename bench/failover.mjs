@@ -26,7 +26,7 @@ async function scenario({ label, primaryUrl, fallback, dir, n, timeoutMs, primar
         failover: async (i) => {
           const start = performance.now();
           const result = await runtime.run({ message: `failover ${i}`, model: `bench/m-${seq++}`, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
-          const end = performance.now();
+          const _end = performance.now();
           if (result.model !== `fallback/${MODEL}` || result.attempts[0]?.ok !== false) throw new Error(`unexpected result ${JSON.stringify(result.attempts)}`);
           if (i < 0) return;
           // error answered by the primary → request arriving at the fallback (both stubs in this process)

@@ -47,7 +47,7 @@ function renderSection(section) {
   return parts.join('\n');
 }
 
-function renderReport({ sections, info, quick, wallMs, date, findings }) {
+function renderReport({ sections, info, quick, wallMs, findings }) {
   const targets = sections.flatMap((s) => (s.targets ?? []).map((t) => ({ ...t, section: s.title })));
   const missed = targets.filter((t) => !t.met);
   const lines = [

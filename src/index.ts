@@ -11,11 +11,12 @@
  */
 export { createRuntime, Runtime, type RuntimeOptions, type SessionsApi } from './runtime/runtime.js';
 export type { ImageInput, RunRequest, RunResult } from './runtime/request.js';
-export { configSecrets, createSanitizer, fanOut, toInspectionRecord, type InspectObserver, type SanitizeOptions } from './runtime/inspection.js';
-export { createVerbosePrinter, type VerboseOptions } from './runtime/verbose.js';
-export { TraceRecorder, type TraceOutcome, type TraceRecorderOptions } from './runtime/trace-recorder.js';
+export { fanOut, type InspectObserver } from './inspection/fan-out.js';
+export { configSecrets, createSanitizer, toInspectionRecord, type SanitizeOptions } from './inspection/sanitize.js';
+export { createVerbosePrinter, type VerboseOptions } from './inspection/verbose.js';
+export { TraceRecorder, type TraceOutcome, type TraceRecorderOptions } from './inspection/trace-recorder.js';
 export type { TracesApi } from './runtime/tracing.js';
-export { runDoctor, type DoctorCheck, type DoctorCheckName, type DoctorOptions, type DoctorReport } from './runtime/doctor.js';
+export { runDoctor, type DoctorCheck, type DoctorCheckName, type DoctorOptions, type DoctorReport } from './doctor/doctor.js';
 export type { RequestTrace, TraceAttempt, TraceAttemptSession, TraceSession, TraceStatus, TraceStep } from './store/trace-types.js';
 export {
   AttemptError,

@@ -2,7 +2,8 @@
  * Shapes passed between the request machine and its CLI actors. All of them are plain,
  * JSON-serializable objects (machine context, snapshots, inspection and traces carry them).
  */
-import type { OutputMode, ResolvedCliBackend } from '../config/types.js';
+import type { OutputMode, ResolvedApiProvider, ResolvedCliBackend } from '../config/types.js';
+import type { AttemptFailure, FailureReason } from '../errors.js';
 
 /** Token usage of one turn; every field is optional and only set when the CLI reported it (> 0). */
 export interface Usage {
@@ -15,25 +16,9 @@ export interface Usage {
   costUsd?: number;
 }
 
-/** The stored CLI session of one (session key, backend) pair. */
-export interface SessionBinding {
-  /** The caller's conversation key (`--session`). */
-  sessionKey: string;
-  /** The CLI backend id, e.g. `claude-cli`. */
-  backendId: string;
-  /** The CLI's own session id (Claude `session_id`, Codex `thread_id`). */
-  cliSessionId: string;
-  /** Working directory the session was created in (Claude and Gemini resume only from there). */
-  cwd: string;
-  /** Epoch ms when the binding was created. */
-  createdAt: number;
-  /** Epoch ms of the last successful turn. */
-  updatedAt: number;
-  /** Successful turns on this binding. */
-  turns: number;
-  /** The model ref of the last successful turn. */
-  model?: string;
-}
+/** The stored CLI session of one (session key, backend) pair (defined with the session store). */
+export type { SessionBinding } from '../store/session-store.js';
+import type { SessionBinding } from '../store/session-store.js';
 
 /** An image staged for one request: a private temp file (0600 in a 0700 folder). */
 export interface StagedImage {
@@ -99,4 +84,66 @@ export interface ParsedTurn {
   /** From `sessionIdFields` / `thread_id`, else the id that was sent. */
   sessionId: string | undefined;
   usage: Usage | undefined;
+}
+
+/** One model to try: a `provider/model` ref and how it is served. */
+export interface Candidate {
+  /** `provider/model`, e.g. `claude-cli/opus-4.6`. */
+  ref: string;
+  /** Lower-cased provider id, e.g. `claude-cli`. */
+  provider: string;
+  /** The model part of the ref, e.g. `opus-4.6`. */
+  model: string;
+  /** The CLI backend serving this provider, when the provider is a CLI backend. */
+  backend?: ResolvedCliBackend;
+  /** The API provider serving this provider, when the provider is an API provider. */
+  api?: ResolvedApiProvider;
+  /**
+   * Set when the candidate is not tried (shown as a skipped attempt): it cools down (reason of the
+   * cooldown) or the allowlist excludes it (`config`).
+   */
+  skip?: { reason: FailureReason; detail: string };
+  /** A cooldown entry exists for it (active or expired): a success clears it. */
+  hadCooldown?: boolean;
+}
+
+/** Input of the `selectCandidate` actor. */
+export interface SelectCandidateInput {
+  candidate: Candidate;
+  sessionKey: string | null;
+}
+
+/** Output of the `selectCandidate` actor. */
+export interface SelectCandidateOutput {
+  /** The stored CLI session for (sessionKey, candidate's backend), when there is one. */
+  binding: SessionBinding | undefined;
+}
+
+/** The CLI session binding a successful CLI turn stores. */
+export interface SessionToPersist {
+  sessionKey: string;
+  backendId: string;
+  cliSessionId: string;
+  cwd: string;
+  model: string;
+}
+
+/** Input of the `persistSession` actor: what a success changes. */
+export interface PersistSessionInput {
+  /** The CLI session binding to store, when the turn has one and a session key is set. */
+  session: SessionToPersist | undefined;
+  /** The candidate whose cooldown a success clears, when it had one. */
+  clearCooldown: { ref: string; provider: string } | undefined;
+}
+
+/** Input of the `parseCliOutput` actor. */
+export interface ParseCliOutputInput {
+  run: CliRunOutput;
+  backend: ResolvedCliBackend;
+}
+
+/** Input of the `recordFailure` actor (cooldown bookkeeping, issue 3). */
+export interface RecordFailureInput {
+  candidate: Candidate;
+  failure: AttemptFailure;
 }

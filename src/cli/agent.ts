@@ -7,7 +7,8 @@ import type { RunResult } from '../runtime/request.js';
 import { RequestError, UsageError } from '../errors.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
-import { configSecrets, fanOut, type InspectObserver } from '../runtime/inspection.js';
+import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
+import { configSecrets } from '../inspection/sanitize.js';
 
 /** Flags of `safetynet agent` as parsed by commander. */
 export interface AgentFlags {
@@ -49,7 +50,7 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       onWarning: (warning) => io.stderr(`safetynet: warning: ${warning}\n`),
     });
     // Loaded only when asked for: without --inspect nothing of the inspector is imported.
-    const verbose = flags.verbose ? (await import('../runtime/verbose.js')).createVerbosePrinter((line) => io.stderr(line)) : undefined;
+    const verbose = flags.verbose ? (await import('../inspection/verbose.js')).createVerbosePrinter((line) => io.stderr(line)) : undefined;
     if (flags.inspect !== undefined) {
       const { parseInspectFlag, startInspector } = await import('./inspect.js');
       inspector = await startInspector(parseInspectFlag(flags.inspect), { secrets: configSecrets(runtime.config), io });

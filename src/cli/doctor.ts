@@ -4,7 +4,7 @@
  * allowed), 1 when a check failed, 2 for a bad config.
  */
 import { join } from 'node:path';
-import type { DoctorCheck, DoctorReport } from '../runtime/doctor-types.js';
+import type { DoctorCheck, DoctorReport } from '../doctor/types.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -18,7 +18,7 @@ export interface DoctorFlags {
 export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number> {
   try {
     const { loadConfig, safetynetHome } = await import('../config/index.js');
-    const { runDoctor } = await import('../runtime/doctor.js');
+    const { runDoctor } = await import('../doctor/doctor.js');
     const config = await loadConfig({ env: process.env, ...(flags.config === undefined ? {} : { file: flags.config }) });
     const report = await runDoctor({ config, storeLocation: join(safetynetHome(process.env), 'state') });
     io.stdout(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));

@@ -14,7 +14,7 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { InspectionEvent, Observer } from 'xstate';
 import { UsageError } from '../errors.js';
-import { createSanitizer, snapshotFields, toInspectionRecord } from '../runtime/inspection.js';
+import { createSanitizer, snapshotFields, toInspectionRecord } from '../inspection/sanitize.js';
 import type { Io } from './io.js';
 
 /** Where `--inspect` sends the events. */

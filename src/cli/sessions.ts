@@ -42,5 +42,5 @@ function formatTable(bindings: SessionBinding[]): string {
     ...bindings.map((b) => [b.sessionKey, b.backendId, b.cliSessionId, String(b.turns), new Date(b.updatedAt).toISOString(), b.cwd]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';
+  return `${rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n')}\n`;
 }

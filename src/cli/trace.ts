@@ -4,7 +4,7 @@
  * reason and session), or as one JSON object for tools.
  */
 import type { RequestTrace } from '../store/trace-types.js';
-import { formatAttemptLine, formatStep, quote } from '../runtime/verbose.js';
+import { formatAttemptLine, formatStep, quote } from '../inspection/verbose.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
 

@@ -15,7 +15,7 @@
  * This module loads zod: import it lazily (`await import('./schema.js')`), only when a config file
  * or an inline config exists (start-up speed).
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import type { ConfigProblem } from '../errors.js';
 import { BUILTIN_BACKENDS, isBuiltinBackend } from './builtins.js';
 import { closestKey, formatPath, invalidConfig, isRecord, renderReceived, valueAt, type PathKey } from './problems.js';
@@ -229,7 +229,9 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
   else if (isRecord(model)) {
     checkRef(model['primary'], ['agents', 'defaults', 'model', 'primary']);
     const fallbacks = model['fallbacks'];
-    if (Array.isArray(fallbacks)) fallbacks.forEach((ref, index) => checkRef(ref, ['agents', 'defaults', 'model', 'fallbacks', index]));
+    if (Array.isArray(fallbacks)) {
+      for (const [index, ref] of fallbacks.entries()) checkRef(ref, ['agents', 'defaults', 'model', 'fallbacks', index]);
+    }
   }
   return problems;
 }

@@ -3,9 +3,9 @@
  * which code hosts render, built by walking `machine.root`. States, guards, invoked actors and
  * named delays appear under their names from `setup()`.
  */
-import type { AnyStateMachine, StateNode } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
 
-type AnyNode = StateNode<any, any>;
+type AnyNode = AnyStateMachine["root"];
 
 function alias(node: AnyNode): string {
   return node.id.replace(/[^A-Za-z0-9]/g, '_');

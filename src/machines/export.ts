@@ -5,10 +5,10 @@
  * their names; functions (input mappers, combined guards) are replaced by their names, since
  * JSON cannot carry code.
  */
-import type { AnyStateMachine, StateNode } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
 import { eventLabel, guardName } from './diagram.js';
 
-type AnyNode = StateNode<any, any>;
+type AnyNode = AnyStateMachine["root"];
 
 function quote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

@@ -8,7 +8,7 @@
  */
 import { and, assign, setup } from 'xstate';
 import type { RequestContext, RequestInput, RequestOutput } from './types.js';
-import { requestActors } from './request-actors.js';
+import { requestActors } from './actor-slots.js';
 import { requestUpdates as update } from './request-actions.js';
 import { requestGuards } from './request-guards.js';
 import {

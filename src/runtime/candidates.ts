@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { Candidate } from '../machines/types.js';
 import type { CooldownEntry } from '../store/index.js';
-import { planCandidates } from './cooldown-policy.js';
+import { planCandidates } from '../failover/cooldown-policy.js';
 
 /**
  * Attach the serving CLI backend or API provider to each tried ref.

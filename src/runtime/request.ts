@@ -5,9 +5,9 @@
 import type { Usage } from '../actors/types.js';
 import { UsageError, type RequestAttempt } from '../errors.js';
 import type { RequestInput, RequestOutput } from '../machines/types.js';
-import type { InspectObserver } from './inspection.js';
+import type { InspectObserver } from '../inspection/fan-out.js';
 
-import type { ImageInput } from '../actors/images.js';
+import type { ImageInput } from './images.js';
 
 export type { ImageInput };
 

@@ -7,25 +7,25 @@ import { createActor, toPromise } from 'xstate';
 import { nanoid } from 'nanoid';
 import { loadConfig, resolveCandidates, safetynetHome } from '../config/index.js';
 import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
-import { KeyedQueue } from '../actors/keyed-queue.js';
-import { stageImages } from '../actors/images.js';
+import { KeyedQueue } from '../actors/cli/queue.js';
+import { stageImages } from './images.js';
 import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/types.js';
 import { RequestError, SafetynetError, AttemptError } from '../errors.js';
 import { requestMachine, type RequestEvent } from '../machines/request-machine.js';
-import type { CliProcessEvent } from '../actors/cli-process.js';
+import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
 import type { CooldownStore, SessionStore } from '../store/index.js';
 import type { CandidateList } from '../config/index.js';
-import { cooldownKeys } from './cooldown-policy.js';
+import { cooldownKeys } from '../failover/cooldown-policy.js';
 import { BackgroundWrites } from './background-writes.js';
 import { CooldownReader } from './cooldown-reader.js';
 import { inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
-import { formatAttempts } from './advice.js';
-import { createRequestActors } from './request-actors.js';
-import { executeCliTurnRequest } from '../actors/cli-turn.js';
+import { formatAttempts } from '../failover/advice.js';
+import { createRequestActors } from '../actors/create-request-actors.js';
+import { executeCliTurnRequest } from '../actors/cli/turn.js';
 import { reportAttempts, toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
-import { fanOut, type InspectObserver } from './inspection.js';
+import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import { RequestTracing, type TracesApi } from './tracing.js';
 
 /**
@@ -160,9 +160,18 @@ export class Runtime {
   get traces(): TracesApi {
     const { api } = this.#tracing;
     return {
-      last: async () => (await this.#writesDone(), api.last()),
-      find: async (id) => (await this.#writesDone(), api.find(id)),
-      list: async (limit) => (await this.#writesDone(), api.list(limit)),
+      last: async () => {
+        await this.#writesDone();
+        return api.last();
+      },
+      find: async (id) => {
+        await this.#writesDone();
+        return api.find(id);
+      },
+      list: async (limit) => {
+        await this.#writesDone();
+        return api.list(limit);
+      },
     };
   }
 

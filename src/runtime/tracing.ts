@@ -5,8 +5,8 @@
 import type { ResolvedConfig } from '../config/types.js';
 import type { RequestTrace } from '../store/trace-types.js';
 import type { TraceStore } from '../store/trace-store.js';
-import { configSecrets } from './inspection.js';
-import { TraceRecorder, type TraceOutcome } from './trace-recorder.js';
+import { configSecrets } from '../inspection/sanitize.js';
+import { TraceRecorder, type TraceOutcome } from '../inspection/trace-recorder.js';
 
 /** Stored traces, as read by `safetynet trace`. */
 export interface TracesApi {

@@ -8,32 +8,16 @@
  * stores what the policy computes.
  */
 import { FAILURE_REASONS, type AttemptFailure, type FailureReason } from '../errors.js';
-import { isStaleCooldown, nextCooldownEntry } from '../runtime/cooldown-policy.js';
-import { defaultStoreLocation } from './default-location.js';
+import { isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../failover/cooldown-policy.js';
+
+export type { CooldownEntry };
+import { defaultStoreLocation } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level-handle.js';
+import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level/handle.js';
 
 /** Name of the sublevel holding cooldowns (keys are prefixed `!cooldowns!`). */
 export const COOLDOWNS_SUBLEVEL = 'cooldowns';
 
-/** One stored cooldown. Times are epoch ms, durations ms. */
-export interface CooldownEntry {
-  /** The cooled key: a ref (`anthropic/claude-opus-4-6`, scope `model`) or a provider (`anthropic`, scope `provider`). */
-  key: string;
-  scope: 'model' | 'provider';
-  /** The reason of the latest failure. */
-  reason: FailureReason;
-  /** Consecutive failures of this episode's ladder (1 = first step). */
-  failures: number;
-  /** When the current cooldown started (first failure of this step). */
-  since: number;
-  /** When the cooldown ends; the key cools down while `now < until`. */
-  until: number;
-  /** Time of the latest failure. */
-  lastFailureAt: number;
-  /** The latest failure's Retry-After, when it had one, clamped to [1 s, 1 h] (the duration it set). */
-  retryAfterMs?: number;
-}
 
 /** Options of {@link CooldownStore}; the same shape as `SessionStoreOptions`. */
 export interface CooldownStoreOptions extends LevelHandleOptions {
@@ -141,7 +125,7 @@ export class CooldownStore {
    * @param now epoch ms. @default Date.now()
    */
   async read(keys: readonly string[], now: number = Date.now()): Promise<Map<string, CooldownEntry>> {
-    keys.forEach((key, i) => requireText(`keys[${i}]`, key));
+    for (const [i, key] of keys.entries()) requireText(`keys[${i}]`, key);
     requireNow(now);
     const unique = [...new Set(keys)];
     const found = new Map<string, CooldownEntry>();

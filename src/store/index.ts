@@ -4,7 +4,7 @@
  * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it.
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
-export { defaultStoreLocation } from './default-location.js';
+export { defaultStoreLocation } from './state-folder.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export {
   LevelHandle,
@@ -13,8 +13,8 @@ export {
   type LevelHandleStatus,
   type LockedRetryEvent,
   type StateDatabase,
-} from './level-handle.js';
-export { DEFAULT_LOCK_RETRY, isLevelLocked, type LockRetryOptions } from './lock-retry.js';
+} from './level/handle.js';
+export { DEFAULT_LOCK_RETRY, isLevelLocked, type LockRetryOptions } from './level/lock-retry.js';
 export { SESSIONS_SUBLEVEL, SessionStore, type RecordSuccessInput, type SessionStoreOptions } from './session-store.js';
 export {
   COOLDOWNS_SUBLEVEL,

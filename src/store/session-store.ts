@@ -5,11 +5,30 @@
  * There is deliberately no generic `put`: the only write is {@link SessionStore.recordSuccess},
  * which callers invoke after a successful turn, so a failed turn can never overwrite a stored id.
  */
-import type { SessionBinding } from '../actors/types.js';
 import { bindingKey, sessionKeyRange } from './binding-key.js';
-import { defaultStoreLocation } from './default-location.js';
+import { defaultStoreLocation } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level-handle.js';
+import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level/handle.js';
+
+/** The stored CLI session of one (session key, backend) pair. */
+export interface SessionBinding {
+  /** The caller's conversation key (`--session`). */
+  sessionKey: string;
+  /** The CLI backend id, e.g. `claude-cli`. */
+  backendId: string;
+  /** The CLI's own session id (Claude `session_id`, Codex `thread_id`). */
+  cliSessionId: string;
+  /** Working directory the session was created in (Claude and Gemini resume only from there). */
+  cwd: string;
+  /** Epoch ms when the binding was created. */
+  createdAt: number;
+  /** Epoch ms of the last successful turn. */
+  updatedAt: number;
+  /** Successful turns on this binding. */
+  turns: number;
+  /** The model ref of the last successful turn. */
+  model?: string;
+}
 
 /** Name of the sublevel holding session bindings (keys are prefixed `!sessions!`). */
 export const SESSIONS_SUBLEVEL = 'sessions';

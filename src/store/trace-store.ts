@@ -4,8 +4,8 @@
  * range scan of one entry. Bounded by count and age: every write prunes, so the folder never grows
  * without limit.
  */
-import { defaultStoreLocation } from './default-location.js';
-import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level-handle.js';
+import { defaultStoreLocation } from './state-folder.js';
+import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level/handle.js';
 import type { RequestTrace } from './trace-types.js';
 
 /** Name of the sublevel holding traces (keys are prefixed `!traces!`). */

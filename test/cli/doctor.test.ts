@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DoctorReport } from '../../src/runtime/doctor-types.js';
+import type { DoctorReport } from '../../src/doctor/types.js';
 import { holdLock, cleanup as cleanupStore } from '../store/support.js';
 import { assertBuilt, cleanup, configWith, fakeBackend, REPO, safetynet, sandbox, writeConfig } from './support.js';
 

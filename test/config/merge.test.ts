@@ -114,7 +114,7 @@ describe('mergeBackend', () => {
       });
       expect((error as ConfigError).problems[0]?.expected).toContain('required for a backend that is not built in');
     }
-    expect(() => mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { command: '   ' })).toThrow(/expected a non-empty string, received "   "/);
+    expect(() => mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { command: '   ' })).toThrow(/expected a non-empty string, received " {3}"/);
   });
 
   it('mergeBackendConfig leaves both inputs untouched', () => {

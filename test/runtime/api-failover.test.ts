@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRuntime, RequestError, type Runtime } from '../../src/index.js';
+import { createRuntime, type RequestError, type Runtime } from '../../src/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
 import { startStubServer, type StubServer } from '../support/stub-server.js';
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRuntime, RequestError, type RequestAttempt, type Runtime } from '../../src/index.js';
+import { createRuntime, type RequestError, type RequestAttempt, type Runtime } from '../../src/index.js';
 import type { SafetynetConfigFile } from '../../src/config/types.js';
 import { CooldownStore } from '../../src/store/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';

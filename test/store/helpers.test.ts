@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bindingKey, decodeKeyPart, defaultStoreLocation, encodeKeyPart, isLevelLocked, KeyedMutex, sessionKeyRange } from '../../src/store/index.js';
-import { backoffDelay, jitter, resolveLockRetry } from '../../src/store/lock-retry.js';
+import { backoffDelay, jitter, resolveLockRetry } from '../../src/store/level/lock-retry.js';
 
 describe('lock retry', () => {
   it('delays grow exponentially from 10 ms and are capped at 250 ms by default', () => {
@@ -57,7 +57,10 @@ describe('KeyedMutex', () => {
   it('runs tasks of one key in call order and forgets idle keys', async () => {
     const mutex = new KeyedMutex();
     const order: string[] = [];
-    const task = (name: string, ms: number) => () => new Promise<void>((resolve) => setTimeout(() => (order.push(name), resolve()), ms));
+    const task = (name: string, ms: number) => () => new Promise<void>((resolve) => setTimeout(() => {
+          order.push(name);
+          resolve();
+        }, ms));
     await Promise.all([mutex.run('k', task('first', 20)), mutex.run('k', task('second', 0)), mutex.run('other', task('other', 5))]);
     expect(order).toEqual(['other', 'first', 'second']);
     await expect(mutex.run('k', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

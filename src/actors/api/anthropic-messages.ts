@@ -10,7 +10,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ResolvedApiProvider } from '../../config/types.js';
-import { normalizeUsage } from '../parse/usage.js';
+import { normalizeUsage } from '../cli/parse/usage.js';
 import { ApiStreamError } from './classify-api.js';
 import { anthropicClient } from './clients.js';
 import type { ApiRequest, ApiTurn } from './types.js';

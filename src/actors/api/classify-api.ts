@@ -13,7 +13,7 @@
  * module imports neither SDK. Messages are short, one line, and never contain the API key.
  */
 import { AttemptError, type AttemptFailure, type FailureReason } from '../../errors.js';
-import { quoteLine, reasonForCode, reasonForStatus, reasonForText, retryAfterMsFromText } from '../classify.js';
+import { quoteLine, reasonForCode, reasonForStatus, reasonForText, retryAfterMsFromText } from '../../failover/classify.js';
 
 /** A failure the SDK does not throw itself: an error event inside a 200 stream, or a truncated stream. */
 export class ApiStreamError extends Error {

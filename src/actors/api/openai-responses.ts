@@ -10,7 +10,7 @@
  */
 import type OpenAI from 'openai';
 import type { ResolvedApiProvider } from '../../config/types.js';
-import { normalizeUsage } from '../parse/usage.js';
+import { normalizeUsage } from '../cli/parse/usage.js';
 import type { Usage } from '../types.js';
 import { ApiStreamError } from './classify-api.js';
 import { openaiClient } from './clients.js';

@@ -1,0 +1,169 @@
+/**
+ * Pure planning of one CLI turn: session resolution, argv, prompt delivery, cwd, parse mode and the
+ * no-output watchdog. No I/O; the result is a plain {@link CliTurnPlan}.
+ *
+ * Sources: `../shared/spec/cli-backends.md` ("Sessions", "Images", "Inputs / outputs"),
+ * `../shared/notes/reference-behaviour.md` §1.4 (argv order), §1.5 (prompt delivery), §1.9
+ * (watchdog), §1.11 (images), and `../shared/notes/real-clis.md` §1.3/§1.4/§1.6 (`--` before the
+ * prompt, stdin is /dev/null in arg mode, sessions bound to their cwd).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResolvedCliBackend, WatchdogConfig } from '../../config/types.js';
+import { buildCliEnv } from './env.js';
+import type { CliTurnPlan, CliTurnRequest } from '../types.js';
+
+/** Options of {@link planCliTurn}. */
+export interface PlanCliTurnOptions {
+  /** Inherited environment the child env is built from (see `buildCliEnv`). Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Generates the id of a new session in `sessionMode: "always"`. Default `crypto.randomUUID`. */
+  newSessionId?: () => string;
+}
+
+/**
+ * Map the model part of a ref to the CLI's model id (reference §1.2 `modelAliases`).
+ *
+ * Lookup: the exact key, then the trimmed key, then the lower-cased trimmed key in
+ * `backend.modelAliases`; otherwise the trimmed model unchanged.
+ *
+ * @returns the CLI model id, or `''` for an empty/blank model (then no model arg is sent).
+ */
+export function resolveCliModel(backend: Pick<ResolvedCliBackend, 'modelAliases'>, model: string): string {
+  const trimmed = model.trim();
+  if (trimmed === '') return '';
+  const aliases = backend.modelAliases;
+  for (const key of [model, trimmed, trimmed.toLowerCase()]) {
+    if (Object.hasOwn(aliases, key)) {
+      const alias = aliases[key];
+      if (alias !== undefined) return alias.trim();
+    }
+  }
+  return trimmed;
+}
+
+/**
+ * The no-output watchdog in ms for one run kind (reference §1.9).
+ *
+ * A fixed `noOutputTimeoutMs` is floored and at least 1 000; otherwise
+ * `clamp(floor(timeoutMs × ratio), minMs, maxMs)` with the ratio clamped to 0.05–0.95 (min and max
+ * swapped when inverted). Either way capped at `max(1 000, timeoutMs − 1 000)`.
+ *
+ * @param profile - the `fresh` or `resume` watchdog of the backend.
+ * @param timeoutMs - the attempt deadline in ms.
+ */
+export function resolveNoOutputTimeoutMs(
+  profile: WatchdogConfig & Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>>,
+  timeoutMs: number,
+): number {
+  let ms: number;
+  if (profile.noOutputTimeoutMs !== undefined && Number.isFinite(profile.noOutputTimeoutMs)) {
+    ms = Math.max(1000, Math.floor(profile.noOutputTimeoutMs));
+  } else {
+    const ratio = clamp(profile.noOutputTimeoutRatio, 0.05, 0.95);
+    const low = Math.min(profile.minMs, profile.maxMs);
+    const high = Math.max(profile.minMs, profile.maxMs);
+    ms = clamp(Math.floor(timeoutMs * ratio), low, high);
+  }
+  return Math.min(ms, Math.max(1000, timeoutMs - 1000));
+}
+
+/** Replace every `{sessionId}` in every element. */
+function substitute(args: readonly string[], sessionId: string): string[] {
+  return args.map((arg) => arg.replaceAll('{sessionId}', sessionId));
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+/**
+ * Plan one CLI turn.
+ *
+ * - **Session** (spec "Sessions", reference §1.4 step 0): the stored id is
+ *   `forceNewSession ? undefined : binding?.cliSessionId`. `none` sends no id (new session);
+ *   `existing` sends the stored id or none; `always` sends the stored id or a new UUID. A turn is a
+ *   new session when no stored id is sent. `resume` = a stored id is sent and `resumeArgs` is
+ *   non-empty.
+ * - **argv** order: base (`resumeArgs` with `{sessionId}` substituted, or `args`), model
+ *   (`modelArg <id>`, fresh and resume), system prompt (`systemPromptArg <text>` when the text is
+ *   non-blank and `systemPromptWhen` is `always`, or `first` on a new session), session args (fresh
+ *   runs only: `sessionArgs` substituted, else `sessionArg <id>`), images (`imageArg`: `repeat` or
+ *   `list`; unset → paths appended to the prompt after a blank line), then the prompt:
+ *   `[promptSeparator?, prompt]` in arg mode, nothing in stdin mode (`input: "stdin"`, or a prompt
+ *   longer than `maxPromptArgChars`).
+ * - **cwd**: a turn continuing a stored session runs in `binding.cwd` (Claude and Gemini sessions
+ *   resume only from their own cwd, real-clis.md §1.6); otherwise `request.cwd`.
+ * - **parseMode**: resume ? `resumeOutput ?? output` : `output`.
+ *
+ * @returns the plan; `stdin` is the prompt in stdin mode and `undefined` (= /dev/null) in arg mode.
+ */
+export function planCliTurn(request: CliTurnRequest, options: PlanCliTurnOptions = {}): CliTurnPlan {
+  const { backend } = request;
+  const stored = request.forceNewSession ? undefined : request.binding?.cliSessionId || undefined;
+
+  let sessionId: string | undefined;
+  if (backend.sessionMode === 'existing') sessionId = stored;
+  else if (backend.sessionMode === 'always') sessionId = stored ?? (options.newSessionId ?? randomUUID)();
+  const continuing = stored !== undefined && sessionId === stored;
+  const newSession = !continuing;
+  const resume = continuing && backend.resumeArgs.length > 0;
+
+  const argv: string[] = resume && sessionId !== undefined ? substitute(backend.resumeArgs, sessionId) : [...backend.args];
+
+  const cliModel = resolveCliModel(backend, request.model);
+  if (backend.modelArg !== undefined && cliModel !== '') argv.push(backend.modelArg, cliModel);
+
+  const { systemPrompt } = request;
+  const { systemPromptArg, systemPromptWhen } = backend;
+  if (
+    systemPrompt !== undefined &&
+    systemPrompt.trim() !== '' &&
+    systemPromptArg !== undefined &&
+    (systemPromptWhen === 'always' || (systemPromptWhen === 'first' && newSession))
+  ) {
+    argv.push(systemPromptArg, systemPrompt);
+  }
+
+  let sessionIdSent: string | undefined = resume ? sessionId : undefined;
+  if (!resume && sessionId !== undefined) {
+    if (backend.sessionArgs.length > 0) {
+      argv.push(...substitute(backend.sessionArgs, sessionId));
+      sessionIdSent = sessionId;
+    } else if (backend.sessionArg !== undefined) {
+      argv.push(backend.sessionArg, sessionId);
+      sessionIdSent = sessionId;
+    }
+  }
+
+  let prompt = request.prompt;
+  const imagePaths = request.images.map((image) => image.path);
+  if (imagePaths.length > 0) {
+    if (backend.imageArg !== undefined) {
+      if (backend.imageMode === 'list') argv.push(backend.imageArg, imagePaths.join(','));
+      else for (const path of imagePaths) argv.push(backend.imageArg, path);
+    } else {
+      prompt = prompt === '' ? imagePaths.join('\n') : `${prompt}\n\n${imagePaths.join('\n')}`;
+    }
+  }
+
+  const useStdin =
+    backend.input === 'stdin' || (backend.maxPromptArgChars !== undefined && prompt.length > backend.maxPromptArgChars);
+  if (!useStdin) {
+    if (backend.promptSeparator !== undefined) argv.push(backend.promptSeparator);
+    argv.push(prompt);
+  }
+
+  const cwd = continuing && request.binding !== undefined ? request.binding.cwd : request.cwd;
+  return {
+    command: backend.command,
+    argv,
+    stdin: useStdin ? prompt : undefined,
+    env: buildCliEnv(backend, options.env),
+    cwd,
+    resume,
+    sessionIdSent,
+    newSession,
+    parseMode: resume ? (backend.resumeOutput ?? backend.output) : backend.output,
+    noOutputTimeoutMs: resolveNoOutputTimeoutMs(resume ? backend.watchdog.resume : backend.watchdog.fresh, request.timeoutMs),
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The CLI child actor of a request: plan → preflight → (serialize lane) → run the process.
+ *
+ * Sources: `../shared/spec/cli-backends.md` ("How it works", `serialize`),
+ * `../shared/notes/reference-behaviour.md` §1.8 (only the spawn/wait step is queued, one lane per
+ * backend id), `../shared/notes/real-clis.md` §1.6 (a session resumes only from its own cwd), §1.5/§1.8
+ * (JSONL runs are watched for retry notices so a failing provider is given up in seconds).
+ */
+import { stat } from 'node:fs/promises';
+import { fromPromise } from 'xstate';
+import { planCliTurn, type PlanCliTurnOptions } from './plan.js';
+import { checkCliPreflight } from './preflight.js';
+import { runCliProcess, type CliProcessEvent } from './process.js';
+import { CliOutputWatcher, type CliWatchOptions } from './watch.js';
+import { KeyedQueue } from './queue.js';
+import { cliLabel } from './parse/index.js';
+import type { CliRunOutput, CliTurnRequest } from '../types.js';
+
+/** Injectable dependencies of {@link createRunCliTurn}. */
+export interface RunCliTurnDeps {
+  /** Lanes of `serialize: true` backends (keyed by backend id). Default: one module-level queue. */
+  queue?: KeyedQueue;
+  /** Place in the serialize lane (the request's arrival number; lower first). Default: arrival at the lane. */
+  order?: number;
+  /** Runs the planned process. Default {@link runCliProcess}. */
+  runProcess?: typeof runCliProcess;
+  /** Passed to `planCliTurn` (base env, session id generator). */
+  plan?: PlanCliTurnOptions;
+  /** Effective uid for the root preflight. Default `process.getuid()`. */
+  uid?: number;
+  /** Receives the running CLI's retry notices and the decision to give up (traces, `--verbose`). */
+  onEvent?: (event: CliProcessEvent) => void;
+  /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. Default: its defaults. */
+  watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
+}
+
+/** The process-wide lane of `serialize: true` backends used by {@link runCliTurn}. */
+export const defaultCliQueue = new KeyedQueue();
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Run one CLI turn (without the actor wrapper). A stored session whose cwd no longer exists is
+ * planned as a new session instead of failing to resume.
+ *
+ * Runs parsed as `jsonl` (Claude `stream-json`, Codex `--json`) are watched while they run
+ * (`CliOutputWatcher`): a retry notice that cannot heal (401/403, quota, unknown model), Codex
+ * waiting for an unreachable network, a long announced wait or too many retries ends the attempt at
+ * once with the classified reason. The attempt's `timeoutMs` is also the process's overall
+ * deadline, so the run ends by itself even without the request machine's timer.
+ *
+ * @throws {AttemptError} from the preflight (`config`), the queue (`aborted` while waiting) or
+ *   {@link runCliProcess}.
+ */
+export async function executeCliTurnRequest(input: CliTurnRequest, signal: AbortSignal, deps: RunCliTurnDeps = {}): Promise<CliRunOutput> {
+  let plan = planCliTurn(input, deps.plan);
+  if (!plan.newSession && input.binding !== undefined && !(await isDirectory(input.binding.cwd))) {
+    plan = planCliTurn({ ...input, forceNewSession: true }, deps.plan);
+  }
+  checkCliPreflight(plan, { backendId: input.backend.id, ...(deps.uid === undefined ? {} : { uid: deps.uid }) });
+  const runProcess = deps.runProcess ?? runCliProcess;
+  const watching = plan.parseMode === 'jsonl' && deps.watch !== false;
+  const run = (): Promise<CliRunOutput> =>
+    runProcess(plan, {
+      signal,
+      backendId: input.backend.id,
+      deadlineMs: input.timeoutMs,
+      ...(watching ? { watch: new CliOutputWatcher({ ...deps.watch, cli: cliLabel(plan.command, input.backend.id), backendId: input.backend.id }) } : {}),
+      ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+    });
+  if (!input.backend.serialize) return run();
+  return (deps.queue ?? defaultCliQueue).run(input.backend.id, run, signal, deps.order);
+}
+
+/**
+ * Build the `runCliTurn` promise actor with injected dependencies.
+ *
+ * @returns `fromPromise<CliRunOutput, CliTurnRequest>`; the actor's `signal` (aborted when the actor
+ *   stops) kills the process group.
+ */
+export function createRunCliTurn(deps: RunCliTurnDeps = {}) {
+  return fromPromise<CliRunOutput, CliTurnRequest>(({ input, signal }) => executeCliTurnRequest(input, signal, deps));
+}
+
+/** The default `runCliTurn` actor: module-level queue, real processes. */
+export const runCliTurn = createRunCliTurn();
