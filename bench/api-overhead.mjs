@@ -14,7 +14,12 @@ export function directClient(url) {
 
 /** The direct path: one streaming Messages call, text deltas concatenated. */
 export async function directCall(client, prompt) {
-  const stream = await client.messages.create({ model: MODEL, max_tokens: 8192, messages: [{ role: 'user', content: prompt }], stream: true });
+  const stream = await client.messages.create({
+    model: MODEL,
+    max_tokens: 8192,
+    messages: [{ role: 'user', content: prompt }],
+    stream: true,
+  });
   let text = '';
   let stopped = false;
   for await (const event of stream) {
@@ -61,7 +66,11 @@ export async function apiOverhead({ quick }) {
       n,
       fns: {
         sdk: (i) => directCall(client, `hello ${i}`),
-        callApi: (i) => callApi({ provider, model: MODEL, prompt: `hello ${i}`, systemPrompt: undefined, images: [], timeoutMs: 600_000 }, new AbortController().signal),
+        callApi: (i) =>
+          callApi(
+            { provider, model: MODEL, prompt: `hello ${i}`, systemPrompt: undefined, images: [], timeoutMs: 600_000 },
+            new AbortController().signal,
+          ),
         bare: async (i) => check(await bare.run({ message: `hello ${i}` })),
         withState: async (i) => check(await withState.run({ message: `hello ${i}` })),
         standard: async (i) => check(await standard.run({ message: `hello ${i}` })),
@@ -73,7 +82,13 @@ export async function apiOverhead({ quick }) {
     const defaults = compare(rounds.sdk, rounds.standard);
     const m = quick ? 2 : 40;
     log(`  default config, 300 ms apart (store closed at each request): ${m} pairs`);
-    const idle = await paired({ n: m, warmup: 1, pauseMs: 300, baseline: (i) => directCall(client, `hello ${i}`), subject: async (i) => check(await standard.run({ message: `hello ${i}` })) });
+    const idle = await paired({
+      n: m,
+      warmup: 1,
+      pauseMs: 300,
+      baseline: (i) => directCall(client, `hello ${i}`),
+      subject: async (i) => check(await standard.run({ message: `hello ${i}` })),
+    });
     return {
       id: 'api-overhead',
       title: '3. API path overhead',
@@ -82,7 +97,7 @@ export async function apiOverhead({ quick }) {
         'Baseline: a direct `@anthropic-ai/sdk` call (`client.messages.create({ …, stream: true })`, events iterated, client created once, retries off). ' +
         'Subject: `runtime.run({ message })` with that stub as the primary API provider (`models.providers.bench`, `anthropic-messages`), in three configurations measured in the same rounds: ' +
         '(1) traces off (`safetynet.traces.maxCount: 0`) and no state folder: no LevelDB access at all; ' +
-        '(2) traces off, a state folder exists (as after any cooldown or session): every request reads its candidates\' cooldowns from LevelDB; ' +
+        "(2) traces off, a state folder exists (as after any cooldown or session): every request reads its candidates' cooldowns from LevelDB; " +
         '(3) the default config: the cooldown read, plus a request trace written (and the traces pruned to 500) at the end of every request. ' +
         '`callApi()` alone is the API layer without the runtime and the request machine. ' +
         'Rounds rotate the order of the five, after a warm-up; the stores stay open between back-to-back requests (`idleCloseMs` 250). ' +
@@ -107,10 +122,25 @@ export async function apiOverhead({ quick }) {
         ...compareFigures('defaultIdle', idle),
       },
       targets: [
-        { name: 'API path: p99 overhead, traces off, no state folder', target: '< 1 ms', value: minimal.addedP99, met: minimal.addedP99 < 1 },
-        { name: 'API path: p99 overhead, traces off, state folder (cooldown read)', target: '< 1 ms', value: cooldownRead.addedP99, met: cooldownRead.addedP99 < 1 },
+        {
+          name: 'API path: p99 overhead, traces off, no state folder',
+          target: '< 1 ms',
+          value: minimal.addedP99,
+          met: minimal.addedP99 < 1,
+        },
+        {
+          name: 'API path: p99 overhead, traces off, state folder (cooldown read)',
+          target: '< 1 ms',
+          value: cooldownRead.addedP99,
+          met: cooldownRead.addedP99 < 1,
+        },
         { name: 'API path: p99 overhead, default config', target: '< 1 ms', value: defaults.addedP99, met: defaults.addedP99 < 1 },
-        { name: 'API path: p99 overhead, default config, idle gateway (store reopened)', target: '< 1 ms', value: idle.addedP99, met: idle.addedP99 < 1 },
+        {
+          name: 'API path: p99 overhead, default config, idle gateway (store reopened)',
+          target: '< 1 ms',
+          value: idle.addedP99,
+          met: idle.addedP99 < 1,
+        },
       ],
     };
   } finally {

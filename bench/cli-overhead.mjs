@@ -2,7 +2,21 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { compare, compareFigures, COMPARE_HEADERS, compareRow, dist, FIXTURE_CLI, fixtureArgv, fixtureBackend, interleave, log, paired, tempDir, TRACES_OFF } from './lib.mjs';
+import {
+  compare,
+  compareFigures,
+  COMPARE_HEADERS,
+  compareRow,
+  dist,
+  FIXTURE_CLI,
+  fixtureArgv,
+  fixtureBackend,
+  interleave,
+  log,
+  paired,
+  tempDir,
+  TRACES_OFF,
+} from './lib.mjs';
 
 /** The direct path: spawn the fixture with the argv the runtime would build, parse its JSON. */
 export async function spawnFixtureDirect(prompt, env) {
@@ -54,12 +68,25 @@ export async function cliOverhead({ quick }) {
       tables: [
         {
           headers: COMPARE_HEADERS,
-          rows: [compareRow('one-shot `run()`, default config', oneShot), compareRow('one-shot `run()`, traces off', noTraces), compareRow('`run()` with `sessionKey`, default config', sessioned)],
+          rows: [
+            compareRow('one-shot `run()`, default config', oneShot),
+            compareRow('one-shot `run()`, traces off', noTraces),
+            compareRow('`run()` with `sessionKey`, default config', sessioned),
+          ],
         },
       ],
-      figures: { ...compareFigures('oneShot', oneShot), ...compareFigures('oneShotNoTraces', noTraces), ...compareFigures('sessioned', sessioned) },
+      figures: {
+        ...compareFigures('oneShot', oneShot),
+        ...compareFigures('oneShotNoTraces', noTraces),
+        ...compareFigures('sessioned', sessioned),
+      },
       targets: [
-        { name: 'CLI turn: runtime cost over spawning the CLI directly (p50, default config)', target: '"a few milliseconds" (≤ 5 ms)', value: oneShot.addedP50, met: oneShot.addedP50 <= 5 },
+        {
+          name: 'CLI turn: runtime cost over spawning the CLI directly (p50, default config)',
+          target: '"a few milliseconds" (≤ 5 ms)',
+          value: oneShot.addedP50,
+          met: oneShot.addedP50 <= 5,
+        },
         { name: 'CLI turn with a session key: added (p50)', target: '≤ 5 ms', value: sessioned.addedP50, met: sessioned.addedP50 <= 5 },
       ],
     };

@@ -4,7 +4,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { spawnFixtureDirect } from './cli-overhead.mjs';
-import { BENCH_DIR, BIN, compare, compareFigures, COMPARE_HEADERS, compareRow, fixtureBackend, interleave, log, stats, tempDir, TRACES_OFF } from './lib.mjs';
+import {
+  BENCH_DIR,
+  BIN,
+  compare,
+  compareFigures,
+  COMPARE_HEADERS,
+  compareRow,
+  fixtureBackend,
+  interleave,
+  log,
+  stats,
+  tempDir,
+  TRACES_OFF,
+} from './lib.mjs';
 
 /** Module groups whose import time is measured, each in its own fresh process. */
 const IMPORT_GROUPS = [
@@ -27,7 +40,10 @@ const IMPORT_GROUPS = [
 export async function agentHome(root, name, extra = {}) {
   const home = join(root, name);
   await mkdir(home, { recursive: true });
-  const config = { agents: { defaults: { model: { primary: 'bench-cli/default' }, cliBackends: { 'bench-cli': fixtureBackend() } } }, ...extra };
+  const config = {
+    agents: { defaults: { model: { primary: 'bench-cli/default' }, cliBackends: { 'bench-cli': fixtureBackend() } } },
+    ...extra,
+  };
   await writeFile(join(home, 'config.json5'), `// safetynet benchmark config\n${JSON.stringify(config, null, 2)}\n`);
   return home;
 }
@@ -41,7 +57,8 @@ export async function runAgent(home, cwd, extraArgs = [], nodeArgs = []) {
     reject: false,
     timeout: 30_000,
   });
-  if (result.exitCode !== 0 || !result.stdout.startsWith('ok: ')) throw new Error(`safetynet agent failed (${result.exitCode}): ${result.stderr}`);
+  if (result.exitCode !== 0 || !result.stdout.startsWith('ok: '))
+    throw new Error(`safetynet agent failed (${result.exitCode}): ${result.stderr}`);
   return result;
 }
 
@@ -99,8 +116,17 @@ export async function coldStart({ quick }) {
   const importStats = IMPORT_GROUPS.map(([label]) => [label, stats(importSamples[label])]);
   // Before the CLI is spawned: Node, the modules, the config, and (once a state folder exists,
   // which the first stored trace creates) the store's import and the cooldown read.
-  const beforeCli = ['boot', 'import cli/main.js', 'import runtime', 'createRuntime', 'import store', 'store: open + get + close (existing folder)'];
-  const beforeCliP50 = phaseStats.filter(([name]) => beforeCli.some((prefix) => name.startsWith(prefix))).reduce((sum, [, s]) => sum + s.p50, 0);
+  const beforeCli = [
+    'boot',
+    'import cli/main.js',
+    'import runtime',
+    'createRuntime',
+    'import store',
+    'store: open + get + close (existing folder)',
+  ];
+  const beforeCliP50 = phaseStats
+    .filter(([name]) => beforeCli.some((prefix) => name.startsWith(prefix)))
+    .reduce((sum, [, s]) => sum + s.p50, 0);
 
   return {
     id: 'cold-start',
@@ -108,10 +134,18 @@ export async function coldStart({ quick }) {
     method:
       'Baseline: spawning the fixture CLI alone (execa, as in 1). Subjects: `node bin/safetynet.js agent --message hi` as `npx safetynet agent` runs it, with `SAFETYNET_HOME` holding a `config.json5` whose primary is the fixture ' +
       '(so json5 and zod are loaded, as for a user with a config); "one-shot" with the default config stores a request trace at the end (so LevelDB is loaded and opened even without a session), "traces off" adds `safetynet.traces.maxCount: 0` (a one-shot turn then never touches LevelDB), "--session" also reads the binding and writes it back. ' +
-      '`node -e 0` is Node\'s own start-up on this machine. The five are interleaved per round (rotating order). ' +
-      'The breakdown runs `bench/cold-probe.mjs` in fresh processes: the agent\'s phases timed one after another in one process (in the order the agent runs them, sharing already-loaded modules), and each module group imported alone in its own process (its full cost, including dependencies shared with other groups).',
+      "`node -e 0` is Node's own start-up on this machine. The five are interleaved per round (rotating order). " +
+      "The breakdown runs `bench/cold-probe.mjs` in fresh processes: the agent's phases timed one after another in one process (in the order the agent runs them, sharing already-loaded modules), and each module group imported alone in its own process (its full cost, including dependencies shared with other groups).",
     tables: [
-      { headers: COMPARE_HEADERS, rows: [compareRow('`node -e 0` (Node start-up)', bare), compareRow('`safetynet agent` one-shot', oneShot), compareRow('`safetynet agent` one-shot, traces off', untraced), compareRow('`safetynet agent --session`', session)] },
+      {
+        headers: COMPARE_HEADERS,
+        rows: [
+          compareRow('`node -e 0` (Node start-up)', bare),
+          compareRow('`safetynet agent` one-shot', oneShot),
+          compareRow('`safetynet agent` one-shot, traces off', untraced),
+          compareRow('`safetynet agent --session`', session),
+        ],
+      },
       {
         caption: `Phases of the agent, one probe process each (${k} processes), ms`,
         headers: ['phase', 'p50', 'p99'],
@@ -133,8 +167,18 @@ export async function coldStart({ quick }) {
       ...Object.fromEntries(importStats.map(([name, s]) => [`import.${name}.p50`, s.p50])),
     },
     targets: [
-      { name: '`safetynet agent` start-up before the CLI runs (Node boot, imports, config, store open: sum of those phases\' p50)', target: 'well under 500 ms (taken as < 250 ms)', value: beforeCliP50, met: beforeCliP50 < 250 },
-      { name: '`safetynet agent` one-shot, added over the fixture alone (p99)', target: '< 500 ms', value: oneShot.addedP99, met: oneShot.addedP99 < 500 },
+      {
+        name: "`safetynet agent` start-up before the CLI runs (Node boot, imports, config, store open: sum of those phases' p50)",
+        target: 'well under 500 ms (taken as < 250 ms)',
+        value: beforeCliP50,
+        met: beforeCliP50 < 250,
+      },
+      {
+        name: '`safetynet agent` one-shot, added over the fixture alone (p99)',
+        target: '< 500 ms',
+        value: oneShot.addedP99,
+        met: oneShot.addedP99 < 500,
+      },
     ],
   };
 }

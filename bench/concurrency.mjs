@@ -45,7 +45,10 @@ export async function concurrency({ quick }) {
     storeLocation: join(dir, 'state'),
   });
   const untraced = await createRuntime({
-    config: { agents: { defaults: { model: { primary: 'bench-cli/default' }, cliBackends: { 'bench-cli': fixtureBackend() } } }, ...TRACES_OFF },
+    config: {
+      agents: { defaults: { model: { primary: 'bench-cli/default' }, cliBackends: { 'bench-cli': fixtureBackend() } } },
+      ...TRACES_OFF,
+    },
     storeLocation: join(dir, 'state-untraced'),
   });
   const levels = quick ? [1, 8] : [1, 8, 64, 256];
@@ -85,7 +88,15 @@ export async function concurrency({ quick }) {
       row.ratio = row.libPerSec / row.rawPerSec;
       row.untracedRatio = row.untracedPerSec / row.rawPerSec;
       const three = (key) => order.map((which) => fmt(row[`${which}${key}`])).join(' / ');
-      rows.push([n, rounds, three('WallMs'), three('PerSec'), `${row.ratio.toFixed(2)}× / ${row.untracedRatio.toFixed(2)}×`, three('LoopP99'), three('LoopMax')]);
+      rows.push([
+        n,
+        rounds,
+        three('WallMs'),
+        three('PerSec'),
+        `${row.ratio.toFixed(2)}× / ${row.untracedRatio.toFixed(2)}×`,
+        three('LoopP99'),
+        three('LoopMax'),
+      ]);
       for (const [key, value] of Object.entries(row)) figures[`n${n}.${key}`] = value;
     }
 
@@ -138,24 +149,47 @@ export async function concurrency({ quick }) {
         'N requests started at once (`Promise.all`) on a non-serialized fixture backend, one-shot; baseline: N raw `execa` spawns of the same fixture at once (argv and JSON parse as in 1). ' +
         'Subjects: `run()` with the default config (a trace stored per request) and with traces off (`safetynet.traces.maxCount: 0`), two runtimes in the same rounds. ' +
         `Per level max(5, 256/N) measured rounds (quick: 3) after a warm-up round, the three in rotating order; the median round's wall time is reported. ` +
-        'Throughput = N / wall time of the round. Event-loop delay: a fresh `perf_hooks.monitorEventLoopDelay({ resolution: 1 })` per round, enabled 3 ms before the burst and disabled after it; the table gives the median over rounds of each round\'s p99, and the largest max. ' +
+        "Throughput = N / wall time of the round. Event-loop delay: a fresh `perf_hooks.monitorEventLoopDelay({ resolution: 1 })` per round, enabled 3 ms before the burst and disabled after it; the table gives the median over rounds of each round's p99, and the largest max. " +
         'The histogram records the interval between its 1 ms timer ticks, so an idle loop reads about 1.1 ms; a round in which no tick was recorded at all counts with its wall time (the loop was blocked throughout). ' +
         `Serialized backend (\`serialize: true\`): ${serialRounds} rounds of ${s} requests issued at once in order (several rounds, because a race may keep one round in order by luck); the fixture sleeps 10 ms and appends "start <prompt>" / "end <prompt>" to a log, from which overlaps (a start before the previous end) and order (turns started in issue order) are counted.`,
       tables: [
         {
-          caption: 'Non-serialized backend; each cell: raw spawns / `run()` default config / `run()` traces off (wall ms, requests per second, event-loop delay ms)',
-          headers: ['at once', 'rounds', 'wall (median round)', 'req/s', 'req/s ratio to raw', 'loop delay p99 (median round)', 'loop delay max'],
+          caption:
+            'Non-serialized backend; each cell: raw spawns / `run()` default config / `run()` traces off (wall ms, requests per second, event-loop delay ms)',
+          headers: [
+            'at once',
+            'rounds',
+            'wall (median round)',
+            'req/s',
+            'req/s ratio to raw',
+            'loop delay p99 (median round)',
+            'loop delay max',
+          ],
           rows,
         },
         {
           caption: `Serialized backend, ${serialRounds} rounds of ${s} requests`,
-          headers: ['requests per round', 'rounds', 'turns logged', 'overlapping turns', 'turns started out of call order', 'rounds with any out of order', 'wall ms (median round)', 'ms per turn (10 ms sleep + spawn + runtime)'],
+          headers: [
+            'requests per round',
+            'rounds',
+            'turns logged',
+            'overlapping turns',
+            'turns started out of call order',
+            'rounds with any out of order',
+            'wall ms (median round)',
+            'ms per turn (10 ms sleep + spawn + runtime)',
+          ],
           rows: [[s, serialRounds, turnsLogged, overlaps, orderViolations, roundsOutOfOrder, serialWall, serialWall / s]],
         },
       ],
       figures,
       targets: [
-        { name: 'serialize: true — overlapping turns + turns started out of `run()` call order', target: '0 overlaps, 0 out of order', value: overlaps + orderViolations, met: overlaps === 0 && orderViolations === 0 && turnsLogged === s * serialRounds },
+        {
+          name: 'serialize: true — overlapping turns + turns started out of `run()` call order',
+          target: '0 overlaps, 0 out of order',
+          value: overlaps + orderViolations,
+          met: overlaps === 0 && orderViolations === 0 && turnsLogged === s * serialRounds,
+        },
       ],
     };
   } finally {

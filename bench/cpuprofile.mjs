@@ -96,7 +96,10 @@ export function summarize(profiles, topGroups = 12) {
     idleMs,
     busyMs: totalMs - idleMs,
     functions: [...functions.values()].sort((a, b) => b.ms - a.ms).map((f) => ({ ...f, pct: pct(f.ms) })),
-    groups: [...groups.entries()].sort((a, b) => b[1] - a[1]).slice(0, topGroups).map(([group, ms]) => ({ group, ms, pct: pct(ms) })),
+    groups: [...groups.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, topGroups)
+      .map(([group, ms]) => ({ group, ms, pct: pct(ms) })),
   };
 }
 

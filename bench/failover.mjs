@@ -25,9 +25,14 @@ async function scenario({ label, primaryUrl, fallback, dir, n, timeoutMs, primar
         fallbackAlone: (i) => directCall(client, `direct ${i}`),
         failover: async (i) => {
           const start = performance.now();
-          const result = await runtime.run({ message: `failover ${i}`, model: `bench/m-${seq++}`, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+          const result = await runtime.run({
+            message: `failover ${i}`,
+            model: `bench/m-${seq++}`,
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          });
           const _end = performance.now();
-          if (result.model !== `fallback/${MODEL}` || result.attempts[0]?.ok !== false) throw new Error(`unexpected result ${JSON.stringify(result.attempts)}`);
+          if (result.model !== `fallback/${MODEL}` || result.attempts[0]?.ok !== false)
+            throw new Error(`unexpected result ${JSON.stringify(result.attempts)}`);
           if (i < 0) return;
           // error answered by the primary → request arriving at the fallback (both stubs in this process)
           if (primaryStub !== undefined) gaps.push(fallback.state.lastRequestAt - primaryStub.state.lastErrorSentAt);
@@ -55,7 +60,14 @@ export async function failover({ quick }) {
     const rows = [
       await scenario({ label: 'primary answers 529 (overloaded)', primaryUrl: overloaded.url, primaryStub: overloaded, fallback, dir, n }),
       await scenario({ label: 'primary refuses the connection', primaryUrl: refused, fallback, dir, n }),
-      await scenario({ label: `primary does not answer (attempt timeout ${ATTEMPT_TIMEOUT_MS} ms)`, primaryUrl: hanging.url, fallback, dir, n: h, timeoutMs: ATTEMPT_TIMEOUT_MS }),
+      await scenario({
+        label: `primary does not answer (attempt timeout ${ATTEMPT_TIMEOUT_MS} ms)`,
+        primaryUrl: hanging.url,
+        fallback,
+        dir,
+        n: h,
+        timeoutMs: ATTEMPT_TIMEOUT_MS,
+      }),
     ];
     const figures = {};
     const tableRows = [];
@@ -64,7 +76,17 @@ export async function failover({ quick }) {
       const deadline = k === 2 ? ATTEMPT_TIMEOUT_MS : 0;
       const addedP50 = row.failover.p50 - row.fallbackAlone.p50 - deadline;
       const addedP99 = row.failover.p99 - row.fallbackAlone.p99 - deadline;
-      tableRows.push([row.label, row.failover.n, row.fallbackAlone.p50, row.failover.p50, row.failover.p99, addedP50, addedP99, row.gap.p50, row.gap.p99]);
+      tableRows.push([
+        row.label,
+        row.failover.n,
+        row.fallbackAlone.p50,
+        row.failover.p50,
+        row.failover.p99,
+        addedP50,
+        addedP99,
+        row.gap.p50,
+        row.gap.p99,
+      ]);
       Object.assign(figures, {
         [`${keys[k]}.samples`]: row.failover.n,
         [`${keys[k]}.fallbackAloneP50`]: row.fallbackAlone.p50,
@@ -85,19 +107,44 @@ export async function failover({ quick }) {
         '"fallback alone" is a direct SDK call to the fallback stub, interleaved with the failover requests. ' +
         '"added" = time to the answer − the fallback\'s own time (− the 1 s attempt deadline for the no-answer case). ' +
         '"error → next request" is measured at the stubs: from the moment the primary stub finished sending its 529 to the arrival of the fallback\'s request ' +
-        '(refused: from `run()` to the fallback\'s request, so it includes the refused connect; no answer: from `run()` + 1 000 ms to the fallback\'s request). ' +
-        'Between them lie the SDK\'s error, classification, the machine\'s `falling-back` state and its cooldown write to LevelDB (awaited before the next candidate), and the next call. ms.',
+        "(refused: from `run()` to the fallback's request, so it includes the refused connect; no answer: from `run()` + 1 000 ms to the fallback's request). " +
+        "Between them lie the SDK's error, classification, the machine's `falling-back` state and its cooldown write to LevelDB (awaited before the next candidate), and the next call. ms.",
       tables: [
         {
-          headers: ['case', 'samples', 'fallback alone p50', 'to the answer p50', 'to the answer p99', 'added p50', 'added p99', 'error → next request p50', 'error → next request p99'],
+          headers: [
+            'case',
+            'samples',
+            'fallback alone p50',
+            'to the answer p50',
+            'to the answer p99',
+            'added p50',
+            'added p99',
+            'error → next request p50',
+            'error → next request p99',
+          ],
           rows: tableRows,
         },
       ],
       figures,
       targets: [
-        { name: 'API error (529) → next candidate\'s request (p99)', target: '< 10 ms', value: figures['overloaded529.gapP99'], met: figures['overloaded529.gapP99'] < 10 },
-        { name: 'Refused connection → next candidate\'s request (p99)', target: '< 10 ms', value: figures['refused.gapP99'], met: figures['refused.gapP99'] < 10 },
-        { name: 'Attempt deadline → next candidate\'s request (p99)', target: '< 10 ms', value: figures['hang.gapP99'], met: figures['hang.gapP99'] < 10 },
+        {
+          name: "API error (529) → next candidate's request (p99)",
+          target: '< 10 ms',
+          value: figures['overloaded529.gapP99'],
+          met: figures['overloaded529.gapP99'] < 10,
+        },
+        {
+          name: "Refused connection → next candidate's request (p99)",
+          target: '< 10 ms',
+          value: figures['refused.gapP99'],
+          met: figures['refused.gapP99'] < 10,
+        },
+        {
+          name: "Attempt deadline → next candidate's request (p99)",
+          target: '< 10 ms',
+          value: figures['hang.gapP99'],
+          met: figures['hang.gapP99'] < 10,
+        },
       ],
     };
   } finally {

@@ -36,7 +36,14 @@ export function percentile(sorted, p) {
 export function stats(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length);
-  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), mean, min: sorted[0] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    mean,
+    min: sorted[0] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+  };
 }
 
 /**
@@ -115,7 +122,8 @@ export function fixtureArgv(prompt, sessionId) {
 function sourceState() {
   if (process.env.BENCH_SOURCE) return process.env.BENCH_SOURCE;
   try {
-    const git = (...args) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+    const git = (...args) =>
+      execFileSync('git', args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
     const commit = git('rev-parse', '--short', 'HEAD');
     const dirty = git('status', '--porcelain', '--', 'src') !== '';
     return `commit ${commit}${dirty ? ' plus uncommitted changes in src/' : ''}`;
@@ -158,11 +166,31 @@ export function log(...parts) {
 }
 
 /** Columns of a baseline-vs-subject comparison table. */
-export const COMPARE_HEADERS = ['case', 'samples', 'baseline p50', 'baseline p99', 'subject p50', 'subject p99', 'added p50', 'added p99', 'ratio p50'];
+export const COMPARE_HEADERS = [
+  'case',
+  'samples',
+  'baseline p50',
+  'baseline p99',
+  'subject p50',
+  'subject p99',
+  'added p50',
+  'added p99',
+  'ratio p50',
+];
 
 /** One row of a comparison table (ms). */
 export function compareRow(label, cmp) {
-  return [label, cmp.subject.n, cmp.baseline.p50, cmp.baseline.p99, cmp.subject.p50, cmp.subject.p99, cmp.addedP50, cmp.addedP99, `${fmt(cmp.ratio, 2)}×`];
+  return [
+    label,
+    cmp.subject.n,
+    cmp.baseline.p50,
+    cmp.baseline.p99,
+    cmp.subject.p50,
+    cmp.subject.p99,
+    cmp.addedP50,
+    cmp.addedP99,
+    `${fmt(cmp.ratio, 2)}×`,
+  ];
 }
 
 /** The numbers of a comparison, flat (for the JSON output). */

@@ -9,7 +9,8 @@ import { dist, fixtureBackend, sleep } from './lib.mjs';
 
 const [mode, inFlightArg, stateDir] = process.argv.slice(2);
 const inFlight = Number(inFlightArg);
-if ((mode !== 'raw' && mode !== 'runtime') || !(inFlight > 0) || stateDir === undefined) throw new Error('usage: memory-child.mjs <raw|runtime> <inFlight> <stateDir>');
+if ((mode !== 'raw' && mode !== 'runtime') || !(inFlight > 0) || stateDir === undefined)
+  throw new Error('usage: memory-child.mjs <raw|runtime> <inFlight> <stateDir>');
 const sleepy = { ...process.env, BENCH_SLEEP: '0.5' };
 
 /** One request; `hold` makes the fixture sleep 0.5 s. */
@@ -56,4 +57,6 @@ await Promise.all(Array.from({ length: inFlight }, (_, i) => task(i, true)));
 const wallMs = performance.now() - start;
 clearInterval(sampler);
 await runtime?.close();
-process.stdout.write(`${JSON.stringify({ mode, inFlight, restRss, peakRss, restHeap, peakHeap, wallMs, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ mode, inFlight, restRss, peakRss, restHeap, peakHeap, wallMs, maxRssKiB: process.resourceUsage().maxRSS })}\n`,
+);

@@ -13,7 +13,11 @@ export async function memory({ quick }) {
   log(`  ${inFlight} in flight: ${repeats} fresh processes each for raw spawns and run()`);
   for (let r = 0; r < repeats; r++) {
     for (const mode of r % 2 === 0 ? ['raw', 'runtime'] : ['runtime', 'raw']) {
-      const result = await execa(process.execPath, ['--expose-gc', join(BENCH_DIR, 'memory-child.mjs'), mode, String(inFlight), join(dir, `${mode}-${r}`)], { stdin: 'ignore', timeout: 120_000 });
+      const result = await execa(
+        process.execPath,
+        ['--expose-gc', join(BENCH_DIR, 'memory-child.mjs'), mode, String(inFlight), join(dir, `${mode}-${r}`)],
+        { stdin: 'ignore', timeout: 120_000 },
+      );
       runs[mode].push(JSON.parse(result.stdout));
     }
   }
@@ -41,7 +45,16 @@ export async function memory({ quick }) {
       `Median of ${repeats} processes each; RSS in MiB, per request in KiB. Child processes are not counted (RSS of this process only).`,
     tables: [
       {
-        headers: ['case', 'processes', 'RSS at rest MiB', 'peak RSS MiB', 'added MiB', 'added per request KiB', 'heap per request KiB', 'wall ms'],
+        headers: [
+          'case',
+          'processes',
+          'RSS at rest MiB',
+          'peak RSS MiB',
+          'added MiB',
+          'added per request KiB',
+          'heap per request KiB',
+          'wall ms',
+        ],
         rows: [row(`${inFlight} raw spawns in flight`, raw), row(`${inFlight} run() in flight`, lib)],
       },
     ],

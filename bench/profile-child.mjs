@@ -16,7 +16,8 @@ import { startStub } from './stub.mjs';
 const [scenario, countArg, outDir] = process.argv.slice(2);
 const count = Number(countArg);
 const SCENARIOS = ['api', 'api-untraced', 'api-direct', 'cli', 'cli-untraced', 'cli-direct', 'failover'];
-if (!SCENARIOS.includes(scenario) || !(count > 0) || outDir === undefined) throw new Error(`usage: profile-child.mjs <${SCENARIOS.join('|')}> <count> <outDir>`);
+if (!SCENARIOS.includes(scenario) || !(count > 0) || outDir === undefined)
+  throw new Error(`usage: profile-child.mjs <${SCENARIOS.join('|')}> <count> <outDir>`);
 
 const stubs = [];
 let runtime;
@@ -24,7 +25,10 @@ let request;
 if (scenario === 'cli' || scenario === 'cli-untraced') {
   const { createRuntime } = await dist('index.js');
   runtime = await createRuntime({
-    config: { agents: { defaults: { model: { primary: 'bench-cli/default' }, cliBackends: { 'bench-cli': fixtureBackend() } } }, ...(scenario === 'cli' ? {} : TRACES_OFF) },
+    config: {
+      agents: { defaults: { model: { primary: 'bench-cli/default' }, cliBackends: { 'bench-cli': fixtureBackend() } } },
+      ...(scenario === 'cli' ? {} : TRACES_OFF),
+    },
     storeLocation: join(outDir, 'state-cli'),
   });
   request = (i) => runtime.run({ message: `p${i}` });

@@ -9,12 +9,19 @@ import { BENCH_DIR, log, tempDir } from './lib.mjs';
 async function childProfile(scenario, count, root) {
   const dir = join(root, scenario);
   await mkdir(dir, { recursive: true });
-  await execa(process.execPath, [join(BENCH_DIR, 'profile-child.mjs'), scenario, String(count), dir], { stdin: 'ignore', timeout: 300_000 });
+  await execa(process.execPath, [join(BENCH_DIR, 'profile-child.mjs'), scenario, String(count), dir], {
+    stdin: 'ignore',
+    timeout: 300_000,
+  });
   return summarize(await readProfiles(dir), Number.POSITIVE_INFINITY);
 }
 
 function groupTable(caption, summary) {
-  return { caption, headers: ['where', 'self ms', '% of busy'], rows: summary.groups.slice(0, 12).map((g) => [g.group, g.ms, `${g.pct.toFixed(1)} %`]) };
+  return {
+    caption,
+    headers: ['where', 'self ms', '% of busy'],
+    rows: summary.groups.slice(0, 12).map((g) => [g.group, g.ms, `${g.pct.toFixed(1)} %`]),
+  };
 }
 
 /** Functions of the runtime's own stack (the project, xstate, level, execa, nanoid). */
@@ -24,7 +31,10 @@ function functionTable(caption, summary, filter = () => true, top = 12) {
   return {
     caption,
     headers: ['function', 'location', 'self ms', '% of busy'],
-    rows: summary.functions.filter(filter).slice(0, top).map((f) => [`\`${f.name}\``, f.where === '' ? '(native)' : `\`${f.where}\``, f.ms, `${f.pct.toFixed(1)} %`]),
+    rows: summary.functions
+      .filter(filter)
+      .slice(0, top)
+      .map((f) => [`\`${f.name}\``, f.where === '' ? '(native)' : `\`${f.where}\``, f.ms, `${f.pct.toFixed(1)} %`]),
   };
 }
 
@@ -50,7 +60,12 @@ function diffTable(caption, count, base, subjects) {
   const total = ['**total busy**', busy(base), ...subjects.map(([, s]) => busy(s)), ...subjects.map(([, s]) => busy(s) - busy(base))];
   return {
     caption,
-    headers: ['where', 'baseline µs/request', ...subjects.map(([name]) => `${name} µs/request`), ...subjects.map(([name]) => `added, ${name}`)],
+    headers: [
+      'where',
+      'baseline µs/request',
+      ...subjects.map(([name]) => `${name} µs/request`),
+      ...subjects.map(([name]) => `added, ${name}`),
+    ],
     rows: [...shown, total],
   };
 }
@@ -69,14 +84,21 @@ export async function profiles({ quick }) {
   const home = await agentHome(root, 'home');
   for (let i = 0; i < k; i++) await runAgent(home, work, [], ['--cpu-prof', '--cpu-prof-dir', coldDir, '--cpu-prof-interval', '100']);
   const cold = summarize(await readProfiles(coldDir));
-  tables.push(groupTable(`Cold start, ${k} \`safetynet agent\` processes: self time by package / folder (${cold.busyMs.toFixed(0)} ms busy in all)`, cold));
+  tables.push(
+    groupTable(
+      `Cold start, ${k} \`safetynet agent\` processes: self time by package / folder (${cold.busyMs.toFixed(0)} ms busy in all)`,
+      cold,
+    ),
+  );
   tables.push(functionTable('Cold start: top self-time functions', cold));
   figures['cold.busyMsPerProcess'] = cold.busyMs / k;
 
   const api = quick ? 50 : 3000;
   const cli = quick ? 20 : 500;
   const fail = quick ? 20 : 500;
-  log(`  api: ${api} requests, run() and direct SDK; cli: ${cli} requests, run() and raw spawns; failover: ${fail} requests (each profiled after a warm-up)`);
+  log(
+    `  api: ${api} requests, run() and direct SDK; cli: ${cli} requests, run() and raw spawns; failover: ${fail} requests (each profiled after a warm-up)`,
+  );
   const apiRun = await childProfile('api', api, root);
   const apiUntraced = await childProfile('api-untraced', api, root);
   const apiDirect = await childProfile('api-direct', api, root);
@@ -96,15 +118,32 @@ export async function profiles({ quick }) {
     ),
   );
   tables.push(functionTable('API path `run()`, default config: top self-time functions', apiRun));
-  tables.push(functionTable(`API path \`run()\`, default config: top self-time functions of the runtime's own stack (safetynet, xstate, level), ${api} requests`, apiRun, (f) => OWN.test(f.where)));
   tables.push(
-    diffTable(`CLI path (${cli} sequential one-shot turns each): self time per request, raw execa spawn vs \`run()\` with traces off and with the default config`, cli, cliDirect, [
-      ['run() traces off', cliUntraced],
-      ['run() default', cliRun],
-    ]),
+    functionTable(
+      `API path \`run()\`, default config: top self-time functions of the runtime's own stack (safetynet, xstate, level), ${api} requests`,
+      apiRun,
+      (f) => OWN.test(f.where),
+    ),
+  );
+  tables.push(
+    diffTable(
+      `CLI path (${cli} sequential one-shot turns each): self time per request, raw execa spawn vs \`run()\` with traces off and with the default config`,
+      cli,
+      cliDirect,
+      [
+        ['run() traces off', cliUntraced],
+        ['run() default', cliRun],
+      ],
+    ),
   );
   tables.push(functionTable('CLI path `run()`, default config: top self-time functions', cliRun));
-  tables.push(functionTable(`CLI path \`run()\`, default config: top self-time functions of the runtime's own stack (safetynet, xstate, execa, level), ${cli} requests`, cliRun, (f) => OWN.test(f.where)));
+  tables.push(
+    functionTable(
+      `CLI path \`run()\`, default config: top self-time functions of the runtime's own stack (safetynet, xstate, execa, level), ${cli} requests`,
+      cliRun,
+      (f) => OWN.test(f.where),
+    ),
+  );
   tables.push(groupTable(`Failover, 529 → fallback API (${fail} sequential requests): self time by package / folder`, failover));
   tables.push(functionTable('Failover: top self-time functions', failover));
   for (const [name, summary, count] of [
@@ -126,7 +165,7 @@ export async function profiles({ quick }) {
       'Steady state: `bench/profile-child.mjs` in a fresh process warms up, then profiles a loop of sequential requests with `node:inspector` (the profiler behind `--cpu-prof`, 100 µs sampling), once through `run()` and once through the direct path, so the per-request difference by package shows where the added time goes. ' +
       'Self time is grouped by package (`node_modules/<pkg>`), project folder (`safetynet dist/…`), Node module (`node:…`; the module loader and undici as one group each), native function (`(native) <name>`, e.g. `spawn`), and V8 (`(garbage collector)`, `(program)`); percentages are of the non-idle time. ' +
       'The difference tables list the 16 largest additions and the 4 largest savings per request (by the last column; groups under 1 µs left out). ' +
-      'The profiles of a table run one after the other in separate processes (not interleaved), so totals carry the VM\'s noise and single rows are accurate to tens of µs at best: trust the groups that exist on one side only (xstate, level, the project\'s files) more than differences of shared ones.',
+      "The profiles of a table run one after the other in separate processes (not interleaved), so totals carry the VM's noise and single rows are accurate to tens of µs at best: trust the groups that exist on one side only (xstate, level, the project's files) more than differences of shared ones.",
     tables,
     figures,
     targets: [],

@@ -42,7 +42,10 @@ function renderSection(section) {
     parts.push(table(t.headers, t.rows), '');
   }
   if ((section.targets ?? []).length > 0) {
-    parts.push(...section.targets.map((t) => `- ${t.met ? '✅ met' : '❌ **missed**'}: ${t.name}: **${fmt(t.value)}** (target ${t.target})`), '');
+    parts.push(
+      ...section.targets.map((t) => `- ${t.met ? '✅ met' : '❌ **missed**'}: ${t.name}: **${fmt(t.value)}** (target ${t.target})`),
+      '',
+    );
   }
   return parts.join('\n');
 }
@@ -64,17 +67,25 @@ function renderReport({ sections, info, quick, wallMs, findings }) {
     '',
     '## Targets',
     '',
-    table(['', 'target', 'measured', 'benchmark'], targets.map((t) => [t.met ? '✅' : '❌', `${t.name}: ${t.target}`, fmt(t.value), t.section])),
+    table(
+      ['', 'target', 'measured', 'benchmark'],
+      targets.map((t) => [t.met ? '✅' : '❌', `${t.name}: ${t.target}`, fmt(t.value), t.section]),
+    ),
     '',
     '## What falls short and why',
     '',
-    missed.length === 0 ? 'Every target is met in this run.' : `Missed in this run: ${missed.map((t) => `${t.name} (**${fmt(t.value)}**, target ${t.target})`).join('; ')}.`,
+    missed.length === 0
+      ? 'Every target is met in this run.'
+      : `Missed in this run: ${missed.map((t) => `${t.name} (**${fmt(t.value)}**, target ${t.target})`).join('; ')}.`,
     '',
     findings.trim(),
     '',
     ...sections.map(renderSection),
   ];
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
 }
 
 /** Run the sections and write the report. @returns `{ sections, info, failed }` */
@@ -93,7 +104,15 @@ export async function runAll({ quick = false, out = join(REPO, 'BENCHMARKS.md'),
       try {
         section = await fn({ quick });
       } catch (error) {
-        section = { id, title: id, method: '', tables: [], figures: {}, targets: [], error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+        section = {
+          id,
+          title: id,
+          method: '',
+          tables: [],
+          figures: {},
+          targets: [],
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        };
         log(`  FAILED: ${section.error}`);
       }
       section.seconds = (performance.now() - t0) / 1000;
@@ -132,7 +151,13 @@ export async function renderFromJson(jsonFile, out) {
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(BENCH_DIR, 'run.mjs');
 if (isMain) {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, out: { type: 'string' }, json: { type: 'string' }, only: { type: 'string' }, render: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      json: { type: 'string' },
+      only: { type: 'string' },
+      render: { type: 'string' },
+    },
   });
   if (values.render !== undefined) {
     await renderFromJson(resolve(values.render), resolve(values.out ?? join(REPO, 'BENCHMARKS.md')));

@@ -8,7 +8,16 @@ import { compareFigures, COMPARE_HEADERS, compareRow, DIST, dist, fixtureBackend
 const BACKENDS = ['claude-cli', 'codex-cli'];
 
 function binding(sessionKey, backendId, i) {
-  return { sessionKey, backendId, cliSessionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, cwd: '/home/bench/project', createdAt: 1_700_000_000_000 + i, updatedAt: 1_700_000_000_000 + i, turns: 1 + (i % 7), model: `${backendId}/default` };
+  return {
+    sessionKey,
+    backendId,
+    cliSessionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    cwd: '/home/bench/project',
+    createdAt: 1_700_000_000_000 + i,
+    updatedAt: 1_700_000_000_000 + i,
+    turns: 1 + (i % 7),
+    model: `${backendId}/default`,
+  };
 }
 
 function cooldown(key, now) {
@@ -31,7 +40,9 @@ async function populate(location, count, bindingKey, now) {
     }
     await sessions.batch(ops);
   }
-  await cooldowns.batch(Array.from({ length: 100 }, (_, i) => ({ type: 'put', key: `bench/model-${i}`, value: cooldown(`bench/model-${i}`, now) })));
+  await cooldowns.batch(
+    Array.from({ length: 100 }, (_, i) => ({ type: 'put', key: `bench/model-${i}`, value: cooldown(`bench/model-${i}`, now) })),
+  );
   return { db, sessions, cooldowns };
 }
 
@@ -72,11 +83,20 @@ export async function storeBench({ quick }) {
           const { sessionKey, backendId, k } = pick(i);
           const key = bindingKey(sessionKey, backendId);
           const previous = await raw.sessions.get(key);
-          await raw.sessions.put(key, { ...(previous ?? binding(sessionKey, backendId, k)), updatedAt: Date.now(), turns: (previous?.turns ?? 0) + 1 });
+          await raw.sessions.put(key, {
+            ...(previous ?? binding(sessionKey, backendId, k)),
+            updatedAt: Date.now(),
+            turns: (previous?.turns ?? 0) + 1,
+          });
         },
         subject: (i) => {
           const { sessionKey, backendId, k } = pick(i);
-          return sessions.recordSuccess({ sessionKey, backendId, cliSessionId: binding(sessionKey, backendId, k).cliSessionId, cwd: '/home/bench/project' });
+          return sessions.recordSuccess({
+            sessionKey,
+            backendId,
+            cliSessionId: binding(sessionKey, backendId, k).cliSessionId,
+            cwd: '/home/bench/project',
+          });
         },
       });
       const keysOf = (i) => [`bench/model-${i % 150}`, 'bench'];
@@ -106,7 +126,13 @@ export async function storeBench({ quick }) {
         compareRow(`${label}: cooldown read (ref + provider)`, read),
         compareRow(`${label}: open + session get + close (idleCloseMs 0)`, cycle),
       );
-      Object.assign(figures, compareFigures(`s${size}.get`, get), compareFigures(`s${size}.put`, put), compareFigures(`s${size}.cooldownRead`, read), compareFigures(`s${size}.openGetClose`, cycle));
+      Object.assign(
+        figures,
+        compareFigures(`s${size}.get`, get),
+        compareFigures(`s${size}.put`, put),
+        compareFigures(`s${size}.cooldownRead`, read),
+        compareFigures(`s${size}.openGetClose`, cycle),
+      );
     } finally {
       await handle.close();
       if (raw.db.status === 'open') await raw.db.close();
@@ -120,7 +146,7 @@ export async function storeBench({ quick }) {
     title: '6. Store (LevelDB)',
     method:
       `Two LevelDB folders filled alike with ${sizes.map((s) => s.toLocaleString('en-US')).join(' and ')} session bindings (half \`claude-cli\`, half \`codex-cli\`, keys as \`bindingKey()\` makes them) and 100 cooldowns. ` +
-      'Subject: the library\'s `SessionStore` / `CooldownStore` sharing one `LevelHandle` kept open (`idleCloseMs` 60 s, as a busy gateway: the runtime uses 250 ms). ' +
+      "Subject: the library's `SessionStore` / `CooldownStore` sharing one `LevelHandle` kept open (`idleCloseMs` 60 s, as a busy gateway: the runtime uses 250 ms). " +
       'Baseline: the same operation on a raw `level` database (`sublevel(…, { valueEncoding: "json" })`): `get`; `get` + `put` for `recordSuccess` (which is a read-modify-write); `getMany` of a ref and its provider for the cooldown read. ' +
       'Keys are spread over the whole key space. The "open + get + close" rows open the folder, read one binding and close it again, as one `safetynet agent --session` process does (the `SessionStore` default `idleCloseMs: 0`). ' +
       'Trace rows: `TraceStore.write()` (`dist/store/trace-store.js`, called at the end of every request with the default config) of a real request trace (taken from a fixture-CLI `run()`), with 50 and with 500 (the default cap) traces already stored, vs a raw `put` of the same JSON. Pairs interleaved, ms.',
@@ -138,7 +164,10 @@ async function traceWrites(quick) {
   const { createRuntime } = await dist('index.js');
   const dir = await tempDir('traces');
   // a real trace: one fixture-CLI request through the runtime
-  const runtime = await createRuntime({ config: { agents: { defaults: { model: { primary: 'bench-cli/default' }, cliBackends: { 'bench-cli': fixtureBackend() } } } }, storeLocation: join(dir, 'sample') });
+  const runtime = await createRuntime({
+    config: { agents: { defaults: { model: { primary: 'bench-cli/default' }, cliBackends: { 'bench-cli': fixtureBackend() } } } },
+    storeLocation: join(dir, 'sample'),
+  });
   await runtime.run({ message: 'a trace to copy' });
   const sample = await runtime.traces.last();
   await runtime.close();

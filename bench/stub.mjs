@@ -7,7 +7,13 @@
 // error response was sent, so that "error → next candidate's request" can be measured.
 import { createServer } from 'node:http';
 
-const ERROR_TYPES = { 400: 'invalid_request_error', 401: 'authentication_error', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error' };
+const ERROR_TYPES = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
 
 function sse(event, data) {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -16,7 +22,10 @@ function sse(event, data) {
 function messageStream(id, model, text) {
   const usage = { input_tokens: 21, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 };
   return [
-    sse('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } }),
+    sse('message_start', {
+      type: 'message_start',
+      message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage },
+    }),
     sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
     sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }),
     sse('content_block_stop', { type: 'content_block_stop', index: 0 }),
@@ -44,17 +53,29 @@ export async function startStub({ mode = 'ok', text = 'Hello from the bench stub
       const id = `msg_bench_${state.requests}`;
       const current = state.mode;
       if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"not_found_error","message":"not found"}}');
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end('{"type":"error","error":{"type":"not_found_error","message":"not found"}}');
       } else if (current === 'hang') {
         const timer = setTimeout(() => res.destroy(), maxHangMs);
         res.on('close', () => clearTimeout(timer));
       } else if (typeof current === 'object') {
         const type = ERROR_TYPES[current.status] ?? (current.status >= 500 ? 'api_error' : 'invalid_request_error');
-        const body = JSON.stringify({ type: 'error', error: { type, message: type === 'overloaded_error' ? 'Overloaded' : `Error ${current.status}` }, request_id: `req_${id}` });
+        const body = JSON.stringify({
+          type: 'error',
+          error: { type, message: type === 'overloaded_error' ? 'Overloaded' : `Error ${current.status}` },
+          request_id: `req_${id}`,
+        });
         res.on('finish', () => {
           state.lastErrorSentAt = performance.now();
         });
-        res.writeHead(current.status, { 'content-type': 'application/json', 'request-id': `req_${id}`, 'content-length': Buffer.byteLength(body) }).end(body);
+        res
+          .writeHead(current.status, {
+            'content-type': 'application/json',
+            'request-id': `req_${id}`,
+            'content-length': Buffer.byteLength(body),
+          })
+          .end(body);
       } else {
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': `req_${id}` });
         res.end(messageStream(id, 'bench-model', text));

@@ -148,7 +148,10 @@ export class ConfigError extends SafetynetError {
 
 /** Bad command-line usage or an invalid request (missing message, unknown flag, bad model ref). */
 export class UsageError extends SafetynetError {
-  constructor(message: string, options: SafetynetErrorOptions & { code?: 'SAFETYNET_USAGE' | 'SAFETYNET_MODEL_NOT_ALLOWED' | 'SAFETYNET_IMAGE_INVALID' } = {}) {
+  constructor(
+    message: string,
+    options: SafetynetErrorOptions & { code?: 'SAFETYNET_USAGE' | 'SAFETYNET_MODEL_NOT_ALLOWED' | 'SAFETYNET_IMAGE_INVALID' } = {},
+  ) {
     super(options.code ?? 'SAFETYNET_USAGE', message, options);
   }
 }
@@ -181,7 +184,13 @@ export class AttemptError extends SafetynetError {
   constructor(
     reason: FailureReason,
     message: string,
-    details: { exitCode?: number | undefined; signal?: string | undefined; status?: number | undefined; retryAfterMs?: number | undefined; cause?: unknown } = {},
+    details: {
+      exitCode?: number | undefined;
+      signal?: string | undefined;
+      status?: number | undefined;
+      retryAfterMs?: number | undefined;
+      cause?: unknown;
+    } = {},
   ) {
     super(reason === 'aborted' ? 'SAFETYNET_ABORTED' : 'SAFETYNET_ATTEMPT_FAILED', message, { cause: details.cause });
     this.reason = reason;
@@ -218,7 +227,8 @@ export interface AttemptFailure {
 export function toAttemptFailure(error: unknown): AttemptFailure {
   if (error instanceof AttemptError) return error.toFailure();
   if (SafetynetError.is(error)) {
-    const reason: FailureReason = error.code === 'SAFETYNET_ABORTED' ? 'aborted' : error.code.startsWith('SAFETYNET_CONFIG') ? 'config' : 'unknown';
+    const reason: FailureReason =
+      error.code === 'SAFETYNET_ABORTED' ? 'aborted' : error.code.startsWith('SAFETYNET_CONFIG') ? 'config' : 'unknown';
     return { reason, message: error.message };
   }
   if (typeof error === 'object' && error !== null && 'reason' in error && typeof (error as AttemptFailure).reason === 'string') {
@@ -238,7 +248,11 @@ export class RequestError extends SafetynetError {
   /** The request id (also in traces). */
   readonly requestId: string;
 
-  constructor(code: 'SAFETYNET_ALL_CANDIDATES_FAILED' | 'SAFETYNET_ABORTED', message: string, details: { attempts: readonly RequestAttempt[]; requestId: string; cause?: unknown }) {
+  constructor(
+    code: 'SAFETYNET_ALL_CANDIDATES_FAILED' | 'SAFETYNET_ABORTED',
+    message: string,
+    details: { attempts: readonly RequestAttempt[]; requestId: string; cause?: unknown },
+  ) {
     super(code, message, { cause: details.cause });
     this.attempts = details.attempts;
     this.requestId = details.requestId;

@@ -89,10 +89,14 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
  */
 async function checkFlags(flags: AgentFlags): Promise<void> {
   if (flags.message.trim() === '') {
-    throw new UsageError(`--message: expected the text to answer, received ${JSON.stringify(flags.message)} — pass a non-empty message, e.g. --message "hi"`);
+    throw new UsageError(
+      `--message: expected the text to answer, received ${JSON.stringify(flags.message)} — pass a non-empty message, e.g. --message "hi"`,
+    );
   }
   if (flags.session !== undefined && flags.session.trim() === '') {
-    throw new UsageError(`--session: expected a conversation key, received ${JSON.stringify(flags.session)} — pass a non-empty key, or leave --session out for a one-shot request`);
+    throw new UsageError(
+      `--session: expected a conversation key, received ${JSON.stringify(flags.session)} — pass a non-empty key, or leave --session out for a one-shot request`,
+    );
   }
   if (flags.cwd !== undefined) {
     const dir = resolve(flags.cwd);
@@ -100,7 +104,10 @@ async function checkFlags(flags: AgentFlags): Promise<void> {
       (info) => info.isDirectory(),
       () => false,
     );
-    if (!isDir) throw new UsageError(`--cwd ${dir}: not an existing directory — pass a directory that exists, or leave --cwd out to use the current one`);
+    if (!isDir)
+      throw new UsageError(
+        `--cwd ${dir}: not an existing directory — pass a directory that exists, or leave --cwd out to use the current one`,
+      );
   }
 }
 
@@ -112,13 +119,17 @@ function printResult(result: RunResult, flags: AgentFlags, io: Io): void {
   io.stdout(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
   const failed = result.attempts.filter((attempt) => !attempt.ok);
   for (const attempt of failed) {
-    io.stderr(`safetynet: ${attempt.model} ${attempt.skipped ? 'skipped' : 'failed'} (${attempt.reason ?? 'unknown'}): ${attempt.detail ?? ''}\n`);
+    io.stderr(
+      `safetynet: ${attempt.model} ${attempt.skipped ? 'skipped' : 'failed'} (${attempt.reason ?? 'unknown'}): ${attempt.detail ?? ''}\n`,
+    );
   }
   if (failed.length > 0) io.stderr(`safetynet: answered by ${result.model}\n`);
   for (const warning of result.warnings) io.stderr(`safetynet: warning: ${warning}\n`);
 }
 
 function errorJson(error: unknown): Record<string, unknown> {
-  const base = { error: { code: (error as { code?: string }).code ?? 'UNKNOWN', message: error instanceof Error ? error.message : String(error) } };
+  const base = {
+    error: { code: (error as { code?: string }).code ?? 'UNKNOWN', message: error instanceof Error ? error.message : String(error) },
+  };
   return error instanceof RequestError ? { ...base, requestId: error.requestId, attempts: error.attempts } : base;
 }

@@ -54,7 +54,9 @@ export function parseInspectFlag(value: true | string): InspectTarget {
     return { kind: 'file', path: resolve(path) };
   }
   if (/^\d{1,5}$/.test(value) && Number(value) <= 65535) return { kind: 'websocket', port: Number(value) };
-  throw new UsageError(`--inspect: expected nothing, a port (--inspect=9400) or file:<path> (--inspect=file:events.jsonl), received ${JSON.stringify(value)}`);
+  throw new UsageError(
+    `--inspect: expected nothing, a port (--inspect=9400) or file:<path> (--inspect=file:events.jsonl), received ${JSON.stringify(value)}`,
+  );
 }
 
 /**
@@ -71,7 +73,10 @@ async function startFile(path: string, sanitize: (value: unknown) => unknown): P
   try {
     await (await open(path, 'w', 0o600)).close();
   } catch (error) {
-    throw new UsageError(`--inspect=file:${path}: cannot write the file (${(error as NodeJS.ErrnoException).code ?? String(error)}) — pass a writable path`, { cause: error });
+    throw new UsageError(
+      `--inspect=file:${path}: cannot write the file (${(error as NodeJS.ErrnoException).code ?? String(error)}) — pass a writable path`,
+      { cause: error },
+    );
   }
   const stream = createWriteStream(path, { flags: 'w', mode: 0o600 });
   let failed = false;
@@ -88,19 +93,29 @@ async function startFile(path: string, sanitize: (value: unknown) => unknown): P
   };
 }
 
-async function startWebSocket(port: number, sanitize: (value: unknown) => unknown, options: StartInspectorOptions): Promise<InspectSession> {
+async function startWebSocket(
+  port: number,
+  sanitize: (value: unknown) => unknown,
+  options: StartInspectorOptions,
+): Promise<InspectSession> {
   let inspectModule: typeof import('@statelyai/inspect');
   let relayModule: typeof import('./inspect-relay.js');
   try {
     [inspectModule, relayModule] = await Promise.all([import('@statelyai/inspect'), import('./inspect-relay.js')]);
   } catch (error) {
-    throw new UsageError('--inspect needs the optional dependency @statelyai/inspect: run `npm install @statelyai/inspect`, or use --inspect=file:<path> (JSONL, offline)', { cause: error });
+    throw new UsageError(
+      '--inspect needs the optional dependency @statelyai/inspect: run `npm install @statelyai/inspect`, or use --inspect=file:<path> (JSONL, offline)',
+      { cause: error },
+    );
   }
   let relay: Awaited<ReturnType<typeof relayModule.startInspectorRelay>>;
   try {
     relay = await relayModule.startInspectorRelay({ port });
   } catch (error) {
-    throw new UsageError(`--inspect: cannot listen on 127.0.0.1:${port} (${(error as NodeJS.ErrnoException).code ?? String(error)}) — pick another port, e.g. --inspect=9400`, { cause: error });
+    throw new UsageError(
+      `--inspect: cannot listen on 127.0.0.1:${port} (${(error as NodeJS.ErrnoException).code ?? String(error)}) — pick another port, e.g. --inspect=9400`,
+      { cause: error },
+    );
   }
   const inspector = inspectModule.createInspector(
     {
@@ -128,7 +143,9 @@ async function startWebSocket(port: number, sanitize: (value: unknown) => unknow
       try {
         await new Promise((done) => setTimeout(done, 20)); // the inspector converts events on the next timer tick
         if (relay.viewers === 0 && relay.published > 0 && viewerWaitMs > 0 && !signal?.aborted) {
-          options.io.stderr(`safetynet: inspector: waiting up to ${Math.round(viewerWaitMs / 1000)} s for ${relay.url} to be opened (Ctrl-C to skip)\n`);
+          options.io.stderr(
+            `safetynet: inspector: waiting up to ${Math.round(viewerWaitMs / 1000)} s for ${relay.url} to be opened (Ctrl-C to skip)\n`,
+          );
           await relay.waitForViewer(viewerWaitMs, signal);
         }
         await relay.drain(2000);

@@ -13,7 +13,8 @@ import { traceCommand } from './trace.js';
 
 function positiveSeconds(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, received "${value}"`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new InvalidArgumentError(`expected a positive number of seconds, received "${value}"`);
   return seconds;
 }
 
@@ -21,7 +22,8 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-const configOption = () => new Option('--config <file>', 'JSON5 config file (default: $SAFETYNET_CONFIG, else $SAFETYNET_HOME/config.json5)');
+const configOption = () =>
+  new Option('--config <file>', 'JSON5 config file (default: $SAFETYNET_CONFIG, else $SAFETYNET_HOME/config.json5)');
 
 /** Build the command tree; `run` receives each command's exit code. */
 export function buildProgram(io: Io, run: (code: Promise<number>) => void): Command {
@@ -45,7 +47,10 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--timeout <seconds>', 'deadline of one attempt (default: agents.defaults.timeoutSeconds, 600)', positiveSeconds)
     .option('--json', 'print one JSON object: { text, model, backend, sessionKey, cliSessionId, attempts, usage?, durationMs }')
     .option('--verbose', 'print each state transition and attempt to stderr as it happens')
-    .option('--inspect [target]', 'stream the live actor events: to the Stately inspector over a loopback WebSocket (--inspect or --inspect=<port>), or as JSONL (--inspect=file:<path>)')
+    .option(
+      '--inspect [target]',
+      'stream the live actor events: to the Stately inspector over a loopback WebSocket (--inspect or --inspect=<port>), or as JSONL (--inspect=file:<path>)',
+    )
     .addOption(configOption())
     .action((flags) => run(agentCommand(flags, io)));
 

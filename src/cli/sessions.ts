@@ -13,19 +13,29 @@ export interface SessionsFlags {
 }
 
 /** Run a `sessions` subcommand; resolves with the exit code. */
-export async function sessionsCommand(action: 'list' | 'show' | 'reset', key: string | undefined, flags: SessionsFlags, io: Io): Promise<number> {
+export async function sessionsCommand(
+  action: 'list' | 'show' | 'reset',
+  key: string | undefined,
+  flags: SessionsFlags,
+  io: Io,
+): Promise<number> {
   const { createRuntime } = await import('../runtime/runtime.js');
   let runtime: Awaited<ReturnType<typeof createRuntime>> | undefined;
   try {
     runtime = await createRuntime(flags.config === undefined ? {} : { configFile: flags.config });
     if (action === 'reset') {
       const removed = await runtime.sessions.reset(key ?? '', flags.backend);
-      io.stdout(flags.json ? `${JSON.stringify({ sessionKey: key, removed })}\n` : `removed ${removed} stored CLI session${removed === 1 ? '' : 's'} of "${key}"\n`);
+      io.stdout(
+        flags.json
+          ? `${JSON.stringify({ sessionKey: key, removed })}\n`
+          : `removed ${removed} stored CLI session${removed === 1 ? '' : 's'} of "${key}"\n`,
+      );
       return EXIT.ok;
     }
     const bindings = await runtime.sessions.list(action === 'show' ? key : undefined);
     if (flags.json) io.stdout(`${JSON.stringify(bindings)}\n`);
-    else if (bindings.length === 0) io.stderr(action === 'show' ? `safetynet: no stored CLI session for "${key}"\n` : 'safetynet: no stored CLI sessions\n');
+    else if (bindings.length === 0)
+      io.stderr(action === 'show' ? `safetynet: no stored CLI session for "${key}"\n` : 'safetynet: no stored CLI sessions\n');
     else io.stdout(formatTable(bindings));
     return action === 'show' && bindings.length === 0 ? EXIT.failed : EXIT.ok;
   } catch (error) {

@@ -43,7 +43,9 @@ export async function traceCommand(requestId: string | undefined, flags: TraceFl
         return EXIT.failed;
       }
       if (found.length > 1) {
-        io.stderr(`safetynet: "${requestId}" matches ${found.length} requests: ${found.map((t) => t.requestId).join(', ')} — pass more of the id [SAFETYNET_USAGE]\n`);
+        io.stderr(
+          `safetynet: "${requestId}" matches ${found.length} requests: ${found.map((t) => t.requestId).join(', ')} — pass more of the id [SAFETYNET_USAGE]\n`,
+        );
         return EXIT.usage;
       }
       trace = found[0]!;
@@ -61,13 +63,24 @@ export async function traceCommand(requestId: string | undefined, flags: TraceFl
 /** The readable timeline of one trace. */
 export function formatTrace(trace: RequestTrace): string {
   const out: string[] = [];
-  const outcome = trace.status === 'answered' ? `answered by ${trace.model ?? '?'}` : trace.status === 'error' ? 'failed before any attempt' : trace.status;
+  const outcome =
+    trace.status === 'answered'
+      ? `answered by ${trace.model ?? '?'}`
+      : trace.status === 'error'
+        ? 'failed before any attempt'
+        : trace.status;
   out.push(`request ${trace.requestId}: ${outcome} in ${trace.durationMs} ms`);
   const facts = [`started ${new Date(trace.startedAt).toISOString()}`];
-  if (trace.promptChars !== undefined) facts.push(`prompt ${trace.promptChars} chars${trace.systemPromptChars === undefined ? '' : `, system prompt ${trace.systemPromptChars} chars`}${trace.images ? `, ${trace.images} image${trace.images === 1 ? '' : 's'}` : ''}`);
+  if (trace.promptChars !== undefined)
+    facts.push(
+      `prompt ${trace.promptChars} chars${trace.systemPromptChars === undefined ? '' : `, system prompt ${trace.systemPromptChars} chars`}${trace.images ? `, ${trace.images} image${trace.images === 1 ? '' : 's'}` : ''}`,
+    );
   if (trace.sessionKey === null) facts.push('one-shot (no session key)');
   else if (trace.session === null) facts.push(`session "${trace.sessionKey}" (no CLI session stored)`);
-  else facts.push(`session "${trace.sessionKey}" → ${trace.session.backendId} ${trace.session.cliSessionId} (${trace.session.resumed ? 'resumed' : 'new'})`);
+  else
+    facts.push(
+      `session "${trace.sessionKey}" → ${trace.session.backendId} ${trace.session.cliSessionId} (${trace.session.resumed ? 'resumed' : 'new'})`,
+    );
   out.push(`  ${facts.join(' · ')}`);
   if (trace.error !== undefined) out.push(`  error: ${trace.error.message.split('\n')[0]} [${trace.error.code}]`);
   for (const warning of trace.warnings ?? []) out.push(`  warning: ${warning}`);
@@ -77,14 +90,20 @@ export function formatTrace(trace: RequestTrace): string {
   if (trace.attempts.length === 0) out.push('  (none)');
   for (const attempt of trace.attempts) {
     out.push(`  ${formatAttemptLine(attempt)}`);
-    if (attempt.argv !== undefined) out.push(`      ${attempt.argvPlanned ? 'planned ' : ''}argv: ${[attempt.command ?? '', ...attempt.argv].map(quote).join(' ')}`);
+    if (attempt.argv !== undefined)
+      out.push(`      ${attempt.argvPlanned ? 'planned ' : ''}argv: ${[attempt.command ?? '', ...attempt.argv].map(quote).join(' ')}`);
     if (attempt.cwd !== undefined) out.push(`      cwd: ${attempt.cwd}${attempt.stdinChars ? ` · stdin ${attempt.stdinChars} chars` : ''}`);
     if (attempt.session !== undefined) {
       const s = attempt.session;
-      const parts = [s.resume ? 'resume' : s.newSession ? 'new session' : 'continued', ...(s.stored === undefined ? [] : [`stored ${s.stored}`]), ...(s.sent === undefined ? [] : [`sent ${s.sent}`])];
+      const parts = [
+        s.resume ? 'resume' : s.newSession ? 'new session' : 'continued',
+        ...(s.stored === undefined ? [] : [`stored ${s.stored}`]),
+        ...(s.sent === undefined ? [] : [`sent ${s.sent}`]),
+      ];
       out.push(`      session: ${parts.join(', ')}`);
     }
-    if (attempt.api !== undefined) out.push(`      api: ${attempt.api.kind}${attempt.api.baseUrl === undefined ? '' : ` at ${attempt.api.baseUrl}`}`);
+    if (attempt.api !== undefined)
+      out.push(`      api: ${attempt.api.kind}${attempt.api.baseUrl === undefined ? '' : ` at ${attempt.api.baseUrl}`}`);
   }
   return `${out.join('\n')}\n`;
 }

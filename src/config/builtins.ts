@@ -160,7 +160,13 @@ export const CLAUDE_SPEC_JSON_ARGS: readonly string[] = deepFreeze(['-p', '--out
 export const CLAUDE_TEXT_ARGS: readonly string[] = deepFreeze(['-p', '--output-format', 'text', '--dangerously-skip-permissions']);
 
 /** safetynet's `claude-cli` argv: the spec's, with `--output-format stream-json --verbose`. */
-export const CLAUDE_STREAM_JSON_ARGS: readonly string[] = deepFreeze(['-p', '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions']);
+export const CLAUDE_STREAM_JSON_ARGS: readonly string[] = deepFreeze([
+  '-p',
+  '--output-format',
+  'stream-json',
+  '--verbose',
+  '--dangerously-skip-permissions',
+]);
 
 /**
  * Environment bounds of the built-in `claude-cli`, so that a failing provider is reported in

@@ -86,11 +86,19 @@ async function readConfigText(where: ConfigPathResolution): Promise<string | und
     return await readFile(where.path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const from = where.origin === '--config' ? 'given with --config' : where.origin === 'SAFETYNET_CONFIG' ? 'named by SAFETYNET_CONFIG' : 'the default config file';
+    const from =
+      where.origin === '--config'
+        ? 'given with --config'
+        : where.origin === 'SAFETYNET_CONFIG'
+          ? 'named by SAFETYNET_CONFIG'
+          : 'the default config file';
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       if (!where.explicit) return undefined;
       const fix = where.origin === '--config' ? 'check the --config path' : 'fix or unset SAFETYNET_CONFIG';
-      throw new ConfigError('SAFETYNET_CONFIG_NOT_FOUND', `Config file not found: ${where.path} (${from}) — ${fix}`, { file: where.path, cause: error });
+      throw new ConfigError('SAFETYNET_CONFIG_NOT_FOUND', `Config file not found: ${where.path} (${from}) — ${fix}`, {
+        file: where.path,
+        cause: error,
+      });
     }
     const what = code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(error)})`;
     throw new ConfigError('SAFETYNET_CONFIG_NOT_FOUND', `Config file ${where.path} (${from}) ${what}`, { file: where.path, cause: error });
@@ -108,7 +116,12 @@ async function parseJson5(text: string, file: string): Promise<unknown> {
     const column = typeof columnNumber === 'number' ? columnNumber : 1;
     const raw = error instanceof Error ? error.message : String(error);
     const what = raw.replace(/^JSON5:\s*/, '').replace(/\s+at \d+:\d+$/, '');
-    throw new ConfigError('SAFETYNET_CONFIG_SYNTAX', `${file}:${line}:${column}: ${what} — fix the syntax`, { file, line, column, cause: error });
+    throw new ConfigError('SAFETYNET_CONFIG_SYNTAX', `${file}:${line}:${column}: ${what} — fix the syntax`, {
+      file,
+      line,
+      column,
+      cause: error,
+    });
   }
 }
 
@@ -123,7 +136,9 @@ async function parseJson5(text: string, file: string): Promise<unknown> {
  *   the path and the flag or variable it came from), `SAFETYNET_CONFIG_SYNTAX` (JSON5 error, with
  *   `line`/`column`), `SAFETYNET_CONFIG_INVALID` (schema problems, all of them in `problems`).
  */
-export async function loadConfig(options: { file?: string | undefined; env?: ConfigEnv | undefined; inline?: unknown } = {}): Promise<ResolvedConfig> {
+export async function loadConfig(
+  options: { file?: string | undefined; env?: ConfigEnv | undefined; inline?: unknown } = {},
+): Promise<ResolvedConfig> {
   const env = options.env ?? process.env;
   if (options.inline !== undefined) return validateAndResolve(options.inline, INLINE_SOURCE, env);
   const where = resolveConfigPath(options);
@@ -175,7 +190,11 @@ function backendEntries(entries: Record<string, CliBackendConfig> | undefined): 
  *   provider without `api`/`baseUrl` (only possible when `file` was not validated), or a provider's
  *   `baseUrl` references an environment variable that is not set.
  */
-export function resolveConfig(file: SafetynetConfigFile | null | undefined, source: string | null, env: ConfigEnv = process.env): ResolvedConfig {
+export function resolveConfig(
+  file: SafetynetConfigFile | null | undefined,
+  source: string | null,
+  env: ConfigEnv = process.env,
+): ResolvedConfig {
   const defaults = file?.agents?.defaults;
   const entries = backendEntries(defaults?.cliBackends);
   const mergeOptions = { file: source ?? INLINE_SOURCE };

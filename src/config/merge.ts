@@ -75,9 +75,14 @@ function withOutputArgs(base: CliBackendConfig | undefined, override: CliBackend
   const resumeOutput = override.resumeOutput ?? output;
   const baseResumeOutput = base.resumeOutput ?? base.output;
   const args = output !== undefined && output !== base.output ? builtinArgsForOutput(base, output)?.args : undefined;
-  const resumeArgs = resumeOutput !== undefined && resumeOutput !== baseResumeOutput ? builtinArgsForOutput(base, resumeOutput)?.resumeArgs : undefined;
+  const resumeArgs =
+    resumeOutput !== undefined && resumeOutput !== baseResumeOutput ? builtinArgsForOutput(base, resumeOutput)?.resumeArgs : undefined;
   if (args === undefined && resumeArgs === undefined) return base;
-  return { ...base, ...(args === undefined ? {} : { args: [...args] }), ...(resumeArgs === undefined ? {} : { resumeArgs: [...resumeArgs] }) };
+  return {
+    ...base,
+    ...(args === undefined ? {} : { args: [...args] }),
+    ...(resumeArgs === undefined ? {} : { resumeArgs: [...resumeArgs] }),
+  };
 }
 
 function fullWatchdog(defaults: FullWatchdog, configured: WatchdogConfig | undefined): FullWatchdog {

@@ -68,14 +68,18 @@ export function parseModelRef(ref: string, config: ResolvedConfig): ModelRef {
   if (text === '') throw new UsageError('Empty model ref: pass --model <provider>/<model>, e.g. claude-cli/opus-4.6');
   if (text.includes('/')) {
     const parsed = split(text);
-    if (parsed === undefined) throw new UsageError(`Invalid model ref "${ref}": expected <provider>/<model> with both parts non-empty, e.g. claude-cli/opus-4.6`);
+    if (parsed === undefined)
+      throw new UsageError(`Invalid model ref "${ref}": expected <provider>/<model> with both parts non-empty, e.g. claude-cli/opus-4.6`);
     return parsed;
   }
   const lower = text.toLowerCase();
   for (const [key, entry] of Object.entries(config.allowlist ?? {})) {
     if (typeof entry.alias === 'string' && entry.alias.trim().toLowerCase() === lower) {
       const parsed = split(key.trim());
-      if (parsed === undefined) throw new UsageError(`Model alias "${ref}" points to "${key}", which is not a <provider>/<model> ref: fix agents.defaults.models in ${whereConfigured(config)}`);
+      if (parsed === undefined)
+        throw new UsageError(
+          `Model alias "${ref}" points to "${key}", which is not a <provider>/<model> ref: fix agents.defaults.models in ${whereConfigured(config)}`,
+        );
       return parsed;
     }
   }

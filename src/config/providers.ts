@@ -154,28 +154,58 @@ export function resolveApiProviders(
     if (entry?.baseUrl !== undefined) {
       const resolved = substituteEnv(entry.baseUrl, env);
       if (resolved.value === undefined) {
-        problems.push({ file, path: at('baseUrl'), expected: `a base URL (environment variable ${resolved.missing.join(', ')} is not set)`, received: renderReceived(entry.baseUrl) });
+        problems.push({
+          file,
+          path: at('baseUrl'),
+          expected: `a base URL (environment variable ${resolved.missing.join(', ')} is not set)`,
+          received: renderReceived(entry.baseUrl),
+        });
       }
       baseUrl = resolved.value;
     } else if (builtin !== undefined && nonEmpty(env[builtin.baseUrlEnv])) {
       baseUrl = env[builtin.baseUrlEnv];
     }
-    if (api === undefined) problems.push({ file, path: at('api'), expected: 'one of "anthropic-messages" | "openai-responses" | "openai-completions"', received: '(missing)' });
-    if (builtin === undefined && entry?.baseUrl === undefined) problems.push({ file, path: at('baseUrl'), expected: 'a base URL (required for a provider that is not built in)', received: '(missing)' });
+    if (api === undefined)
+      problems.push({
+        file,
+        path: at('api'),
+        expected: 'one of "anthropic-messages" | "openai-responses" | "openai-completions"',
+        received: '(missing)',
+      });
+    if (builtin === undefined && entry?.baseUrl === undefined)
+      problems.push({
+        file,
+        path: at('baseUrl'),
+        expected: 'a base URL (required for a provider that is not built in)',
+        received: '(missing)',
+      });
     if (api === undefined) return;
     if (!(API_KINDS as readonly string[]).includes(api)) {
       unsupported[id] = api;
       return;
     }
 
-    const apiKey = entry?.apiKey !== undefined ? resolveSecret(entry.apiKey, env).value : builtin === undefined ? undefined : env[builtin.apiKeyEnv] || undefined;
+    const apiKey =
+      entry?.apiKey !== undefined
+        ? resolveSecret(entry.apiKey, env).value
+        : builtin === undefined
+          ? undefined
+          : env[builtin.apiKeyEnv] || undefined;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(entry?.headers ?? {})) {
       const resolved = resolveSecret(value, env).value;
       if (resolved !== undefined) headers[name] = resolved;
     }
-    const timeoutMs = entry?.timeoutMs ?? (entry?.timeoutSeconds === undefined ? undefined : Math.max(1, Math.round(entry.timeoutSeconds * 1000)));
-    const fields: Omit<ResolvedApiProvider, 'apiKey'> = { id, api, baseUrl: baseUrl?.replace(/\/+$/, ''), headers, timeoutMs, models: modelIds(entry?.models) };
+    const timeoutMs =
+      entry?.timeoutMs ?? (entry?.timeoutSeconds === undefined ? undefined : Math.max(1, Math.round(entry.timeoutSeconds * 1000)));
+    const fields: Omit<ResolvedApiProvider, 'apiKey'> = {
+      id,
+      api,
+      baseUrl: baseUrl?.replace(/\/+$/, ''),
+      headers,
+      timeoutMs,
+      models: modelIds(entry?.models),
+    };
     if (entry?.authHeader === true) fields.authHeader = true;
     providers[id] = makeProvider(fields, apiKey);
   };

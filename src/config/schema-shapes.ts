@@ -115,7 +115,11 @@ const providerShape = {
   apiKey: secretSchema().optional(),
   headers: z.record(z.string(), secretSchema(), { error: 'an object whose values are strings or { source: "env", id }' }).optional(),
   timeoutMs: intBetween(1, MAX_TIMER_MS, E.ms).optional(),
-  timeoutSeconds: z.number({ error: E.seconds }).positive({ error: E.seconds }).max(MAX_TIMER_MS / 1000, { error: E.seconds }).optional(),
+  timeoutSeconds: z
+    .number({ error: E.seconds })
+    .positive({ error: E.seconds })
+    .max(MAX_TIMER_MS / 1000, { error: E.seconds })
+    .optional(),
   models: z.array(modelEntrySchema, { error: 'an array of model ids or { id, … } entries' }).optional(),
   authHeader: z.boolean({ error: E.boolean }).optional(),
 } satisfies Record<keyof ApiProviderConfig, z.ZodType>;
@@ -144,7 +148,13 @@ const providerSchema = z.strictObject(
 );
 
 const modelSchema = z.union(
-  [nonEmpty(), z.looseObject({ primary: nonEmpty().optional(), fallbacks: z.array(nonEmpty(), { error: 'an array of model ref strings' }).optional() }, { error: E.object })],
+  [
+    nonEmpty(),
+    z.looseObject(
+      { primary: nonEmpty().optional(), fallbacks: z.array(nonEmpty(), { error: 'an array of model ref strings' }).optional() },
+      { error: E.object },
+    ),
+  ],
   { error: E.model },
 );
 
@@ -178,12 +188,20 @@ export const fileSchema = z.looseObject(
               {
                 model: modelSchema.optional(),
                 models: z
-                  .record(z.string(), z.looseObject({ alias: nonEmpty().optional() }, { error: 'an object (e.g. {} or { alias: "Opus" })' }), {
-                    error: 'an object mapping "<provider>/<model>" refs to entries',
-                  })
+                  .record(
+                    z.string(),
+                    z.looseObject({ alias: nonEmpty().optional() }, { error: 'an object (e.g. {} or { alias: "Opus" })' }),
+                    {
+                      error: 'an object mapping "<provider>/<model>" refs to entries',
+                    },
+                  )
                   .optional(),
                 cliBackends: z.record(z.string(), backendSchema, { error: 'an object mapping backend ids to backend entries' }).optional(),
-                timeoutSeconds: z.number({ error: E.seconds }).positive({ error: E.seconds }).max(MAX_TIMER_MS / 1000, { error: E.seconds }).optional(),
+                timeoutSeconds: z
+                  .number({ error: E.seconds })
+                  .positive({ error: E.seconds })
+                  .max(MAX_TIMER_MS / 1000, { error: E.seconds })
+                  .optional(),
               },
               { error: E.object },
             )
@@ -195,4 +213,3 @@ export const fileSchema = z.looseObject(
   },
   { error: 'an object (the config root)' },
 );
-

@@ -93,7 +93,11 @@ function problemsFromIssues(issues: readonly Issue[], raw: unknown, file: string
           : suggestion !== undefined
             ? `did you mean "${suggestion}"?`
             : `valid keys: ${valid.join(', ')}`;
-        const expected = inProvider(path) ? 'no unknown keys in a provider entry' : path[0] === 'safetynet' ? 'no unknown keys in the safetynet section' : 'no unknown keys in a backend entry';
+        const expected = inProvider(path)
+          ? 'no unknown keys in a provider entry'
+          : path[0] === 'safetynet'
+            ? 'no unknown keys in the safetynet section'
+            : 'no unknown keys in a backend entry';
         problems.push({ file, path: formatPath([...path, key]), expected, received: receivedAt(raw, [...path, key]), hint });
       }
       continue;
@@ -138,25 +142,48 @@ function providerChecks(raw: unknown, file: string): ConfigProblem[] {
   for (const [key, entry] of Object.entries(providers)) {
     const id = key.trim().toLowerCase();
     const earlier = seen.get(id);
-    if (earlier !== undefined) add([...PROVIDERS_PATH, key], 'one entry per provider id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
+    if (earlier !== undefined)
+      add([...PROVIDERS_PATH, key], 'one entry per provider id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
     else seen.set(id, key);
     const backend = backendIds.get(id);
     if (backend !== undefined) {
-      add([...PROVIDERS_PATH, key], 'a provider id that is not a CLI backend id', key, `API provider "${key}" collides with ${backend}; rename one of them`);
+      add(
+        [...PROVIDERS_PATH, key],
+        'a provider id that is not a CLI backend id',
+        key,
+        `API provider "${key}" collides with ${backend}; rename one of them`,
+      );
     }
     if (!isRecord(entry)) continue;
     // A misspelt key (`baseURL`) is reported as unknown with a suggestion; no second "required" problem.
     const spelt = (name: string) => Object.keys(entry).some((k) => k.toLowerCase() === name.toLowerCase());
     if (!isBuiltinApiProvider(id)) {
-      if (!spelt('api')) add([...PROVIDERS_PATH, key, 'api'], 'one of "anthropic-messages" | "openai-responses" | "openai-completions" (required for a provider that is not built in)', undefined, `built-in providers: ${builtins}`);
-      if (!spelt('baseUrl')) add([...PROVIDERS_PATH, key, 'baseUrl'], 'an http(s) base URL (required for a provider that is not built in)', undefined, `built-in providers: ${builtins}`);
+      if (!spelt('api'))
+        add(
+          [...PROVIDERS_PATH, key, 'api'],
+          'one of "anthropic-messages" | "openai-responses" | "openai-completions" (required for a provider that is not built in)',
+          undefined,
+          `built-in providers: ${builtins}`,
+        );
+      if (!spelt('baseUrl'))
+        add(
+          [...PROVIDERS_PATH, key, 'baseUrl'],
+          'an http(s) base URL (required for a provider that is not built in)',
+          undefined,
+          `built-in providers: ${builtins}`,
+        );
     }
     const baseUrl = entry['baseUrl'];
     if (typeof baseUrl === 'string' && baseUrl.trim() !== '' && !baseUrl.includes('${') && !isHttpUrl(baseUrl.trim())) {
       add([...PROVIDERS_PATH, key, 'baseUrl'], 'an http(s) base URL, e.g. "http://127.0.0.1:8080/v1"', baseUrl);
     }
     if (entry['timeoutMs'] !== undefined && entry['timeoutSeconds'] !== undefined) {
-      add([...PROVIDERS_PATH, key, 'timeoutSeconds'], 'only one of timeoutMs and timeoutSeconds', entry['timeoutSeconds'], 'timeoutMs is set too; remove one');
+      add(
+        [...PROVIDERS_PATH, key, 'timeoutSeconds'],
+        'only one of timeoutMs and timeoutSeconds',
+        entry['timeoutSeconds'],
+        'timeoutMs is set too; remove one',
+      );
     }
   }
   return problems;
@@ -178,11 +205,17 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
     for (const [key, entry] of Object.entries(backends)) {
       const id = key.trim().toLowerCase();
       const earlier = seen.get(id);
-      if (earlier !== undefined) add([...BACKENDS_PATH, key], 'one entry per backend id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
+      if (earlier !== undefined)
+        add([...BACKENDS_PATH, key], 'one entry per backend id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
       else seen.set(id, key);
       if (!isRecord(entry)) continue;
       if (entry['command'] === undefined && !isBuiltinBackend(id)) {
-        add([...BACKENDS_PATH, key, 'command'], `${E.nonEmpty} (required for a backend that is not built in)`, undefined, 'built-in backends: claude-cli, codex-cli');
+        add(
+          [...BACKENDS_PATH, key, 'command'],
+          `${E.nonEmpty} (required for a backend that is not built in)`,
+          undefined,
+          'built-in backends: claude-cli, codex-cli',
+        );
       }
       for (const kind of ['fresh', 'resume'] as const) {
         const watchdog = valueAt(entry, ['reliability', 'watchdog', kind]);
@@ -203,7 +236,13 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
       if (typeof alias !== 'string' || alias.trim() === '') continue;
       const lower = alias.trim().toLowerCase();
       const earlier = aliases.get(lower);
-      if (earlier !== undefined) add(['agents', 'defaults', 'models', ref, 'alias'], 'an alias used by one model only (aliases are case-insensitive)', alias, `also the alias of "${earlier.ref}"`);
+      if (earlier !== undefined)
+        add(
+          ['agents', 'defaults', 'models', ref, 'alias'],
+          'an alias used by one model only (aliases are case-insensitive)',
+          alias,
+          `also the alias of "${earlier.ref}"`,
+        );
       else aliases.set(lower, { ref, alias });
     }
   }
@@ -213,13 +252,19 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
     const text = ref.trim();
     const slash = text.indexOf('/');
     if (slash >= 0) {
-      if (text.slice(0, slash).trim() === '' || text.slice(slash + 1).trim() === '') add(path, '"<provider>/<model>" with both parts non-empty', ref);
+      if (text.slice(0, slash).trim() === '' || text.slice(slash + 1).trim() === '')
+        add(path, '"<provider>/<model>" with both parts non-empty', ref);
       return;
     }
     const target = aliases.get(text.toLowerCase())?.ref;
     if (target === undefined) {
       const known = [...aliases.values()].map((entry) => JSON.stringify(entry.alias));
-      add(path, '"<provider>/<model>" (e.g. "claude-cli/opus-4.6") or an alias defined in agents.defaults.models', ref, known.length > 0 ? `known aliases: ${known.join(', ')}` : 'no aliases are defined');
+      add(
+        path,
+        '"<provider>/<model>" (e.g. "claude-cli/opus-4.6") or an alias defined in agents.defaults.models',
+        ref,
+        known.length > 0 ? `known aliases: ${known.join(', ')}` : 'no aliases are defined',
+      );
     } else if (!target.includes('/')) {
       add(path, `an alias of a "<provider>/<model>" entry (alias points to "${target}")`, ref);
     }

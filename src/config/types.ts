@@ -111,7 +111,10 @@ export interface ResolvedCliBackend {
   imageMode: ImageMode;
   serialize: boolean;
   promptSeparator: string | undefined;
-  watchdog: { fresh: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig; resume: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig };
+  watchdog: {
+    fresh: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig;
+    resume: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig;
+  };
 }
 
 /**

@@ -37,14 +37,19 @@ type Result = Omit<DoctorCheck, 'candidate'>;
 
 /** Which well-known CLI a backend runs (by id or command name), for the login heuristics. */
 export function cliKind(backend: Pick<ResolvedCliBackend, 'id' | 'command'>): 'claude' | 'codex' | undefined {
-  const name = basename(backend.command).replace(/\.(c?js|mjs|cmd|exe)$/i, '').toLowerCase();
+  const name = basename(backend.command)
+    .replace(/\.(c?js|mjs|cmd|exe)$/i, '')
+    .toLowerCase();
   if (backend.id === 'claude-cli' || name === 'claude') return 'claude';
   if (backend.id === 'codex-cli' || name === 'codex') return 'codex';
   return undefined;
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isFile(), () => false);
+  return stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
 }
 
 /**
@@ -53,12 +58,24 @@ async function isFile(path: string): Promise<boolean> {
  *
  * @returns the path and whether it is executable, or `undefined` when nothing was found.
  */
-export async function findCommand(command: string, env: Record<string, string | undefined>, cwd: string): Promise<{ path: string; executable: boolean } | undefined> {
-  const candidates = command.includes('/') ? [resolve(cwd, command)] : (env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== '').map((dir) => join(dir, command));
+export async function findCommand(
+  command: string,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): Promise<{ path: string; executable: boolean } | undefined> {
+  const candidates = command.includes('/')
+    ? [resolve(cwd, command)]
+    : (env['PATH'] ?? '')
+        .split(delimiter)
+        .filter((dir) => dir !== '')
+        .map((dir) => join(dir, command));
   let found: { path: string; executable: boolean } | undefined;
   for (const path of candidates) {
     if (!(await isFile(path))) continue;
-    const executable = await access(path, constants.X_OK).then(() => true, () => false);
+    const executable = await access(path, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
     if (executable) return { path, executable };
     found ??= { path, executable };
   }
@@ -67,12 +84,28 @@ export async function findCommand(command: string, env: Record<string, string | 
 
 /** Run `command argv…` with stdin at /dev/null, bounded by `timeoutMs` (the whole process group is killed past it). */
 async function probe(command: string, argv: string[], env: Record<string, string>, cwd: string, timeoutMs: number) {
-  const plan = { command, argv, stdin: undefined, env, cwd, resume: false, sessionIdSent: undefined, newSession: true, parseMode: 'text' as const, noOutputTimeoutMs: timeoutMs };
+  const plan = {
+    command,
+    argv,
+    stdin: undefined,
+    env,
+    cwd,
+    resume: false,
+    sessionIdSent: undefined,
+    newSession: true,
+    parseMode: 'text' as const,
+    noOutputTimeoutMs: timeoutMs,
+  };
   return runCliProcess(plan, { deadlineMs: timeoutMs, forceKillAfterMs: 500, maxStdoutBytes: 64 * 1024, stderrTailBytes: 8 * 1024 });
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((line) => line.trim()).find((line) => line !== '') ?? '';
+  return (
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line !== '') ?? ''
+  );
 }
 
 /** Every check of one CLI backend, in order: command (with its version), root, login. */
@@ -85,11 +118,23 @@ export async function checkCliBackend(backend: ResolvedCliBackend, options: CliC
   const found = await findCommand(backend.command, env, cwd);
   if (found === undefined) {
     const where = backend.command.includes('/') ? 'does not exist' : 'is not on the PATH of its environment';
-    results.push({ check: 'command', ok: false, level: 'error', problem: `command "${backend.command}" not found: it ${where}`, fix: `install it, or set ${key}.command to its full path` });
+    results.push({
+      check: 'command',
+      ok: false,
+      level: 'error',
+      problem: `command "${backend.command}" not found: it ${where}`,
+      fix: `install it, or set ${key}.command to its full path`,
+    });
     return results;
   }
   if (!found.executable) {
-    results.push({ check: 'command', ok: false, level: 'error', problem: `command ${found.path} is not executable`, fix: `chmod +x ${found.path}, or set ${key}.command to an executable` });
+    results.push({
+      check: 'command',
+      ok: false,
+      level: 'error',
+      problem: `command ${found.path} is not executable`,
+      fix: `chmod +x ${found.path}, or set ${key}.command to an executable`,
+    });
     return results;
   }
   results.push(await versionCheck(found.path, env, cwd, timeoutMs, key));
@@ -105,9 +150,23 @@ async function versionCheck(path: string, env: Record<string, string>, cwd: stri
     const run = await probe(path, ['--version'], env, cwd, timeoutMs);
     const version = firstLine(run.stdout) || firstLine(run.stderr);
     if (run.exitCode === 0) return { check: 'command', ok: true, detail: `${path}${version === '' ? '' : ` (${version})`}` };
-    return { check: 'command', ok: false, level: 'warning', detail: path, problem: `"${path} --version" exited ${run.exitCode ?? run.signal ?? '?'}${version === '' ? '' : `: ${version}`}`, fix: `check that ${path} is the CLI you meant (${key}.command)` };
+    return {
+      check: 'command',
+      ok: false,
+      level: 'warning',
+      detail: path,
+      problem: `"${path} --version" exited ${run.exitCode ?? run.signal ?? '?'}${version === '' ? '' : `: ${version}`}`,
+      fix: `check that ${path} is the CLI you meant (${key}.command)`,
+    };
   } catch (error) {
-    return { check: 'command', ok: false, level: 'warning', detail: path, problem: `"${path} --version" failed: ${error instanceof Error ? error.message : String(error)}`, fix: `run "${path} --version" yourself to see why` };
+    return {
+      check: 'command',
+      ok: false,
+      level: 'warning',
+      detail: path,
+      problem: `"${path} --version" failed: ${error instanceof Error ? error.message : String(error)}`,
+      fix: `run "${path} --version" yourself to see why`,
+    };
   }
 }
 
@@ -116,7 +175,15 @@ async function versionCheck(path: string, env: Record<string, string>, cwd: stri
  * environment, and safetynet's preflight refuses such a run up front. When the refusal is expected,
  * the CLI is run with its base args and no prompt (stdin /dev/null) to quote its own line.
  */
-async function rootCheck(backend: ResolvedCliBackend, path: string, env: Record<string, string>, cwd: string, timeoutMs: number, options: CliCheckOptions, key: string): Promise<Result | undefined> {
+async function rootCheck(
+  backend: ResolvedCliBackend,
+  path: string,
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs: number,
+  options: CliCheckOptions,
+  key: string,
+): Promise<Result | undefined> {
   const uid = 'uid' in options ? options.uid : process.getuid?.();
   const flagged = backend.args.includes(SKIP_PERMISSIONS) || backend.resumeArgs.includes(SKIP_PERMISSIONS);
   if (!flagged) return undefined;
@@ -125,7 +192,11 @@ async function rootCheck(backend: ResolvedCliBackend, path: string, env: Record<
   let said = '';
   try {
     const run = await probe(path, backend.args, env, cwd, timeoutMs);
-    said = `${run.stdout}\n${run.stderr}`.split('\n').find((line) => ROOT_REFUSAL.test(line))?.trim() ?? '';
+    said =
+      `${run.stdout}\n${run.stderr}`
+        .split('\n')
+        .find((line) => ROOT_REFUSAL.test(line))
+        ?.trim() ?? '';
   } catch {
     // the probe only adds the CLI's own words; the refusal stands without them
   }
@@ -152,7 +223,8 @@ async function loginCheck(backend: ResolvedCliBackend, env: Record<string, strin
   const kind = cliKind(backend);
   if (kind === undefined) return undefined;
   const home = env['HOME'] !== undefined && env['HOME'] !== '' ? env['HOME'] : homedir();
-  const keyVars = kind === 'claude' ? ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'] : ['OPENAI_API_KEY', 'CODEX_API_KEY'];
+  const keyVars =
+    kind === 'claude' ? ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'] : ['OPENAI_API_KEY', 'CODEX_API_KEY'];
   const set = keyVars.find((name) => (env[name] ?? '') !== '');
   if (set !== undefined) return { check: 'login', ok: true, detail: `looks logged in: ${set} is set in its environment` };
   if (kind === 'claude') {
@@ -161,7 +233,8 @@ async function loginCheck(backend: ResolvedCliBackend, env: Record<string, strin
     if (await isFile(credentials)) return { check: 'login', ok: true, detail: `looks logged in: ${credentials}` };
     const state = join(env['CLAUDE_CONFIG_DIR'] ?? home, '.claude.json');
     const account = (await readJson(state))?.['oauthAccount'];
-    if (typeof account === 'object' && account !== null) return { check: 'login', ok: true, detail: `looks logged in: oauthAccount in ${state}` };
+    if (typeof account === 'object' && account !== null)
+      return { check: 'login', ok: true, detail: `looks logged in: oauthAccount in ${state}` };
     return {
       check: 'login',
       ok: false,
@@ -177,7 +250,12 @@ async function loginCheck(backend: ResolvedCliBackend, env: Record<string, strin
   }
   const toml = await readFile(join(codexHome, 'config.toml'), 'utf8').catch(() => '');
   const envKey = [...toml.matchAll(/^\s*env_key\s*=\s*"([^"]+)"/gm)].map((match) => match[1]!).find((name) => (env[name] ?? '') !== '');
-  if (envKey !== undefined) return { check: 'login', ok: true, detail: `looks logged in: a provider of ${join(codexHome, 'config.toml')} reads ${envKey}, which is set` };
+  if (envKey !== undefined)
+    return {
+      check: 'login',
+      ok: true,
+      detail: `looks logged in: a provider of ${join(codexHome, 'config.toml')} reads ${envKey}, which is set`,
+    };
   return {
     check: 'login',
     ok: false,

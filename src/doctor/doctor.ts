@@ -44,7 +44,11 @@ export function doctorCandidates(config: ResolvedConfig): DoctorCandidate[] {
   const list = resolveCandidates(config);
   const tried: DoctorCandidate[] = list.candidates.map((ref) => ({ ref: ref.ref, provider: ref.provider }));
   for (const skipped of list.skipped) {
-    tried.push({ ref: skipped.ref, provider: skipped.ref.slice(0, Math.max(0, skipped.ref.indexOf('/'))).toLowerCase(), skipped: skipped.why });
+    tried.push({
+      ref: skipped.ref,
+      provider: skipped.ref.slice(0, Math.max(0, skipped.ref.indexOf('/'))).toLowerCase(),
+      skipped: skipped.why,
+    });
   }
   return tried;
 }
@@ -76,22 +80,59 @@ async function checkCandidate(candidate: DoctorCandidate, options: DoctorOptions
   const { config } = options;
   const at = (check: Omit<DoctorCheck, 'candidate'>): DoctorCheck => ({ candidate: candidate.ref, ...check });
   if (candidate.skipped !== undefined) {
-    return [at({ check: 'provider', ok: false, level: 'warning', problem: `never tried: ${candidate.skipped}`, fix: `add "${candidate.ref}": {} to agents.defaults.models, or remove it from the fallbacks` })];
+    return [
+      at({
+        check: 'provider',
+        ok: false,
+        level: 'warning',
+        problem: `never tried: ${candidate.skipped}`,
+        fix: `add "${candidate.ref}": {} to agents.defaults.models, or remove it from the fallbacks`,
+      }),
+    ];
   }
   const backend = config.backends[candidate.provider];
   if (backend !== undefined) return (await checkCliBackend(backend, options)).map(at);
   const api = config.providers[candidate.provider];
   if (api !== undefined) {
-    if (typeof api.apiKey === 'string' && api.apiKey !== '') return [at({ check: 'api-key', ok: true, detail: `${api.api} at ${api.baseUrl ?? 'the default endpoint'}: an API key is configured` })];
-    if (isBuiltinApiProvider(api.id)) return [at({ check: 'api-key', ok: false, level: 'error', problem: `no API key for ${api.id}`, fix: `set ${apiKeySource(api.id)}` })];
-    return [at({ check: 'api-key', ok: false, level: 'warning', detail: `${api.api} at ${api.baseUrl ?? '?'}`, problem: `no API key configured: requests are sent without one`, fix: `fine for a local server; otherwise set ${apiKeySource(api.id)}` })];
+    if (typeof api.apiKey === 'string' && api.apiKey !== '')
+      return [
+        at({ check: 'api-key', ok: true, detail: `${api.api} at ${api.baseUrl ?? 'the default endpoint'}: an API key is configured` }),
+      ];
+    if (isBuiltinApiProvider(api.id))
+      return [at({ check: 'api-key', ok: false, level: 'error', problem: `no API key for ${api.id}`, fix: `set ${apiKeySource(api.id)}` })];
+    return [
+      at({
+        check: 'api-key',
+        ok: false,
+        level: 'warning',
+        detail: `${api.api} at ${api.baseUrl ?? '?'}`,
+        problem: `no API key configured: requests are sent without one`,
+        fix: `fine for a local server; otherwise set ${apiKeySource(api.id)}`,
+      }),
+    ];
   }
   const unsupported = config.unsupportedProviders[candidate.provider];
   if (unsupported !== undefined) {
-    return [at({ check: 'provider', ok: false, level: 'error', problem: `provider "${candidate.provider}" speaks api "${unsupported}", which safetynet does not`, fix: 'use one of "anthropic-messages" | "openai-responses" | "openai-completions", or remove it from the candidates' })];
+    return [
+      at({
+        check: 'provider',
+        ok: false,
+        level: 'error',
+        problem: `provider "${candidate.provider}" speaks api "${unsupported}", which safetynet does not`,
+        fix: 'use one of "anthropic-messages" | "openai-responses" | "openai-completions", or remove it from the candidates',
+      }),
+    ];
   }
   const known = [...Object.keys(config.backends), ...Object.keys(config.providers)].sort().join(', ');
-  return [at({ check: 'provider', ok: false, level: 'error', problem: `unknown provider "${candidate.provider}"`, fix: `add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}` })];
+  return [
+    at({
+      check: 'provider',
+      ok: false,
+      level: 'error',
+      problem: `unknown provider "${candidate.provider}"`,
+      fix: `add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`,
+    }),
+  ];
 }
 
 /** The state folder: writable and not locked (a single open attempt), then its active cooldowns. */
@@ -118,7 +159,9 @@ async function checkState(candidates: DoctorCandidate[], options: DoctorOptions)
     await handle.close();
   }
   for (const entry of entries.filter((e) => e.until > now)) {
-    const affected = candidates.filter((candidate) => (entry.scope === 'model' ? candidate.ref === entry.key : candidate.provider === entry.key));
+    const affected = candidates.filter((candidate) =>
+      entry.scope === 'model' ? candidate.ref === entry.key : candidate.provider === entry.key,
+    );
     const problem = `${entry.key} cools down after ${entry.reason} (${entry.failures} failure${entry.failures === 1 ? '' : 's'}) until ${new Date(entry.until).toISOString()} (in ${formatDuration(entry.until - now)}); it is skipped until then`;
     const check = { check: 'cooldown' as const, ok: false, level: 'warning' as const, problem, fix: adviceFor(entry.reason) };
     if (affected.length === 0) checks.push({ candidate: 'state', ...check });
@@ -130,9 +173,23 @@ async function checkState(candidates: DoctorCandidate[], options: DoctorOptions)
 function storeProblem(location: string, error: unknown): DoctorCheck {
   const message = error instanceof Error ? error.message : String(error);
   if (SafetynetError.is(error) && error.code === 'SAFETYNET_STORE_LOCKED') {
-    return { candidate: 'state', check: 'store', ok: false, level: 'error', problem: `${location} is locked by another process`, fix: 'wait for the other safetynet process to finish (or stop it), or point SAFETYNET_HOME elsewhere' };
+    return {
+      candidate: 'state',
+      check: 'store',
+      ok: false,
+      level: 'error',
+      problem: `${location} is locked by another process`,
+      fix: 'wait for the other safetynet process to finish (or stop it), or point SAFETYNET_HOME elsewhere',
+    };
   }
-  return { candidate: 'state', check: 'store', ok: false, level: 'error', problem: message, fix: `check the permissions and free space of ${location}, or point SAFETYNET_HOME elsewhere` };
+  return {
+    candidate: 'state',
+    check: 'store',
+    ok: false,
+    level: 'error',
+    problem: message,
+    fix: `check the permissions and free space of ${location}, or point SAFETYNET_HOME elsewhere`,
+  };
 }
 
 /** `4m 12s`, `2h 5m`, `35s`. */

@@ -12,8 +12,8 @@ const ADVICE: Record<FailureReason, string> = {
   server_error: 'the provider failed: retry later',
   timeout: 'no answer in time: retry, or raise agents.defaults.timeoutSeconds',
   transport: 'the endpoint could not be reached: check the network and the base URL',
-  model_not_found: 'unknown model: check the model ref or the backend\'s modelAliases',
-  context_overflow: 'the prompt does not fit the model\'s context window: shorten it or reset the session',
+  model_not_found: "unknown model: check the model ref or the backend's modelAliases",
+  context_overflow: "the prompt does not fit the model's context window: shorten it or reset the session",
   session_expired: 'the stored CLI session was not found: run `safetynet sessions reset <key>`',
   config: 'fix the configuration as the detail says',
   aborted: 'the request was aborted',
@@ -22,7 +22,8 @@ const ADVICE: Record<FailureReason, string> = {
 
 /** The advice line for a failure reason (with the provider's Retry-After, when it gave one). */
 export function adviceFor(reason: FailureReason, retryAfterMs?: number): string {
-  if (retryAfterMs !== undefined && (reason === 'rate_limit' || reason === 'overloaded')) return `${ADVICE[reason].split(':')[0]}: retry after ${Math.ceil(retryAfterMs / 1000)} s`;
+  if (retryAfterMs !== undefined && (reason === 'rate_limit' || reason === 'overloaded'))
+    return `${ADVICE[reason].split(':')[0]}: retry after ${Math.ceil(retryAfterMs / 1000)} s`;
   return ADVICE[reason];
 }
 

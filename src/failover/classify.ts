@@ -56,24 +56,48 @@ const STATUS_IN_TEXT: readonly RegExp[] = [
   /\bHTTP (\d{3})\b/,
 ];
 
-const BILLING_TEXT = /insufficient_quota|quota exceeded|plan and billing|billing details|credit balance|out of (?:usage )?credits|payment required/i;
+const BILLING_TEXT =
+  /insufficient_quota|quota exceeded|plan and billing|billing details|credit balance|out of (?:usage )?credits|payment required/i;
 const SESSION_TEXT = /no conversation found|no rollout found|error resuming session|no previous sessions found/i;
 const CONTEXT_TEXT = /context window|context[_ ]length|maximum context|prompt is too long|request_too_large/i;
 
 const CODE_REASONS: Readonly<Record<string, FailureReason>> = {
-  authentication_failed: 'auth', authentication_error: 'auth', permission_error: 'auth', invalid_api_key: 'auth',
-  unauthenticated: 'auth', permission_denied: 'auth',
-  billing_error: 'billing', insufficient_quota: 'billing',
-  rate_limit: 'rate_limit', rate_limit_error: 'rate_limit', rate_limit_exceeded: 'rate_limit',
-  resource_exhausted: 'rate_limit', too_many_requests: 'rate_limit',
-  overloaded: 'overloaded', overloaded_error: 'overloaded', unavailable: 'overloaded',
-  server_error: 'server_error', api_error: 'server_error', internal: 'server_error',
-  context_length_exceeded: 'context_overflow', request_too_large: 'context_overflow',
-  not_found_error: 'model_not_found', model_not_found: 'model_not_found', not_found: 'model_not_found',
-  deadline_exceeded: 'timeout', etimedout: 'timeout', esockettimedout: 'timeout',
-  econnrefused: 'transport', econnreset: 'transport', enotfound: 'transport', eai_again: 'transport',
-  enetunreach: 'transport', ehostunreach: 'transport',
-  enoent: 'config', eacces: 'config', e2big: 'config',
+  authentication_failed: 'auth',
+  authentication_error: 'auth',
+  permission_error: 'auth',
+  invalid_api_key: 'auth',
+  unauthenticated: 'auth',
+  permission_denied: 'auth',
+  billing_error: 'billing',
+  insufficient_quota: 'billing',
+  rate_limit: 'rate_limit',
+  rate_limit_error: 'rate_limit',
+  rate_limit_exceeded: 'rate_limit',
+  resource_exhausted: 'rate_limit',
+  too_many_requests: 'rate_limit',
+  overloaded: 'overloaded',
+  overloaded_error: 'overloaded',
+  unavailable: 'overloaded',
+  server_error: 'server_error',
+  api_error: 'server_error',
+  internal: 'server_error',
+  context_length_exceeded: 'context_overflow',
+  request_too_large: 'context_overflow',
+  not_found_error: 'model_not_found',
+  model_not_found: 'model_not_found',
+  not_found: 'model_not_found',
+  deadline_exceeded: 'timeout',
+  etimedout: 'timeout',
+  esockettimedout: 'timeout',
+  econnrefused: 'transport',
+  econnreset: 'transport',
+  enotfound: 'transport',
+  eai_again: 'transport',
+  enetunreach: 'transport',
+  ehostunreach: 'transport',
+  enoent: 'config',
+  eacces: 'config',
+  e2big: 'config',
 };
 
 /** A documented CLI error text and its reason (real-clis.md §6, §7, §10). First match wins. */
@@ -89,22 +113,52 @@ const rootHint = (signals: CliFailureSignals): string =>
 
 const TEXT_RULES: readonly TextRule[] = [
   // Sessions: the stored id is unknown here (stale, or another cwd): start a new session.
-  { pattern: /no conversation found with session id|no rollout found for thread id|error resuming session|no previous sessions found|--resume requires a valid session id/i, reason: 'session_expired' },
+  {
+    pattern:
+      /no conversation found with session id|no rollout found for thread id|error resuming session|no previous sessions found|--resume requires a valid session id/i,
+    reason: 'session_expired',
+  },
   // The backend cannot run as configured (argv builder bug, environment, CLI settings).
   { pattern: /root\/sudo privileges/i, reason: 'config', hint: rootHint },
-  { pattern: /unknown option|error: unexpected argument|unrecognized subcommand|input must be provided|no prompt provided|not enough arguments following/i, reason: 'config' },
+  {
+    pattern:
+      /unknown option|error: unexpected argument|unrecognized subcommand|input must be provided|no prompt provided|not enough arguments following/i,
+    reason: 'config',
+  },
   { pattern: /invalid session id|is already in use/i, reason: 'config' },
-  { pattern: /error loading config\.toml|not inside a trusted directory|not running in a trusted directory|invalid auth method selected/i, reason: 'config' },
+  {
+    pattern: /error loading config\.toml|not inside a trusted directory|not running in a trusted directory|invalid auth method selected/i,
+    reason: 'config',
+  },
   // Credentials.
-  { pattern: /not logged in|invalid api key|incorrect api key|api key not valid|\b401 unauthorized|\b403 forbidden|missing environment variable|failed to authenticate|please set an auth method|authentication_error|permission_error|unauthenticated|permission_denied/i, reason: 'auth' },
+  {
+    pattern:
+      /not logged in|invalid api key|incorrect api key|api key not valid|\b401 unauthorized|\b403 forbidden|missing environment variable|failed to authenticate|please set an auth method|authentication_error|permission_error|unauthenticated|permission_denied/i,
+    reason: 'auth',
+  },
   { pattern: BILLING_TEXT, reason: 'billing' },
-  { pattern: /ran out of room in the model's context window|context_length_exceeded|context length exceeded|maximum context length|prompt is too long/i, reason: 'context_overflow' },
-  { pattern: /404 not found|issue with the selected model|not_found_error|unknown model|model\b[^.]{0,80}\b(?:not found|does not exist)/i, reason: 'model_not_found' },
+  {
+    pattern:
+      /ran out of room in the model's context window|context_length_exceeded|context length exceeded|maximum context length|prompt is too long/i,
+    reason: 'context_overflow',
+  },
+  {
+    pattern: /404 not found|issue with the selected model|not_found_error|unknown model|model\b[^.]{0,80}\b(?:not found|does not exist)/i,
+    reason: 'model_not_found',
+  },
   { pattern: /too many requests|rate[ _]limit|resource_exhausted|resource has been exhausted/i, reason: 'rate_limit' },
   { pattern: /overloaded|high demand|service unavailable/i, reason: 'overloaded' },
   { pattern: /request timed out|idle timeout waiting for sse|timed out|deadline exceeded|etimedout/i, reason: 'timeout' },
-  { pattern: /unable to connect to api|reconnecting\.\.\. waiting for network|connectionrefused|econnrefused|failed to lookup address|connection failed|enotfound|eai_again|econnreset/i, reason: 'transport' },
-  { pattern: /stream disconnected before completion|stream closed before response\.completed|failed to parse json|empty or malformed response|internal server error|bad gateway/i, reason: 'server_error' },
+  {
+    pattern:
+      /unable to connect to api|reconnecting\.\.\. waiting for network|connectionrefused|econnrefused|failed to lookup address|connection failed|enotfound|eai_again|econnreset/i,
+    reason: 'transport',
+  },
+  {
+    pattern:
+      /stream disconnected before completion|stream closed before response\.completed|failed to parse json|empty or malformed response|internal server error|bad gateway/i,
+    reason: 'server_error',
+  },
 ];
 
 /**
@@ -158,7 +212,10 @@ export function reasonForCode(code: string | number, text = ''): FailureReason |
  * `retry after 30 seconds`, `retry-after: 5`. `undefined` when none.
  */
 export function retryAfterMsFromText(text: string): number | undefined {
-  const match = /\b(?:try again|retry)(?:[- ](?:in|after))[:\s]\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)?\b/i.exec(text);
+  const match =
+    /\b(?:try again|retry)(?:[- ](?:in|after))[:\s]\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)?\b/i.exec(
+      text,
+    );
   if (match === null) return undefined;
   const value = Number(match[1]);
   const unit = (match[2] ?? 's').toLowerCase();

@@ -122,7 +122,11 @@ function ladderName(reason: FailureReason, retryAfterMs: number | undefined): Co
  *   values are ignored.
  * @returns the scope and duration (ms), or `undefined` when `reason` does not cool down.
  */
-export function cooldownFor(reason: FailureReason, failures: number, retryAfterMs?: number): { scope: CooldownScope; durationMs: number } | undefined {
+export function cooldownFor(
+  reason: FailureReason,
+  failures: number,
+  retryAfterMs?: number,
+): { scope: CooldownScope; durationMs: number } | undefined {
   const name = ladderName(reason, retryAfterMs);
   if (name === undefined) return undefined;
   const ladder: CooldownLadder = COOLDOWN_LADDERS[name];
@@ -217,7 +221,11 @@ export function cooldownKeys(candidates: ReadonlyArray<{ ref: string; provider: 
 }
 
 /** The active cooldown of a candidate: the later-ending of its model and provider entries (tie: model). */
-function activeCooldown(candidate: { ref: string; provider: string }, cooldowns: ReadonlyMap<string, CooldownEntry>, now: number): CandidateCooldown | undefined {
+function activeCooldown(
+  candidate: { ref: string; provider: string },
+  cooldowns: ReadonlyMap<string, CooldownEntry>,
+  now: number,
+): CandidateCooldown | undefined {
   let best: CandidateCooldown | undefined;
   for (const key of [candidate.ref, candidate.provider]) {
     const entry = cooldowns.get(key);
@@ -236,7 +244,11 @@ function activeCooldown(candidate: { ref: string; provider: string }, cooldowns:
  * @param cooldowns entries by key, e.g. from `CooldownStore.read(cooldownKeys(candidates))`.
  * @param now epoch ms.
  */
-export function planCandidates<C extends { ref: string; provider: string }>(candidates: readonly C[], cooldowns: ReadonlyMap<string, CooldownEntry>, now: number): Array<PlannedCandidate<C>> {
+export function planCandidates<C extends { ref: string; provider: string }>(
+  candidates: readonly C[],
+  cooldowns: ReadonlyMap<string, CooldownEntry>,
+  now: number,
+): Array<PlannedCandidate<C>> {
   const marks = candidates.map((candidate) => activeCooldown(candidate, cooldowns, now));
   let forced = -1;
   if (marks.length > 0 && marks.every((mark) => mark !== undefined)) {

@@ -40,7 +40,8 @@ export function redactArgv(argv: readonly string[], request: Pick<RequestSpec, '
   const { prompt, systemPrompt } = request;
   const withImages = `${prompt}\n\n${request.images.map((image) => image.path).join('\n')}`;
   return argv.map((arg) => {
-    if (arg === prompt || (request.images.length > 0 && (arg === withImages || (prompt === '' && arg === withImages.trimStart())))) return `<prompt:${prompt.length} chars>`;
+    if (arg === prompt || (request.images.length > 0 && (arg === withImages || (prompt === '' && arg === withImages.trimStart()))))
+      return `<prompt:${prompt.length} chars>`;
     if (systemPrompt !== undefined && systemPrompt !== '' && arg === systemPrompt) return `<system-prompt:${systemPrompt.length} chars>`;
     return arg;
   });
@@ -171,7 +172,8 @@ export class RequestProgress implements Observer<InspectionEvent> {
     if (logged.notices !== undefined) attempt.notices = logged.notices;
     if (logged.backend === 'api') {
       const provider = this.#apiInput?.provider ?? candidate?.api;
-      if (provider !== undefined) attempt.api = { kind: provider.api, ...(provider.baseUrl === undefined ? {} : { baseUrl: provider.baseUrl }) };
+      if (provider !== undefined)
+        attempt.api = { kind: provider.api, ...(provider.baseUrl === undefined ? {} : { baseUrl: provider.baseUrl }) };
       return attempt;
     }
     if (run !== undefined) {

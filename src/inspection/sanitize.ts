@@ -44,9 +44,12 @@ function isActorRef(value: object): value is { sessionId: string; id?: unknown }
  * Prompts are kept: the inspector and its JSONL file are the user's own debugging tools.
  */
 export function createSanitizer(options: SanitizeOptions = {}): (value: unknown) => unknown {
-  const secrets = [...(options.secrets ?? [])].filter((secret) => typeof secret === 'string' && secret.length >= 4).sort((a, b) => b.length - a.length);
+  const secrets = [...(options.secrets ?? [])]
+    .filter((secret) => typeof secret === 'string' && secret.length >= 4)
+    .sort((a, b) => b.length - a.length);
   const maxDepth = options.maxDepth ?? 12;
-  const scrub = (text: string): string => secrets.reduce((result, secret) => (result.includes(secret) ? result.split(secret).join(REDACTED) : result), text);
+  const scrub = (text: string): string =>
+    secrets.reduce((result, secret) => (result.includes(secret) ? result.split(secret).join(REDACTED) : result), text);
 
   const copy = (value: unknown, depth: number, seen: Set<object>, parentKey: string | undefined): unknown => {
     if (typeof value === 'string') return scrub(value);
@@ -66,7 +69,10 @@ export function createSanitizer(options: SanitizeOptions = {}): (value: unknown)
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(source)) {
         const item = source[key];
-        if (typeof item === 'string' && (SECRET_KEY.test(key) || parentKey === 'headers' || (parentKey === 'env' && SECRET_ENV_KEY.test(key)))) {
+        if (
+          typeof item === 'string' &&
+          (SECRET_KEY.test(key) || parentKey === 'headers' || (parentKey === 'env' && SECRET_ENV_KEY.test(key)))
+        ) {
           out[key] = REDACTED;
           continue;
         }
@@ -115,9 +121,19 @@ export function configSecrets(config: Pick<ResolvedConfig, 'providers' | 'backen
  * (`@xstate.snapshot`, `@xstate.microstep`: `value`, `status`, `context`, `input`, `output`,
  * `error`), or `action` (`@xstate.action`).
  */
-export function toInspectionRecord(event: InspectionEvent, sanitize: (value: unknown) => unknown, at: number = Date.now()): Record<string, unknown> {
+export function toInspectionRecord(
+  event: InspectionEvent,
+  sanitize: (value: unknown) => unknown,
+  at: number = Date.now(),
+): Record<string, unknown> {
   const actor = event.actorRef as { sessionId: string; id?: unknown; _parent?: { sessionId?: unknown } };
-  const base: Record<string, unknown> = { type: event.type, at, rootId: event.rootId, sessionId: actor.sessionId, actorId: typeof actor.id === 'string' ? actor.id : actor.sessionId };
+  const base: Record<string, unknown> = {
+    type: event.type,
+    at,
+    rootId: event.rootId,
+    sessionId: actor.sessionId,
+    actorId: typeof actor.id === 'string' ? actor.id : actor.sessionId,
+  };
   switch (event.type) {
     case '@xstate.actor':
       return { ...base, parentId: typeof actor._parent?.sessionId === 'string' ? actor._parent.sessionId : undefined };

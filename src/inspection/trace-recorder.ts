@@ -61,13 +61,15 @@ export class TraceRecorder {
     const output = progress.output;
     const context = progress.context;
     const startedAt = progress.startedAt ?? this.#createdAt;
-    const status: TraceStatus = output?.status ?? (SafetynetError.is(outcome.error) && outcome.error.code === 'SAFETYNET_ABORTED' ? 'aborted' : 'error');
+    const status: TraceStatus =
+      output?.status ?? (SafetynetError.is(outcome.error) && outcome.error.code === 'SAFETYNET_ABORTED' ? 'aborted' : 'error');
     const trace: RequestTrace = {
       version: 1,
       requestId: this.#options.requestId,
       startedAt,
       endedAt: now,
-      durationMs: progress.startedAt === undefined ? Math.max(0, Math.round(performance.now() - this.#createdAtPerf)) : Math.max(0, now - startedAt),
+      durationMs:
+        progress.startedAt === undefined ? Math.max(0, Math.round(performance.now() - this.#createdAtPerf)) : Math.max(0, now - startedAt),
       status,
       ...(output?.status === 'answered' ? { model: output.model } : {}),
       sessionKey: this.#options.sessionKey,
@@ -98,6 +100,11 @@ export class TraceRecorder {
     if (output?.status !== 'answered' || context === undefined || context.sessionKey === null || output.cliSessionId === null) return null;
     const backend = context.candidates[context.index]?.backend;
     if (backend === undefined || backend.sessionMode === 'none') return null;
-    return { sessionKey: context.sessionKey, backendId: backend.id, cliSessionId: output.cliSessionId, resumed: context.run?.plan.newSession === false };
+    return {
+      sessionKey: context.sessionKey,
+      backendId: backend.id,
+      cliSessionId: output.cliSessionId,
+      resumed: context.run?.plan.newSession === false,
+    };
   }
 }

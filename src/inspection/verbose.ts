@@ -26,7 +26,8 @@ function clip(text: string, max: number): string {
 
 /** One line for a state entered: `+0.120s falling-back    fake/default  auth: Invalid API key`. */
 export function formatStep(step: TraceStep, maxDetailChars = 200): string {
-  const reason = step.reason === undefined ? '' : `  ${step.reason}${step.detail === undefined ? '' : `: ${clip(step.detail, maxDetailChars)}`}`;
+  const reason =
+    step.reason === undefined ? '' : `  ${step.reason}${step.detail === undefined ? '' : `: ${clip(step.detail, maxDetailChars)}`}`;
   return `${formatElapsed(step.atMs)} ${step.state.padEnd(18)} ${step.candidate ?? ''}${reason}`.trimEnd();
 }
 
@@ -59,7 +60,10 @@ export function createVerbosePrinter(write: (line: string) => void, options: Ver
     onStep: (step) => write(`${prefix}${formatStep(step, max)}\n`),
     onAttempt: (attempt) => {
       write(`${prefix}${formatElapsed(attempt.endedAtMs)} ${formatAttemptLine(attempt, max)}\n`);
-      if (attempt.argv !== undefined) write(`${prefix}${' '.repeat(formatElapsed(0).length)}   ${attempt.argvPlanned ? 'planned ' : ''}argv: ${[attempt.command ?? '', ...attempt.argv].map(quote).join(' ')}\n`);
+      if (attempt.argv !== undefined)
+        write(
+          `${prefix}${' '.repeat(formatElapsed(0).length)}   ${attempt.argvPlanned ? 'planned ' : ''}argv: ${[attempt.command ?? '', ...attempt.argv].map(quote).join(' ')}\n`,
+        );
     },
   });
 }

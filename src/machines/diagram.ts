@@ -5,7 +5,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 
-type AnyNode = AnyStateMachine["root"];
+type AnyNode = AnyStateMachine['root'];
 
 function alias(node: AnyNode): string {
   return node.id.replace(/[^A-Za-z0-9]/g, '_');

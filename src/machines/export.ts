@@ -8,7 +8,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { eventLabel, guardName } from './diagram.js';
 
-type AnyNode = AnyStateMachine["root"];
+type AnyNode = AnyStateMachine['root'];
 
 function quote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -16,7 +16,13 @@ function quote(text: string): string {
 
 /** Graphviz DOT of a machine: states as boxes (finals double-bordered), invokes listed in the box. */
 export function toDot(machine: AnyStateMachine): string {
-  const lines = [`digraph ${quote(machine.id)} {`, '  rankdir=LR;', '  node [shape=box, style=rounded, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];', '  start [shape=point];'];
+  const lines = [
+    `digraph ${quote(machine.id)} {`,
+    '  rankdir=LR;',
+    '  node [shape=box, style=rounded, fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+    '  start [shape=point];',
+  ];
   const root = machine.root as AnyNode;
   const children = Object.values(root.states) as AnyNode[];
   for (const child of children) {
@@ -32,7 +38,8 @@ export function toDot(machine: AnyStateMachine): string {
     for (const transition of transitions) {
       const guard = guardName(transition.guard);
       const label = `${eventLabel(transition.eventType)}${guard ? ` [${guard}]` : ''}`;
-      for (const target of (transition.target ?? [child]) as AnyNode[]) lines.push(`  ${quote(child.key)} -> ${quote(target.key)} [label=${quote(label)}];`);
+      for (const target of (transition.target ?? [child]) as AnyNode[])
+        lines.push(`  ${quote(child.key)} -> ${quote(target.key)} [label=${quote(label)}];`);
     }
     if (child.type !== 'final') {
       for (const [eventType, [transition]] of rootEvents) {

@@ -39,7 +39,9 @@ export const requestUpdates = {
   /** Keep the stored CLI session loaded by `selectCandidate`. */
   storeBinding: ({ event }: ActionArgs): Update => ({ binding: outputOf<SelectCandidateOutput>(event).binding }),
   /** Note a retry notice of the running CLI (a `cli.retry` event from the runtime). */
-  recordRetry: ({ context, event }: ActionArgs): Update => ({ notices: [...context.notices, String((event as EventObject & { notice?: unknown }).notice ?? 'the CLI retried')] }),
+  recordRetry: ({ context, event }: ActionArgs): Update => ({
+    notices: [...context.notices, String((event as EventObject & { notice?: unknown }).notice ?? 'the CLI retried')],
+  }),
   /** Keep the raw CLI output for parsing. */
   storeRun: ({ event }: ActionArgs): Update => ({ run: outputOf<CliRunOutput>(event) }),
   /** Keep the parsed answer. */
@@ -56,12 +58,23 @@ export const requestUpdates = {
   /** Append a skipped attempt: the candidate cools down or is not allowed. */
   logSkippedAttempt: ({ context }: ActionArgs): Update => {
     const skip = context.candidates[context.index]?.skip ?? { reason: 'unknown' as const, detail: 'skipped' };
-    const attempt: Attempt = { model: currentRef(context), backend: currentKind(context), ok: false, reason: skip.reason, detail: skip.detail, skipped: true, durationMs: 0 };
+    const attempt: Attempt = {
+      model: currentRef(context),
+      backend: currentKind(context),
+      ok: false,
+      reason: skip.reason,
+      detail: skip.detail,
+      skipped: true,
+      durationMs: 0,
+    };
     return { attempts: [...context.attempts, attempt] };
   },
   /** The attempt outlived its deadline. */
   recordTimeout: ({ context }: ActionArgs): Update => ({
-    failure: { reason: 'timeout', message: `no answer within ${context.attemptTimeoutMs} ms (agents.defaults.timeoutSeconds); the CLI was stopped` },
+    failure: {
+      reason: 'timeout',
+      message: `no answer within ${context.attemptTimeoutMs} ms (agents.defaults.timeoutSeconds); the CLI was stopped`,
+    },
   }),
   /** The caller aborted. */
   recordAbort: (): Update => ({ failure: { reason: 'aborted', message: 'the request was aborted by the caller' } }),
@@ -88,7 +101,13 @@ export const requestUpdates = {
   logAnsweredAttempt: ({ context }: ActionArgs): Update => ({
     attempts: [
       ...context.attempts,
-      { model: currentRef(context), backend: currentKind(context), ok: true, ...(context.notices.length === 0 ? {} : { notices: context.notices }), durationMs: elapsed(context) },
+      {
+        model: currentRef(context),
+        backend: currentKind(context),
+        ok: true,
+        ...(context.notices.length === 0 ? {} : { notices: context.notices }),
+        durationMs: elapsed(context),
+      },
     ],
   }),
   /** Move to the next candidate. */

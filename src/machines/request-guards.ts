@@ -43,7 +43,11 @@ export const requestGuards = {
     const candidate = context.candidates[context.index];
     const turn = outputOf<{ sessionId?: string | undefined }>(event);
     const keepsSession =
-      context.sessionKey !== null && candidate?.backend !== undefined && candidate.backend.sessionMode !== 'none' && typeof turn.sessionId === 'string' && turn.sessionId !== '';
+      context.sessionKey !== null &&
+      candidate?.backend !== undefined &&
+      candidate.backend.sessionMode !== 'none' &&
+      typeof turn.sessionId === 'string' &&
+      turn.sessionId !== '';
     return keepsSession || candidate?.hadCooldown === true;
   },
   /** Another candidate follows the current one. */

@@ -77,10 +77,16 @@ export const requestMachine = setup({
   },
   states: {
     'selecting-model': {
-      description: 'Take the current candidate: skip it while it cools down (or the allowlist excludes it), else load its stored CLI session.',
+      description:
+        'Take the current candidate: skip it while it cools down (or the allowlist excludes it), else load its stored CLI session.',
       entry: 'startAttempt',
       always: [
-        { guard: and(['isSkipped', 'hasNextCandidate']), target: 'selecting-model', reenter: true, actions: ['logSkippedAttempt', 'nextCandidate'] },
+        {
+          guard: and(['isSkipped', 'hasNextCandidate']),
+          target: 'selecting-model',
+          reenter: true,
+          actions: ['logSkippedAttempt', 'nextCandidate'],
+        },
         { guard: 'isSkipped', target: 'failed', actions: 'logSkippedAttempt' },
       ],
       invoke: {

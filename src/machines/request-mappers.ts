@@ -101,9 +101,16 @@ export function parseCliOutputInput({ context }: Args): ParseCliOutputInput {
 export function persistSessionInput({ context }: Args): PersistSessionInput {
   const current = candidate(context);
   const { sessionKey, turn, run } = context;
-  const keepsSession = sessionKey !== null && current.backend !== undefined && current.backend.sessionMode !== 'none' && turn?.sessionId !== undefined && run !== undefined;
+  const keepsSession =
+    sessionKey !== null &&
+    current.backend !== undefined &&
+    current.backend.sessionMode !== 'none' &&
+    turn?.sessionId !== undefined &&
+    run !== undefined;
   return {
-    session: keepsSession ? { sessionKey, backendId: current.backend!.id, cliSessionId: turn!.sessionId!, cwd: run!.plan.cwd, model: current.ref } : undefined,
+    session: keepsSession
+      ? { sessionKey, backendId: current.backend!.id, cliSessionId: turn!.sessionId!, cwd: run!.plan.cwd, model: current.ref }
+      : undefined,
     clearCooldown: current.hadCooldown ? { ref: current.ref, provider: current.provider } : undefined,
   };
 }

@@ -40,7 +40,9 @@ export function withCooldowns(candidates: Candidate[], entries: ReadonlyMap<stri
   return planCandidates(candidates, entries, now).map(({ cooldown, probe: _probe, ...candidate }) => ({
     ...candidate,
     ...(entries.has(candidate.ref) || entries.has(candidate.provider) ? { hadCooldown: true } : {}),
-    ...(cooldown === undefined ? {} : { skip: { reason: cooldown.reason, detail: `cooling down until ${new Date(cooldown.until).toISOString()} (${cooldown.key})` } }),
+    ...(cooldown === undefined
+      ? {}
+      : { skip: { reason: cooldown.reason, detail: `cooling down until ${new Date(cooldown.until).toISOString()} (${cooldown.key})` } }),
   }));
 }
 
@@ -60,10 +62,14 @@ export function inConfiguredOrder(candidates: Candidate[], skipped: readonly Ski
 function unknownProvider(ref: string, provider: string, config: ResolvedConfig): UsageError {
   const api = config.unsupportedProviders[provider];
   if (api !== undefined) {
-    return new UsageError(`provider "${provider}" of model ref "${ref}" uses api "${api}", which safetynet does not speak (it speaks anthropic-messages, openai-responses, openai-completions)`);
+    return new UsageError(
+      `provider "${provider}" of model ref "${ref}" uses api "${api}", which safetynet does not speak (it speaks anthropic-messages, openai-responses, openai-completions)`,
+    );
   }
   const known = [...Object.keys(config.backends), ...Object.keys(config.providers)].sort().join(', ');
-  return new UsageError(`unknown provider "${provider}" in model ref "${ref}": add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`);
+  return new UsageError(
+    `unknown provider "${provider}" in model ref "${ref}": add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`,
+  );
 }
 
 /** A configured ref that is not tried. */

@@ -39,10 +39,18 @@ export interface StagedImages {
 export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
 const TYPES: ReadonlyArray<{ mimeType: string; ext: string; test: (b: Buffer) => boolean }> = [
-  { mimeType: 'image/png', ext: 'png', test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  {
+    mimeType: 'image/png',
+    ext: 'png',
+    test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  },
   { mimeType: 'image/jpeg', ext: 'jpg', test: (b) => b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
   { mimeType: 'image/gif', ext: 'gif', test: (b) => ['GIF87a', 'GIF89a'].includes(b.subarray(0, 6).toString('latin1')) },
-  { mimeType: 'image/webp', ext: 'webp', test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
+  {
+    mimeType: 'image/webp',
+    ext: 'webp',
+    test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+  },
 ];
 
 /**
@@ -115,7 +123,8 @@ async function readImageFile(path: string, maxBytes: number, signal: AbortSignal
     throw invalid(`${label}: cannot read the file (${codeOf(error)}): check the path and its permissions`, error);
   }
   if (bytes.length === 0) throw invalid(`${label} is empty: pass a non-empty image file`);
-  if (bytes.length > maxBytes) throw invalid(`${label} is ${bytes.length} bytes, more than the ${maxBytes}-byte limit: resize or compress it`);
+  if (bytes.length > maxBytes)
+    throw invalid(`${label} is ${bytes.length} bytes, more than the ${maxBytes}-byte limit: resize or compress it`);
   return bytes;
 }
 
@@ -131,7 +140,8 @@ function decodeImage(data: string, index: number, maxBytes: number): Buffer {
   }
   const bytes = Buffer.from(body, 'base64');
   if (bytes.length === 0) throw invalid(`${label} is empty: send the image bytes base64-encoded`);
-  if (bytes.length > maxBytes) throw invalid(`${label} is ${bytes.length} bytes, more than the ${maxBytes}-byte limit: resize or compress it`);
+  if (bytes.length > maxBytes)
+    throw invalid(`${label} is ${bytes.length} bytes, more than the ${maxBytes}-byte limit: resize or compress it`);
   return bytes;
 }
 

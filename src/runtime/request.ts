@@ -83,14 +83,25 @@ export function validateRunRequest(request: RunRequest): void {
     new UsageError(`request.${field}: expected ${expected}, received ${JSON.stringify(received)?.slice(0, 80) ?? String(received)}`);
   if (typeof request !== 'object' || request === null) throw problem('', 'an object', request);
   if (typeof request.message !== 'string' || request.message.trim() === '') throw problem('message', 'a non-empty string', request.message);
-  if (request.model !== undefined && (typeof request.model !== 'string' || request.model.trim() === '')) throw problem('model', 'a model ref "provider/model"', request.model);
-  if (request.sessionKey !== undefined && (typeof request.sessionKey !== 'string' || request.sessionKey === '')) throw problem('sessionKey', 'a non-empty string', request.sessionKey);
-  if (request.systemPrompt !== undefined && typeof request.systemPrompt !== 'string') throw problem('systemPrompt', 'a string', request.systemPrompt);
-  if (request.images !== undefined && !Array.isArray(request.images)) throw problem('images', 'an array of { path } or { data, mimeType }', request.images);
-  if (request.cwd !== undefined && (typeof request.cwd !== 'string' || request.cwd === '')) throw problem('cwd', 'a directory path', request.cwd);
-  if (request.timeoutMs !== undefined && (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0)) throw problem('timeoutMs', 'a positive number of milliseconds', request.timeoutMs);
-  if (request.onAttempt !== undefined && typeof request.onAttempt !== 'function') throw problem('onAttempt', 'a function', typeof request.onAttempt);
-  if (request.inspect !== undefined && typeof request.inspect !== 'function' && (typeof request.inspect !== 'object' || request.inspect === null)) {
+  if (request.model !== undefined && (typeof request.model !== 'string' || request.model.trim() === ''))
+    throw problem('model', 'a model ref "provider/model"', request.model);
+  if (request.sessionKey !== undefined && (typeof request.sessionKey !== 'string' || request.sessionKey === ''))
+    throw problem('sessionKey', 'a non-empty string', request.sessionKey);
+  if (request.systemPrompt !== undefined && typeof request.systemPrompt !== 'string')
+    throw problem('systemPrompt', 'a string', request.systemPrompt);
+  if (request.images !== undefined && !Array.isArray(request.images))
+    throw problem('images', 'an array of { path } or { data, mimeType }', request.images);
+  if (request.cwd !== undefined && (typeof request.cwd !== 'string' || request.cwd === ''))
+    throw problem('cwd', 'a directory path', request.cwd);
+  if (request.timeoutMs !== undefined && (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0))
+    throw problem('timeoutMs', 'a positive number of milliseconds', request.timeoutMs);
+  if (request.onAttempt !== undefined && typeof request.onAttempt !== 'function')
+    throw problem('onAttempt', 'a function', typeof request.onAttempt);
+  if (
+    request.inspect !== undefined &&
+    typeof request.inspect !== 'function' &&
+    (typeof request.inspect !== 'object' || request.inspect === null)
+  ) {
     throw problem('inspect', 'an inspection observer (a function or { next })', typeof request.inspect);
   }
 }

@@ -109,7 +109,11 @@ export class Runtime {
   readonly #inspect: InspectObserver | undefined;
   readonly #onWarning: ((message: string) => void) | undefined;
 
-  constructor(config: ResolvedConfig, storeLocation: string, options: Pick<RuntimeOptions, 'inspect' | 'onWarning' | 'storeIdleCloseMs'> = {}) {
+  constructor(
+    config: ResolvedConfig,
+    storeLocation: string,
+    options: Pick<RuntimeOptions, 'inspect' | 'onWarning' | 'storeIdleCloseMs'> = {},
+  ) {
     this.config = config;
     this.#storeLocation = storeLocation;
     this.#storeIdleCloseMs = options.storeIdleCloseMs ?? DEFAULT_STORE_IDLE_CLOSE_MS;
@@ -141,7 +145,8 @@ export class Runtime {
    * @throws {StoreError} `SAFETYNET_STORE_LOCKED` when the state folder stays locked by another process.
    */
   run(request: RunRequest): Promise<RunResult> {
-    if (this.#closed) return Promise.reject(new SafetynetError('SAFETYNET_RUNTIME_CLOSED', 'this safetynet runtime was closed; create a new one'));
+    if (this.#closed)
+      return Promise.reject(new SafetynetError('SAFETYNET_RUNTIME_CLOSED', 'this safetynet runtime was closed; create a new one'));
     const running = this.#run(request);
     this.#running.add(running);
     void running.finally(() => this.#running.delete(running)).catch(() => undefined);
@@ -230,7 +235,8 @@ export class Runtime {
   async #execute(request: RunRequest, requestId: string, inspect: InspectObserver | undefined): Promise<RunResult> {
     const startedAt = performance.now();
     const { signal } = request;
-    if (signal?.aborted) throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted before it started', { attempts: [], requestId });
+    if (signal?.aborted)
+      throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted before it started', { attempts: [], requestId });
     const refs = resolveCandidates(this.config, request.model);
     const staged = await stageImages(request.images ?? []);
     try {
@@ -260,7 +266,12 @@ export class Runtime {
     }
   }
 
-  async #drive(input: RequestInput, signal: AbortSignal | undefined, onAttempt: RunRequest['onAttempt'], inspect: InspectObserver | undefined): Promise<RequestOutput> {
+  async #drive(
+    input: RequestInput,
+    signal: AbortSignal | undefined,
+    onAttempt: RunRequest['onAttempt'],
+    inspect: InspectObserver | undefined,
+  ): Promise<RequestOutput> {
     const actor = createActor(this.#machine, { input, id: `request-${input.requestId}`, ...(inspect === undefined ? {} : { inspect }) });
     this.#actors.set(input.requestId, actor);
     const cancel = () => actor.send({ type: 'CANCEL' });
@@ -281,7 +292,10 @@ export class Runtime {
     const durationMs = Math.round(performance.now() - startedAt);
     if (output.status === 'answered') return toRunResult(output, input, durationMs);
     if (output.status === 'aborted') {
-      throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted by the caller', { attempts: output.attempts, requestId: input.requestId });
+      throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted by the caller', {
+        attempts: output.attempts,
+        requestId: input.requestId,
+      });
     }
     const tried = output.attempts.filter((attempt) => !attempt.skipped).length;
     const message = `every candidate failed (${tried} tried of ${output.attempts.length}):\n${formatAttempts(output.attempts)}`;

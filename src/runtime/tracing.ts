@@ -65,7 +65,8 @@ export class RequestTracing {
   /** The trace store (loaded on first use). */
   store(): Promise<TraceStore> {
     this.#store ??= import('../store/trace-store.js').then(
-      ({ TraceStore }) => new TraceStore({ location: this.#options.location, idleCloseMs: this.#options.idleCloseMs, ...this.#config.traces }),
+      ({ TraceStore }) =>
+        new TraceStore({ location: this.#options.location, idleCloseMs: this.#options.idleCloseMs, ...this.#config.traces }),
     );
     return this.#store;
   }

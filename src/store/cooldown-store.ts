@@ -18,7 +18,6 @@ import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level
 /** Name of the sublevel holding cooldowns (keys are prefixed `!cooldowns!`). */
 export const COOLDOWNS_SUBLEVEL = 'cooldowns';
 
-
 /** Options of {@link CooldownStore}; the same shape as `SessionStoreOptions`. */
 export interface CooldownStoreOptions extends LevelHandleOptions {
   /**
@@ -61,7 +60,8 @@ function requireText(name: string, value: unknown): string {
 }
 
 function requireNow(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`Expected the \`now\` argument to be finite epoch milliseconds, got \`${String(value)}\` (${typeof value})`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new TypeError(`Expected the \`now\` argument to be finite epoch milliseconds, got \`${String(value)}\` (${typeof value})`);
   return value;
 }
 
@@ -152,7 +152,9 @@ export class CooldownStore {
     const now = requireNow(input.now ?? Date.now());
     const { failure } = input;
     if (typeof failure !== 'object' || failure === null || !FAILURE_REASONS.includes(failure.reason)) {
-      throw new TypeError(`Expected the \`failure\` argument to be an AttemptFailure with a known reason, got \`${JSON.stringify(failure)}\``);
+      throw new TypeError(
+        `Expected the \`failure\` argument to be an AttemptFailure with a known reason, got \`${JSON.stringify(failure)}\``,
+      );
     }
     const request = { ref, provider, reason: failure.reason, retryAfterMs: failure.retryAfterMs, now };
     const fresh = nextCooldownEntry(undefined, request);
@@ -175,7 +177,10 @@ export class CooldownStore {
   async recordSuccess(input: RecordCooldownSuccessInput): Promise<void> {
     const keys = [...new Set([requireText('ref', input.ref), requireText('provider', input.provider)])].sort();
     // Both keys locked, always in sorted order, so two successes can never wait on each other.
-    const task = keys.reduceRight<() => Promise<number>>((inner, key) => () => this.#exclusive(key, inner), () => this.#remove(keys));
+    const task = keys.reduceRight<() => Promise<number>>(
+      (inner, key) => () => this.#exclusive(key, inner),
+      () => this.#remove(keys),
+    );
     await task();
   }
 

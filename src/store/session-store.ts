@@ -166,8 +166,10 @@ export class SessionStore {
     const cliSessionId = requireText('cliSessionId', input.cliSessionId);
     const cwd = requireText('cwd', input.cwd);
     const { model, replace = false, now = Date.now() } = input;
-    if (model !== undefined && typeof model !== 'string') throw new TypeError(`Expected the \`model\` argument to be a string, got \`${String(model)}\` (${typeof model})`);
-    if (typeof now !== 'number' || !Number.isFinite(now)) throw new TypeError(`Expected the \`now\` argument to be finite epoch milliseconds, got \`${String(now)}\` (${typeof now})`);
+    if (model !== undefined && typeof model !== 'string')
+      throw new TypeError(`Expected the \`model\` argument to be a string, got \`${String(model)}\` (${typeof model})`);
+    if (typeof now !== 'number' || !Number.isFinite(now))
+      throw new TypeError(`Expected the \`now\` argument to be finite epoch milliseconds, got \`${String(now)}\` (${typeof now})`);
     const key = bindingKey(sessionKey, backendId);
     return this.#exclusive(sessionKey, () =>
       this.#sessions(async (sessions) => {
@@ -195,7 +197,10 @@ export class SessionStore {
     return this.#exclusive(sessionKey, () =>
       this.#sessions(async (sessions) => {
         const keys = backendId === undefined ? await sessions.keys(sessionKeyRange(sessionKey)).all() : [bindingKey(sessionKey, backendId)];
-        const present = backendId === undefined ? keys : (await sessions.getMany(keys)).flatMap((value, i) => (value === undefined ? [] : [keys[i] as string]));
+        const present =
+          backendId === undefined
+            ? keys
+            : (await sessions.getMany(keys)).flatMap((value, i) => (value === undefined ? [] : [keys[i] as string]));
         if (present.length > 0) await sessions.batch(present.map((key) => ({ type: 'del' as const, key })));
         return present.length;
       }),

@@ -42,7 +42,14 @@ function requestIdOf(key: string): string {
 
 function isTrace(value: unknown): value is RequestTrace {
   const v = value as Partial<RequestTrace> | null;
-  return typeof v === 'object' && v !== null && typeof v.requestId === 'string' && typeof v.endedAt === 'number' && Array.isArray(v.steps) && Array.isArray(v.attempts);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.requestId === 'string' &&
+    typeof v.endedAt === 'number' &&
+    Array.isArray(v.steps) &&
+    Array.isArray(v.attempts)
+  );
 }
 
 function bound(name: string, value: number | undefined, fallback: number): number {
@@ -97,7 +104,8 @@ export class TraceStore {
    * @returns how many traces were pruned.
    */
   async write(trace: RequestTrace, now: number = Date.now()): Promise<number> {
-    if (!isTrace(trace)) throw new TypeError('Expected the `trace` argument to be a RequestTrace ({ requestId, endedAt, steps, attempts, … })');
+    if (!isTrace(trace))
+      throw new TypeError('Expected the `trace` argument to be a RequestTrace ({ requestId, endedAt, steps, attempts, … })');
     if (this.maxCount === 0) return 0;
     return this.#traces(async (traces) => {
       const key = traceKey(trace);
@@ -107,9 +115,17 @@ export class TraceStore {
       // count kept for this open cycle passes maxCount, the surplus oldest keys.
       const expired = (await traces.keys({ lt: oldest }).all()).filter((k) => k !== key);
       const count = (await this.#countAtOpen(traces)) - expired.length + (keep ? 1 : 0);
-      const surplus = count > this.maxCount ? (await traces.keys({ gte: oldest, limit: count - this.maxCount + 1 }).all()).filter((k) => k !== key).slice(0, count - this.maxCount) : [];
+      const surplus =
+        count > this.maxCount
+          ? (await traces.keys({ gte: oldest, limit: count - this.maxCount + 1 }).all())
+              .filter((k) => k !== key)
+              .slice(0, count - this.maxCount)
+          : [];
       const removed = [...expired, ...surplus];
-      await traces.batch([...(keep ? [{ type: 'put' as const, key, value: trace }] : []), ...removed.map((k) => ({ type: 'del' as const, key: k }))]);
+      await traces.batch([
+        ...(keep ? [{ type: 'put' as const, key, value: trace }] : []),
+        ...removed.map((k) => ({ type: 'del' as const, key: k })),
+      ]);
       this.#counted = { sublevel: traces, count: count - surplus.length };
       return removed.length;
     });
@@ -134,7 +150,8 @@ export class TraceStore {
    * for a full id; several when a prefix is ambiguous; none when nothing matches.
    */
   async find(id: string): Promise<RequestTrace[]> {
-    if (typeof id !== 'string' || id === '') throw new TypeError(`Expected the \`id\` argument to be a non-empty string, got \`${String(id)}\` (${typeof id})`);
+    if (typeof id !== 'string' || id === '')
+      throw new TypeError(`Expected the \`id\` argument to be a non-empty string, got \`${String(id)}\` (${typeof id})`);
     return this.#traces(async (traces) => {
       const keys = await traces.keys({ reverse: true }).all();
       const exact = keys.filter((key) => requestIdOf(key) === id);
@@ -146,7 +163,8 @@ export class TraceStore {
 
   /** The newest `limit` traces (default 20), newest first. */
   async list(limit = 20): Promise<RequestTrace[]> {
-    if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`Expected the \`limit\` argument to be a positive integer, got \`${String(limit)}\``);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new TypeError(`Expected the \`limit\` argument to be a positive integer, got \`${String(limit)}\``);
     return (await this.#traces((traces) => traces.values({ reverse: true, limit }).all())).filter(isTrace);
   }
 

@@ -15,7 +15,13 @@ const SECTIONS = ['cli-overhead', 'cold-start', 'api-overhead', 'failover', 'con
 interface BenchJson {
   machine: { cores: number; node: string };
   quick: boolean;
-  sections: Array<{ id: string; title: string; figures: Record<string, unknown>; targets: Array<{ name: string; value: unknown; met: unknown }>; error?: string }>;
+  sections: Array<{
+    id: string;
+    title: string;
+    figures: Record<string, unknown>;
+    targets: Array<{ name: string; value: unknown; met: unknown }>;
+    error?: string;
+  }>;
 }
 
 /** `node bench/run.mjs …`, killed past `timeoutMs`; resolves with the exit code and the output. */
@@ -42,7 +48,8 @@ describe('benchmark harness (quick smoke run)', () => {
   });
 
   it('completes, reports every section, and every figure is a finite number', async () => {
-    if (!existsSync(path.join(REPO, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does) before this test');
+    if (!existsSync(path.join(REPO, 'dist/index.js')))
+      throw new Error('dist/ is missing: run `npm run build` (npm test does) before this test');
     dir = await mkdtemp(path.join(tmpdir(), 'safetynet-bench-smoke-'));
     const out = path.join(dir, 'BENCHMARKS.md');
     const json = path.join(dir, 'bench.json');

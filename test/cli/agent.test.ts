@@ -5,7 +5,20 @@
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntilNoProcessWithEnv } from '../support/processes.js';
-import { assertBuilt, cleanup, configWith, extraFakeState, fakeBackend, fakeSandbox, flagValue, lastCall, safetynet, sandbox, setModes, writeConfig } from './support.js';
+import {
+  assertBuilt,
+  cleanup,
+  configWith,
+  extraFakeState,
+  fakeBackend,
+  fakeSandbox,
+  flagValue,
+  lastCall,
+  safetynet,
+  sandbox,
+  setModes,
+  writeConfig,
+} from './support.js';
 
 beforeAll(assertBuilt);
 afterEach(cleanup);
@@ -56,7 +69,10 @@ describe('safetynet agent', () => {
     const second = await extraFakeState(box, 'second-cli');
     const config = writeConfig(
       path.join(box.root, 'config.json5'),
-      configWith({ fake: fakeBackend(box.fakeState), other: fakeBackend(second) }, { model: { primary: 'fake/default', fallbacks: ['other/default'] } }),
+      configWith(
+        { fake: fakeBackend(box.fakeState), other: fakeBackend(second) },
+        { model: { primary: 'fake/default', fallbacks: ['other/default'] } },
+      ),
     );
     setModes(box.fakeState, ['auth']);
     setModes(second, ['auth']);
@@ -92,7 +108,10 @@ describe('safetynet agent', () => {
     const second = await extraFakeState(box, 'second-cli');
     const config = writeConfig(
       path.join(box.root, 'config.json5'),
-      configWith({ fake: fakeBackend(box.fakeState), other: fakeBackend(second) }, { model: { primary: 'fake/default', fallbacks: ['other/backup'] } }),
+      configWith(
+        { fake: fakeBackend(box.fakeState), other: fakeBackend(second) },
+        { model: { primary: 'fake/default', fallbacks: ['other/backup'] } },
+      ),
     );
     setModes(box.fakeState, ['auth']);
     const text = await safetynet(box, ['agent', '--message', 'hi', '--config', config]);
@@ -116,7 +135,18 @@ describe('safetynet agent', () => {
   it('--timeout bounds one attempt: a hanging CLI is killed with its process group and the command exits 1 with reason timeout', async () => {
     const box = await fakeSandbox();
     setModes(box.fakeState, ['hang']);
-    const result = await safetynet(box, ['agent', '--message', 'hi', '--model', 'fake/default', '--timeout', '1', '--json', '--config', box.config]);
+    const result = await safetynet(box, [
+      'agent',
+      '--message',
+      'hi',
+      '--model',
+      'fake/default',
+      '--timeout',
+      '1',
+      '--json',
+      '--config',
+      box.config,
+    ]);
 
     expect(result.exitCode, result.stderr).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ attempts: [{ model: 'fake/default', ok: false, reason: 'timeout' }] });

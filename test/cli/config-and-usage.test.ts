@@ -36,7 +36,10 @@ describe('config errors', () => {
 
   it('exit code 2 for an unknown backend key, suggesting the closest one', async () => {
     const box = await sandbox();
-    const file = writeConfig(path.join(box.root, 'config.json5'), configWith({ fake: fakeBackend(box.fakeState, { sesionArg: '--session-id' }) }));
+    const file = writeConfig(
+      path.join(box.root, 'config.json5'),
+      configWith({ fake: fakeBackend(box.fakeState, { sesionArg: '--session-id' }) }),
+    );
     const result = await safetynet(box, ['agent', '--message', 'hi', '--model', 'fake/default', '--config', file]);
 
     expect(result.exitCode).toBe(2);
@@ -48,7 +51,10 @@ describe('config errors', () => {
 
   it('exit code 2 for a schema error, naming the key path, the expected shape and the received value', async () => {
     const box = await sandbox();
-    const file = writeConfig(path.join(box.root, 'config.json5'), configWith({ fake: fakeBackend(box.fakeState, { sessionMode: 'sometimes' }) }));
+    const file = writeConfig(
+      path.join(box.root, 'config.json5'),
+      configWith({ fake: fakeBackend(box.fakeState, { sessionMode: 'sometimes' }) }),
+    );
     const result = await safetynet(box, ['agent', '--message', 'hi', '--model', 'fake/default', '--config', file]);
 
     expect(result.exitCode).toBe(2);
@@ -94,7 +100,8 @@ describe('config errors', () => {
 describe('config lookup order', () => {
   it('--config wins over SAFETYNET_CONFIG, which wins over $SAFETYNET_HOME/config.json5', async () => {
     const box = await sandbox();
-    const write = (file: string, model: string) => writeConfig(file, configWith({ fake: fakeBackend(box.fakeState) }, { model: { primary: `fake/${model}` } }));
+    const write = (file: string, model: string) =>
+      writeConfig(file, configWith({ fake: fakeBackend(box.fakeState) }, { model: { primary: `fake/${model}` } }));
     write(path.join(box.home, 'config.json5'), 'from-home');
     const fromEnv = write(path.join(box.root, 'env.json5'), 'from-env');
     const fromFlag = write(path.join(box.root, 'flag.json5'), 'from-flag');
@@ -161,12 +168,28 @@ describe('usage errors', () => {
     const box = await fakeSandbox();
     const sub = path.join(box.cwd, 'sub');
     await mkdir(sub);
-    const first = await safetynet(box, ['agent', '--message', 'one', '--cwd', 'sub', '--session', 'here', '--model', 'fake/default', '--config', box.config]);
+    const first = await safetynet(box, [
+      'agent',
+      '--message',
+      'one',
+      '--cwd',
+      'sub',
+      '--session',
+      'here',
+      '--model',
+      'fake/default',
+      '--config',
+      box.config,
+    ]);
     expect(first.exitCode, first.stderr).toBe(0);
     const show = await safetynet(box, ['sessions', 'show', 'here', '--json', '--config', box.config]);
     expect(JSON.parse(show.stdout)).toMatchObject([{ cwd: sub }]);
 
-    const second = await safetynet(box, ['agent', '--message', 'two', '--session', 'here', '--model', 'fake/default', '--config', box.config], { cwd: box.root });
+    const second = await safetynet(
+      box,
+      ['agent', '--message', 'two', '--session', 'here', '--model', 'fake/default', '--config', box.config],
+      { cwd: box.root },
+    );
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stdout).toBe('echo: two turns=2 model=default');
   });
@@ -174,7 +197,16 @@ describe('usage errors', () => {
   it('exit code 2 for a bad --timeout, naming the flag and the value', async () => {
     const box = await fakeSandbox();
     for (const value of ['abc', '0', '-5']) {
-      const result = await safetynet(box, ['agent', '--message', 'hi', `--timeout=${value}`, '--model', 'fake/default', '--config', box.config]);
+      const result = await safetynet(box, [
+        'agent',
+        '--message',
+        'hi',
+        `--timeout=${value}`,
+        '--model',
+        'fake/default',
+        '--config',
+        box.config,
+      ]);
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain('--timeout');
       expect(result.stderr).toContain(`"${value}"`);
@@ -230,7 +262,17 @@ describe('usage errors', () => {
   it('exit code 2 for a missing --image, naming the flag and the path', async () => {
     const box = await fakeSandbox();
     const missing = path.join(box.root, 'missing.png');
-    const result = await safetynet(box, ['agent', '--message', 'hi', '--image', missing, '--model', 'fake/default', '--config', box.config]);
+    const result = await safetynet(box, [
+      'agent',
+      '--message',
+      'hi',
+      '--image',
+      missing,
+      '--model',
+      'fake/default',
+      '--config',
+      box.config,
+    ]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('--image');
     expect(result.stderr).toContain(missing);

@@ -19,7 +19,10 @@ const ROOT_FAKE = path.join(REPO, 'test/fixtures/bin/root-refusing-cli.mjs');
 describe('safetynet doctor', () => {
   it('exit 0 when every candidate can run (a missing --version is only a warning)', async () => {
     const box = await sandbox();
-    const config = writeConfig(path.join(box.root, 'config.json5'), configWith({ fake: fakeBackend(box.fakeState) }, { model: 'fake/default' }));
+    const config = writeConfig(
+      path.join(box.root, 'config.json5'),
+      configWith({ fake: fakeBackend(box.fakeState) }, { model: 'fake/default' }),
+    );
     const run = await safetynet(box, ['doctor', '--config', config]);
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain(`state: ${path.join(box.home, 'state')}`);
@@ -38,10 +41,14 @@ describe('safetynet doctor', () => {
     const run = await safetynet(box, ['doctor', '--config', config]);
     expect(run.exitCode).toBe(1);
     const fails = run.stdout.split('\n').filter((line) => line.startsWith('  FAIL'));
-    expect(fails[0]).toBe('  FAIL  command   command "safetynet-no-such-cli" not found: it is not on the PATH of its environment — fix: install it, or set agents.defaults.cliBackends.gone.command to its full path');
+    expect(fails[0]).toBe(
+      '  FAIL  command   command "safetynet-no-such-cli" not found: it is not on the PATH of its environment — fix: install it, or set agents.defaults.cliBackends.gone.command to its full path',
+    );
     if (process.getuid?.() === 0) {
       // the tests run as root here: Claude-style CLIs refuse --dangerously-skip-permissions
-      expect(fails[1]).toMatch(/^ {2}FAIL {2}root +running as root with --dangerously-skip-permissions and no IS_SANDBOX: .*refuses to run \("--dangerously-skip-permissions cannot be used with root\/sudo privileges for security reasons"\) — fix: set agents\.defaults\.cliBackends\.refusing\.env\.IS_SANDBOX = "1"/);
+      expect(fails[1]).toMatch(
+        /^ {2}FAIL {2}root +running as root with --dangerously-skip-permissions and no IS_SANDBOX: .*refuses to run \("--dangerously-skip-permissions cannot be used with root\/sudo privileges for security reasons"\) — fix: set agents\.defaults\.cliBackends\.refusing\.env\.IS_SANDBOX = "1"/,
+      );
     }
     expect(run.stdout).toMatch(/not every candidate can run/);
 
@@ -55,11 +62,16 @@ describe('safetynet doctor', () => {
 
   it('a state folder locked by another process fails the check (the store is tried once, not waited for)', async () => {
     const box = await sandbox();
-    const config = writeConfig(path.join(box.root, 'config.json5'), configWith({ fake: fakeBackend(box.fakeState) }, { model: 'fake/default' }));
+    const config = writeConfig(
+      path.join(box.root, 'config.json5'),
+      configWith({ fake: fakeBackend(box.fakeState) }, { model: 'fake/default' }),
+    );
     const holder = await holdLock(path.join(box.home, 'state'));
     const run = await safetynet(box, ['doctor', '--config', config]);
     expect(run.exitCode).toBe(1);
-    expect(run.stdout).toContain(`  FAIL  store     ${path.join(box.home, 'state')} is locked by another process — fix: wait for the other safetynet process to finish (or stop it), or point SAFETYNET_HOME elsewhere`);
+    expect(run.stdout).toContain(
+      `  FAIL  store     ${path.join(box.home, 'state')} is locked by another process — fix: wait for the other safetynet process to finish (or stop it), or point SAFETYNET_HOME elsewhere`,
+    );
     await holder.release();
   });
 

@@ -7,7 +7,18 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntilNoProcessWithEnv } from '../support/processes.js';
-import { assertBuilt, cleanup, fakeSandbox, lastCall, PIXEL_PNG, safetynet, setModes, startSafetynet, waitForCall, waitForHangingCli } from './support.js';
+import {
+  assertBuilt,
+  cleanup,
+  fakeSandbox,
+  lastCall,
+  PIXEL_PNG,
+  safetynet,
+  setModes,
+  startSafetynet,
+  waitForCall,
+  waitForHangingCli,
+} from './support.js';
 
 beforeAll(assertBuilt);
 afterEach(cleanup);
@@ -24,7 +35,19 @@ describe('safetynet agent --image', () => {
     const other = path.join(box.cwd, 'second.png');
     await copyFile(PIXEL_PNG, mine);
     await copyFile(PIXEL_PNG, other);
-    const result = await safetynet(box, ['agent', '--message', 'look', '--image', mine, '--image', 'second.png', '--model', 'fake/default', '--config', box.config]);
+    const result = await safetynet(box, [
+      'agent',
+      '--message',
+      'look',
+      '--image',
+      mine,
+      '--image',
+      'second.png',
+      '--model',
+      'fake/default',
+      '--config',
+      box.config,
+    ]);
 
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('echo: look turns=1 images=2 model=default'); // the CLI found both files while it ran
@@ -42,7 +65,17 @@ describe('safetynet agent --image', () => {
   it('the private copy is 0600 in a 0700 folder while the CLI runs, and is removed when the command is interrupted', async () => {
     const box = await fakeSandbox();
     setModes(box.fakeState, ['hang']);
-    const running = startSafetynet(box, ['agent', '--message', 'look', '--image', PIXEL_PNG, '--model', 'fake/default', '--config', box.config]);
+    const running = startSafetynet(box, [
+      'agent',
+      '--message',
+      'look',
+      '--image',
+      PIXEL_PNG,
+      '--model',
+      'fake/default',
+      '--config',
+      box.config,
+    ]);
     expect(await waitForHangingCli(box.marker)).toBe(true);
     const [copy] = imagePaths((await waitForCall(box.fakeState)).argv);
 
@@ -61,7 +94,17 @@ describe('safetynet agent --image', () => {
   it('the private copy is removed when every candidate failed', async () => {
     const box = await fakeSandbox();
     setModes(box.fakeState, ['auth']);
-    const result = await safetynet(box, ['agent', '--message', 'look', '--image', PIXEL_PNG, '--model', 'fake/default', '--config', box.config]);
+    const result = await safetynet(box, [
+      'agent',
+      '--message',
+      'look',
+      '--image',
+      PIXEL_PNG,
+      '--model',
+      'fake/default',
+      '--config',
+      box.config,
+    ]);
 
     expect(result.exitCode).toBe(1);
     const [copy] = imagePaths(lastCall(box.fakeState).argv);

@@ -8,7 +8,18 @@ import path from 'node:path';
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseInspectFlag } from '../../src/cli/inspect.js';
-import { assertBuilt, cleanup, configWith, fakeBackend, fakeSandbox, REPO, safetynet, sandbox, startSafetynet, writeConfig } from './support.js';
+import {
+  assertBuilt,
+  cleanup,
+  configWith,
+  fakeBackend,
+  fakeSandbox,
+  REPO,
+  safetynet,
+  sandbox,
+  startSafetynet,
+  writeConfig,
+} from './support.js';
 
 beforeAll(assertBuilt);
 afterEach(cleanup);
@@ -46,8 +57,13 @@ describe('safetynet agent --inspect=file:<path>', () => {
     const text = readFileSync(file, 'utf8');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(text).not.toContain(apiKey);
-    const records = text.trimEnd().split('\n').map((line) => JSON.parse(line) as { type: string; actorId: string; snapshot?: { value?: unknown; status?: string } });
-    expect(new Set(records.map((record) => record.type))).toEqual(new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.microstep', '@xstate.action']));
+    const records = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; actorId: string; snapshot?: { value?: unknown; status?: string } });
+    expect(new Set(records.map((record) => record.type))).toEqual(
+      new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.microstep', '@xstate.action']),
+    );
     const root = records.filter((record) => record.type === '@xstate.snapshot' && record.actorId.startsWith('request-'));
     expect(root.at(-1)!.snapshot).toMatchObject({ value: 'answered', status: 'done' });
     expect(records.some((record) => record.actorId === 'callApi')).toBe(true);
@@ -55,7 +71,14 @@ describe('safetynet agent --inspect=file:<path>', () => {
 
   it('an unwritable path is bad usage (exit 2) before anything runs', async () => {
     const box = await fakeSandbox({ model: 'fake/default' });
-    const run = await safetynet(box, ['agent', '--message', 'hi', `--inspect=file:${path.join(box.root, 'no-such-dir', 'x.jsonl')}`, '--config', box.config]);
+    const run = await safetynet(box, [
+      'agent',
+      '--message',
+      'hi',
+      `--inspect=file:${path.join(box.root, 'no-such-dir', 'x.jsonl')}`,
+      '--config',
+      box.config,
+    ]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('--inspect=file:');
   });
@@ -78,7 +101,8 @@ describe('safetynet agent --inspect (WebSocket)', () => {
     const receiver = createWebSocketReceiver({ server: url.replace('http://', 'ws://') });
     const subscription = receiver.subscribe((event) => events.push(event));
     const result = await child;
-    const answered = (event: StatelyInspectionEvent) => event.type === '@xstate.snapshot' && (event.snapshot as { value?: unknown }).value === 'answered';
+    const answered = (event: StatelyInspectionEvent) =>
+      event.type === '@xstate.snapshot' && (event.snapshot as { value?: unknown }).value === 'answered';
     for (let i = 0; i < 100 && !events.some(answered); i++) await new Promise((resolve) => setTimeout(resolve, 20));
     subscription.unsubscribe();
     expect(result.exitCode, String(result.stderr)).toBe(0);

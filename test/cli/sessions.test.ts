@@ -37,7 +37,11 @@ describe('safetynet agent --session', () => {
     expect(sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(firstCall.argv).not.toContain('--resume');
     expect(firstCall.system).toBe('be brief');
-    expect(JSON.parse(first.stdout)).toMatchObject({ sessionKey: 'demo', cliSessionId: sessionId, text: 'echo: remember kiwi turns=1 system=be brief model=default' });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      sessionKey: 'demo',
+      cliSessionId: sessionId,
+      text: 'echo: remember kiwi turns=1 system=be brief model=default',
+    });
 
     const second = await agent(box, 'what fruit?', '--session', 'demo', '--system-prompt', 'be brief', '--json');
     expect(second.exitCode, second.stderr).toBe(0);
@@ -46,7 +50,11 @@ describe('safetynet agent --session', () => {
     expect(secondCall.argv).not.toContain('--session-id');
     expect(secondCall.argv).not.toContain('--system');
     expect(secondCall.argv).not.toContain('be brief');
-    expect(JSON.parse(second.stdout)).toMatchObject({ sessionKey: 'demo', cliSessionId: sessionId, text: 'echo: what fruit? turns=2 model=default' });
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      sessionKey: 'demo',
+      cliSessionId: sessionId,
+      text: 'echo: what fruit? turns=2 model=default',
+    });
     // one CLI session, two turns
     expect(await fakeSessions(box.fakeState)).toEqual([sessionId]);
   });

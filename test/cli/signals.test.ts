@@ -28,7 +28,7 @@ beforeAll(assertBuilt);
 afterEach(cleanup);
 
 describe('interrupting safetynet agent', () => {
-  it('SIGINT kills the running CLI\'s process group and exits 130', async () => {
+  it("SIGINT kills the running CLI's process group and exits 130", async () => {
     const box = await fakeSandbox();
     setModes(box.fakeState, ['hang']);
     const running = startSafetynet(box, ['agent', '--message', 'hi', '--model', 'fake/default', '--config', box.config]);
@@ -59,18 +59,48 @@ describe('interrupting safetynet agent', () => {
 
   it('an interrupted --session turn keeps the stored session: the next turn resumes it', async () => {
     const box = await fakeSandbox();
-    const first = await safetynet(box, ['agent', '--message', 'one', '--model', 'fake/default', '--session', 'chat', '--config', box.config]);
+    const first = await safetynet(box, [
+      'agent',
+      '--message',
+      'one',
+      '--model',
+      'fake/default',
+      '--session',
+      'chat',
+      '--config',
+      box.config,
+    ]);
     expect(first.exitCode, first.stderr).toBe(0);
     const sessionId = flagValue(lastCall(box.fakeState).argv, '--session-id');
 
     setModes(box.fakeState, ['hang', 'ok']);
-    const running = startSafetynet(box, ['agent', '--message', 'two', '--model', 'fake/default', '--session', 'chat', '--config', box.config]);
+    const running = startSafetynet(box, [
+      'agent',
+      '--message',
+      'two',
+      '--model',
+      'fake/default',
+      '--session',
+      'chat',
+      '--config',
+      box.config,
+    ]);
     expect(await waitForHangingCli(box.marker)).toBe(true);
     running.kill('SIGINT');
     expect((await running).exitCode).toBe(130);
     expect(await waitUntilNoProcessWithEnv(box.marker)).toEqual([]);
 
-    const third = await safetynet(box, ['agent', '--message', 'three', '--model', 'fake/default', '--session', 'chat', '--config', box.config]);
+    const third = await safetynet(box, [
+      'agent',
+      '--message',
+      'three',
+      '--model',
+      'fake/default',
+      '--session',
+      'chat',
+      '--config',
+      box.config,
+    ]);
     expect(third.exitCode, third.stderr).toBe(0);
     expect(flagValue(lastCall(box.fakeState).argv, '--resume')).toBe(sessionId);
   });
@@ -98,7 +128,7 @@ describe('interrupting safetynet agent', () => {
     expect(await waitUntilNoProcessWithEnv(marker)).toEqual([]);
   });
 
-  it('SIGTERM to safetynet also kills the CLI\'s process group', async () => {
+  it("SIGTERM to safetynet also kills the CLI's process group", async () => {
     const box = await fakeSandbox();
     setModes(box.fakeState, ['hang']);
     const running = startSafetynet(box, ['agent', '--message', 'hi', '--model', 'fake/default', '--config', box.config]);

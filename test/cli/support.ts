@@ -141,7 +141,13 @@ export function startSafetynet(box: Pick<Sandbox, 'home' | 'cwd'>, args: string[
 /** Run `safetynet <args>` to the end: `{ exitCode, stdout, stderr }` (stdout/stderr without the final newline). */
 export async function safetynet(box: Pick<Sandbox, 'home' | 'cwd'>, args: string[], options: RunOptions = {}) {
   const result = await startSafetynet(box, args, options);
-  return { exitCode: result.exitCode, signal: result.signal, stdout: String(result.stdout), stderr: String(result.stderr), timedOut: result.timedOut };
+  return {
+    exitCode: result.exitCode,
+    signal: result.signal,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+    timedOut: result.timedOut,
+  };
 }
 
 /** What the fixture CLI received on its last call. */

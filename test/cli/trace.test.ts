@@ -96,13 +96,25 @@ describe('safetynet agent --verbose', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^echo: hi turns=1/);
     const lines = run.stderr.split('\n');
-    const states = lines.filter((line) => /^safetynet: \+\d+\.\d{3}s [a-z-]+ /.test(line) && !line.includes(' attempt ')).map((line) => line.split(/\s+/)[2]);
-    expect(states).toEqual(['selecting-model', 'spawning-cli', 'parsing', 'falling-back', 'selecting-model', 'spawning-cli', 'falling-back', 'selecting-model', 'spawning-cli', 'parsing', 'answered']);
-    expect(lines.filter((line) => line.includes(' attempt ')).map((line) => line.replace(/^safetynet: \+\d+\.\d{3}s /, '').split(' (')[0])).toEqual([
-      'attempt 1 a/default failed',
-      'attempt 2 missing/x failed',
-      'attempt 3 b/default answered',
+    const states = lines
+      .filter((line) => /^safetynet: \+\d+\.\d{3}s [a-z-]+ /.test(line) && !line.includes(' attempt '))
+      .map((line) => line.split(/\s+/)[2]);
+    expect(states).toEqual([
+      'selecting-model',
+      'spawning-cli',
+      'parsing',
+      'falling-back',
+      'selecting-model',
+      'spawning-cli',
+      'falling-back',
+      'selecting-model',
+      'spawning-cli',
+      'parsing',
+      'answered',
     ]);
+    expect(
+      lines.filter((line) => line.includes(' attempt ')).map((line) => line.replace(/^safetynet: \+\d+\.\d{3}s /, '').split(' (')[0]),
+    ).toEqual(['attempt 1 a/default failed', 'attempt 2 missing/x failed', 'attempt 3 b/default answered']);
     // without --verbose: only the usual summary
     const quiet = await safetynet(box, ['agent', '--message', 'hi', '--config', box.config]);
     expect(quiet.stderr).not.toMatch(/\+\d+\.\d{3}s/);

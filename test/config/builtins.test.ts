@@ -80,7 +80,17 @@ describe('built-in backends', () => {
     const { resumeArgs: _specResume, resumeOutput: _specResumeOutput, ...rest } = SPEC_CODEX;
     expect(CODEX_CLI_BACKEND).toMatchObject(rest);
     // exec-level flags before `resume` (codex 0.169 rejects --color/--sandbox after it), JSONL on resume
-    expect(CODEX_CLI_BACKEND.resumeArgs).toEqual(['exec', '--json', '--color', 'never', '--sandbox', 'read-only', '--skip-git-repo-check', 'resume', '{sessionId}']);
+    expect(CODEX_CLI_BACKEND.resumeArgs).toEqual([
+      'exec',
+      '--json',
+      '--color',
+      'never',
+      '--sandbox',
+      'read-only',
+      '--skip-git-repo-check',
+      'resume',
+      '{sessionId}',
+    ]);
     expect(CODEX_CLI_BACKEND.resumeOutput).toBe('jsonl');
     expect(CODEX_CLI_BACKEND).toMatchObject({
       input: 'arg',
@@ -194,7 +204,7 @@ describe('an explicit output mode keeps output and argv consistent', () => {
     expect(resolved.resumeArgs.slice(0, 3)).toEqual(['-p', '--output-format', 'text']);
   });
 
-  it('the user\'s own args still replace whole, whatever the output mode', () => {
+  it("the user's own args still replace whole, whatever the output mode", () => {
     const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { output: 'json', args: ['-p', '--my-flag'] });
     expect(resolved.args).toEqual(['-p', '--my-flag']);
     expect(resolved.resumeArgs).toEqual(SPEC_CLAUDE.resumeArgs);
@@ -215,7 +225,7 @@ describe('an explicit output mode keeps output and argv consistent', () => {
     expect(resolved.args).toEqual(CLAUDE_STREAM_JSON_ARGS);
   });
 
-  it('codex-cli has no variants (its argv is the spec\'s), and custom bases never get any', () => {
+  it("codex-cli has no variants (its argv is the spec's), and custom bases never get any", () => {
     const codex = mergeBackend('codex-cli', CODEX_CLI_BACKEND, { output: 'json' });
     expect(codex.args).toEqual(SPEC_CODEX.args);
     expect(builtinArgsForOutput(CODEX_CLI_BACKEND, 'json')).toBeUndefined();

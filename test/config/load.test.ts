@@ -4,7 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { CLAUDE_CLI_BACKEND, CODEX_CLI_BACKEND, loadConfig, resolveConfig, resolveConfigPath, safetynetHome } from '../../src/config/index.js';
+import {
+  CLAUDE_CLI_BACKEND,
+  CODEX_CLI_BACKEND,
+  loadConfig,
+  resolveConfig,
+  resolveConfigPath,
+  safetynetHome,
+} from '../../src/config/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => join(here, 'fixtures', name);
@@ -43,7 +50,11 @@ describe('config file lookup', () => {
     const env = { SAFETYNET_CONFIG: '/etc/sn.json5', SAFETYNET_HOME: '/srv/sn' };
     expect(resolveConfigPath({ file: '/tmp/flag.json5', env })).toEqual({ path: '/tmp/flag.json5', explicit: true, origin: '--config' });
     expect(resolveConfigPath({ env })).toEqual({ path: '/etc/sn.json5', explicit: true, origin: 'SAFETYNET_CONFIG' });
-    expect(resolveConfigPath({ env: { SAFETYNET_HOME: '/srv/sn' } })).toEqual({ path: '/srv/sn/config.json5', explicit: false, origin: 'default' });
+    expect(resolveConfigPath({ env: { SAFETYNET_HOME: '/srv/sn' } })).toEqual({
+      path: '/srv/sn/config.json5',
+      explicit: false,
+      origin: 'default',
+    });
   });
 
   it('relative and ~/ paths become absolute', () => {
@@ -58,7 +69,10 @@ describe('config file lookup', () => {
     const env = { SAFETYNET_CONFIG: viaEnv, SAFETYNET_HOME: join(dir, 'home') };
     expect(await loadConfig({ file: flag, env })).toMatchObject({ source: flag, attemptTimeoutMs: 1000 });
     expect(await loadConfig({ env })).toMatchObject({ source: viaEnv, attemptTimeoutMs: 2000 });
-    expect(await loadConfig({ env: { SAFETYNET_HOME: join(dir, 'home') } })).toMatchObject({ source: join(dir, 'home', 'config.json5'), attemptTimeoutMs: 3000 });
+    expect(await loadConfig({ env: { SAFETYNET_HOME: join(dir, 'home') } })).toMatchObject({
+      source: join(dir, 'home', 'config.json5'),
+      attemptTimeoutMs: 3000,
+    });
   });
 
   it('no config file anywhere means the built-in backends alone', async () => {
@@ -113,11 +127,19 @@ describe('config file parsing', () => {
   });
 
   it('schema problems name the file they came from', async () => {
-    const file = await write(join(dir, 'c.json5'), '{ agents: { defaults: { cliBackends: { "codex-cli": { sessionMode: "sometimes" } } } } }');
+    const file = await write(
+      join(dir, 'c.json5'),
+      '{ agents: { defaults: { cliBackends: { "codex-cli": { sessionMode: "sometimes" } } } } }',
+    );
     const error = await rejection(loadConfig({ file, env: {} }));
     expect(error.code).toBe('SAFETYNET_CONFIG_INVALID');
     expect(error.problems).toEqual([
-      { file, path: 'agents.defaults.cliBackends.codex-cli.sessionMode', expected: 'one of "always" | "existing" | "none"', received: '"sometimes"' },
+      {
+        file,
+        path: 'agents.defaults.cliBackends.codex-cli.sessionMode',
+        expected: 'one of "always" | "existing" | "none"',
+        received: '"sometimes"',
+      },
     ]);
   });
 
@@ -133,7 +155,12 @@ describe('config file parsing', () => {
 describe('the spec example configs load unchanged', () => {
   it('quick start: an absolute command path keeps every other built-in key', async () => {
     const config = await loadConfig({ file: fixture('spec-quick-start.json5'), env: {} });
-    expect(config.backends['claude-cli']).toMatchObject({ command: '/opt/homebrew/bin/claude', args: CLAUDE_CLI_BACKEND.args, resumeArgs: CLAUDE_CLI_BACKEND.resumeArgs, modelArg: '--model' });
+    expect(config.backends['claude-cli']).toMatchObject({
+      command: '/opt/homebrew/bin/claude',
+      args: CLAUDE_CLI_BACKEND.args,
+      resumeArgs: CLAUDE_CLI_BACKEND.resumeArgs,
+      modelArg: '--model',
+    });
     expect(config.backends['codex-cli']?.command).toBe('codex');
   });
 
@@ -186,7 +213,10 @@ describe('resolveConfig', () => {
   });
 
   it('backend ids in the file are matched case-insensitively', () => {
-    const config = resolveConfig({ agents: { defaults: { cliBackends: { 'Claude-CLI': { command: '/x/claude' }, 'My-CLI': { command: 'mine' } } } } }, '<inline>');
+    const config = resolveConfig(
+      { agents: { defaults: { cliBackends: { 'Claude-CLI': { command: '/x/claude' }, 'My-CLI': { command: 'mine' } } } } },
+      '<inline>',
+    );
     expect(config.backends['claude-cli']?.command).toBe('/x/claude');
     expect(config.backends['my-cli']).toMatchObject({ id: 'my-cli', command: 'mine' });
   });
@@ -205,7 +235,10 @@ describe('resolveConfig', () => {
     for (const name of ['index.ts', 'builtins.ts', 'merge.ts', 'load.ts', 'model-refs.ts', 'problems.ts', 'types.ts']) {
       const source = await readFile(join(here, '../../src/config', name), 'utf8');
       const staticImports = [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
-      expect(staticImports.filter((spec) => spec === 'zod' || spec === 'json5' || spec === './schema.js'), name).toEqual([]);
+      expect(
+        staticImports.filter((spec) => spec === 'zod' || spec === 'json5' || spec === './schema.js'),
+        name,
+      ).toEqual([]);
     }
     const load = await readFile(join(here, '../../src/config/load.ts'), 'utf8');
     expect(load).toContain("await import('./schema.js')");

@@ -53,7 +53,10 @@ describe('mergeBackend', () => {
   });
 
   it('an undefined value in the override means unset, not "clear the built-in value"', () => {
-    const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { modelArg: undefined as unknown as string, args: undefined as unknown as string[] });
+    const resolved = mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, {
+      modelArg: undefined as unknown as string,
+      args: undefined as unknown as string[],
+    });
     expect(resolved.modelArg).toBe('--model');
     expect(resolved.args).toEqual(CLAUDE_CLI_BACKEND.args);
   });
@@ -114,7 +117,9 @@ describe('mergeBackend', () => {
       });
       expect((error as ConfigError).problems[0]?.expected).toContain('required for a backend that is not built in');
     }
-    expect(() => mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { command: '   ' })).toThrow(/expected a non-empty string, received " {3}"/);
+    expect(() => mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { command: '   ' })).toThrow(
+      /expected a non-empty string, received " {3}"/,
+    );
   });
 
   it('mergeBackendConfig leaves both inputs untouched', () => {

@@ -26,12 +26,24 @@ const specFallback = config({
 
 describe('parseModelRef', () => {
   it('splits on the first "/" and lower-cases the provider', () => {
-    expect(parseModelRef('Claude-CLI/opus-4.6', specFallback)).toEqual({ ref: 'claude-cli/opus-4.6', provider: 'claude-cli', model: 'opus-4.6' });
-    expect(parseModelRef(' openrouter/deepseek/deepseek-r1 ', specFallback)).toEqual({ ref: 'openrouter/deepseek/deepseek-r1', provider: 'openrouter', model: 'deepseek/deepseek-r1' });
+    expect(parseModelRef('Claude-CLI/opus-4.6', specFallback)).toEqual({
+      ref: 'claude-cli/opus-4.6',
+      provider: 'claude-cli',
+      model: 'opus-4.6',
+    });
+    expect(parseModelRef(' openrouter/deepseek/deepseek-r1 ', specFallback)).toEqual({
+      ref: 'openrouter/deepseek/deepseek-r1',
+      provider: 'openrouter',
+      model: 'deepseek/deepseek-r1',
+    });
   });
 
   it('a ref without "/" is resolved as an alias, case-insensitively', () => {
-    expect(parseModelRef('opus', specFallback)).toEqual({ ref: 'anthropic/claude-opus-4-6', provider: 'anthropic', model: 'claude-opus-4-6' });
+    expect(parseModelRef('opus', specFallback)).toEqual({
+      ref: 'anthropic/claude-opus-4-6',
+      provider: 'anthropic',
+      model: 'claude-opus-4-6',
+    });
   });
 
   it('a ref without "/" that is no alias is a usage error naming the ref and the fix', () => {
@@ -43,7 +55,8 @@ describe('parseModelRef', () => {
   });
 
   it('empty refs and empty parts are usage errors', () => {
-    for (const ref of ['', '  ', '/opus', 'claude-cli/', 'claude-cli/  ']) expect(() => parseModelRef(ref, specFallback)).toThrow(UsageError);
+    for (const ref of ['', '  ', '/opus', 'claude-cli/', 'claude-cli/  '])
+      expect(() => parseModelRef(ref, specFallback)).toThrow(UsageError);
   });
 });
 
@@ -65,7 +78,9 @@ describe('resolveCandidates', () => {
   });
 
   it('candidates are deduplicated by provider/model and the first occurrence wins', () => {
-    const c = config({ model: { primary: 'claude-cli/opus', fallbacks: ['CLAUDE-CLI/opus', 'codex-cli/gpt-5', 'codex-cli/gpt-5', 'claude-cli/Opus'] } });
+    const c = config({
+      model: { primary: 'claude-cli/opus', fallbacks: ['CLAUDE-CLI/opus', 'codex-cli/gpt-5', 'codex-cli/gpt-5', 'claude-cli/Opus'] },
+    });
     expect(resolveCandidates(c).candidates.map((x) => x.ref)).toEqual(['claude-cli/opus', 'codex-cli/gpt-5', 'claude-cli/Opus']);
   });
 

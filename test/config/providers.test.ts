@@ -40,13 +40,26 @@ function onlyProblem(raw: unknown): ConfigProblem {
 describe('built-in API providers', () => {
   it('anthropic and openai exist without any config, keyless and at the SDK default URL', async () => {
     const config = await loadConfig({ env: { SAFETYNET_HOME: home } });
-    expect(config.providers['anthropic']).toEqual({ id: 'anthropic', api: 'anthropic-messages', baseUrl: undefined, headers: {}, timeoutMs: undefined, models: undefined });
+    expect(config.providers['anthropic']).toEqual({
+      id: 'anthropic',
+      api: 'anthropic-messages',
+      baseUrl: undefined,
+      headers: {},
+      timeoutMs: undefined,
+      models: undefined,
+    });
     expect(config.providers['anthropic']?.apiKey).toBeUndefined();
     expect(config.providers['openai']).toMatchObject({ id: 'openai', api: 'openai-responses', baseUrl: undefined });
   });
 
   it('they read ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, OPENAI_API_KEY and OPENAI_BASE_URL from the given environment', async () => {
-    const env = { SAFETYNET_HOME: home, ANTHROPIC_API_KEY: 'sk-ant-1', ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000/', OPENAI_API_KEY: 'sk-oai-1', OPENAI_BASE_URL: 'http://127.0.0.1:5000/v1' };
+    const env = {
+      SAFETYNET_HOME: home,
+      ANTHROPIC_API_KEY: 'sk-ant-1',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000/',
+      OPENAI_API_KEY: 'sk-oai-1',
+      OPENAI_BASE_URL: 'http://127.0.0.1:5000/v1',
+    };
     const { providers } = await loadConfig({ env });
     expect(providers['anthropic']).toMatchObject({ baseUrl: 'http://127.0.0.1:4000', apiKey: 'sk-ant-1' });
     expect(providers['openai']).toMatchObject({ baseUrl: 'http://127.0.0.1:5000/v1', apiKey: 'sk-oai-1' });
@@ -54,8 +67,19 @@ describe('built-in API providers', () => {
 
   it('a models.providers entry overrides a built-in per key; the other keys keep the environment', async () => {
     const env = { ANTHROPIC_API_KEY: 'sk-env', ANTHROPIC_BASE_URL: 'http://127.0.0.1:4000', OPENAI_API_KEY: 'sk-oai' };
-    const config = await loadConfig({ env, inline: withProviders({ anthropic: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000 }, OpenAI: { apiKey: 'sk-file', api: 'openai-completions' } }) });
-    expect(config.providers['anthropic']).toMatchObject({ api: 'anthropic-messages', baseUrl: 'http://127.0.0.1:4100', apiKey: 'sk-env', timeoutMs: 5000 });
+    const config = await loadConfig({
+      env,
+      inline: withProviders({
+        anthropic: { baseUrl: 'http://127.0.0.1:4100', timeoutMs: 5000 },
+        OpenAI: { apiKey: 'sk-file', api: 'openai-completions' },
+      }),
+    });
+    expect(config.providers['anthropic']).toMatchObject({
+      api: 'anthropic-messages',
+      baseUrl: 'http://127.0.0.1:4100',
+      apiKey: 'sk-env',
+      timeoutMs: 5000,
+    });
     expect(config.providers['openai']).toMatchObject({ api: 'openai-completions', apiKey: 'sk-file' });
   });
 });
@@ -88,12 +112,19 @@ describe('custom API providers', () => {
   });
 
   it('timeoutSeconds (the reference key) becomes timeoutMs', () => {
-    const providers = resolveApiProviders({ x: { api: 'anthropic-messages', baseUrl: 'http://127.0.0.1:1', timeoutSeconds: 2.5 } }, {}, FILE);
+    const providers = resolveApiProviders(
+      { x: { api: 'anthropic-messages', baseUrl: 'http://127.0.0.1:1', timeoutSeconds: 2.5 } },
+      {},
+      FILE,
+    );
     expect(providers['x']?.timeoutMs).toBe(2500);
   });
 
   it('the API key is not enumerable: JSON, spreads and Object.keys of the config never carry it', async () => {
-    const config = await loadConfig({ env: { OPENAI_API_KEY: 'sk-very-secret-1' }, inline: withProviders({ mine: { api: 'openai-responses', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'sk-very-secret-2' } }) });
+    const config = await loadConfig({
+      env: { OPENAI_API_KEY: 'sk-very-secret-1' },
+      inline: withProviders({ mine: { api: 'openai-responses', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'sk-very-secret-2' } }),
+    });
     expect(JSON.stringify(config)).not.toMatch(/sk-very-secret/);
     expect(Object.keys(config.providers['mine'] ?? {})).not.toContain('apiKey');
     expect(config.providers['openai']?.apiKey).toBe('sk-very-secret-1');
@@ -104,17 +135,40 @@ describe('custom API providers', () => {
 describe('environment references', () => {
   it('${VAR} is substituted in apiKey, baseUrl and headers; $${VAR} stays literal', () => {
     const env = { KEY: 'sk-sub', HOST: '127.0.0.1:7000', TENANT: 't9' };
-    const providers = resolveApiProviders({ x: { api: 'openai-completions', baseUrl: 'http://${HOST}/v1', apiKey: '${KEY}', headers: { 'X-Tenant': '${TENANT}', 'X-Literal': '$${TENANT}' } } }, env, FILE);
-    expect(providers['x']).toMatchObject({ baseUrl: 'http://127.0.0.1:7000/v1', apiKey: 'sk-sub', headers: { 'X-Tenant': 't9', 'X-Literal': '${TENANT}' } });
+    const providers = resolveApiProviders(
+      {
+        x: {
+          api: 'openai-completions',
+          baseUrl: 'http://${HOST}/v1',
+          apiKey: '${KEY}',
+          headers: { 'X-Tenant': '${TENANT}', 'X-Literal': '$${TENANT}' },
+        },
+      },
+      env,
+      FILE,
+    );
+    expect(providers['x']).toMatchObject({
+      baseUrl: 'http://127.0.0.1:7000/v1',
+      apiKey: 'sk-sub',
+      headers: { 'X-Tenant': 't9', 'X-Literal': '${TENANT}' },
+    });
   });
 
   it('a { source: "env", id } secret ref reads the variable', () => {
-    const providers = resolveApiProviders({ openai: { apiKey: { source: 'env', provider: 'default', id: 'MY_OPENAI' } } }, { MY_OPENAI: 'sk-ref' }, FILE);
+    const providers = resolveApiProviders(
+      { openai: { apiKey: { source: 'env', provider: 'default', id: 'MY_OPENAI' } } },
+      { MY_OPENAI: 'sk-ref' },
+      FILE,
+    );
     expect(providers['openai']?.apiKey).toBe('sk-ref');
   });
 
   it('a missing variable leaves the key unset (never half-substituted) and drops the header', () => {
-    const providers = resolveApiProviders({ x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'Bearer ${NOPE}', headers: { 'X-A': '${NOPE}' } } }, {}, FILE);
+    const providers = resolveApiProviders(
+      { x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'Bearer ${NOPE}', headers: { 'X-A': '${NOPE}' } } },
+      {},
+      FILE,
+    );
     expect(providers['x']?.apiKey).toBeUndefined();
     expect(providers['x']?.headers).toEqual({});
     expect(substituteEnv('a ${NOPE} b', {})).toEqual({ value: undefined, missing: ['NOPE'] });
@@ -128,7 +182,14 @@ describe('environment references', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toEqual([{ file: FILE, path: 'models.providers.x.baseUrl', expected: 'a base URL (environment variable LLAMA_URL is not set)', received: '"${LLAMA_URL}"' }]);
+    expect((error as ConfigError).problems).toEqual([
+      {
+        file: FILE,
+        path: 'models.providers.x.baseUrl',
+        expected: 'a base URL (environment variable LLAMA_URL is not set)',
+        received: '"${LLAMA_URL}"',
+      },
+    ]);
   });
 });
 
@@ -160,11 +221,17 @@ describe('models.providers validation', () => {
   });
 
   it('a provider that is not built in needs api and baseUrl', () => {
-    expect(problems(withProviders({ local: {} })).map((problem) => problem.path)).toEqual(['models.providers.local.api', 'models.providers.local.baseUrl']);
+    expect(problems(withProviders({ local: {} })).map((problem) => problem.path)).toEqual([
+      'models.providers.local.api',
+      'models.providers.local.baseUrl',
+    ]);
   });
 
   it('a baseUrl that is not an http(s) URL is an error', () => {
-    expect(onlyProblem(withProviders({ local: { api: 'openai-completions', baseUrl: '127.0.0.1:8080/v1' } }))).toMatchObject({ path: 'models.providers.local.baseUrl', received: '"127.0.0.1:8080/v1"' });
+    expect(onlyProblem(withProviders({ local: { api: 'openai-completions', baseUrl: '127.0.0.1:8080/v1' } }))).toMatchObject({
+      path: 'models.providers.local.baseUrl',
+      received: '"127.0.0.1:8080/v1"',
+    });
   });
 
   it('a provider id that is a CLI backend id is an error naming both', () => {
@@ -179,19 +246,37 @@ describe('models.providers validation', () => {
   });
 
   it('provider ids are case-insensitive: two spellings of one id are an error', () => {
-    expect(onlyProblem(withProviders({ openai: {}, OpenAI: {} }))).toMatchObject({ path: 'models.providers.OpenAI', hint: 'also defined as "openai"' });
+    expect(onlyProblem(withProviders({ openai: {}, OpenAI: {} }))).toMatchObject({
+      path: 'models.providers.OpenAI',
+      hint: 'also defined as "openai"',
+    });
   });
 
   it('apiKey, headers, timeouts and models are type-checked with their key paths', () => {
     const found = problems(
       withProviders({
-        x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: { source: 'file', id: 'K' }, headers: { A: 1 }, timeoutMs: 0, models: [{ name: 'no id' }] },
+        x: {
+          api: 'openai-completions',
+          baseUrl: 'http://127.0.0.1:1/v1',
+          apiKey: { source: 'file', id: 'K' },
+          headers: { A: 1 },
+          timeoutMs: 0,
+          models: [{ name: 'no id' }],
+        },
         anthropic: { timeoutMs: 1000, timeoutSeconds: 1 },
       }),
     );
-    expect(found.find((problem) => problem.path.endsWith('apiKey.source'))?.expected).toBe('"env" (only environment secret refs are supported)');
+    expect(found.find((problem) => problem.path.endsWith('apiKey.source'))?.expected).toBe(
+      '"env" (only environment secret refs are supported)',
+    );
     expect(found.map((problem) => problem.path).sort()).toEqual(
-      ['models.providers.anthropic.timeoutSeconds', 'models.providers.x.apiKey.source', 'models.providers.x.headers.A', 'models.providers.x.models[0].id', 'models.providers.x.timeoutMs'].sort(),
+      [
+        'models.providers.anthropic.timeoutSeconds',
+        'models.providers.x.apiKey.source',
+        'models.providers.x.headers.A',
+        'models.providers.x.models[0].id',
+        'models.providers.x.timeoutMs',
+      ].sort(),
     );
   });
 
@@ -200,7 +285,9 @@ describe('models.providers validation', () => {
       models: {
         mode: 'merge',
         bedrockDiscovery: { enabled: false },
-        providers: { anthropic: { auth: 'api-key', authHeader: true, contextWindow: 200000, maxTokens: 8192, params: {}, request: { headers: {} } } },
+        providers: {
+          anthropic: { auth: 'api-key', authHeader: true, contextWindow: 200000, maxTokens: 8192, params: {}, request: { headers: {} } },
+        },
       },
     };
     expect(() => validateConfigFile(raw, FILE)).not.toThrow();

@@ -43,7 +43,11 @@ describe('config schema', () => {
 
   it('unknown keys inside reliability.watchdog are errors with suggestions too', () => {
     const problem = onlyProblem(backends({ 'codex-cli': { reliability: { watchdog: { fresh: { maxMS: 5 } } } } }));
-    expect(problem).toMatchObject({ path: 'agents.defaults.cliBackends.codex-cli.reliability.watchdog.fresh.maxMS', received: '5', hint: 'did you mean "maxMs"?' });
+    expect(problem).toMatchObject({
+      path: 'agents.defaults.cliBackends.codex-cli.reliability.watchdog.fresh.maxMS',
+      received: '5',
+      hint: 'did you mean "maxMs"?',
+    });
   });
 
   it('a key of a newer gateway version is named as unsupported', () => {
@@ -58,7 +62,10 @@ describe('config schema', () => {
       expected: 'one of "always" | "existing" | "none"',
       received: '"sometimes"',
     });
-    expect(onlyProblem(backends({ 'codex-cli': { output: 'xml' } }))).toMatchObject({ expected: 'one of "json" | "jsonl" | "text"', received: '"xml"' });
+    expect(onlyProblem(backends({ 'codex-cli': { output: 'xml' } }))).toMatchObject({
+      expected: 'one of "json" | "jsonl" | "text"',
+      received: '"xml"',
+    });
   });
 
   it('wrong types name the expected shape and the received JSON', () => {
@@ -91,7 +98,11 @@ describe('config schema', () => {
       expected: 'a non-empty string (required for a backend that is not built in)',
       received: '(missing)',
     });
-    expect(onlyProblem(backends({ 'my-cli': { command: '  ' } }))).toMatchObject({ path: 'agents.defaults.cliBackends.my-cli.command', expected: 'a non-empty string', received: '"  "' });
+    expect(onlyProblem(backends({ 'my-cli': { command: '  ' } }))).toMatchObject({
+      path: 'agents.defaults.cliBackends.my-cli.command',
+      expected: 'a non-empty string',
+      received: '"  "',
+    });
   });
 
   it('a built-in backend entry may omit command', () => {
@@ -104,7 +115,11 @@ describe('config schema', () => {
   });
 
   it('a backend entry that is not an object is an error', () => {
-    expect(onlyProblem(backends({ 'claude-cli': null }))).toMatchObject({ path: 'agents.defaults.cliBackends.claude-cli', expected: 'an object', received: 'null' });
+    expect(onlyProblem(backends({ 'claude-cli': null }))).toMatchObject({
+      path: 'agents.defaults.cliBackends.claude-cli',
+      expected: 'an object',
+      received: 'null',
+    });
   });
 
   it('timeoutSeconds must be a positive number of seconds', () => {
@@ -120,7 +135,9 @@ describe('config schema', () => {
 
   it('watchdog values are bounded and minMs may not exceed maxMs', () => {
     const { problems } = invalid(
-      backends({ 'claude-cli': { reliability: { watchdog: { fresh: { noOutputTimeoutRatio: 1.5 }, resume: { minMs: 9000, maxMs: 100 } } } } }),
+      backends({
+        'claude-cli': { reliability: { watchdog: { fresh: { noOutputTimeoutRatio: 1.5 }, resume: { minMs: 9000, maxMs: 100 } } } },
+      }),
     );
     expect(problems.map((p) => [p.path, p.expected, p.received])).toEqual([
       ['agents.defaults.cliBackends.claude-cli.reliability.watchdog.fresh.noOutputTimeoutRatio', 'a number from 0.05 to 0.95', '1.5'],
@@ -130,16 +147,28 @@ describe('config schema', () => {
 
   it('model refs must be strings, in either model form', () => {
     expect(onlyProblem({ agents: { defaults: { model: 42 } } })).toMatchObject({ path: 'agents.defaults.model', received: '42' });
-    expect(onlyProblem({ agents: { defaults: { model: { primary: 'claude-cli/opus', fallbacks: ['codex-cli/gpt-5', 3] } } } })).toMatchObject({
+    expect(
+      onlyProblem({ agents: { defaults: { model: { primary: 'claude-cli/opus', fallbacks: ['codex-cli/gpt-5', 3] } } } }),
+    ).toMatchObject({
       path: 'agents.defaults.model.fallbacks[1]',
       expected: 'a non-empty string',
       received: '3',
     });
-    expect(onlyProblem({ agents: { defaults: { model: { primary: ['x'] } } } })).toMatchObject({ path: 'agents.defaults.model.primary', received: '["x"]' });
+    expect(onlyProblem({ agents: { defaults: { model: { primary: ['x'] } } } })).toMatchObject({
+      path: 'agents.defaults.model.primary',
+      received: '["x"]',
+    });
   });
 
   it('a ref without "/" is allowed only when it is an alias', () => {
-    const ok = { agents: { defaults: { model: { primary: 'opus', fallbacks: ['GPT'] }, models: { 'anthropic/claude-opus-4-6': { alias: 'Opus' }, 'openai/gpt-5.2': { alias: 'gpt' } } } } };
+    const ok = {
+      agents: {
+        defaults: {
+          model: { primary: 'opus', fallbacks: ['GPT'] },
+          models: { 'anthropic/claude-opus-4-6': { alias: 'Opus' }, 'openai/gpt-5.2': { alias: 'gpt' } },
+        },
+      },
+    };
     expect(() => validateConfigFile(ok, FILE)).not.toThrow();
     const problem = onlyProblem({ agents: { defaults: { model: 'sonnet', models: { 'anthropic/claude-opus-4-6': { alias: 'Opus' } } } } });
     expect(problem).toMatchObject({ path: 'agents.defaults.model', received: '"sonnet"', hint: 'known aliases: "Opus"' });
@@ -154,7 +183,9 @@ describe('config schema', () => {
   });
 
   it('aliases must be strings and unique', () => {
-    const { problems } = invalid({ agents: { defaults: { models: { 'a/x': { alias: 7 }, 'b/y': { alias: 'Fast' }, 'c/z-4.5': { alias: 'fast' } } } } });
+    const { problems } = invalid({
+      agents: { defaults: { models: { 'a/x': { alias: 7 }, 'b/y': { alias: 'Fast' }, 'c/z-4.5': { alias: 'fast' } } } },
+    });
     expect(problems.map((p) => p.path)).toEqual(['agents.defaults.models.a/x.alias', 'agents.defaults.models["c/z-4.5"].alias']);
   });
 
@@ -166,8 +197,12 @@ describe('config schema', () => {
     const lines = error.message.split('\n');
     expect(lines[0]).toBe(`Invalid config ${FILE} (4 problems):`);
     expect(lines.slice(1)).toHaveLength(4);
-    expect(error.message).toContain('  - agents.defaults.cliBackends.codex-cli.sessionMode: expected one of "always" | "existing" | "none", received "x"');
-    expect(error.message).toContain('agents.defaults.cliBackends.codex-cli.sesionArg: expected no unknown keys in a backend entry, received "y" (did you mean "sessionArg"?)');
+    expect(error.message).toContain(
+      '  - agents.defaults.cliBackends.codex-cli.sessionMode: expected one of "always" | "existing" | "none", received "x"',
+    );
+    expect(error.message).toContain(
+      'agents.defaults.cliBackends.codex-cli.sesionArg: expected no unknown keys in a backend entry, received "y" (did you mean "sessionArg"?)',
+    );
     expect(error.cause).toBeDefined();
   });
 
@@ -181,7 +216,10 @@ describe('config schema', () => {
   it('the root and the sections safetynet reads must be objects', () => {
     expect(onlyProblem([])).toMatchObject({ path: '(top level)', received: '[]' });
     expect(onlyProblem({ agents: 'x' })).toMatchObject({ path: 'agents', expected: 'an object' });
-    expect(onlyProblem({ agents: { defaults: { cliBackends: [] } } })).toMatchObject({ path: 'agents.defaults.cliBackends', received: '[]' });
+    expect(onlyProblem({ agents: { defaults: { cliBackends: [] } } })).toMatchObject({
+      path: 'agents.defaults.cliBackends',
+      received: '[]',
+    });
   });
 
   it('sections and keys safetynet does not read are ignored', () => {
@@ -197,6 +235,8 @@ describe('config schema', () => {
     expect(closestKey('Comand', ['command', 'args'])).toBe('command');
     expect(closestKey('model', ['command', 'modelArg', 'modelAliases'])).toBe('modelArg');
     expect(closestKey('xyz', ['command'])).toBeUndefined();
-    expect(formatPath(['agents', 'defaults', 'models', 'claude-cli/opus-4.6', 'alias'])).toBe('agents.defaults.models["claude-cli/opus-4.6"].alias');
+    expect(formatPath(['agents', 'defaults', 'models', 'claude-cli/opus-4.6', 'alias'])).toBe(
+      'agents.defaults.models["claude-cli/opus-4.6"].alias',
+    );
   });
 });

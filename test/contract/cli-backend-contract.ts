@@ -151,21 +151,27 @@ export function cliBackendContract(name: string, supports: BackendSupports, make
       expect(harness.lastImageCount()).toBeGreaterThanOrEqual(1);
     });
 
-    it.runIf(supports.images === 'prompt-path')('without imageArg the image path is appended to the prompt, and the temp copy is gone afterwards', async () => {
-      await start();
-      await runtime.run({ message: 'describe the image', images: [{ path: pixel }], cwd });
-      const staged = /\/\S*safetynet-images-\S*\.png/.exec(harness.lastPrompt())?.[0];
-      expect(staged).toBeDefined();
-      expect(existsSync(staged!)).toBe(false);
-    });
+    it.runIf(supports.images === 'prompt-path')(
+      'without imageArg the image path is appended to the prompt, and the temp copy is gone afterwards',
+      async () => {
+        await start();
+        await runtime.run({ message: 'describe the image', images: [{ path: pixel }], cwd });
+        const staged = /\/\S*safetynet-images-\S*\.png/.exec(harness.lastPrompt())?.[0];
+        expect(staged).toBeDefined();
+        expect(existsSync(staged!)).toBe(false);
+      },
+    );
 
-    it.runIf(supports.systemPrompt && supports.resume)('the system prompt goes out on the first turn of a session only (systemPromptWhen first)', async () => {
-      await start();
-      await runtime.run({ message: 'first', sessionKey: 'sp', systemPrompt: 'You are terse.', cwd });
-      expect(harness.lastSystemPrompt()).toContain('You are terse.');
-      await runtime.run({ message: 'second', sessionKey: 'sp', systemPrompt: 'NOT SENT ON RESUME', cwd });
-      expect(harness.lastSystemPrompt()).not.toContain('NOT SENT ON RESUME');
-    });
+    it.runIf(supports.systemPrompt && supports.resume)(
+      'the system prompt goes out on the first turn of a session only (systemPromptWhen first)',
+      async () => {
+        await start();
+        await runtime.run({ message: 'first', sessionKey: 'sp', systemPrompt: 'You are terse.', cwd });
+        expect(harness.lastSystemPrompt()).toContain('You are terse.');
+        await runtime.run({ message: 'second', sessionKey: 'sp', systemPrompt: 'NOT SENT ON RESUME', cwd });
+        expect(harness.lastSystemPrompt()).not.toContain('NOT SENT ON RESUME');
+      },
+    );
 
     it('a hanging CLI is stopped at the attempt deadline and its whole process group is gone', async () => {
       await start();

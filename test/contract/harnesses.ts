@@ -10,7 +10,6 @@ import { startStubServer, type StubServer } from '../support/stub-server.js';
 import { fakeCliEntry } from '../support/fake-cli.js';
 import type { ContractHarness } from './cli-backend-contract.js';
 
-
 function stubModes(stub: StubServer): ContractHarness['setMode'] {
   return (mode) => stub.setModes([mode === 'ok' ? 'echo' : mode === 'auth' ? { status: 401 } : 'hang']);
 }

@@ -33,7 +33,14 @@ const fake = { command: FAKE_CLI, output: 'json' as const, promptSeparator: '--'
 
 describe('runDoctor', () => {
   it('a missing command is an error with its fix; the candidate that can run passes; exit status follows', async () => {
-    const report = await doctor({ agents: { defaults: { model: { primary: 'fake/m', fallbacks: ['gone/m'] }, cliBackends: { fake, gone: { command: 'safetynet-no-such-cli' } } } } });
+    const report = await doctor({
+      agents: {
+        defaults: {
+          model: { primary: 'fake/m', fallbacks: ['gone/m'] },
+          cliBackends: { fake, gone: { command: 'safetynet-no-such-cli' } },
+        },
+      },
+    });
     expect(report.candidates).toEqual(['fake/m', 'gone/m']);
     expect(find(report.checks, 'gone/m', 'command')).toMatchObject({
       ok: false,
@@ -54,19 +61,39 @@ describe('runDoctor', () => {
     const dir = await tempFolder();
     const plain = path.join(dir, 'plain-file');
     writeFileSync(plain, '#!/bin/sh\n', { mode: 0o644 });
-    const report = await doctor({ agents: { defaults: { model: { primary: 'a/m', fallbacks: ['b/m'] }, cliBackends: { a: { command: path.join(dir, 'nope') }, b: { command: plain } } } } });
+    const report = await doctor({
+      agents: {
+        defaults: {
+          model: { primary: 'a/m', fallbacks: ['b/m'] },
+          cliBackends: { a: { command: path.join(dir, 'nope') }, b: { command: plain } },
+        },
+      },
+    });
     expect(find(report.checks, 'a/m', 'command')?.problem).toMatch(/not found: it does not exist/);
     expect(find(report.checks, 'b/m', 'command')).toMatchObject({ level: 'error', problem: `command ${plain} is not executable` });
   });
 
   it('as root, --dangerously-skip-permissions without IS_SANDBOX is refused: the CLI is probed and quoted, the fix names IS_SANDBOX', async () => {
-    const refusing = { command: ROOT_FAKE, args: ['-p', '--output-format', 'json', '--dangerously-skip-permissions'], output: 'json' as const };
-    const config = (env: Record<string, string> = {}): SafetynetConfigFile => ({ agents: { defaults: { model: 'claudeish/m', cliBackends: { claudeish: { ...refusing, env } } } } });
+    const refusing = {
+      command: ROOT_FAKE,
+      args: ['-p', '--output-format', 'json', '--dangerously-skip-permissions'],
+      output: 'json' as const,
+    };
+    const config = (env: Record<string, string> = {}): SafetynetConfigFile => ({
+      agents: { defaults: { model: 'claudeish/m', cliBackends: { claudeish: { ...refusing, env } } } },
+    });
 
     const asRoot = await doctor(config(), { uid: 0 });
-    expect(find(asRoot.checks, 'claudeish/m', 'command')).toMatchObject({ ok: true, detail: `${ROOT_FAKE} (2.1.197 (Root-refusing fake))` });
+    expect(find(asRoot.checks, 'claudeish/m', 'command')).toMatchObject({
+      ok: true,
+      detail: `${ROOT_FAKE} (2.1.197 (Root-refusing fake))`,
+    });
     const root = find(asRoot.checks, 'claudeish/m', 'root');
-    expect(root).toMatchObject({ ok: false, level: 'error', fix: 'set agents.defaults.cliBackends.claudeish.env.IS_SANDBOX = "1" (only inside a sandbox you trust), or run safetynet as a non-root user' });
+    expect(root).toMatchObject({
+      ok: false,
+      level: 'error',
+      fix: 'set agents.defaults.cliBackends.claudeish.env.IS_SANDBOX = "1" (only inside a sandbox you trust), or run safetynet as a non-root user',
+    });
     expect(root!.problem).toContain('("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons")');
     expect(asRoot.ok).toBe(false);
 
@@ -81,7 +108,12 @@ describe('runDoctor', () => {
   it('claude and codex: "looks logged in" from a key in the child env or credential files under its HOME', async () => {
     const home = await tempFolder();
     const claude = (env: Record<string, string>): SafetynetConfigFile => ({
-      agents: { defaults: { model: 'claude-cli/opus-4.6', cliBackends: { 'claude-cli': { command: ROOT_FAKE, env: { HOME: home, IS_SANDBOX: '1', ...env } } } } },
+      agents: {
+        defaults: {
+          model: 'claude-cli/opus-4.6',
+          cliBackends: { 'claude-cli': { command: ROOT_FAKE, env: { HOME: home, IS_SANDBOX: '1', ...env } } },
+        },
+      },
     });
     const out = await doctor(claude({}));
     expect(find(out.checks, 'claude-cli/opus-4.6', 'login')).toMatchObject({ ok: false, level: 'error' });
@@ -90,14 +122,31 @@ describe('runDoctor', () => {
     const inherited = await doctor(claude({}), { env: { ...ENV, ANTHROPIC_API_KEY: 'sk-inherited-0000' } });
     expect(find(inherited.checks, 'claude-cli/opus-4.6', 'login')).toMatchObject({ ok: false });
     // an explicit env value wins over clearEnv
-    expect(find((await doctor(claude({ ANTHROPIC_API_KEY: 'sk-explicit-0000' }))).checks, 'claude-cli/opus-4.6', 'login')).toMatchObject({ ok: true, detail: 'looks logged in: ANTHROPIC_API_KEY is set in its environment' });
+    expect(find((await doctor(claude({ ANTHROPIC_API_KEY: 'sk-explicit-0000' }))).checks, 'claude-cli/opus-4.6', 'login')).toMatchObject({
+      ok: true,
+      detail: 'looks logged in: ANTHROPIC_API_KEY is set in its environment',
+    });
     mkdirSync(path.join(home, '.claude'), { recursive: true });
     writeFileSync(path.join(home, '.claude.json'), JSON.stringify({ oauthAccount: { emailAddress: 'me@example.com' } }));
-    expect(find((await doctor(claude({}))).checks, 'claude-cli/opus-4.6', 'login')).toMatchObject({ ok: true, detail: `looks logged in: oauthAccount in ${path.join(home, '.claude.json')}` });
+    expect(find((await doctor(claude({}))).checks, 'claude-cli/opus-4.6', 'login')).toMatchObject({
+      ok: true,
+      detail: `looks logged in: oauthAccount in ${path.join(home, '.claude.json')}`,
+    });
 
     const codexHome = path.join(home, 'codex');
-    const codex: SafetynetConfigFile = { agents: { defaults: { model: 'codex-cli/gpt-5', cliBackends: { 'codex-cli': { command: FAKE_CLI, env: { HOME: home, CODEX_HOME: codexHome } } } } } };
-    expect(find((await doctor(codex)).checks, 'codex-cli/gpt-5', 'login')).toMatchObject({ ok: false, level: 'error', fix: `run "codex login" as the user safetynet runs as (CODEX_HOME=${codexHome}), or set agents.defaults.cliBackends.codex-cli.env.OPENAI_API_KEY` });
+    const codex: SafetynetConfigFile = {
+      agents: {
+        defaults: {
+          model: 'codex-cli/gpt-5',
+          cliBackends: { 'codex-cli': { command: FAKE_CLI, env: { HOME: home, CODEX_HOME: codexHome } } },
+        },
+      },
+    };
+    expect(find((await doctor(codex)).checks, 'codex-cli/gpt-5', 'login')).toMatchObject({
+      ok: false,
+      level: 'error',
+      fix: `run "codex login" as the user safetynet runs as (CODEX_HOME=${codexHome}), or set agents.defaults.cliBackends.codex-cli.env.OPENAI_API_KEY`,
+    });
     mkdirSync(codexHome, { recursive: true });
     writeFileSync(path.join(codexHome, 'auth.json'), JSON.stringify({ OPENAI_API_KEY: null, tokens: { id_token: 'x' } }));
     expect(find((await doctor(codex)).checks, 'codex-cli/gpt-5', 'login')).toMatchObject({ ok: true });
@@ -105,10 +154,19 @@ describe('runDoctor', () => {
 
   it('API providers: a built-in without a key is an error, a custom one without a key a warning', async () => {
     const report = await doctor({
-      models: { providers: { local: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:9/v1' }, keyed: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-keyed-0000' } } },
+      models: {
+        providers: {
+          local: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:9/v1' },
+          keyed: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-keyed-0000' },
+        },
+      },
       agents: { defaults: { model: { primary: 'anthropic/claude-opus-4-6', fallbacks: ['local/m', 'keyed/m', 'nobody/m'] } } },
     });
-    expect(find(report.checks, 'anthropic/claude-opus-4-6', 'api-key')).toMatchObject({ ok: false, level: 'error', fix: 'set ANTHROPIC_API_KEY or models.providers.anthropic.apiKey' });
+    expect(find(report.checks, 'anthropic/claude-opus-4-6', 'api-key')).toMatchObject({
+      ok: false,
+      level: 'error',
+      fix: 'set ANTHROPIC_API_KEY or models.providers.anthropic.apiKey',
+    });
     expect(find(report.checks, 'local/m', 'api-key')).toMatchObject({ ok: false, level: 'warning' });
     expect(find(report.checks, 'keyed/m', 'api-key')).toMatchObject({ ok: true });
     expect(find(report.checks, 'nobody/m', 'provider')).toMatchObject({ ok: false, level: 'error', problem: 'unknown provider "nobody"' });
@@ -144,8 +202,18 @@ describe('runDoctor', () => {
     const location = path.join(dir, 'state');
     const now = Date.now();
     const cooldowns = new CooldownStore({ location });
-    await cooldowns.recordFailure({ ref: 'fake/m', provider: 'fake', failure: { reason: 'rate_limit', message: '429', retryAfterMs: 600_000 }, now });
-    await cooldowns.recordFailure({ ref: 'other/x', provider: 'other', failure: { reason: 'overloaded', message: '529', retryAfterMs: 1_000 }, now: now - 60_000 });
+    await cooldowns.recordFailure({
+      ref: 'fake/m',
+      provider: 'fake',
+      failure: { reason: 'rate_limit', message: '429', retryAfterMs: 600_000 },
+      now,
+    });
+    await cooldowns.recordFailure({
+      ref: 'other/x',
+      provider: 'other',
+      failure: { reason: 'overloaded', message: '529', retryAfterMs: 1_000 },
+      now: now - 60_000,
+    });
     const config = await loadConfig({ inline: { agents: { defaults: { model: 'fake/m', cliBackends: { fake } } } }, env: ENV });
     const report = await runDoctor({ config, storeLocation: location, env: ENV, uid: 1000, now });
     const cooling = find(report.checks, 'fake/m', 'cooldown');

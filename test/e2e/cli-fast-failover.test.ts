@@ -81,7 +81,9 @@ function logFailover(name: string, first: RequestAttempt): void {
   const firstRequest = stub?.modelRequests()[0]?.at;
   const fallbackStarted = statSync(join(dir, 'fallback', 'last-call.json')).mtimeMs;
   const gap = firstRequest === undefined ? 'n/a (no request reached the stub)' : `${Math.round(fallbackStarted - firstRequest)} ms`;
-  console.log(`[fast-failover] ${name}: first failed request → fallback request ${gap}; failed attempt took ${first.durationMs} ms (${first.reason})`);
+  console.log(
+    `[fast-failover] ${name}: first failed request → fallback request ${gap}; failed attempt took ${first.durationMs} ms (${first.reason})`,
+  );
 }
 
 describe('claude behind a failing provider falls back within seconds', () => {

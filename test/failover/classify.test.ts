@@ -9,7 +9,8 @@ import {
 } from '../../src/failover/classify.js';
 import { FAILURE_REASONS } from '../../src/errors.js';
 
-const classify = (texts: string[], extra: Partial<CliFailureSignals> = {}) => classifyCliFailure({ cli: 'cli', exitCode: 1, texts, ...extra });
+const classify = (texts: string[], extra: Partial<CliFailureSignals> = {}) =>
+  classifyCliFailure({ cli: 'cli', exitCode: 1, texts, ...extra });
 
 describe('classifyCliFailure: HTTP status first', () => {
   it.each([
@@ -45,7 +46,9 @@ describe('classifyCliFailure: HTTP status first', () => {
   });
 
   it('a 429 or 401/403 whose text is about billing is billing', () => {
-    expect(classify(['You exceeded your current quota, please check your plan and billing details.'], { status: 429 }).reason).toBe('billing');
+    expect(classify(['You exceeded your current quota, please check your plan and billing details.'], { status: 429 }).reason).toBe(
+      'billing',
+    );
     expect(classify(['Your credit balance is too low'], { status: 403 }).reason).toBe('billing');
   });
 
@@ -67,7 +70,9 @@ describe('classifyCliFailure: HTTP status first', () => {
   });
 
   it('ports, success codes and other numbers are not statuses', () => {
-    expect(statusInText(['check your inference gateway (127.0.0.1:5030)', 'Limit 30000, Used 30000, Requested 1200', '{"code":200}'])).toBeUndefined();
+    expect(
+      statusInText(['check your inference gateway (127.0.0.1:5030)', 'Limit 30000, Used 30000, Requested 1200', '{"code":200}']),
+    ).toBeUndefined();
   });
 });
 
@@ -138,7 +143,10 @@ describe("classifyCliFailure: the CLIs' documented texts (real-clis.md §10)", (
     ['stream disconnected before completion: idle timeout waiting for SSE', 'timeout'],
     ['stream disconnected before completion: stream closed before response.completed', 'server_error'],
     ['stream disconnected before completion: failed to lookup address information: Name does not resolve', 'transport'],
-    ["Codex ran out of room in the model's context window. Start a new thread or clear earlier history before retrying.", 'context_overflow'],
+    [
+      "Codex ran out of room in the model's context window. Start a new thread or clear earlier history before retrying.",
+      'context_overflow',
+    ],
     ['404 Not Found', 'model_not_found'],
     ['Reconnecting... waiting for network (Connection failed: error sending request)', 'transport'],
     // Gemini

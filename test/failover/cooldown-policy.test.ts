@@ -25,7 +25,16 @@ const gpt = { ref: 'openai/gpt-5', provider: 'openai' };
 const codex = { ref: 'codex-cli/gpt-5.3-codex', provider: 'codex-cli' };
 
 function entry(key: string, until: number, extra: Partial<CooldownEntry> = {}): CooldownEntry {
-  return { key, scope: key.includes('/') ? 'model' : 'provider', reason: 'rate_limit', failures: 1, since: until - 30 * S, until, lastFailureAt: until - 30 * S, ...extra };
+  return {
+    key,
+    scope: key.includes('/') ? 'model' : 'provider',
+    reason: 'rate_limit',
+    failures: 1,
+    since: until - 30 * S,
+    until,
+    lastFailureAt: until - 30 * S,
+    ...extra,
+  };
 }
 
 function fail(reason: FailureReason, now: number, extra: Partial<CooldownFailure> = {}): CooldownFailure {
@@ -42,20 +51,31 @@ function replay(failures: CooldownFailure[]): Array<CooldownEntry | undefined> {
 }
 
 describe('cooldownFor: the ladder', () => {
-  it.each(['rate_limit', 'overloaded', 'server_error', 'timeout', 'transport'] as const)('%s cools the model for 30 s, 60 s, then 5 min', (reason) => {
-    expect([1, 2, 3, 4, 9].map((n) => cooldownFor(reason, n))).toEqual([30 * S, 60 * S, 5 * MIN, 5 * MIN, 5 * MIN].map((durationMs) => ({ scope: 'model', durationMs })));
-  });
+  it.each(['rate_limit', 'overloaded', 'server_error', 'timeout', 'transport'] as const)(
+    '%s cools the model for 30 s, 60 s, then 5 min',
+    (reason) => {
+      expect([1, 2, 3, 4, 9].map((n) => cooldownFor(reason, n))).toEqual(
+        [30 * S, 60 * S, 5 * MIN, 5 * MIN, 5 * MIN].map((durationMs) => ({ scope: 'model', durationMs })),
+      );
+    },
+  );
 
   it('model_not_found cools the model for 10 min at every step', () => {
-    expect([1, 2, 5].map((n) => cooldownFor('model_not_found', n))).toEqual([1, 2, 3].map(() => ({ scope: 'model', durationMs: 10 * MIN })));
+    expect([1, 2, 5].map((n) => cooldownFor('model_not_found', n))).toEqual(
+      [1, 2, 3].map(() => ({ scope: 'model', durationMs: 10 * MIN })),
+    );
   });
 
   it('auth cools the whole provider for 10, 30, then 60 min', () => {
-    expect([1, 2, 3, 4].map((n) => cooldownFor('auth', n))).toEqual([10 * MIN, 30 * MIN, 60 * MIN, 60 * MIN].map((durationMs) => ({ scope: 'provider', durationMs })));
+    expect([1, 2, 3, 4].map((n) => cooldownFor('auth', n))).toEqual(
+      [10 * MIN, 30 * MIN, 60 * MIN, 60 * MIN].map((durationMs) => ({ scope: 'provider', durationMs })),
+    );
   });
 
   it('billing cools the whole provider for 5 h, 10 h, then 24 h', () => {
-    expect([1, 2, 3, 4].map((n) => cooldownFor('billing', n))).toEqual([5 * H, 10 * H, 24 * H, 24 * H].map((durationMs) => ({ scope: 'provider', durationMs })));
+    expect([1, 2, 3, 4].map((n) => cooldownFor('billing', n))).toEqual(
+      [5 * H, 10 * H, 24 * H, 24 * H].map((durationMs) => ({ scope: 'provider', durationMs })),
+    );
   });
 
   it.each(['config', 'session_expired', 'context_overflow', 'aborted', 'unknown'] as const)('%s never cools down', (reason) => {
@@ -101,13 +121,22 @@ describe('cooldownFor: Retry-After', () => {
   });
 
   it('Retry-After does not make config, context overflow, session or abort failures cool down', () => {
-    for (const reason of ['config', 'context_overflow', 'session_expired', 'aborted'] as const) expect(cooldownFor(reason, 1, 10 * S)).toBeUndefined();
+    for (const reason of ['config', 'context_overflow', 'session_expired', 'aborted'] as const)
+      expect(cooldownFor(reason, 1, 10 * S)).toBeUndefined();
   });
 });
 
 describe('nextCooldownEntry: counting, window, no runaway', () => {
   it('the first failure starts the first step on the model key', () => {
-    expect(nextCooldownEntry(undefined, fail('rate_limit', T0))).toEqual({ key: opus.ref, scope: 'model', reason: 'rate_limit', failures: 1, since: T0, until: T0 + 30 * S, lastFailureAt: T0 });
+    expect(nextCooldownEntry(undefined, fail('rate_limit', T0))).toEqual({
+      key: opus.ref,
+      scope: 'model',
+      reason: 'rate_limit',
+      failures: 1,
+      since: T0,
+      until: T0 + 30 * S,
+      lastFailureAt: T0,
+    });
   });
 
   it('auth and billing failures cool the provider key', () => {
@@ -137,7 +166,10 @@ describe('nextCooldownEntry: counting, window, no runaway', () => {
   it('the counter restarts once the previous cooldown ended more than the reset window ago', () => {
     const previous = entry(opus.ref, T0, { failures: 3 });
     expect(nextCooldownEntry(previous, fail('rate_limit', T0 + 10 * MIN))).toMatchObject({ failures: 4, until: T0 + 10 * MIN + 5 * MIN });
-    expect(nextCooldownEntry(previous, fail('rate_limit', T0 + 10 * MIN + 1))).toMatchObject({ failures: 1, until: T0 + 10 * MIN + 1 + 30 * S });
+    expect(nextCooldownEntry(previous, fail('rate_limit', T0 + 10 * MIN + 1))).toMatchObject({
+      failures: 1,
+      until: T0 + 10 * MIN + 1 + 30 * S,
+    });
   });
 
   it('billing keeps counting within 24 h after the cooldown ended', () => {
@@ -163,19 +195,30 @@ describe('nextCooldownEntry: counting, window, no runaway', () => {
     // a first failure whose Retry-After said 5 min
     const long = entry(opus.ref, T0 + 5 * MIN, { failures: 1, since: T0, retryAfterMs: 5 * MIN });
     expect(nextCooldownEntry(long, fail('rate_limit', T0 + 10 * S))?.until).toBe(T0 + 5 * MIN);
-    expect(nextCooldownEntry(long, fail('rate_limit', T0 + 10 * S, { retryAfterMs: 2 * S }))).toMatchObject({ until: T0 + 5 * MIN, retryAfterMs: 2 * S, failures: 1 });
+    expect(nextCooldownEntry(long, fail('rate_limit', T0 + 10 * S, { retryAfterMs: 2 * S }))).toMatchObject({
+      until: T0 + 5 * MIN,
+      retryAfterMs: 2 * S,
+      failures: 1,
+    });
     const billing = entry('anthropic', T0 + 5 * H, { reason: 'billing', scope: 'provider' });
     expect(nextCooldownEntry(billing, fail('auth', T0))?.until).toBe(T0 + 5 * H);
   });
 
   it('a failure during an active cooldown extends it to at most the current step from now', () => {
     const third = entry(opus.ref, T0 + 5 * MIN, { failures: 3, since: T0 });
-    expect(nextCooldownEntry(third, fail('rate_limit', T0 + 10 * S))).toMatchObject({ failures: 3, since: T0, until: T0 + 10 * S + 5 * MIN });
+    expect(nextCooldownEntry(third, fail('rate_limit', T0 + 10 * S))).toMatchObject({
+      failures: 3,
+      since: T0,
+      until: T0 + 10 * S + 5 * MIN,
+    });
   });
 
   it('Retry-After during an active cooldown may extend it to what the provider said, no further', () => {
     const active = entry(opus.ref, T0 + 30 * S, { since: T0 });
-    expect(nextCooldownEntry(active, fail('rate_limit', T0 + 10 * S, { retryAfterMs: 2 * MIN }))).toMatchObject({ until: T0 + 10 * S + 2 * MIN, failures: 1 });
+    expect(nextCooldownEntry(active, fail('rate_limit', T0 + 10 * S, { retryAfterMs: 2 * MIN }))).toMatchObject({
+      until: T0 + 10 * S + 2 * MIN,
+      failures: 1,
+    });
   });
 
   it('Retry-After replaces the step of the next consecutive failure and is remembered', () => {
@@ -231,7 +274,12 @@ describe('planCandidates', () => {
   });
 
   it('when every candidate cools down and two end at the same time, the earlier candidate is tried', () => {
-    const planned = plan([entry(opus.ref, T0 + MIN), entry(sonnet.ref, T0 + 2 * MIN), entry(gpt.ref, T0 + MIN), entry(codex.ref, T0 + MIN)]);
+    const planned = plan([
+      entry(opus.ref, T0 + MIN),
+      entry(sonnet.ref, T0 + 2 * MIN),
+      entry(gpt.ref, T0 + MIN),
+      entry(codex.ref, T0 + MIN),
+    ]);
     expect(planned.map((c) => (c.probe === undefined ? 'skip' : 'try'))).toEqual(['try', 'skip', 'skip', 'skip']);
   });
 

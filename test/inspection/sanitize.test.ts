@@ -26,7 +26,9 @@ describe('fanOut', () => {
     const actor = createActor(createMachine({ initial: 'x', states: { x: {} } }), { inspect: observer! });
     actor.start();
     actor.stop();
-    expect(seen.filter((entry) => entry.startsWith('a:'))).toEqual(seen.filter((entry) => entry.startsWith('b:')).map((entry) => entry.replace('b:', 'a:')));
+    expect(seen.filter((entry) => entry.startsWith('a:'))).toEqual(
+      seen.filter((entry) => entry.startsWith('b:')).map((entry) => entry.replace('b:', 'a:')),
+    );
     expect(seen).toContain('a:@xstate.actor');
     expect(seen).toContain('b:@xstate.snapshot');
   });
@@ -110,8 +112,14 @@ describe('a request with an API provider holding a key', () => {
     const runtimeEvents: InspectionEvent[] = [];
     runtime = await createRuntime({
       config: {
-        models: { providers: { local: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey, headers: { 'X-Auth-Extra': header } } } },
-        agents: { defaults: { model: { primary: 'local/some-model', fallbacks: [cli.model] }, cliBackends: { [cli.backendId]: cli.backend } } },
+        models: {
+          providers: {
+            local: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey, headers: { 'X-Auth-Extra': header } },
+          },
+        },
+        agents: {
+          defaults: { model: { primary: 'local/some-model', fallbacks: [cli.model] }, cliBackends: { [cli.backendId]: cli.backend } },
+        },
       },
       storeLocation: join(dir, 'state'),
       inspect: (event) => runtimeEvents.push(event),
@@ -122,10 +130,14 @@ describe('a request with an API provider holding a key', () => {
     expect(result.model).toBe(cli.model);
     expect(requestEvents.length).toBeGreaterThan(10);
     expect(runtimeEvents.length).toBe(requestEvents.length);
-    expect(new Set(requestEvents.map((event) => event.type))).toEqual(new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.microstep', '@xstate.action']));
+    expect(new Set(requestEvents.map((event) => event.type))).toEqual(
+      new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.microstep', '@xstate.action']),
+    );
 
     // the raw events do carry the header (the call's input); the key is non-enumerable
-    const callInput = requestEvents.find((event) => event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id === 'callApi');
+    const callInput = requestEvents.find(
+      (event) => event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id === 'callApi',
+    );
     expect(JSON.stringify((callInput as unknown as { snapshot: { input: unknown } }).snapshot.input)).toContain(header);
 
     const sanitize = createSanitizer({ secrets: configSecrets(runtime.config) });
@@ -140,7 +152,13 @@ describe('a request with an API provider holding a key', () => {
     const stored = JSON.stringify(trace);
     expect(stored).not.toContain(apiKey);
     expect(stored).not.toContain(header);
-    expect(trace!.attempts[0]).toMatchObject({ backend: 'api', provider: 'local', ok: false, reason: 'transport', api: { kind: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1' } });
+    expect(trace!.attempts[0]).toMatchObject({
+      backend: 'api',
+      provider: 'local',
+      ok: false,
+      reason: 'transport',
+      api: { kind: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1' },
+    });
     expect(trace!.attempts[0]!.argv).toBeUndefined();
     expect(trace!.steps.slice(0, 3).map((step) => step.state)).toEqual(['selecting-model', 'calling-api', 'falling-back']);
   });

@@ -14,10 +14,24 @@ import { fakeCliBackend } from '../contract/harnesses.js';
 describe('formatting', () => {
   it('formats elapsed time, steps, attempts and argv', () => {
     expect(formatElapsed(1234)).toBe('+1.234s');
-    expect(formatStep({ state: 'falling-back', atMs: 5, candidate: 'a/b', reason: 'auth', detail: 'bad\nkey' })).toBe('+0.005s falling-back       a/b  auth: bad key');
-    expect(formatAttemptLine({ index: 2, model: 'x/y', backend: 'api', provider: 'x', ok: false, reason: 'rate_limit', status: 429, startedAtMs: 0, endedAtMs: 9, durationMs: 9, detail: 'slow down' })).toBe(
-      'attempt 2 x/y failed (rate_limit, HTTP 429, 9 ms): slow down',
+    expect(formatStep({ state: 'falling-back', atMs: 5, candidate: 'a/b', reason: 'auth', detail: 'bad\nkey' })).toBe(
+      '+0.005s falling-back       a/b  auth: bad key',
     );
+    expect(
+      formatAttemptLine({
+        index: 2,
+        model: 'x/y',
+        backend: 'api',
+        provider: 'x',
+        ok: false,
+        reason: 'rate_limit',
+        status: 429,
+        startedAtMs: 0,
+        endedAtMs: 9,
+        durationMs: 9,
+        detail: 'slow down',
+      }),
+    ).toBe('attempt 2 x/y failed (rate_limit, HTTP 429, 9 ms): slow down');
     expect(quote('--model')).toBe('--model');
     expect(quote("it's")).toBe(`'it'\\''s'`);
   });
@@ -40,7 +54,14 @@ describe('createVerbosePrinter through the runtime', () => {
     const second = await fakeCliBackend(join(dir, 'second'));
     first.setMode('auth');
     runtime = await createRuntime({
-      config: { agents: { defaults: { model: { primary: first.model, fallbacks: [second.model] }, cliBackends: { [first.backendId]: first.backend, [second.backendId]: second.backend } } } },
+      config: {
+        agents: {
+          defaults: {
+            model: { primary: first.model, fallbacks: [second.model] },
+            cliBackends: { [first.backendId]: first.backend, [second.backendId]: second.backend },
+          },
+        },
+      },
       storeLocation: join(dir, 'state'),
     });
     const lines: string[] = [];
@@ -62,11 +83,16 @@ describe('createVerbosePrinter through the runtime', () => {
     expect(attemptLines).toHaveLength(2);
     expect(attemptLines[0]).toMatch(new RegExp(`attempt 1 ${first.model} failed \\(auth, exit 1, HTTP 401, \\d+ ms\\): `));
     expect(attemptLines[1]).toMatch(new RegExp(`attempt 2 ${second.model} answered \\(exit 0, \\d+ ms\\)`));
-    expect(lines.filter((line) => line.includes('argv: '))[0]).toContain(`'<prompt:${'a prompt that never shows up in verbose output'.length} chars>'`);
+    expect(lines.filter((line) => line.includes('argv: '))[0]).toContain(
+      `'<prompt:${'a prompt that never shows up in verbose output'.length} chars>'`,
+    );
     expect(lines.find((line) => line.includes('falling-back'))).toContain(`${first.model}  auth: `);
     expect(secondHadRunAtFirstAttempt).toBe(false); // printed as it happened, before the fallback ran
     // timestamps never go backwards
-    const times = lines.map((line) => /\+(\d+\.\d{3})s/.exec(line)?.[1]).filter((t): t is string => t !== undefined).map(Number);
+    const times = lines
+      .map((line) => /\+(\d+\.\d{3})s/.exec(line)?.[1])
+      .filter((t): t is string => t !== undefined)
+      .map(Number);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 });

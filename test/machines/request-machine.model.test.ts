@@ -25,7 +25,17 @@ const TIMEOUT_MS = 30_000;
 const backend = testBackend({ id: 'fake-cli' });
 const binding = { sessionKey: 'k', backendId: 'fake-cli', cliSessionId: 'stored-1', cwd: '/tmp', createdAt: 1, updatedAt: 1, turns: 1 };
 const run = {
-  plan: { command: 'fake', argv: [], cwd: '/tmp', resume: false, sessionIdSent: undefined, newSession: true, parseMode: 'json' as const, noOutputTimeoutMs: 1000, stdinChars: 0 },
+  plan: {
+    command: 'fake',
+    argv: [],
+    cwd: '/tmp',
+    resume: false,
+    sessionIdSent: undefined,
+    newSession: true,
+    parseMode: 'json' as const,
+    noOutputTimeoutMs: 1000,
+    stdinChars: 0,
+  },
   stdout: '{}',
   stderr: '',
   exitCode: 0,
@@ -33,13 +43,27 @@ const run = {
   durationMs: 1,
 };
 
-const api = { id: 'stub-api', api: 'anthropic-messages' as const, baseUrl: 'http://127.0.0.1:1', apiKey: 'k', headers: {}, timeoutMs: undefined, models: undefined };
+const api = {
+  id: 'stub-api',
+  api: 'anthropic-messages' as const,
+  baseUrl: 'http://127.0.0.1:1',
+  apiKey: 'k',
+  headers: {},
+  timeoutMs: undefined,
+  models: undefined,
+};
 const CANDIDATES = {
   a: { ref: 'fake-cli/a', provider: 'fake-cli', model: 'a', backend },
   b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', backend },
   none: { ref: 'nowhere/c', provider: 'nowhere', model: 'c' },
   api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true },
-  cooling: { ref: 'stub-api/cool', provider: 'stub-api', model: 'cool', api, skip: { reason: 'rate_limit' as const, detail: 'cooling down' } },
+  cooling: {
+    ref: 'stub-api/cool',
+    provider: 'stub-api',
+    model: 'cool',
+    api,
+    skip: { reason: 'rate_limit' as const, detail: 'cooling down' },
+  },
 };
 type Scenario = Array<keyof typeof CANDIDATES>;
 
@@ -59,11 +83,19 @@ const eventCases: Record<string, EventObject[]> = {
     { type: 'xstate.done.actor.selectCandidate', output: { binding: undefined } } as EventObject,
     { type: 'xstate.done.actor.selectCandidate', output: { binding } } as EventObject,
   ],
-  'xstate.error.actor.selectCandidate': [{ type: 'xstate.error.actor.selectCandidate', error: { reason: 'unknown', message: 'store failed' } } as EventObject],
-  'xstate.done.actor.callApi': [{ type: 'xstate.done.actor.callApi', output: { text: 'from api', sessionId: undefined, usage: undefined } } as EventObject],
-  'xstate.error.actor.callApi': [{ type: 'xstate.error.actor.callApi', error: { reason: 'rate_limit', message: '429', retryAfterMs: 2000 } } as EventObject],
+  'xstate.error.actor.selectCandidate': [
+    { type: 'xstate.error.actor.selectCandidate', error: { reason: 'unknown', message: 'store failed' } } as EventObject,
+  ],
+  'xstate.done.actor.callApi': [
+    { type: 'xstate.done.actor.callApi', output: { text: 'from api', sessionId: undefined, usage: undefined } } as EventObject,
+  ],
+  'xstate.error.actor.callApi': [
+    { type: 'xstate.error.actor.callApi', error: { reason: 'rate_limit', message: '429', retryAfterMs: 2000 } } as EventObject,
+  ],
   'xstate.done.actor.runCliTurn': [{ type: 'xstate.done.actor.runCliTurn', output: run } as EventObject],
-  'xstate.error.actor.runCliTurn': [{ type: 'xstate.error.actor.runCliTurn', error: { reason: 'config', message: 'command not found' } } as EventObject],
+  'xstate.error.actor.runCliTurn': [
+    { type: 'xstate.error.actor.runCliTurn', error: { reason: 'config', message: 'command not found' } } as EventObject,
+  ],
   'xstate.done.actor.parseCliOutput': [
     { type: 'xstate.done.actor.parseCliOutput', output: { text: 'hello', sessionId: 's-1', usage: undefined } } as EventObject,
     { type: 'xstate.done.actor.parseCliOutput', output: { text: 'hello', sessionId: undefined, usage: undefined } } as EventObject,
@@ -73,16 +105,29 @@ const eventCases: Record<string, EventObject[]> = {
     { type: 'xstate.error.actor.parseCliOutput', error: { reason: 'rate_limit', message: '429' } } as EventObject,
   ],
   'xstate.done.actor.persistSession': [{ type: 'xstate.done.actor.persistSession', output: binding } as EventObject],
-  'xstate.error.actor.persistSession': [{ type: 'xstate.error.actor.persistSession', error: { reason: 'unknown', message: 'store locked' } } as EventObject],
+  'xstate.error.actor.persistSession': [
+    { type: 'xstate.error.actor.persistSession', error: { reason: 'unknown', message: 'store locked' } } as EventObject,
+  ],
   'xstate.done.actor.recordFailure': [{ type: 'xstate.done.actor.recordFailure', output: undefined } as EventObject],
-  'xstate.error.actor.recordFailure': [{ type: 'xstate.error.actor.recordFailure', error: { reason: 'unknown', message: 'bookkeeping failed' } } as EventObject],
+  'xstate.error.actor.recordFailure': [
+    { type: 'xstate.error.actor.recordFailure', error: { reason: 'unknown', message: 'bookkeeping failed' } } as EventObject,
+  ],
 };
 
 /** What guards read (state value, candidate index, stored session, retry flags) plus the attempt log. */
 function key(snapshot: Snapshot): string {
   const { context: c } = snapshot;
   const log = c.attempts.map((a) => a.reason ?? 'ok').join(',');
-  return JSON.stringify([snapshot.value, c.index, c.binding !== undefined, c.forceNewSession, c.sessionRetried, c.turn !== undefined, c.failure?.reason ?? null, log]);
+  return JSON.stringify([
+    snapshot.value,
+    c.index,
+    c.binding !== undefined,
+    c.forceNewSession,
+    c.sessionRetried,
+    c.turn !== undefined,
+    c.failure?.reason ?? null,
+    log,
+  ]);
 }
 
 function project(snapshot: Snapshot) {
@@ -104,7 +149,10 @@ function model(candidates: Scenario) {
       __unsafe_getAllOwnEventDescriptors(snapshot as Snapshot).flatMap((type) => eventCases[type] ?? [{ type }]) as never,
     // Transition coverage: the event that led into a state is part of the vertex.
     serializeState: (snapshot, event, previous) =>
-      key(snapshot as Snapshot) + (event && previous && !matchesState((previous as Snapshot).value, (snapshot as Snapshot).value) ? ` via ${JSON.stringify(event)}` : ''),
+      key(snapshot as Snapshot) +
+      (event && previous && !matchesState((previous as Snapshot).value, (snapshot as Snapshot).value)
+        ? ` via ${JSON.stringify(event)}`
+        : ''),
     stopWhen: (snapshot) => snapshot.status !== 'active',
     stateMatcher: () => true,
   });
@@ -144,7 +192,11 @@ async function replay(path: ReturnType<ReturnType<typeof model>['getShortestPath
     events: executors as never,
     states: {
       '*': async (expected) => {
-        const live = await waitFor(actor, (snapshot) => matchesState((expected as Snapshot).value, snapshot.value) && key(snapshot) === key(expected as Snapshot), { timeout: 2_000 });
+        const live = await waitFor(
+          actor,
+          (snapshot) => matchesState((expected as Snapshot).value, snapshot.value) && key(snapshot) === key(expected as Snapshot),
+          { timeout: 2_000 },
+        );
         expect(project(live)).toEqual(project(expected as Snapshot));
       },
     },
@@ -164,7 +216,9 @@ describe('request machine (model-based, every shortest path)', () => {
       expect(paths.length).toBeGreaterThan(10);
     });
     for (const path of paths) {
-      const name = path.steps.map((step) => step.event.type.replace(/^xstate\.(done|error)\.actor\./, '$1:').replace(/^xstate\./, '')).join(' → ');
+      const name = path.steps
+        .map((step) => step.event.type.replace(/^xstate\.(done|error)\.actor\./, '$1:').replace(/^xstate\./, ''))
+        .join(' → ');
       it(`[${label}] ${name}`, async () => replay(path, scenario));
     }
   }

@@ -20,17 +20,37 @@ describe('visualizations/ are generated from the machines', () => {
 
   it('the request diagram shows every design-card state, guard, actor and delay by name', () => {
     const diagram = toMermaid(requestMachine);
-    for (const name of ['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session', 'falling-back', 'answered', 'failed', 'aborted']) {
+    for (const name of [
+      'selecting-model',
+      'calling-api',
+      'spawning-cli',
+      'parsing',
+      'persisting-session',
+      'falling-back',
+      'answered',
+      'failed',
+      'aborted',
+    ]) {
       expect(diagram).toContain(`"${name}"`);
     }
-    for (const name of ['invoke runCliTurn', 'invoke callApi', 'after attemptTimeout', '[isStaleStoredSession]', '[hasNextCandidate]', '[isSkipped and hasNextCandidate]', 'CANCEL', 'request_spawning_cli --> request_spawning_cli : cli.retry']) {
+    for (const name of [
+      'invoke runCliTurn',
+      'invoke callApi',
+      'after attemptTimeout',
+      '[isStaleStoredSession]',
+      '[hasNextCandidate]',
+      '[isSkipped and hasNextCandidate]',
+      'CANCEL',
+      'request_spawning_cli --> request_spawning_cli : cli.retry',
+    ]) {
       expect(diagram).toContain(name);
     }
   });
 
   it('the Stately export keeps every named guard, action and actor', () => {
     const json = toStatelyJson(requestMachine);
-    for (const name of ['"selectCandidate"', '"callApi"', '"isStaleStoredSession"', '"logFailedAttempt"', '"attemptTimeout"']) expect(json).toContain(name);
+    for (const name of ['"selectCandidate"', '"callApi"', '"isStaleStoredSession"', '"logFailedAttempt"', '"attemptTimeout"'])
+      expect(json).toContain(name);
     expect(() => JSON.parse(json)).not.toThrow();
   });
 });

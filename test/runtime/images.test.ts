@@ -144,7 +144,9 @@ describe('invalid images name the image and what to do', () => {
   it('an unknown type', async () => {
     const text = join(inputs, 'notes.png');
     await writeFile(text, 'just text');
-    expect((await invalid([{ path: text }])).message).toBe(`--image ${text} is not a PNG, JPEG, GIF or WebP image (unknown file signature): convert it to one of those formats`);
+    expect((await invalid([{ path: text }])).message).toBe(
+      `--image ${text} is not a PNG, JPEG, GIF or WebP image (unknown file signature): convert it to one of those formats`,
+    );
   });
   it('a failure midway removes the images already staged', async () => {
     await invalid([{ data: PNG_1x1 }, { data: PNG_1x1 }, { data: Buffer.from('text').toString('base64') }]);

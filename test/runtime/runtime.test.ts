@@ -70,8 +70,18 @@ describe('runtime', () => {
     const { first, second, runtime } = await twoBackends();
     const cooldowns = new CooldownStore({ location: join(dir, 'state') });
     const now = Date.now();
-    await cooldowns.recordFailure({ ref: first.model, provider: first.backendId, failure: { reason: 'rate_limit', message: '429', retryAfterMs: 3_600_000 }, now });
-    await cooldowns.recordFailure({ ref: second.model, provider: second.backendId, failure: { reason: 'rate_limit', message: '429', retryAfterMs: 60_000 }, now });
+    await cooldowns.recordFailure({
+      ref: first.model,
+      provider: first.backendId,
+      failure: { reason: 'rate_limit', message: '429', retryAfterMs: 3_600_000 },
+      now,
+    });
+    await cooldowns.recordFailure({
+      ref: second.model,
+      provider: second.backendId,
+      failure: { reason: 'rate_limit', message: '429', retryAfterMs: 60_000 },
+      now,
+    });
     const result = await runtime.run({ message: 'anyone?' });
     expect(result.model).toBe(second.model);
     expect(result.attempts.map((attempt) => [attempt.model, attempt.ok, attempt.skipped ?? false])).toEqual([
@@ -117,7 +127,11 @@ describe('runtime', () => {
   it('serialize: true runs one turn of the backend at a time, in the order of the run() calls', async () => {
     const first = await fakeCliBackend(join(dir, 'serial'));
     runtime = await createRuntime({
-      config: { agents: { defaults: { model: { primary: first.model }, cliBackends: { [first.backendId]: { ...first.backend, serialize: true } } } } },
+      config: {
+        agents: {
+          defaults: { model: { primary: first.model }, cliBackends: { [first.backendId]: { ...first.backend, serialize: true } } },
+        },
+      },
       storeLocation: join(dir, 'state'),
     });
     first.setMode('auth');
@@ -129,7 +143,10 @@ describe('runtime', () => {
     const messages = Array.from({ length: 12 }, (_, n) => `turn ${n}`);
     await Promise.all(messages.map((message) => runtime!.run({ message }).catch(() => undefined)));
     await blocker;
-    const calls = readFileSync(join(dir, 'serial', 'calls.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as string);
+    const calls = readFileSync(join(dir, 'serial', 'calls.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string);
     expect(calls).toEqual(['blocker', ...messages]);
   });
 
@@ -154,7 +171,13 @@ describe('runtime', () => {
 
   it('a bad request is refused at the boundary, naming the field and what was received', async () => {
     const { runtime } = await twoBackends();
-    await expect(runtime.run({ message: '' })).rejects.toMatchObject({ code: 'SAFETYNET_USAGE', message: expect.stringMatching(/request\.message: expected a non-empty string, received ""/) });
-    await expect(runtime.run({ message: 'x', timeoutMs: -1 })).rejects.toMatchObject({ code: 'SAFETYNET_USAGE', message: expect.stringMatching(/request\.timeoutMs/) });
+    await expect(runtime.run({ message: '' })).rejects.toMatchObject({
+      code: 'SAFETYNET_USAGE',
+      message: expect.stringMatching(/request\.message: expected a non-empty string, received ""/),
+    });
+    await expect(runtime.run({ message: 'x', timeoutMs: -1 })).rejects.toMatchObject({
+      code: 'SAFETYNET_USAGE',
+      message: expect.stringMatching(/request\.timeoutMs/),
+    });
   });
 });

@@ -30,7 +30,13 @@ describe('request traces', () => {
     const first = await fakeCliBackend(join(dir, 'first'));
     const third = await fakeCliBackend(join(dir, 'third'));
     first.setMode('auth');
-    const missing = { command: join(dir, 'no-such-cli'), args: ['--print'], output: 'json' as const, sessionMode: 'none' as const, promptSeparator: '--' };
+    const missing = {
+      command: join(dir, 'no-such-cli'),
+      args: ['--print'],
+      output: 'json' as const,
+      sessionMode: 'none' as const,
+      promptSeparator: '--',
+    };
     runtime = await createRuntime({
       config: {
         ...extra,
@@ -72,20 +78,38 @@ describe('request traces', () => {
     expect(auth!.argv).toContain(`<system-prompt:${systemPrompt.length} chars>`);
     expect(auth!.argv!.slice(0, 2)).toEqual(['--model', 'default']);
     // attempt 2: never started; argv planned from the attempt's input
-    expect(missing).toMatchObject({ command: join(dir, 'no-such-cli'), argvPlanned: true, argv: ['--print', '--', `<prompt:${prompt.length} chars>`] });
+    expect(missing).toMatchObject({
+      command: join(dir, 'no-such-cli'),
+      argvPlanned: true,
+      argv: ['--print', '--', `<prompt:${prompt.length} chars>`],
+    });
     expect(missing!.detail).toMatch(/not found/);
     // attempt 3: answered, with its exit code and the session it created
     expect(answered).toMatchObject({ exitCode: 0, session: { resume: false, newSession: true } });
-    expect(trace!.session).toMatchObject({ sessionKey: 'chat-1', backendId: third.backendId, cliSessionId: result.cliSessionId, resumed: false });
+    expect(trace!.session).toMatchObject({
+      sessionKey: 'chat-1',
+      backendId: third.backendId,
+      cliSessionId: result.cliSessionId,
+      resumed: false,
+    });
     // prompts never reach the store
     const stored = JSON.stringify(trace);
     expect(stored).not.toContain(prompt);
     expect(stored).not.toContain(systemPrompt);
     // the path through the states, in order, with non-decreasing timestamps
     expect(trace!.steps.map((s) => s.state)).toEqual([
-      'selecting-model', 'spawning-cli', 'parsing', 'falling-back',
-      'selecting-model', 'spawning-cli', 'falling-back',
-      'selecting-model', 'spawning-cli', 'parsing', 'persisting-session', 'answered',
+      'selecting-model',
+      'spawning-cli',
+      'parsing',
+      'falling-back',
+      'selecting-model',
+      'spawning-cli',
+      'falling-back',
+      'selecting-model',
+      'spawning-cli',
+      'parsing',
+      'persisting-session',
+      'answered',
     ]);
     expect(trace!.steps[3]).toMatchObject({ state: 'falling-back', candidate: first.model, reason: 'auth' });
     const times = trace!.steps.map((s) => s.atMs);
@@ -96,7 +120,12 @@ describe('request traces', () => {
     await runtime.run({ message: 'again', sessionKey: 'chat-1' });
     const second = await runtime.traces.last();
     expect(second!.requestId).not.toBe(trace!.requestId);
-    expect(second!.attempts.at(-1)!.session).toMatchObject({ stored: result.cliSessionId, sent: result.cliSessionId, resume: true, newSession: false });
+    expect(second!.attempts.at(-1)!.session).toMatchObject({
+      stored: result.cliSessionId,
+      sent: result.cliSessionId,
+      resume: true,
+      newSession: false,
+    });
     expect(second!.session).toMatchObject({ resumed: true, cliSessionId: result.cliSessionId });
     expect((await runtime.traces.find(trace!.requestId))[0]!.requestId).toBe(trace!.requestId);
   });
@@ -124,7 +153,8 @@ describe('request traces', () => {
       // abort as soon as the first CLI runs: read from the same inspection events
       inspect: (event) => {
         seen.push(event);
-        if (event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id === 'runCliTurn') setTimeout(() => controller.abort(), 200);
+        if (event.type === '@xstate.snapshot' && (event.actorRef as { id?: string }).id === 'runCliTurn')
+          setTimeout(() => controller.abort(), 200);
       },
     });
     await expect(running).rejects.toMatchObject({ code: 'SAFETYNET_ABORTED' });

@@ -44,9 +44,22 @@ describe('CooldownStore', () => {
     const limited = await store.recordFailure({ ...opus, failure: failure('rate_limit'), now: T0 });
     const billed = await store.recordFailure({ ...sonnet, failure: failure('billing'), now: T0 });
 
-    expect(limited).toEqual({ key: opus.ref, scope: 'model', reason: 'rate_limit', failures: 1, since: T0, until: T0 + 30 * S, lastFailureAt: T0 });
+    expect(limited).toEqual({
+      key: opus.ref,
+      scope: 'model',
+      reason: 'rate_limit',
+      failures: 1,
+      since: T0,
+      until: T0 + 30 * S,
+      lastFailureAt: T0,
+    });
     expect(billed).toMatchObject({ key: 'anthropic', scope: 'provider', until: T0 + 5 * H });
-    expect(await store.read([opus.ref, 'anthropic', sonnet.ref], T0)).toEqual(new Map([[opus.ref, limited], ['anthropic', billed]]));
+    expect(await store.read([opus.ref, 'anthropic', sonnet.ref], T0)).toEqual(
+      new Map([
+        [opus.ref, limited],
+        ['anthropic', billed],
+      ]),
+    );
   });
 
   it('a reason that does not cool down writes nothing', async () => {
@@ -82,7 +95,9 @@ describe('CooldownStore', () => {
 
   it('failures while cooling down (concurrent requests) count once', async () => {
     const store = await newStore();
-    const entries = await Promise.all(Array.from({ length: 50 }, () => store.recordFailure({ ...opus, failure: failure('rate_limit'), now: T0 })));
+    const entries = await Promise.all(
+      Array.from({ length: 50 }, () => store.recordFailure({ ...opus, failure: failure('rate_limit'), now: T0 })),
+    );
     expect(entries.every((entry) => entry?.failures === 1 && entry.until === T0 + 30 * S)).toBe(true);
     expect((await store.read([opus.ref], T0)).get(opus.ref)).toMatchObject({ failures: 1, until: T0 + 30 * S });
   });

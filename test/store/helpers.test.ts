@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bindingKey, decodeKeyPart, defaultStoreLocation, encodeKeyPart, isLevelLocked, KeyedMutex, sessionKeyRange } from '../../src/store/index.js';
+import {
+  bindingKey,
+  decodeKeyPart,
+  defaultStoreLocation,
+  encodeKeyPart,
+  isLevelLocked,
+  KeyedMutex,
+  sessionKeyRange,
+} from '../../src/store/index.js';
 import { backoffDelay, jitter, resolveLockRetry } from '../../src/store/level/lock-retry.js';
 
 describe('lock retry', () => {
@@ -18,7 +26,9 @@ describe('lock retry', () => {
 
   it('a locked folder is recognised by cause code and by the native message', () => {
     expect(isLevelLocked({ code: 'LEVEL_DATABASE_NOT_OPEN', cause: { code: 'LEVEL_LOCKED' } })).toBe(true);
-    expect(isLevelLocked(new Error('Database is not open', { cause: new Error('IO error: lock /x/LOCK: Resource temporarily unavailable') }))).toBe(true);
+    expect(
+      isLevelLocked(new Error('Database is not open', { cause: new Error('IO error: lock /x/LOCK: Resource temporarily unavailable') })),
+    ).toBe(true);
     expect(isLevelLocked(new Error('IO error: lock /x/LOCK: already held by process'))).toBe(true);
     expect(isLevelLocked(new Error('Database is not open', { cause: new Error('IO error: /x/CURRENT: Permission denied') }))).toBe(false);
     expect(isLevelLocked(undefined)).toBe(false);
@@ -57,10 +67,13 @@ describe('KeyedMutex', () => {
   it('runs tasks of one key in call order and forgets idle keys', async () => {
     const mutex = new KeyedMutex();
     const order: string[] = [];
-    const task = (name: string, ms: number) => () => new Promise<void>((resolve) => setTimeout(() => {
+    const task = (name: string, ms: number) => () =>
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
           order.push(name);
           resolve();
-        }, ms));
+        }, ms),
+      );
     await Promise.all([mutex.run('k', task('first', 20)), mutex.run('k', task('second', 0)), mutex.run('other', task('other', 5))]);
     expect(order).toEqual(['other', 'first', 'second']);
     await expect(mutex.run('k', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

@@ -71,7 +71,9 @@ describe('LevelHandle', () => {
     const store = new SessionStore({ handle });
     const ops = Array.from({ length: 300 }, async (_, i) => {
       await new Promise((resolve) => setTimeout(resolve, i % 7));
-      return i % 3 === 0 ? store.get(`k${i % 11}`, 'b') : store.recordSuccess({ sessionKey: `k${i % 11}`, backendId: 'b', cliSessionId: 's', cwd: '/w' });
+      return i % 3 === 0
+        ? store.get(`k${i % 11}`, 'b')
+        : store.recordSuccess({ sessionKey: `k${i % 11}`, backendId: 'b', cliSessionId: 's', cwd: '/w' });
     });
     await expect(Promise.all(ops)).resolves.toHaveLength(300);
     const turns = (await store.list()).reduce((sum, binding) => sum + binding.turns, 0);

@@ -141,7 +141,9 @@ describe('SessionStore', () => {
   it('a stored value that is not a binding reads as absent and is replaced by the next success', async () => {
     const store = await newStore();
     const handle = new LevelHandle(store.location);
-    await handle.useSublevel<unknown, void>(SESSIONS_SUBLEVEL, (sessions) => sessions.put(bindingKey('chat-1', 'claude-cli'), { junk: true }));
+    await handle.useSublevel<unknown, void>(SESSIONS_SUBLEVEL, (sessions) =>
+      sessions.put(bindingKey('chat-1', 'claude-cli'), { junk: true }),
+    );
 
     expect(await store.get('chat-1', 'claude-cli')).toBeUndefined();
     expect(await store.list()).toEqual([]);

@@ -13,7 +13,18 @@ const DAY = 24 * 60 * 60 * 1000;
 const T0 = 1_700_000_000_000;
 
 function trace(requestId: string, endedAt: number): RequestTrace {
-  return { version: 1, requestId, startedAt: endedAt - 10, endedAt, durationMs: 10, status: 'answered', sessionKey: null, session: null, steps: [], attempts: [] };
+  return {
+    version: 1,
+    requestId,
+    startedAt: endedAt - 10,
+    endedAt,
+    durationMs: 10,
+    status: 'answered',
+    sessionKey: null,
+    session: null,
+    steps: [],
+    attempts: [],
+  };
 }
 
 async function newStore(options: TraceStoreOptions = {}): Promise<TraceStore> {

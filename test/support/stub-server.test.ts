@@ -150,7 +150,14 @@ describe('stub server (wire formats, no CLI)', () => {
 
   it('applies modes in order (last repeats), error shapes, retry-after, budget, echo and setModes', async () => {
     const s = await stub({ modes: [{ status: 429, retryAfter: 3 }, { status: 529 }, 'ok'], requestBudget: 5 });
-    const msg = { model: 'm', messages: [{ role: 'user', content: 'one' }, { role: 'assistant', content: 'x' }, { role: 'user', content: 'two' }] };
+    const msg = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'one' },
+        { role: 'assistant', content: 'x' },
+        { role: 'user', content: 'two' },
+      ],
+    };
 
     const r1 = await post(`${s.url}/v1/messages`, msg);
     expect(r1.status).toBe(429);
@@ -165,7 +172,14 @@ describe('stub server (wire formats, no CLI)', () => {
     const o1 = await post(`${s.url}/v1/responses`, { model: 'm', input: 'x' });
     expect([o1.status, await o1.json()]).toEqual([
       401,
-      { error: { message: expect.stringContaining('Incorrect API key') as unknown, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } },
+      {
+        error: {
+          message: expect.stringContaining('Incorrect API key') as unknown,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      },
     ]);
     // Past the budget (5 model calls) everything answers 503.
     const o2 = await post(`${s.url}/v1/responses`, { model: 'm', input: 'x' });
@@ -271,7 +285,12 @@ describe('real claude against the stub', () => {
     const { home, cwd } = await sandbox();
     const env = claudeStubEnv(s, home);
 
-    const viaStdin = await runCli(claudeBin, [...CLAUDE_BASE, '--model', 'opus'], { env, cwd, input: 'prompt from stdin', timeoutMs: 20_000 });
+    const viaStdin = await runCli(claudeBin, [...CLAUDE_BASE, '--model', 'opus'], {
+      env,
+      cwd,
+      input: 'prompt from stdin',
+      timeoutMs: 20_000,
+    });
     expect(viaStdin.exitCode, viaStdin.stderr).toBe(0);
     expect(claudeJson(viaStdin)).toMatchObject({ is_error: false, result: 'echo: prompt from stdin turns=1' });
 
@@ -298,7 +317,11 @@ describe('real codex against the stub', () => {
     const { home, cwd } = await sandbox();
     const env = codexStubEnv(s, home);
 
-    const first = await runCli(codexBin, [...CODEX_BASE, '--model', CODEX_STUB_MODEL, '--', 'remember kiwi'], { env, cwd, timeoutMs: 20_000 });
+    const first = await runCli(codexBin, [...CODEX_BASE, '--model', CODEX_STUB_MODEL, '--', 'remember kiwi'], {
+      env,
+      cwd,
+      timeoutMs: 20_000,
+    });
     expect(first.exitCode, first.stderr).toBe(0);
     const e1 = codexEvents(first);
     expect(e1.types[0]).toBe('thread.started');
@@ -357,7 +380,12 @@ describe('real codex against the stub', () => {
     const { home, cwd } = await sandbox();
     const env = codexStubEnv(s, home);
 
-    const viaStdin = await runCli(codexBin, [...CODEX_BASE, '--model', CODEX_STUB_MODEL], { env, cwd, input: 'first via stdin', timeoutMs: 20_000 });
+    const viaStdin = await runCli(codexBin, [...CODEX_BASE, '--model', CODEX_STUB_MODEL], {
+      env,
+      cwd,
+      input: 'first via stdin',
+      timeoutMs: 20_000,
+    });
     expect(viaStdin.exitCode, viaStdin.stderr).toBe(0);
     expect(codexEvents(viaStdin).messages).toEqual(['echo: first via stdin turns=1']);
 
@@ -374,13 +402,21 @@ describe('real codex against the stub', () => {
 
     // Pitfall 1: `exec --image P resume <id> …` — exec's variadic --image swallows `resume` and the
     // id as image paths: a NEW thread starts (exit 0). Images must go after `resume <id>`.
-    const swallowed = await runCli(codexBin, [...CODEX_BASE, '--image', PIXEL, 'resume', threadId, '--', 'oops'], { env, cwd, timeoutMs: 20_000 });
+    const swallowed = await runCli(codexBin, [...CODEX_BASE, '--image', PIXEL, 'resume', threadId, '--', 'oops'], {
+      env,
+      cwd,
+      timeoutMs: 20_000,
+    });
     expect(swallowed.exitCode).toBe(0);
     expect(codexEvents(swallowed).threadId).not.toBe(threadId);
 
     // Pitfall 2: `exec resume`'s --image takes ONE value: `--image P P -- prompt` takes the second
     // P as the PROMPT and fails with a usage error (exit 2).
-    const twoValues = await runCli(codexBin, [...CODEX_BASE, 'resume', threadId, '--image', PIXEL, PIXEL, '--', 'two'], { env, cwd, timeoutMs: 20_000 });
+    const twoValues = await runCli(codexBin, [...CODEX_BASE, 'resume', threadId, '--image', PIXEL, PIXEL, '--', 'two'], {
+      env,
+      cwd,
+      timeoutMs: 20_000,
+    });
     expect(twoValues.exitCode).toBe(2);
     expect(twoValues.stderr).toContain("unexpected argument 'two'");
   });

@@ -208,9 +208,7 @@ function recordHeaders(req: IncomingMessage): Record<string, string> {
     const value = Array.isArray(v) ? v.join(', ') : v;
     const key = k.toLowerCase();
     out[key] =
-      key === 'authorization' || key === 'x-api-key' || key === 'api-key' || key === 'x-goog-api-key'
-        ? truncateSecret(value)
-        : value;
+      key === 'authorization' || key === 'x-api-key' || key === 'api-key' || key === 'x-goog-api-key' ? truncateSecret(value) : value;
   }
   return out;
 }
@@ -316,8 +314,7 @@ const ANTHROPIC_MESSAGES: Record<string, string> = {
   permission_error: 'Your API key does not have permission to use the specified resource.',
   not_found_error: 'model: not found',
   request_too_large: 'Request exceeds the maximum allowed number of bytes.',
-  rate_limit_error:
-    'This request would exceed the rate limit for your organization of 50 input tokens per minute.',
+  rate_limit_error: 'This request would exceed the rate limit for your organization of 50 input tokens per minute.',
   api_error: 'Internal server error',
   overloaded_error: 'Overloaded',
 };
@@ -336,8 +333,7 @@ const ANTHROPIC_TYPE_STATUS: Record<string, number> = {
 
 function anthropicError(mode: StubErrorMode, requestId: string): unknown {
   const type = mode.type ?? ANTHROPIC_ERROR_TYPES[mode.status] ?? (mode.status >= 500 ? 'api_error' : 'invalid_request_error');
-  const message =
-    mode.message ?? (mode.status === 503 ? 'Service unavailable' : (ANTHROPIC_MESSAGES[type] ?? `Error ${mode.status}`));
+  const message = mode.message ?? (mode.status === 503 ? 'Service unavailable' : (ANTHROPIC_MESSAGES[type] ?? `Error ${mode.status}`));
   return { type: 'error', error: { type, message }, request_id: requestId };
 }
 
@@ -346,10 +342,13 @@ const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message
   401: {
     type: 'invalid_request_error',
     code: 'invalid_api_key',
-    message:
-      'Incorrect API key provided: sk-stub***. You can find your API key at https://platform.openai.com/account/api-keys.',
+    message: 'Incorrect API key provided: sk-stub***. You can find your API key at https://platform.openai.com/account/api-keys.',
   },
-  403: { type: 'invalid_request_error', code: 'unsupported_country_region_territory', message: 'Country, region, or territory not supported' },
+  403: {
+    type: 'invalid_request_error',
+    code: 'unsupported_country_region_territory',
+    message: 'Country, region, or territory not supported',
+  },
   404: { type: 'invalid_request_error', code: 'model_not_found', message: 'The model does not exist or you do not have access to it.' },
   429: {
     type: 'requests',
@@ -386,8 +385,7 @@ function openaiError(mode: StubErrorMode): unknown {
   };
   const code = mode.code ?? base.code;
   const type = mode.type ?? (mode.code === 'insufficient_quota' ? 'insufficient_quota' : base.type);
-  const message =
-    mode.message ?? (mode.code !== undefined ? (OPENAI_CODE_MESSAGES[mode.code] ?? base.message) : base.message);
+  const message = mode.message ?? (mode.code !== undefined ? (OPENAI_CODE_MESSAGES[mode.code] ?? base.message) : base.message);
   return { error: { message, type, param: null, code } };
 }
 
@@ -710,7 +708,11 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
         sendSse(
           res,
           [
-            sse('response.created', { type: 'response.created', sequence_number: 0, response: responseObject(id, model, 'in_progress', [], null) }),
+            sse('response.created', {
+              type: 'response.created',
+              sequence_number: 0,
+              response: responseObject(id, model, 'in_progress', [], null),
+            }),
             sse('response.failed', { type: 'response.failed', sequence_number: 1, response: failed }),
           ],
           reqIdHeader,

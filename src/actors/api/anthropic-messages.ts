@@ -30,10 +30,12 @@ export function anthropicBody(request: ApiRequest): Anthropic.MessageCreateParam
     request.images.length === 0
       ? request.prompt
       : [
-          ...request.images.map((image): Anthropic.ImageBlockParam => ({
-            type: 'image',
-            source: { type: 'base64', media_type: image.mimeType as ImageMediaType, data: image.data },
-          })),
+          ...request.images.map(
+            (image): Anthropic.ImageBlockParam => ({
+              type: 'image',
+              source: { type: 'base64', media_type: image.mimeType as ImageMediaType, data: image.data },
+            }),
+          ),
           { type: 'text', text: request.prompt },
         ];
   return {
@@ -53,7 +55,12 @@ export function anthropicBody(request: ApiRequest): Anthropic.MessageCreateParam
  * @throws the SDK's errors (HTTP status, connection, in-stream `event: error`), or
  *   {@link ApiStreamError} `truncated` when the stream ends before `message_stop`.
  */
-export async function runAnthropicMessages(provider: ResolvedApiProvider, request: ApiRequest, signal: AbortSignal, timeoutMs: number): Promise<ApiTurn> {
+export async function runAnthropicMessages(
+  provider: ResolvedApiProvider,
+  request: ApiRequest,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<ApiTurn> {
   const client = await anthropicClient(provider);
   const stream = await client.messages.create(anthropicBody(request), { signal, timeout: timeoutMs, maxRetries: 0 });
   let text = '';
@@ -95,6 +102,11 @@ export async function runAnthropicMessages(provider: ResolvedApiProvider, reques
   // The SDK ends the iteration quietly when the signal aborts mid-stream.
   if (signal.aborted) throw new ApiStreamError('aborted', 'the request was aborted');
   if (!stopped) throw new ApiStreamError('truncated', 'the stream ended before message_stop');
-  const usage = normalizeUsage({ input_tokens: input, output_tokens: output, cache_read_input_tokens: cacheRead, cache_creation_input_tokens: cacheWrite });
+  const usage = normalizeUsage({
+    input_tokens: input,
+    output_tokens: output,
+    cache_read_input_tokens: cacheRead,
+    cache_creation_input_tokens: cacheWrite,
+  });
   return { text, usage, responseId };
 }

@@ -58,7 +58,9 @@ class Deadline {
 /** Reads the staged images as base64 (only when there are any). */
 async function inlineImages(input: ApiCallInput): Promise<readonly InlineImage[]> {
   if (input.images.length === 0) return NO_IMAGES;
-  return Promise.all(input.images.map(async (image) => ({ mimeType: image.mimeType, data: (await readFile(image.path)).toString('base64') })));
+  return Promise.all(
+    input.images.map(async (image) => ({ mimeType: image.mimeType, data: (await readFile(image.path)).toString('base64') })),
+  );
 }
 
 function hasAuthHeader(headers: Record<string, string>): boolean {

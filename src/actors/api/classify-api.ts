@@ -175,7 +175,8 @@ function apiErrorSignals(error: Record<string, unknown>): Signals {
   const texts = provider !== undefined ? [provider] : [text(error['message'])].filter((t): t is string => t !== undefined);
   const headers = isRecord(error['headers']) ? (error['headers'] as unknown as HeaderLookup) : undefined;
   const label = unique[0];
-  const head = status === undefined ? `stream error${label === undefined ? '' : ` ${label}`}` : `${status}${label === undefined ? '' : ` ${label}`}`;
+  const head =
+    status === undefined ? `stream error${label === undefined ? '' : ` ${label}`}` : `${status}${label === undefined ? '' : ` ${label}`}`;
   return { status, codes: unique, texts, headers, head };
 }
 
@@ -193,7 +194,8 @@ export function classifyApiError(error: unknown, context: ApiErrorContext): Atte
   if (context.timedOut === true) return { reason: 'timeout', message: `${label}: no answer within ${context.timeoutMs ?? '?'} ms` };
   const names = classNames(error);
   if (names.includes('APIUserAbortError')) return { reason: 'aborted', message: `${label}: request aborted` };
-  if (names.includes('APIConnectionTimeoutError')) return { reason: 'timeout', message: `${label}: the request timed out (no response headers)` };
+  if (names.includes('APIConnectionTimeoutError'))
+    return { reason: 'timeout', message: `${label}: the request timed out (no response headers)` };
 
   if (error instanceof ApiStreamError) {
     const codes = error.code === undefined ? [] : [error.code];
@@ -204,17 +206,29 @@ export function classifyApiError(error: unknown, context: ApiErrorContext): Atte
   if (names.includes('APIConnectionError')) {
     const code = causeCode(error);
     const head = `connection failed${code === undefined ? '' : ` (${code})`}`;
-    return classifySignals({ status: undefined, codes: code === undefined ? [] : [code], texts: [], headers: undefined, head }, context, 'transport');
+    return classifySignals(
+      { status: undefined, codes: code === undefined ? [] : [code], texts: [], headers: undefined, head },
+      context,
+      'transport',
+    );
   }
   if (isRecord(error) && names.includes('APIError')) return classifySignals(apiErrorSignals(error), context, 'unknown');
   if (names.includes('SyntaxError')) {
-    return classifySignals({ status: undefined, codes: [], texts: [String((error as Error).message)], headers: undefined, head: 'malformed response' }, context, 'server_error');
+    return classifySignals(
+      { status: undefined, codes: [], texts: [String((error as Error).message)], headers: undefined, head: 'malformed response' },
+      context,
+      'server_error',
+    );
   }
   const code = causeCode(error);
   const message = error instanceof Error ? error.message : String(error);
   const head = code === undefined ? 'error' : `error (${code})`;
   const fallback: FailureReason = message === 'terminated' ? 'transport' : 'unknown';
-  return classifySignals({ status: undefined, codes: code === undefined ? [] : [code], texts: [message], headers: undefined, head }, context, fallback);
+  return classifySignals(
+    { status: undefined, codes: code === undefined ? [] : [code], texts: [message], headers: undefined, head },
+    context,
+    fallback,
+  );
 }
 
 /**

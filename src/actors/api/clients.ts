@@ -67,7 +67,14 @@ const byKey = new Map<string, Anthropic | OpenAI>();
 /** The keyed-cache key: the key itself only as a SHA-256 digest. */
 function cacheKey(provider: ResolvedApiProvider): string {
   const keyHash = provider.apiKey === undefined ? '-' : createHash('sha256').update(provider.apiKey).digest('base64url');
-  return [provider.api, provider.id, provider.baseUrl ?? '', keyHash, provider.authHeader === true ? 'bearer' : '', JSON.stringify(provider.headers)].join('\u0000');
+  return [
+    provider.api,
+    provider.id,
+    provider.baseUrl ?? '',
+    keyHash,
+    provider.authHeader === true ? 'bearer' : '',
+    JSON.stringify(provider.headers),
+  ].join('\u0000');
 }
 
 /** Default headers: for a key-less provider the auth headers are omitted, then the configured headers. */

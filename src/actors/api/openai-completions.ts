@@ -27,7 +27,9 @@ export function completionsBody(request: ApiRequest): ChatParams {
     request.images.length === 0
       ? request.prompt
       : [
-          ...request.images.map((image): ChatPart => ({ type: 'image_url', image_url: { url: `data:${image.mimeType};base64,${image.data}` } })),
+          ...request.images.map(
+            (image): ChatPart => ({ type: 'image_url', image_url: { url: `data:${image.mimeType};base64,${image.data}` } }),
+          ),
           { type: 'text', text: request.prompt },
         ];
   messages.push({ role: 'user', content });
@@ -53,7 +55,12 @@ export function completionsUsage(usage: OpenAI.CompletionUsage | null | undefine
  * @throws the SDK's errors (HTTP status, connection, in-stream error chunk), or
  *   {@link ApiStreamError} `truncated` when no `finish_reason` arrived.
  */
-export async function runOpenAICompletions(provider: ResolvedApiProvider, request: ApiRequest, signal: AbortSignal, timeoutMs: number): Promise<ApiTurn> {
+export async function runOpenAICompletions(
+  provider: ResolvedApiProvider,
+  request: ApiRequest,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<ApiTurn> {
   const client = await openaiClient(provider);
   const stream = await client.chat.completions.create(completionsBody(request), { signal, timeout: timeoutMs, maxRetries: 0 });
   let text = '';

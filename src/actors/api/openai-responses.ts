@@ -25,11 +25,13 @@ export function responsesBody(request: ApiRequest): OpenAI.Responses.ResponseCre
           {
             role: 'user',
             content: [
-              ...request.images.map((image): OpenAI.Responses.ResponseInputImage => ({
-                type: 'input_image',
-                detail: 'auto',
-                image_url: `data:${image.mimeType};base64,${image.data}`,
-              })),
+              ...request.images.map(
+                (image): OpenAI.Responses.ResponseInputImage => ({
+                  type: 'input_image',
+                  detail: 'auto',
+                  image_url: `data:${image.mimeType};base64,${image.data}`,
+                }),
+              ),
               { type: 'input_text', text: request.prompt },
             ],
           },
@@ -72,7 +74,12 @@ function outputText(response: OpenAI.Responses.Response): string {
  * @throws the SDK's errors, or {@link ApiStreamError} for `response.failed`, `error`, an empty
  *   `response.incomplete` and a truncated stream.
  */
-export async function runOpenAIResponses(provider: ResolvedApiProvider, request: ApiRequest, signal: AbortSignal, timeoutMs: number): Promise<ApiTurn> {
+export async function runOpenAIResponses(
+  provider: ResolvedApiProvider,
+  request: ApiRequest,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<ApiTurn> {
   const client = await openaiClient(provider);
   const stream = await client.responses.create(responsesBody(request), { signal, timeout: timeoutMs, maxRetries: 0 });
   let text = '';

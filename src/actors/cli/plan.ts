@@ -146,8 +146,7 @@ export function planCliTurn(request: CliTurnRequest, options: PlanCliTurnOptions
     }
   }
 
-  const useStdin =
-    backend.input === 'stdin' || (backend.maxPromptArgChars !== undefined && prompt.length > backend.maxPromptArgChars);
+  const useStdin = backend.input === 'stdin' || (backend.maxPromptArgChars !== undefined && prompt.length > backend.maxPromptArgChars);
   if (!useStdin) {
     if (backend.promptSeparator !== undefined) argv.push(backend.promptSeparator);
     argv.push(prompt);

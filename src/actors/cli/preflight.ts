@@ -35,10 +35,7 @@ export function sandboxLifted(env: Readonly<Record<string, string | undefined>>)
   return env['IS_SANDBOX'] === '1';
 }
 
-export function checkCliPreflight(
-  plan: Pick<CliTurnPlan, 'argv' | 'env' | 'command'>,
-  options: CliPreflightOptions = {},
-): void {
+export function checkCliPreflight(plan: Pick<CliTurnPlan, 'argv' | 'env' | 'command'>, options: CliPreflightOptions = {}): void {
   const uid = 'uid' in options ? options.uid : process.getuid?.();
   if (uid !== 0) return;
   if (!plan.argv.includes(SKIP_PERMISSIONS)) return;

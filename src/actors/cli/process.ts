@@ -229,7 +229,10 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const exitSignal = result.signal;
   const details = { exitCode, signal: exitSignal };
   if (termination === 'aborted' || signal?.aborted) {
-    throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted; its process group was killed`, { ...details, cause: signal?.reason });
+    throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted; its process group was killed`, {
+      ...details,
+      cause: signal?.reason,
+    });
   }
   if (termination === 'timeout') {
     throw new AttemptError(
@@ -239,14 +242,22 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     );
   }
   if (termination === 'deadline') {
-    throw new AttemptError('timeout', `no reply within ${deadlineMs} ms (the attempt deadline) from "${plan.command}": its process group was killed`, details);
+    throw new AttemptError(
+      'timeout',
+      `no reply within ${deadlineMs} ms (the attempt deadline) from "${plan.command}": its process group was killed`,
+      details,
+    );
   }
   if (termination === 'abandoned' && abandonment !== undefined) {
     const { reason, message, status, retryAfterMs } = abandonment.failure;
     throw new AttemptError(reason, message, { ...details, status, retryAfterMs });
   }
   if (termination === 'output-limit') {
-    throw new AttemptError('unknown', `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": its process group was killed`, details);
+    throw new AttemptError(
+      'unknown',
+      `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": its process group was killed`,
+      details,
+    );
   }
   if (pid === undefined) throw spawnError(plan, result.code, options.backendId, result.cause);
 
@@ -278,7 +289,11 @@ function spawnError(plan: CliTurnPlan, code: string | undefined, backendId: stri
     return new AttemptError('config', `command "${command}" not found: install it or set ${key}.command to its full path`, { cause });
   }
   if (code === 'EACCES') {
-    return new AttemptError('config', `command "${command}" is not executable (EACCES): fix its permissions or set ${key}.command to an executable`, { cause });
+    return new AttemptError(
+      'config',
+      `command "${command}" is not executable (EACCES): fix its permissions or set ${key}.command to an executable`,
+      { cause },
+    );
   }
   if (code === 'E2BIG') {
     return new AttemptError(

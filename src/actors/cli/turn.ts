@@ -71,7 +71,9 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
       signal,
       backendId: input.backend.id,
       deadlineMs: input.timeoutMs,
-      ...(watching ? { watch: new CliOutputWatcher({ ...deps.watch, cli: cliLabel(plan.command, input.backend.id), backendId: input.backend.id }) } : {}),
+      ...(watching
+        ? { watch: new CliOutputWatcher({ ...deps.watch, cli: cliLabel(plan.command, input.backend.id), backendId: input.backend.id }) }
+        : {}),
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     });
   if (!input.backend.serialize) return run();

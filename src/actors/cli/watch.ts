@@ -187,7 +187,8 @@ export function watchRetryNotice(notice: RetryNotice, count: number, options: Cl
     dialect: notice.dialect,
     count,
     ...definedFields<Pick<CliRetryEvent, 'attempt' | 'maxRetries' | 'delayMs' | 'status' | 'code'>>({
-      attempt: notice.attempt,       maxRetries: notice.maxRetries,
+      attempt: notice.attempt,
+      maxRetries: notice.maxRetries,
       delayMs: notice.delayMs,
       status: failure.status,
       code: notice.code,
@@ -197,7 +198,10 @@ export function watchRetryNotice(notice: RetryNotice, count: number, options: Cl
   };
 
   const maxDelay = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
-  const limit = notice.dialect === 'claude' ? (options.claudeRetryLimit ?? DEFAULT_CLAUDE_RETRY_LIMIT) : (options.codexRetryLimit ?? DEFAULT_CODEX_RETRY_LIMIT);
+  const limit =
+    notice.dialect === 'claude'
+      ? (options.claudeRetryLimit ?? DEFAULT_CLAUDE_RETRY_LIMIT)
+      : (options.codexRetryLimit ?? DEFAULT_CODEX_RETRY_LIMIT);
   const lastTry = notice.attempt !== undefined && notice.maxRetries !== undefined && notice.attempt >= notice.maxRetries;
   const delayTooLong = notice.delayMs !== undefined && notice.delayMs > maxDelay;
 

@@ -11,8 +11,27 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Level } from 'level';
 import { StoreError } from '../../errors.js';
-import { clearLinger, closeIfIdle, createJsonSublevel, describeError, findSlot, forgetIfIdle, slotFor, type JsonSublevel, type Slot, type StateDatabase } from './slots.js';
-import { backoffDelay, isLevelLocked, jitter, resolveLockRetry, sleep, type LockRetryOptions, type ResolvedLockRetry } from './lock-retry.js';
+import {
+  clearLinger,
+  closeIfIdle,
+  createJsonSublevel,
+  describeError,
+  findSlot,
+  forgetIfIdle,
+  slotFor,
+  type JsonSublevel,
+  type Slot,
+  type StateDatabase,
+} from './slots.js';
+import {
+  backoffDelay,
+  isLevelLocked,
+  jitter,
+  resolveLockRetry,
+  sleep,
+  type LockRetryOptions,
+  type ResolvedLockRetry,
+} from './lock-retry.js';
 
 export type { JsonSublevel, StateDatabase } from './slots.js';
 
@@ -82,7 +101,9 @@ export class LevelHandle {
     }
     const idle = options.idleCloseMs ?? 0;
     if (typeof idle !== 'number' || !(idle >= 0 && idle <= 2_147_483_647)) {
-      throw new TypeError(`Expected the \`idleCloseMs\` option to be a number of milliseconds in [0, 2147483647], got \`${String(idle)}\` (${typeof idle})`);
+      throw new TypeError(
+        `Expected the \`idleCloseMs\` option to be a number of milliseconds in [0, 2147483647], got \`${String(idle)}\` (${typeof idle})`,
+      );
     }
     this.location = path.resolve(location);
     this.#retry = resolveLockRetry(options);
@@ -160,7 +181,11 @@ export class LevelHandle {
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code === 'string' && code.startsWith('LEVEL_')) {
-        throw new StoreError('SAFETYNET_STORE_FAILED', `LevelDB operation failed in the safetynet state folder ${this.location}: ${describeError(error)}`, { location: this.location, cause: error });
+        throw new StoreError(
+          'SAFETYNET_STORE_FAILED',
+          `LevelDB operation failed in the safetynet state folder ${this.location}: ${describeError(error)}`,
+          { location: this.location, cause: error },
+        );
       }
       throw error;
     } finally {
@@ -209,7 +234,10 @@ export class LevelHandle {
     try {
       await mkdir(location, { recursive: true, mode: 0o700 });
     } catch (cause) {
-      throw new StoreError('SAFETYNET_STORE_FAILED', `cannot create the safetynet state folder ${location}: ${describeError(cause)}`, { location, cause });
+      throw new StoreError('SAFETYNET_STORE_FAILED', `cannot create the safetynet state folder ${location}: ${describeError(cause)}`, {
+        location,
+        cause,
+      });
     }
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
@@ -223,7 +251,10 @@ export class LevelHandle {
         return;
       } catch (error) {
         if (!isLevelLocked(error)) {
-          throw new StoreError('SAFETYNET_STORE_FAILED', `cannot open the safetynet state folder ${location}: ${describeError(error)}`, { location, cause: error });
+          throw new StoreError('SAFETYNET_STORE_FAILED', `cannot open the safetynet state folder ${location}: ${describeError(error)}`, {
+            location,
+            cause: error,
+          });
         }
         const elapsedMs = performance.now() - started;
         const remaining = this.#retry.budgetMs - elapsedMs;

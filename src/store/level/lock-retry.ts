@@ -53,13 +53,17 @@ export function resolveLockRetry(options: LockRetryOptions = {}): ResolvedLockRe
     const value = options[name];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new TypeError(`Expected the \`${name}\` option to be a finite number of milliseconds ≥ 0, got \`${String(value)}\` (${typeof value})`);
+      throw new TypeError(
+        `Expected the \`${name}\` option to be a finite number of milliseconds ≥ 0, got \`${String(value)}\` (${typeof value})`,
+      );
     }
     resolved[name] = value;
   }
   if (options.factor !== undefined) {
     if (typeof options.factor !== 'number' || !Number.isFinite(options.factor) || options.factor < 1) {
-      throw new TypeError(`Expected the \`factor\` option to be a finite number ≥ 1, got \`${String(options.factor)}\` (${typeof options.factor})`);
+      throw new TypeError(
+        `Expected the \`factor\` option to be a finite number ≥ 1, got \`${String(options.factor)}\` (${typeof options.factor})`,
+      );
     }
     resolved.factor = options.factor;
   }

@@ -41,7 +41,16 @@ export function findSlot(location: string): Slot | undefined {
 export function slotFor(location: string): Slot {
   let slot = slots.get(location);
   if (slot === undefined) {
-    slot = { location, db: undefined, users: 0, opening: undefined, closing: undefined, linger: undefined, closeWhenIdle: false, sublevels: new Map() };
+    slot = {
+      location,
+      db: undefined,
+      users: 0,
+      opening: undefined,
+      closing: undefined,
+      linger: undefined,
+      closeWhenIdle: false,
+      sublevels: new Map(),
+    };
     slots.set(location, slot);
   }
   return slot;

@@ -24,14 +24,24 @@ describe('anthropic-messages: success', () => {
     await callApi(input({ systemPrompt: 'be brief', prompt: 'question?' }), new AbortController().signal);
     const request = fx.stub.modelRequests().at(-1);
     expect(request?.path).toBe('/v1/messages');
-    expect(request?.json).toMatchObject({ model: MODEL, max_tokens: ANTHROPIC_MAX_TOKENS, stream: true, system: 'be brief', messages: [{ role: 'user', content: 'question?' }] });
+    expect(request?.json).toMatchObject({
+      model: MODEL,
+      max_tokens: ANTHROPIC_MAX_TOKENS,
+      stream: true,
+      system: 'be brief',
+      messages: [{ role: 'user', content: 'question?' }],
+    });
     expect(request?.headers['x-api-key']).toBe(`${KEY.slice(0, 18)}…<redacted>`);
     expect(request?.headers['authorization']).toBeUndefined();
     expect(request?.headers['x-stainless-retry-count']).toBe('0');
   });
 
   it('authHeader: true sends the key as Authorization: Bearer instead of x-api-key', async () => {
-    const provider = resolveApiProviders({ bearer: { api: 'anthropic-messages', baseUrl: fx.stub.url, apiKey: KEY, authHeader: true } }, {}, '<inline>')['bearer'];
+    const provider = resolveApiProviders(
+      { bearer: { api: 'anthropic-messages', baseUrl: fx.stub.url, apiKey: KEY, authHeader: true } },
+      {},
+      '<inline>',
+    )['bearer'];
     await callApi(input({ provider: provider! }), new AbortController().signal);
     const headers = fx.stub.modelRequests().at(-1)?.headers ?? {};
     expect(headers['authorization']).toMatch(/^Bearer sk-test-SEC/);
@@ -45,7 +55,15 @@ describe('anthropic-messages: success', () => {
     const request = fx.stub.modelRequests().at(-1);
     expect(request?.body?.imageCount).toBe(1);
     expect(request?.json).toMatchObject({
-      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }, { type: 'text', text: 'hi' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } },
+            { type: 'text', text: 'hi' },
+          ],
+        },
+      ],
     });
   });
 
@@ -68,9 +86,19 @@ describe('anthropic-messages: fault matrix (each failure is one request: the SDK
     ['401 is auth', { status: 401 }, 'auth', 401],
     ['403 is auth', { status: 403 }, 'auth', 403],
     ['404 is model_not_found', { status: 404 }, 'model_not_found', 404],
-    ['400 "prompt is too long" is context_overflow', { status: 400, message: 'prompt is too long: 215345 tokens > 200000 maximum' }, 'context_overflow', 400],
+    [
+      '400 "prompt is too long" is context_overflow',
+      { status: 400, message: 'prompt is too long: 215345 tokens > 200000 maximum' },
+      'context_overflow',
+      400,
+    ],
     ['413 request_too_large is context_overflow', { status: 413 }, 'context_overflow', 413],
-    ['400 "credit balance is too low" is billing', { status: 400, message: 'Your credit balance is too low to access the Anthropic API.' }, 'billing', 400],
+    [
+      '400 "credit balance is too low" is billing',
+      { status: 400, message: 'Your credit balance is too low to access the Anthropic API.' },
+      'billing',
+      400,
+    ],
     ['an overloaded_error event inside a 200 stream is overloaded', 'sseerror:overloaded_error', 'overloaded', undefined],
     ['a rate_limit_error event inside a 200 stream is rate_limit', 'sseerror:rate_limit_error', 'rate_limit', undefined],
     ['an api_error event inside a 200 stream is server_error', 'sseerror:api_error', 'server_error', undefined],
@@ -87,7 +115,9 @@ describe('anthropic-messages: fault matrix (each failure is one request: the SDK
   it('429 with Retry-After sets retryAfterMs from the header', async () => {
     const { error, requests } = await failWith({ status: 429, retryAfter: 7 });
     expect(error).toMatchObject({ reason: 'rate_limit', status: 429, retryAfterMs: 7000 });
-    expect(error.message).toBe(`stub/${MODEL}: 429 rate_limit_error: This request would exceed the rate limit for your organization of 50 input tokens per minute.`);
+    expect(error.message).toBe(
+      `stub/${MODEL}: 429 rate_limit_error: This request would exceed the rate limit for your organization of 50 input tokens per minute.`,
+    );
     expect(requests).toBe(1);
   });
 

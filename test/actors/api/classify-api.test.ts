@@ -9,8 +9,17 @@ const ctx = { label: 'p/m' };
 function anthropicStatus(status: number, type: string, message: string, headers: Record<string, string> = {}) {
   return AnthropicAPIError.generate(status, { type: 'error', error: { type, message } }, undefined, new Headers(headers));
 }
-function openaiStatus(status: number, body: { message: string; type?: string; code?: string | null }, headers: Record<string, string> = {}) {
-  return OpenAIAPIError.generate(status, { error: { type: 'invalid_request_error', code: null, param: null, ...body } }, undefined, new Headers(headers));
+function openaiStatus(
+  status: number,
+  body: { message: string; type?: string; code?: string | null },
+  headers: Record<string, string> = {},
+) {
+  return OpenAIAPIError.generate(
+    status,
+    { error: { type: 'invalid_request_error', code: null, param: null, ...body } },
+    undefined,
+    new Headers(headers),
+  );
 }
 
 describe('classifyApiError: the HTTP status first', () => {
@@ -36,23 +45,40 @@ describe('classifyApiError: the HTTP status first', () => {
   });
 
   it('a 429 with the insufficient_quota code is billing', () => {
-    expect(classifyApiError(openaiStatus(429, { message: 'quota', code: 'insufficient_quota', type: 'insufficient_quota' }), ctx).reason).toBe('billing');
+    expect(
+      classifyApiError(openaiStatus(429, { message: 'quota', code: 'insufficient_quota', type: 'insufficient_quota' }), ctx).reason,
+    ).toBe('billing');
   });
 
   it('a 400 defers to the code, then to the text', () => {
-    expect(classifyApiError(openaiStatus(400, { message: 'too long', code: 'context_length_exceeded' }), ctx).reason).toBe('context_overflow');
-    expect(classifyApiError(anthropicStatus(400, 'invalid_request_error', 'prompt is too long: 215345 tokens > 200000 maximum'), ctx).reason).toBe('context_overflow');
-    expect(classifyApiError(anthropicStatus(400, 'invalid_request_error', 'messages: field required'), ctx)).toMatchObject({ reason: 'unknown', status: 400 });
+    expect(classifyApiError(openaiStatus(400, { message: 'too long', code: 'context_length_exceeded' }), ctx).reason).toBe(
+      'context_overflow',
+    );
+    expect(
+      classifyApiError(anthropicStatus(400, 'invalid_request_error', 'prompt is too long: 215345 tokens > 200000 maximum'), ctx).reason,
+    ).toBe('context_overflow');
+    expect(classifyApiError(anthropicStatus(400, 'invalid_request_error', 'messages: field required'), ctx)).toMatchObject({
+      reason: 'unknown',
+      status: 400,
+    });
   });
 
   it('the message is "<label>: <status> <type>: <provider message>"', () => {
-    expect(classifyApiError(anthropicStatus(429, 'rate_limit_error', 'slow down'), ctx).message).toBe('p/m: 429 rate_limit_error: slow down');
+    expect(classifyApiError(anthropicStatus(429, 'rate_limit_error', 'slow down'), ctx).message).toBe(
+      'p/m: 429 rate_limit_error: slow down',
+    );
   });
 });
 
 describe('classifyApiError: codes, then texts', () => {
   it('an error event without a status is classified by its type', () => {
-    const inStream = new AnthropicAPIError(undefined, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, undefined, new Headers(), 'overloaded_error');
+    const inStream = new AnthropicAPIError(
+      undefined,
+      { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      undefined,
+      new Headers(),
+      'overloaded_error',
+    );
     expect(classifyApiError(inStream, ctx)).toEqual({ reason: 'overloaded', message: 'p/m: stream error overloaded_error: Overloaded' });
   });
 
@@ -104,7 +130,10 @@ describe('classifyApiError: abort and deadline come first', () => {
   it("the caller's abort wins over everything, then our deadline", () => {
     const error = anthropicStatus(500, 'api_error', 'boom');
     expect(classifyApiError(error, { ...ctx, aborted: true, timedOut: true }).reason).toBe('aborted');
-    expect(classifyApiError(error, { ...ctx, timedOut: true, timeoutMs: 250 })).toEqual({ reason: 'timeout', message: 'p/m: no answer within 250 ms' });
+    expect(classifyApiError(error, { ...ctx, timedOut: true, timeoutMs: 250 })).toEqual({
+      reason: 'timeout',
+      message: 'p/m: no answer within 250 ms',
+    });
   });
 });
 

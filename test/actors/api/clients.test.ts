@@ -13,7 +13,13 @@ describe('SDK clients', () => {
     for (const name of (await readdir(apiDir)).filter((file) => file.endsWith('.ts'))) {
       const source = await readFile(join(apiDir, name), 'utf8');
       const valueImports = [...source.matchAll(/^\s*(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1]);
-      expect(valueImports.filter((spec) => spec === '@anthropic-ai/sdk' || spec === 'openai' || spec?.startsWith('openai/') || spec?.startsWith('@anthropic-ai/sdk/')), name).toEqual([]);
+      expect(
+        valueImports.filter(
+          (spec) =>
+            spec === '@anthropic-ai/sdk' || spec === 'openai' || spec?.startsWith('openai/') || spec?.startsWith('@anthropic-ai/sdk/'),
+        ),
+        name,
+      ).toEqual([]);
     }
     const clients = await readFile(join(apiDir, 'clients.ts'), 'utf8');
     expect(clients).toContain("import('@anthropic-ai/sdk')");
@@ -31,7 +37,9 @@ describe('SDK clients', () => {
   it('an equal provider resolved again (a reloaded config) reuses the client; another key or base URL does not', async () => {
     const first = await anthropicClient(stubProvider('anthropic-messages', 'http://127.0.0.1:9'));
     expect(await anthropicClient(stubProvider('anthropic-messages', 'http://127.0.0.1:9'))).toBe(first);
-    expect(await anthropicClient(stubProvider('anthropic-messages', 'http://127.0.0.1:9', { apiKey: 'sk-other-key-0000' }))).not.toBe(first);
+    expect(await anthropicClient(stubProvider('anthropic-messages', 'http://127.0.0.1:9', { apiKey: 'sk-other-key-0000' }))).not.toBe(
+      first,
+    );
     expect(await anthropicClient(stubProvider('anthropic-messages', 'http://127.0.0.1:10'))).not.toBe(first);
   });
 
@@ -47,7 +55,8 @@ describe('SDK clients', () => {
   it('the keyed cache is bounded', async () => {
     clearClientCache();
     const clients = new Set<unknown>();
-    for (let i = 0; i <= MAX_CACHED_CLIENTS; i += 1) clients.add(await openaiClient(stubProvider('openai-completions', `http://127.0.0.1:${1000 + i}/v1`)));
+    for (let i = 0; i <= MAX_CACHED_CLIENTS; i += 1)
+      clients.add(await openaiClient(stubProvider('openai-completions', `http://127.0.0.1:${1000 + i}/v1`)));
     expect(clients.size).toBe(MAX_CACHED_CLIENTS + 1);
     // The first one was evicted from the keyed cache: an equal provider object gets a new client.
     const again = await openaiClient(stubProvider('openai-completions', 'http://127.0.0.1:1000/v1'));

@@ -20,9 +20,19 @@ import { AttemptError } from '../../../src/errors.js';
 export const KEY = 'sk-test-SECRET-0123456789abcdef';
 
 /** A custom provider `stub` of `api` at `baseUrl`, resolved through the config code. */
-export function stubProvider(api: ApiKind, baseUrl: string, extra: { apiKey?: string | null; timeoutMs?: number; headers?: Record<string, string> } = {}): ResolvedApiProvider {
+export function stubProvider(
+  api: ApiKind,
+  baseUrl: string,
+  extra: { apiKey?: string | null; timeoutMs?: number; headers?: Record<string, string> } = {},
+): ResolvedApiProvider {
   const apiKey = extra.apiKey === null ? {} : { apiKey: extra.apiKey ?? KEY };
-  const entry = { api, baseUrl, ...apiKey, ...(extra.timeoutMs === undefined ? {} : { timeoutMs: extra.timeoutMs }), ...(extra.headers === undefined ? {} : { headers: extra.headers }) };
+  const entry = {
+    api,
+    baseUrl,
+    ...apiKey,
+    ...(extra.timeoutMs === undefined ? {} : { timeoutMs: extra.timeoutMs }),
+    ...(extra.headers === undefined ? {} : { headers: extra.headers }),
+  };
   const provider = resolveApiProviders({ stub: entry }, {}, '<inline>')['stub'];
   if (provider === undefined) throw new Error('stub provider not resolved');
   return provider;
@@ -102,7 +112,15 @@ export function useApiFixture(api: ApiKind, model: string, basePath = ''): ApiFi
       if (dir === undefined) throw new Error('the API fixture is used outside a test');
       return dir;
     },
-    input: (overrides = {}) => ({ provider: stubProvider(api, `${fixture.stub.url}${basePath}`), model, prompt: 'hi', systemPrompt: undefined, images: [], timeoutMs: 10_000, ...overrides }),
+    input: (overrides = {}) => ({
+      provider: stubProvider(api, `${fixture.stub.url}${basePath}`),
+      model,
+      prompt: 'hi',
+      systemPrompt: undefined,
+      images: [],
+      timeoutMs: 10_000,
+      ...overrides,
+    }),
     failWith: async (mode, overrides = {}) => {
       fixture.stub.setModes([mode]);
       const before = fixture.stub.modelRequests().length;

@@ -13,7 +13,11 @@ const { input, failWith } = fx;
 describe('openai-completions: success', () => {
   it('a streamed answer returns its text, the usage chunk and the completion id', async () => {
     const turn = await callApi(input(), new AbortController().signal);
-    expect(turn).toEqual({ text: 'Hello from the stub.', usage: { input: 42, output: 5, total: 47 }, responseId: expect.stringMatching(/^chatcmpl_stub_\d+$/) });
+    expect(turn).toEqual({
+      text: 'Hello from the stub.',
+      usage: { input: 42, output: 5, total: 47 },
+      responseId: expect.stringMatching(/^chatcmpl_stub_\d+$/),
+    });
   });
 
   it('the request streams a system message, then one user message with images as image_url data URLs', async () => {
@@ -28,7 +32,13 @@ describe('openai-completions: success', () => {
       stream_options: { include_usage: true },
       messages: [
         { role: 'system', content: 'be brief' },
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/gif;base64,R0lGODlh' } }, { type: 'text', text: 'hi' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'data:image/gif;base64,R0lGODlh' } },
+            { type: 'text', text: 'hi' },
+          ],
+        },
       ],
     });
   });

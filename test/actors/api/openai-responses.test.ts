@@ -14,7 +14,11 @@ const { input, failWith } = fx;
 describe('openai-responses: success', () => {
   it('a streamed answer returns its text, usage and response id', async () => {
     const turn = await callApi(input(), new AbortController().signal);
-    expect(turn).toEqual({ text: 'Hello from the stub.', usage: { input: 42, output: 5, total: 47 }, responseId: expect.stringMatching(/^resp_stub_\d+$/) });
+    expect(turn).toEqual({
+      text: 'Hello from the stub.',
+      usage: { input: 42, output: 5, total: 47 },
+      responseId: expect.stringMatching(/^resp_stub_\d+$/),
+    });
   });
 
   it('the request streams the prompt as input, the system prompt as instructions, the key as a bearer token', async () => {
@@ -33,7 +37,15 @@ describe('openai-responses: success', () => {
     const request = fx.stub.modelRequests().at(-1);
     expect(request?.body?.imageCount).toBe(1);
     expect(request?.json).toMatchObject({
-      input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/jpeg;base64,/9j/4A==' }, { type: 'input_text', text: 'hi' }] }],
+      input: [
+        {
+          role: 'user',
+          content: [
+            { type: 'input_image', image_url: 'data:image/jpeg;base64,/9j/4A==' },
+            { type: 'input_text', text: 'hi' },
+          ],
+        },
+      ],
     });
   });
 
@@ -58,7 +70,12 @@ describe('openai-responses: fault matrix (each failure is one request: the SDK n
     ['response.failed server_error inside a 200 stream is server_error', 'sseerror:server_error', 'server_error', undefined],
     ['response.failed rate_limit_exceeded inside a 200 stream is rate_limit', 'sseerror:rate_limit_exceeded', 'rate_limit', undefined],
     ['response.failed insufficient_quota inside a 200 stream is billing', 'sseerror:insufficient_quota', 'billing', undefined],
-    ['response.failed context_length_exceeded inside a 200 stream is context_overflow', 'sseerror:context_length_exceeded', 'context_overflow', undefined],
+    [
+      'response.failed context_length_exceeded inside a 200 stream is context_overflow',
+      'sseerror:context_length_exceeded',
+      'context_overflow',
+      undefined,
+    ],
     ['a malformed 200 body is server_error', 'badjson', 'server_error', undefined],
   ])('%s', async (_name, mode, reason, status) => {
     const { error, requests } = await failWith(mode);

@@ -15,7 +15,10 @@ describe('buildCliEnv', () => {
   });
 
   it('adds backend.env, overriding inherited values', () => {
-    expect(buildCliEnv({ clearEnv: [], env: { PATH: '/opt/bin', IS_SANDBOX: '1' } }, { PATH: '/bin' })).toEqual({ PATH: '/opt/bin', IS_SANDBOX: '1' });
+    expect(buildCliEnv({ clearEnv: [], env: { PATH: '/opt/bin', IS_SANDBOX: '1' } }, { PATH: '/bin' })).toEqual({
+      PATH: '/opt/bin',
+      IS_SANDBOX: '1',
+    });
   });
 
   it('an explicit env value wins over clearEnv', () => {

@@ -182,18 +182,30 @@ describe('images', () => {
   ];
   it('imageArg + repeat: imageArg p1 imageArg p2', () => {
     expect(plan(request(backend({ imageArg: '--image' }), { images })).argv).toEqual([
-      'run', '--image', '/tmp/a/image-1.png', '--image', '/tmp/a/image-2.jpg', 'hello',
+      'run',
+      '--image',
+      '/tmp/a/image-1.png',
+      '--image',
+      '/tmp/a/image-2.jpg',
+      'hello',
     ]);
   });
   it('imageArg + list: imageArg p1,p2', () => {
     expect(plan(request(backend({ imageArg: '--image', imageMode: 'list' }), { images })).argv).toEqual([
-      'run', '--image', '/tmp/a/image-1.png,/tmp/a/image-2.jpg', 'hello',
+      'run',
+      '--image',
+      '/tmp/a/image-1.png,/tmp/a/image-2.jpg',
+      'hello',
     ]);
   });
   it('images are passed on resume runs too', () => {
     const b = backend({ imageArg: '--image', resumeArgs: ['resume', '{sessionId}'] });
     expect(plan(request(b, { images: images.slice(0, 1), binding: binding('s') })).argv).toEqual([
-      'resume', 's', '--image', '/tmp/a/image-1.png', 'hello',
+      'resume',
+      's',
+      '--image',
+      '/tmp/a/image-1.png',
+      'hello',
     ]);
   });
   it('imageArg unset: paths are appended to the prompt after a blank line, one per line', () => {
@@ -211,7 +223,11 @@ describe('prompt delivery: input, maxPromptArgChars, promptSeparator', () => {
     expect([p.argv, p.stdin]).toEqual([['run', 'hello'], undefined]);
   });
   it('promptSeparator goes right before an argv prompt', () => {
-    expect(plan(request(backend({ promptSeparator: '--' }), { prompt: '-x marks the spot' })).argv).toEqual(['run', '--', '-x marks the spot']);
+    expect(plan(request(backend({ promptSeparator: '--' }), { prompt: '-x marks the spot' })).argv).toEqual([
+      'run',
+      '--',
+      '-x marks the spot',
+    ]);
   });
   it('stdin mode: nothing added to argv (no separator), stdin is the prompt', () => {
     const p = plan(request(backend({ input: 'stdin', promptSeparator: '--' })));
@@ -230,7 +246,12 @@ describe('prompt delivery: input, maxPromptArgChars, promptSeparator', () => {
 describe('argv order', () => {
   it('base, model, system prompt, session, images, separator, prompt', () => {
     const b = backend({
-      args: ['-p'], modelArg: '--model', systemPromptArg: '--sys', sessionArg: '--session-id', imageArg: '--image', promptSeparator: '--',
+      args: ['-p'],
+      modelArg: '--model',
+      systemPromptArg: '--sys',
+      sessionArg: '--session-id',
+      imageArg: '--image',
+      promptSeparator: '--',
     });
     const p = plan(request(b, { model: 'm', systemPrompt: 'S', images: [{ path: '/i.png', mimeType: 'image/png' }] }));
     expect(p.argv).toEqual(['-p', '--model', 'm', '--sys', 'S', '--session-id', NEW_ID, '--image', '/i.png', '--', 'hello']);
@@ -240,14 +261,40 @@ describe('argv order', () => {
       command: 'claude',
       args: ['-p', '--output-format', 'json', '--dangerously-skip-permissions'],
       resumeArgs: ['-p', '--output-format', 'json', '--dangerously-skip-permissions', '--resume', '{sessionId}'],
-      modelArg: '--model', systemPromptArg: '--append-system-prompt', sessionArg: '--session-id', promptSeparator: '--',
+      modelArg: '--model',
+      systemPromptArg: '--append-system-prompt',
+      sessionArg: '--session-id',
+      promptSeparator: '--',
     });
     const fresh = plan(request(claude, { model: 'opus', systemPrompt: 'sp' }));
     expect([fresh.command, ...fresh.argv]).toEqual([
-      'claude', '-p', '--output-format', 'json', '--dangerously-skip-permissions', '--model', 'opus', '--append-system-prompt', 'sp', '--session-id', NEW_ID, '--', 'hello',
+      'claude',
+      '-p',
+      '--output-format',
+      'json',
+      '--dangerously-skip-permissions',
+      '--model',
+      'opus',
+      '--append-system-prompt',
+      'sp',
+      '--session-id',
+      NEW_ID,
+      '--',
+      'hello',
     ]);
     const resumed = plan(request(claude, { model: 'opus', systemPrompt: 'sp', binding: binding('s9') }));
-    expect(resumed.argv).toEqual(['-p', '--output-format', 'json', '--dangerously-skip-permissions', '--resume', 's9', '--model', 'opus', '--', 'hello']);
+    expect(resumed.argv).toEqual([
+      '-p',
+      '--output-format',
+      'json',
+      '--dangerously-skip-permissions',
+      '--resume',
+      's9',
+      '--model',
+      'opus',
+      '--',
+      'hello',
+    ]);
   });
 });
 
@@ -269,7 +316,9 @@ describe('cwd', () => {
     expect(plan(request(backend())).cwd).toBe('/request/cwd');
   });
   it('a resumed session runs in binding.cwd', () => {
-    expect(plan(request(backend({ resumeArgs: ['r', '{sessionId}'] }), { binding: binding('s', '/where/it/began') })).cwd).toBe('/where/it/began');
+    expect(plan(request(backend({ resumeArgs: ['r', '{sessionId}'] }), { binding: binding('s', '/where/it/began') })).cwd).toBe(
+      '/where/it/began',
+    );
   });
   it('a stored session continued through sessionArg (no resumeArgs) also runs in binding.cwd', () => {
     expect(plan(request(backend({ sessionArg: '--s' }), { binding: binding('s', '/where/it/began') })).cwd).toBe('/where/it/began');

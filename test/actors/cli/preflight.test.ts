@@ -22,7 +22,9 @@ describe('root refusal preflight (real-clis.md §1.1)', () => {
     const error = caught(() => checkCliPreflight(claudePlan(), { uid: 0, backendId: 'claude-cli' }));
     expect(error).toBeInstanceOf(AttemptError);
     expect((error as AttemptError).reason).toBe('config');
-    expect((error as AttemptError).message).toContain('set agents.defaults.cliBackends.claude-cli.env.IS_SANDBOX = "1" (only inside a sandbox you trust) or run safetynet as a non-root user');
+    expect((error as AttemptError).message).toContain(
+      'set agents.defaults.cliBackends.claude-cli.env.IS_SANDBOX = "1" (only inside a sandbox you trust) or run safetynet as a non-root user',
+    );
   });
 
   it('passes when IS_SANDBOX is set in the plan env (never set silently by us)', () => {

@@ -77,7 +77,8 @@ async function rejection(promise: Promise<unknown>): Promise<AttemptError> {
   return error as AttemptError;
 }
 
-const echo = (stdout: string) => JSON.parse(stdout) as { argv: string[]; stdin: string; stdinPath: string; cwd: string; env: Record<string, string> };
+const echo = (stdout: string) =>
+  JSON.parse(stdout) as { argv: string[]; stdin: string; stdinPath: string; cwd: string; env: Record<string, string> };
 
 let tmp: string;
 beforeAll(async () => {
@@ -154,7 +155,8 @@ describe('no-output watchdog', () => {
 
   it('re-arms on every output chunk', async () => {
     // 12 chunks 100 ms apart under a 1 000 ms watchdog: only a re-armed watchdog lets it finish.
-    const script = 'let n = 0; const t = setInterval(() => { process.stderr.write("tick\\n"); if (++n === 12) { clearInterval(t); process.stdout.write("done"); } }, 100);';
+    const script =
+      'let n = 0; const t = setInterval(() => { process.stderr.write("tick\\n"); if (++n === 12) { clearInterval(t); process.stdout.write("done"); } }, 100);';
     const output = await runCliProcess(plan(process.execPath, ['-e', script], { noOutputTimeoutMs: 1_000 }));
     expect([output.exitCode, output.stdout]).toEqual([0, 'done']);
   });
@@ -165,7 +167,10 @@ describe('output limits', () => {
     let forwarded = 0;
     const limit = 1024 * 1024;
     const error = await rejection(
-      runCliProcess(plan('flood.mjs'), { maxStdoutBytes: limit, onOutput: (stream, chunk) => (forwarded += stream === 'stdout' ? chunk.length : 0) }),
+      runCliProcess(plan('flood.mjs'), {
+        maxStdoutBytes: limit,
+        onOutput: (stream, chunk) => (forwarded += stream === 'stdout' ? chunk.length : 0),
+      }),
     );
     expect(error.reason).toBe('unknown');
     expect(error.message).toContain(`stdout exceeded ${limit} bytes`);
@@ -196,13 +201,44 @@ describe('stdin and argv delivery', () => {
 
   it('prompts starting with - arrive intact after --', async () => {
     const b = {
-      id: 'echo', command: join(BIN, 'echo-argv.mjs'), args: ['-p'], resumeArgs: [], output: 'json', resumeOutput: undefined, input: 'arg',
-      maxPromptArgChars: undefined, env: {}, clearEnv: [], modelArg: undefined, modelAliases: {}, sessionArg: undefined, sessionArgs: [],
-      sessionMode: 'none', sessionIdFields: [], systemPromptArg: undefined, systemPromptWhen: 'first', imageArg: undefined, imageMode: 'repeat',
-      serialize: false, promptSeparator: '--',
-      watchdog: { fresh: { noOutputTimeoutRatio: 0.8, minMs: 1000, maxMs: 30_000 }, resume: { noOutputTimeoutRatio: 0.3, minMs: 1000, maxMs: 30_000 } },
+      id: 'echo',
+      command: join(BIN, 'echo-argv.mjs'),
+      args: ['-p'],
+      resumeArgs: [],
+      output: 'json',
+      resumeOutput: undefined,
+      input: 'arg',
+      maxPromptArgChars: undefined,
+      env: {},
+      clearEnv: [],
+      modelArg: undefined,
+      modelAliases: {},
+      sessionArg: undefined,
+      sessionArgs: [],
+      sessionMode: 'none',
+      sessionIdFields: [],
+      systemPromptArg: undefined,
+      systemPromptWhen: 'first',
+      imageArg: undefined,
+      imageMode: 'repeat',
+      serialize: false,
+      promptSeparator: '--',
+      watchdog: {
+        fresh: { noOutputTimeoutRatio: 0.8, minMs: 1000, maxMs: 30_000 },
+        resume: { noOutputTimeoutRatio: 0.3, minMs: 1000, maxMs: 30_000 },
+      },
     } satisfies ResolvedCliBackend;
-    const p = planCliTurn({ backend: b, model: '', prompt: '-x marks the spot', systemPrompt: undefined, images: [], binding: undefined, forceNewSession: false, cwd: tmp, timeoutMs: 60_000 });
+    const p = planCliTurn({
+      backend: b,
+      model: '',
+      prompt: '-x marks the spot',
+      systemPrompt: undefined,
+      images: [],
+      binding: undefined,
+      forceNewSession: false,
+      cwd: tmp,
+      timeoutMs: 60_000,
+    });
     expect(echo((await runCliProcess(p)).stdout).argv).toEqual(['-p', '--', '-x marks the spot']);
   });
 
@@ -234,14 +270,24 @@ describe('results and spawn errors', () => {
     const p = plan('exit-with.mjs', ['0'], { sessionIdSent: 'sid', parseMode: 'text' });
     const output = await runCliProcess(p);
     expect(output.plan).toEqual({
-      command: p.command, argv: ['0'], cwd: p.cwd, resume: false, sessionIdSent: 'sid', newSession: true, parseMode: 'text', noOutputTimeoutMs: 30_000, stdinChars: 0,
+      command: p.command,
+      argv: ['0'],
+      cwd: p.cwd,
+      resume: false,
+      sessionIdSent: 'sid',
+      newSession: true,
+      parseMode: 'text',
+      noOutputTimeoutMs: 30_000,
+      stdinChars: 0,
     });
     expect(output.durationMs).toBeGreaterThan(0);
   });
 
   it('passes output chunks to onOutput, decoded as utf8', async () => {
     const chunks: string[] = [];
-    const output = await runCliProcess(plan('exit-with.mjs', ['0', 'héllo ✓', 'wärn']), { onOutput: (stream, chunk) => chunks.push(`${stream}:${chunk}`) });
+    const output = await runCliProcess(plan('exit-with.mjs', ['0', 'héllo ✓', 'wärn']), {
+      onOutput: (stream, chunk) => chunks.push(`${stream}:${chunk}`),
+    });
     expect(output.stdout).toBe('héllo ✓');
     expect(chunks.join('|')).toContain('stdout:héllo ✓');
     expect(chunks.join('|')).toContain('stderr:wärn');
@@ -250,7 +296,9 @@ describe('results and spawn errors', () => {
   it('ENOENT gives a config failure naming the command and the config key', async () => {
     const error = await rejection(runCliProcess(plan('safetynet-no-such-cli'), { backendId: 'my-cli' }));
     expect(error.reason).toBe('config');
-    expect(error.message).toBe('command "safetynet-no-such-cli" not found: install it or set agents.defaults.cliBackends.my-cli.command to its full path');
+    expect(error.message).toBe(
+      'command "safetynet-no-such-cli" not found: install it or set agents.defaults.cliBackends.my-cli.command to its full path',
+    );
   });
 
   it('a missing cwd gives a config failure naming the folder', async () => {
@@ -290,15 +338,27 @@ describe('retry watch and overall deadline', () => {
     ].join('\n');
     return plan(process.execPath, ['-e', script], { parseMode: 'jsonl' });
   }
-  const retry = (fields: object) => ({ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, retry_delay_ms: 500, error_status: 529, error: 'overloaded', ...fields });
+  const retry = (fields: object) => ({
+    type: 'system',
+    subtype: 'api_retry',
+    attempt: 1,
+    max_retries: 10,
+    retry_delay_ms: 500,
+    error_status: 529,
+    error: 'overloaded',
+    ...fields,
+  });
 
   it('a fatal retry notice kills the process group at once and rejects with the classified reason', async () => {
     const events: CliProcessEvent[] = [];
-    const { run, ready } = runWatching(retrying([retry({ error_status: 401, error: 'authentication_failed' }), { type: 'result', never: 'reached' }]), {
-      watch: new CliOutputWatcher({ cli: 'claude' }),
-      onEvent: (event) => events.push(event),
-      forceKillAfterMs: 200,
-    });
+    const { run, ready } = runWatching(
+      retrying([retry({ error_status: 401, error: 'authentication_failed' }), { type: 'result', never: 'reached' }]),
+      {
+        watch: new CliOutputWatcher({ cli: 'claude' }),
+        onEvent: (event) => events.push(event),
+        forceKillAfterMs: 200,
+      },
+    );
     const { pid, grandchild } = await ready;
     const error = await rejection(run);
     expect([error.reason, error.status]).toEqual(['auth', 401]);
@@ -317,7 +377,9 @@ describe('retry watch and overall deadline', () => {
     });
     const error = await rejection(run);
     expect([error.reason, error.status]).toEqual(['overloaded', 529]);
-    expect(events.filter((event) => event.type === 'cli.retry').map((event) => event.type === 'cli.retry' && event.attempt)).toEqual([1, 2]);
+    expect(events.filter((event) => event.type === 'cli.retry').map((event) => event.type === 'cli.retry' && event.attempt)).toEqual([
+      1, 2,
+    ]);
   });
 
   it('a throwing onEvent does not change the run', async () => {
@@ -339,7 +401,9 @@ describe('retry watch and overall deadline', () => {
 
   it('the overall deadline ends a CLI that keeps printing (the no-output watchdog never trips)', async () => {
     const script = 'setInterval(() => console.log("{}"), 50);';
-    const error = await rejection(runCliProcess(plan(process.execPath, ['-e', script], { noOutputTimeoutMs: 30_000 }), { deadlineMs: 400 }));
+    const error = await rejection(
+      runCliProcess(plan(process.execPath, ['-e', script], { noOutputTimeoutMs: 30_000 }), { deadlineMs: 400 }),
+    );
     expect(error.reason).toBe('timeout');
     expect(error.message).toContain('no reply within 400 ms (the attempt deadline)');
   });

@@ -55,8 +55,14 @@ describe('KeyedQueue', () => {
     const queue = new KeyedQueue();
     const started: string[] = [];
     const gate = deferred();
-    const a = queue.run('a', async () => { started.push('a'); await gate.promise; });
-    const b = queue.run('b', async () => { started.push('b'); await gate.promise; });
+    const a = queue.run('a', async () => {
+      started.push('a');
+      await gate.promise;
+    });
+    const b = queue.run('b', async () => {
+      started.push('b');
+      await gate.promise;
+    });
     await tick();
     expect(started).toEqual(['a', 'b']);
     gate.resolve();
@@ -65,8 +71,12 @@ describe('KeyedQueue', () => {
 
   it('a failed task does not block the next one', async () => {
     const queue = new KeyedQueue();
-    const failing = queue.run('k', async () => { throw new Error('boom'); });
-    const throwing = queue.run('k', () => { throw new Error('sync boom'); });
+    const failing = queue.run('k', async () => {
+      throw new Error('boom');
+    });
+    const throwing = queue.run('k', () => {
+      throw new Error('sync boom');
+    });
     const next = queue.run('k', async () => 'ran');
     await expect(failing).rejects.toThrow('boom');
     await expect(throwing).rejects.toThrow('sync boom');
@@ -77,10 +87,21 @@ describe('KeyedQueue', () => {
     const queue = new KeyedQueue();
     const gate = deferred();
     const events: string[] = [];
-    const first = queue.run('k', async () => { events.push('first'); await gate.promise; });
+    const first = queue.run('k', async () => {
+      events.push('first');
+      await gate.promise;
+    });
     const controller = new AbortController();
-    const second = queue.run('k', async () => { events.push('second'); }, controller.signal);
-    const third = queue.run('k', async () => { events.push('third'); });
+    const second = queue.run(
+      'k',
+      async () => {
+        events.push('second');
+      },
+      controller.signal,
+    );
+    const third = queue.run('k', async () => {
+      events.push('third');
+    });
     await tick();
     controller.abort();
     const error = await second.catch((e: unknown) => e);
@@ -95,7 +116,15 @@ describe('KeyedQueue', () => {
   it('an already aborted signal rejects at once without running the task', async () => {
     const queue = new KeyedQueue();
     let ran = false;
-    const error = await queue.run('k', async () => { ran = true; }, AbortSignal.abort()).catch((e: unknown) => e);
+    const error = await queue
+      .run(
+        'k',
+        async () => {
+          ran = true;
+        },
+        AbortSignal.abort(),
+      )
+      .catch((e: unknown) => e);
     expect((error as AttemptError).reason).toBe('aborted');
     expect([ran, queue.size]).toEqual([false, 0]);
   });
@@ -104,7 +133,14 @@ describe('KeyedQueue', () => {
     const queue = new KeyedQueue();
     const controller = new AbortController();
     const gate = deferred();
-    const run = queue.run('k', async () => { await gate.promise; return 'done'; }, controller.signal);
+    const run = queue.run(
+      'k',
+      async () => {
+        await gate.promise;
+        return 'done';
+      },
+      controller.signal,
+    );
     await tick();
     controller.abort();
     gate.resolve();
@@ -114,7 +150,11 @@ describe('KeyedQueue', () => {
   it('keeps no memory for idle keys', async () => {
     const queue = new KeyedQueue();
     await Promise.all([queue.run('a', async () => 1), queue.run('b', async () => 2), queue.run('a', async () => 3)]);
-    await queue.run('c', async () => { throw new Error('x'); }).catch(() => {});
+    await queue
+      .run('c', async () => {
+        throw new Error('x');
+      })
+      .catch(() => {});
     await tick();
     expect(queue.size).toBe(0);
   });

@@ -16,23 +16,57 @@ const BIN = fileURLToPath(new URL('../../fixtures/bin/', import.meta.url));
 
 function backend(overrides: Partial<ResolvedCliBackend> = {}): ResolvedCliBackend {
   return {
-    id: 'echo-cli', command: join(BIN, 'echo-argv.mjs'), args: ['-p'], resumeArgs: ['--resume', '{sessionId}'], output: 'json',
-    resumeOutput: undefined, input: 'arg', maxPromptArgChars: undefined, env: { SN_TEST_FROM_BACKEND: 'yes' }, clearEnv: [],
-    modelArg: '--model', modelAliases: { opus: 'claude-opus' }, sessionArg: '--session-id', sessionArgs: [], sessionMode: 'always',
-    sessionIdFields: ['session_id'], systemPromptArg: '--append-system-prompt', systemPromptWhen: 'first', imageArg: undefined,
-    imageMode: 'repeat', serialize: false, promptSeparator: '--',
-    watchdog: { fresh: { noOutputTimeoutRatio: 0.8, minMs: 1_000, maxMs: 30_000 }, resume: { noOutputTimeoutRatio: 0.3, minMs: 1_000, maxMs: 30_000 } },
+    id: 'echo-cli',
+    command: join(BIN, 'echo-argv.mjs'),
+    args: ['-p'],
+    resumeArgs: ['--resume', '{sessionId}'],
+    output: 'json',
+    resumeOutput: undefined,
+    input: 'arg',
+    maxPromptArgChars: undefined,
+    env: { SN_TEST_FROM_BACKEND: 'yes' },
+    clearEnv: [],
+    modelArg: '--model',
+    modelAliases: { opus: 'claude-opus' },
+    sessionArg: '--session-id',
+    sessionArgs: [],
+    sessionMode: 'always',
+    sessionIdFields: ['session_id'],
+    systemPromptArg: '--append-system-prompt',
+    systemPromptWhen: 'first',
+    imageArg: undefined,
+    imageMode: 'repeat',
+    serialize: false,
+    promptSeparator: '--',
+    watchdog: {
+      fresh: { noOutputTimeoutRatio: 0.8, minMs: 1_000, maxMs: 30_000 },
+      resume: { noOutputTimeoutRatio: 0.3, minMs: 1_000, maxMs: 30_000 },
+    },
     ...overrides,
   };
 }
 
 let cwd: string;
 const request = (overrides: Partial<CliTurnRequest> = {}): CliTurnRequest => ({
-  backend: backend(), model: 'opus', prompt: 'hello', systemPrompt: 'Be brief.', images: [], binding: undefined,
-  forceNewSession: false, cwd, timeoutMs: 60_000, ...overrides,
+  backend: backend(),
+  model: 'opus',
+  prompt: 'hello',
+  systemPrompt: 'Be brief.',
+  images: [],
+  binding: undefined,
+  forceNewSession: false,
+  cwd,
+  timeoutMs: 60_000,
+  ...overrides,
 });
 const binding = (cliSessionId: string, bindingCwd: string): SessionBinding => ({
-  sessionKey: 'conv', backendId: 'echo-cli', cliSessionId, cwd: bindingCwd, createdAt: 1, updatedAt: 1, turns: 1,
+  sessionKey: 'conv',
+  backendId: 'echo-cli',
+  cliSessionId,
+  cwd: bindingCwd,
+  createdAt: 1,
+  updatedAt: 1,
+  turns: 1,
 });
 
 /** A stub `runProcess` that records the plans and finishes when the test says so. */
@@ -43,7 +77,16 @@ function stubProcess() {
     plans.push(plan);
     return new Promise<CliRunOutput>((resolve) => {
       const { env: _env, stdin, ...rest } = plan;
-      finishers.push(() => resolve({ plan: { ...rest, stdinChars: stdin?.length ?? 0 }, stdout: '', stderr: '', exitCode: 0, signal: undefined, durationMs: 1 }));
+      finishers.push(() =>
+        resolve({
+          plan: { ...rest, stdinChars: stdin?.length ?? 0 },
+          stdout: '',
+          stderr: '',
+          exitCode: 0,
+          signal: undefined,
+          durationMs: 1,
+        }),
+      );
     });
   };
   return { plans, finishers, runProcess };
@@ -111,8 +154,14 @@ describe('runCliTurn actor', () => {
   it('stopping the actor kills the CLI (the signal reaches the process group)', async () => {
     let pid: number | undefined;
     const runProcess: typeof runCliProcess = (plan, options) =>
-      runCliProcess(plan, { ...options, forceKillAfterMs: 200, onOutput: (_stream, chunk) => (pid = (JSON.parse(chunk) as { pid: number }).pid) });
-    const actor = createActor(createRunCliTurn({ runProcess }), { input: request({ backend: backend({ command: join(BIN, 'ignore-sigterm.mjs') }) }) });
+      runCliProcess(plan, {
+        ...options,
+        forceKillAfterMs: 200,
+        onOutput: (_stream, chunk) => (pid = (JSON.parse(chunk) as { pid: number }).pid),
+      });
+    const actor = createActor(createRunCliTurn({ runProcess }), {
+      input: request({ backend: backend({ command: join(BIN, 'ignore-sigterm.mjs') }) }),
+    });
     actor.start();
     await until(() => pid !== undefined);
     expect(isAlive(pid!)).toBe(true);

@@ -40,7 +40,9 @@ const claudeLine = (fields: Record<string, unknown>): string =>
 const codexLine = (message: string): string => `${JSON.stringify({ type: 'error', message })}\n`;
 
 /** What each JSONL fixture must give: the abandon (cause, reason, notice count) or none. */
-type Expected = { abandon: [CliAbandonEvent['cause'], FailureReason, number]; status?: number } | { retries: number; reasons?: FailureReason[] };
+type Expected =
+  | { abandon: [CliAbandonEvent['cause'], FailureReason, number]; status?: number }
+  | { retries: number; reasons?: FailureReason[] };
 
 const EXPECTED: Record<string, Expected> = {
   // Claude, CLAUDE_CODE_MAX_RETRIES=2: a 401 is abandoned on its first notice; transient errors run
@@ -135,13 +137,19 @@ describe('Claude api_retry notices', () => {
     const events = replay(stdout);
     expect(retriesOf(events)).toHaveLength(DEFAULT_CLAUDE_RETRY_LIMIT);
     expect(abandonOf(events)).toMatchObject({ cause: 'retry-limit', failure: { reason: 'overloaded', status: 503 } });
-    expect(abandonOf(events)?.failure.message).toMatch(/gave up while x was retrying: 2 retries reported \(limit 2\), the CLI would retry up to 10 times$/);
+    expect(abandonOf(events)?.failure.message).toMatch(
+      /gave up while x was retrying: 2 retries reported \(limit 2\), the CLI would retry up to 10 times$/,
+    );
   });
 
   it('an announced wait above maxRetryDelayMs is abandoned at once, with retryAfterMs', () => {
     const events = replay(claudeLine({ retry_delay_ms: 30_000, error_status: 429, error: 'rate_limit' }));
     expect(abandonOf(events)).toMatchObject({ cause: 'retry-delay', failure: { reason: 'rate_limit', status: 429, retryAfterMs: 30_000 } });
-    const relaxed = replay(claudeLine({ retry_delay_ms: 30_000, error_status: 429, error: 'rate_limit' }), Infinity, new CliOutputWatcher({ maxRetryDelayMs: 60_000 }));
+    const relaxed = replay(
+      claudeLine({ retry_delay_ms: 30_000, error_status: 429, error: 'rate_limit' }),
+      Infinity,
+      new CliOutputWatcher({ maxRetryDelayMs: 60_000 }),
+    );
     expect(abandonOf(relaxed)).toBeUndefined();
   });
 
@@ -164,7 +172,11 @@ describe('Claude api_retry notices', () => {
 
 describe('Codex Reconnecting notices', () => {
   it('parses n/m and the cause, and waiting for network', () => {
-    expect(readRetryNotice(codexLine('Reconnecting... 2/5 (unexpected status 503 Service Unavailable: busy, url: http://127.0.0.1:1/v1/responses)'))).toEqual({
+    expect(
+      readRetryNotice(
+        codexLine('Reconnecting... 2/5 (unexpected status 503 Service Unavailable: busy, url: http://127.0.0.1:1/v1/responses)'),
+      ),
+    ).toEqual({
       dialect: 'codex',
       attempt: 2,
       maxRetries: 5,
@@ -182,7 +194,7 @@ describe('Codex Reconnecting notices', () => {
     ['Reconnecting... 1/5 (Quota exceeded. Check your plan and billing details.)', 'fatal', 'billing'],
     ['Reconnecting... 1/5 (Missing environment variable: `STUB_OPENAI_API_KEY`.)', 'fatal', 'auth'],
     ['Reconnecting... 1/5 (unexpected status 401 Unauthorized: Incorrect API key provided)', 'fatal', 'auth'],
-    ['Reconnecting... 1/5 (Codex ran out of room in the model\'s context window. Start a new thread)', 'fatal', 'context_overflow'],
+    ["Reconnecting... 1/5 (Codex ran out of room in the model's context window. Start a new thread)", 'fatal', 'context_overflow'],
     ['Reconnecting... waiting for network (Connection failed: error sending request)', 'never-gives-up', 'transport'],
     ['Reconnecting... 1/5 (exceeded retry limit, last status: 429 Too Many Requests)', 'retry-limit', 'rate_limit'],
   ] as const)('%s → %s %s', (message, cause, reason) => {
@@ -207,7 +219,13 @@ describe('Codex Reconnecting notices', () => {
 
 describe('line handling', () => {
   it('ignores text lines, other JSON events and broken JSON', () => {
-    const stdout = ['hello', '{"type":"system","subtype":"init","session_id":"s"}', '{"type":"system","subtype":"api_retry",', '{"type":"result","is_error":false}', ''].join('\n');
+    const stdout = [
+      'hello',
+      '{"type":"system","subtype":"init","session_id":"s"}',
+      '{"type":"system","subtype":"api_retry",',
+      '{"type":"result","is_error":false}',
+      '',
+    ].join('\n');
     expect(replay(stdout)).toEqual([]);
   });
 
@@ -244,8 +262,14 @@ describe('line handling', () => {
 
 describe('policy helpers', () => {
   it('transient reasons are the ones a retry can heal', () => {
-    expect(['rate_limit', 'overloaded', 'server_error', 'timeout', 'transport', 'unknown'].every((r) => isTransientReason(r as FailureReason))).toBe(true);
-    expect(['auth', 'billing', 'model_not_found', 'context_overflow', 'config', 'session_expired'].some((r) => isTransientReason(r as FailureReason))).toBe(false);
+    expect(
+      ['rate_limit', 'overloaded', 'server_error', 'timeout', 'transport', 'unknown'].every((r) => isTransientReason(r as FailureReason)),
+    ).toBe(true);
+    expect(
+      ['auth', 'billing', 'model_not_found', 'context_overflow', 'config', 'session_expired'].some((r) =>
+        isTransientReason(r as FailureReason),
+      ),
+    ).toBe(false);
   });
 
   it('watchRetryNotice is pure: the same notice and count give the same events', () => {

@@ -15,7 +15,16 @@
  */
 import type { ResolvedCliBackend } from '../../../config/types.js';
 import type { Usage } from '../../types.js';
-import { firstString, isRecord, numberField, parseJsonRecords, splitLines, stringField, stripTerminalCodes, type JsonRecord } from './records.js';
+import {
+  firstString,
+  isRecord,
+  numberField,
+  parseJsonRecords,
+  splitLines,
+  stringField,
+  stripTerminalCodes,
+  type JsonRecord,
+} from './records.js';
 import { isNoiseLine, readErrorValue } from './stderr.js';
 import { outputError, type OutputError, type ParsedOutput } from './types.js';
 import { recordUsage } from './usage.js';
@@ -105,10 +114,24 @@ export function parseJsonOutput(stdout: string, backend: Pick<ResolvedCliBackend
   const leftover = plainLines(rest);
   if (records.length === 0) {
     const text = stripTerminalCodes(stdout).trim();
-    return { text: text === '' ? undefined : text, sessionId: undefined, usage: undefined, error: undefined, hint: undefined, plainLines: leftover };
+    return {
+      text: text === '' ? undefined : text,
+      sessionId: undefined,
+      usage: undefined,
+      error: undefined,
+      hint: undefined,
+      plainLines: leftover,
+    };
   }
   const fields = sessionIdFields(backend);
-  const parsed: ParsedOutput = { text: undefined, sessionId: undefined, usage: undefined, error: undefined, hint: undefined, plainLines: leftover };
+  const parsed: ParsedOutput = {
+    text: undefined,
+    sessionId: undefined,
+    usage: undefined,
+    error: undefined,
+    hint: undefined,
+    plainLines: leftover,
+  };
   for (const record of records) {
     const reading = readJsonRecord(record, fields);
     if (reading.sessionId !== undefined) parsed.sessionId = reading.sessionId;

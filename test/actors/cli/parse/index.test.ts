@@ -8,17 +8,26 @@ const success = '{"type":"result","is_error":false,"result":"  Hello.  \\n","ses
 
 describe('parseCliRun: success needs exit 0, no signal, no reported failure and a reply', () => {
   it('the reply text is trimmed', () => {
-    expect(parseCliRun(syntheticRun({ stdout: success }), claude)).toEqual({ ok: true, turn: { text: 'Hello.', sessionId: 's-1', usage: undefined } });
+    expect(parseCliRun(syntheticRun({ stdout: success }), claude)).toEqual({
+      ok: true,
+      turn: { text: 'Hello.', sessionId: 's-1', usage: undefined },
+    });
   });
 
   it('a non-zero exit is a failure even when stdout holds a reply', () => {
     const result = parseCliRun(syntheticRun({ stdout: success, exitCode: 1 }), claude);
-    expect(result).toEqual({ ok: false, failure: { reason: 'unknown', message: 'claude exited with code 1 without an error message', exitCode: 1 } });
+    expect(result).toEqual({
+      ok: false,
+      failure: { reason: 'unknown', message: 'claude exited with code 1 without an error message', exitCode: 1 },
+    });
   });
 
   it('a signal is a failure even when stdout holds a reply', () => {
     const result = parseCliRun(syntheticRun({ stdout: success, exitCode: undefined, signal: 'SIGTERM' }), claude);
-    expect(result).toEqual({ ok: false, failure: { reason: 'unknown', message: 'claude was killed by SIGTERM before it printed a reply', signal: 'SIGTERM' } });
+    expect(result).toEqual({
+      ok: false,
+      failure: { reason: 'unknown', message: 'claude was killed by SIGTERM before it printed a reply', signal: 'SIGTERM' },
+    });
   });
 
   it('an exit code 0 with no reply is an unknown failure saying the CLI printed no reply', () => {
@@ -47,13 +56,19 @@ describe('parseCliRun: success needs exit 0, no signal, no reported failure and 
     const stderr = fixtureRunById('codex/success-openai-base-url-env').stderr;
     expect(stderr).toMatch(/Connection failed: error sending request/);
     const result = parseCliRun(syntheticRun({ command: 'codex', parseMode: 'jsonl', stderr, exitCode: 1 }), codex);
-    expect(result).toMatchObject({ ok: false, failure: { reason: 'unknown', message: 'codex exited with code 1 without an error message' } });
+    expect(result).toMatchObject({
+      ok: false,
+      failure: { reason: 'unknown', message: 'codex exited with code 1 without an error message' },
+    });
   });
 
   it('a CLI-level error printed only on stderr (empty stdout) is classified from that line', () => {
     expect(parseCliRun(fixtureRunById('claude/resume-unknown-session'), claude)).toMatchObject({
       ok: false,
-      failure: { reason: 'session_expired', message: 'claude: No conversation found with session ID: 0b7e1f3c-1d2e-4f5a-8b6c-9d0e1f2a3b4c' },
+      failure: {
+        reason: 'session_expired',
+        message: 'claude: No conversation found with session ID: 0b7e1f3c-1d2e-4f5a-8b6c-9d0e1f2a3b4c',
+      },
     });
   });
 });

@@ -49,9 +49,17 @@ describe('output: json (Claude, Gemini, generic)', () => {
   });
 
   it('an is_error result without a result string is classified from its errors[] (known bug #3)', () => {
-    const stdout = claudeResult({ is_error: true, subtype: 'error_during_execution', result: null, errors: ['No conversation found with session ID: abc'] });
+    const stdout = claudeResult({
+      is_error: true,
+      subtype: 'error_during_execution',
+      result: null,
+      errors: ['No conversation found with session ID: abc'],
+    });
     const result = parseCliRun(syntheticRun({ stdout, exitCode: 1 }), claude);
-    expect(result).toMatchObject({ ok: false, failure: { reason: 'session_expired', message: 'claude: No conversation found with session ID: abc' } });
+    expect(result).toMatchObject({
+      ok: false,
+      failure: { reason: 'session_expired', message: 'claude: No conversation found with session ID: abc' },
+    });
   });
 
   it('JSON objects embedded in mixed output are found (a PTY transcript with escape codes)', () => {
@@ -81,7 +89,10 @@ describe('output: json (Claude, Gemini, generic)', () => {
   });
 
   it('usage numbers are kept only when > 0, and a turn without any has no usage', () => {
-    const stdout = claudeResult({ total_cost_usd: 0, usage: { input_tokens: 0, output_tokens: 3, cache_read_input_tokens: 5, cache_creation_input_tokens: 0 } });
+    const stdout = claudeResult({
+      total_cost_usd: 0,
+      usage: { input_tokens: 0, output_tokens: 3, cache_read_input_tokens: 5, cache_creation_input_tokens: 0 },
+    });
     const result = parseCliRun(syntheticRun({ stdout }), claude);
     expect(result).toMatchObject({ ok: true, turn: { usage: { output: 3, cacheRead: 5 } } });
     if (result.ok) expect(Object.keys(result.turn.usage ?? {})).toEqual(['output', 'cacheRead']);
@@ -93,7 +104,11 @@ describe('output: json (Claude, Gemini, generic)', () => {
     const result = parseCliRun(fixtureRunById('gemini/success-oneshot'), gemini);
     expect(result).toEqual({
       ok: true,
-      turn: { text: 'Hello from the stub.', sessionId: 'ed39fc92-c3f4-4990-8e5d-66c95d27b854', usage: { input: 84, output: 14, total: 98 } },
+      turn: {
+        text: 'Hello from the stub.',
+        sessionId: 'ed39fc92-c3f4-4990-8e5d-66c95d27b854',
+        usage: { input: 84, output: 14, total: 98 },
+      },
     });
   });
 
@@ -117,7 +132,10 @@ describe('output: json (Claude, Gemini, generic)', () => {
   });
 
   it('a JSON error record is a failure even with exit code 0', () => {
-    const result = parseCliRun(syntheticRun({ stdout: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' }), claude);
+    const result = parseCliRun(
+      syntheticRun({ stdout: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' }),
+      claude,
+    );
     expect(result).toMatchObject({ ok: false, failure: { reason: 'overloaded', message: 'claude: Overloaded' } });
   });
 });

@@ -9,7 +9,10 @@ const claude = fixtureBackend('claude');
 const lines = (...events: unknown[]): string => `${events.map((event) => JSON.stringify(event)).join('\n')}\n`;
 const started = { type: 'thread.started', thread_id: 'thread-1' };
 const message = (text: string): unknown => ({ type: 'item.completed', item: { id: 'i', type: 'agent_message', text } });
-const completed = { type: 'turn.completed', usage: { input_tokens: 42, cached_input_tokens: 8, cache_write_input_tokens: 0, output_tokens: 7, reasoning_output_tokens: 0 } };
+const completed = {
+  type: 'turn.completed',
+  usage: { input_tokens: 42, cached_input_tokens: 8, cache_write_input_tokens: 0, output_tokens: 7, reasoning_output_tokens: 0 },
+};
 
 describe('output: jsonl — Codex exec --json', () => {
   it('the thread id, the agent message and turn.completed usage make the turn', () => {
@@ -52,7 +55,10 @@ describe('output: jsonl — Codex exec --json', () => {
   });
 
   it('an agent message without turn.completed still succeeds when no turn failed', () => {
-    const result = parseCliRun(syntheticRun({ command: 'codex', parseMode: 'jsonl', stdout: lines(started, message('partial but final')) }), codex);
+    const result = parseCliRun(
+      syntheticRun({ command: 'codex', parseMode: 'jsonl', stdout: lines(started, message('partial but final')) }),
+      codex,
+    );
     expect(result).toEqual({ ok: true, turn: { text: 'partial but final', sessionId: 'thread-1', usage: undefined } });
   });
 
@@ -62,16 +68,31 @@ describe('output: jsonl — Codex exec --json', () => {
   });
 
   it('error lines with no completed turn are the failure; retry notices are unwrapped to their cause', () => {
-    const stdout = lines(started, { type: 'turn.started' }, { type: 'error', message: 'Reconnecting... 1/5 (unexpected status 429 Too Many Requests: slow down, url: http://x/v1/responses)' });
-    const result = parseCliRun(syntheticRun({ command: 'codex', parseMode: 'jsonl', stdout, exitCode: undefined, signal: 'SIGTERM' }), codex);
+    const stdout = lines(
+      started,
+      { type: 'turn.started' },
+      { type: 'error', message: 'Reconnecting... 1/5 (unexpected status 429 Too Many Requests: slow down, url: http://x/v1/responses)' },
+    );
+    const result = parseCliRun(
+      syntheticRun({ command: 'codex', parseMode: 'jsonl', stdout, exitCode: undefined, signal: 'SIGTERM' }),
+      codex,
+    );
     expect(result).toMatchObject({
       ok: false,
-      failure: { reason: 'rate_limit', status: 429, signal: 'SIGTERM', message: 'codex: unexpected status 429 Too Many Requests: slow down, url: http://x/v1/responses' },
+      failure: {
+        reason: 'rate_limit',
+        status: 429,
+        signal: 'SIGTERM',
+        message: 'codex: unexpected status 429 Too Many Requests: slow down, url: http://x/v1/responses',
+      },
     });
   });
 
   it('"Reconnecting... waiting for network" classifies a killed run as transport', () => {
-    expect(parseCliRun(fixtureRunById('codex/connection-refused'), codex)).toMatchObject({ ok: false, failure: { reason: 'transport', signal: 'SIGTERM' } });
+    expect(parseCliRun(fixtureRunById('codex/connection-refused'), codex)).toMatchObject({
+      ok: false,
+      failure: { reason: 'transport', signal: 'SIGTERM' },
+    });
   });
 
   it('non-JSON lines (a PTY transcript) are skipped', () => {
@@ -79,7 +100,10 @@ describe('output: jsonl — Codex exec --json', () => {
   });
 
   it('exit 1 with no JSONL at all is classified from stderr (no rollout → session_expired)', () => {
-    expect(parseCliRun(fixtureRunById('codex/resume-unknown-thread-json'), codex)).toMatchObject({ ok: false, failure: { reason: 'session_expired', exitCode: 1 } });
+    expect(parseCliRun(fixtureRunById('codex/resume-unknown-thread-json'), codex)).toMatchObject({
+      ok: false,
+      failure: { reason: 'session_expired', exitCode: 1 },
+    });
   });
 });
 
@@ -88,17 +112,27 @@ describe('output: jsonl — Claude stream-json --verbose', () => {
     const result = parseCliRun(fixtureRunById('claude/output-stream-json'), claude);
     expect(result).toEqual({
       ok: true,
-      turn: { text: 'Hello from the stub.', sessionId: '04345bc0-3de2-45bb-abe7-93db6b312ba0', usage: { input: 21, output: 7, costUsd: 0.00028 } },
+      turn: {
+        text: 'Hello from the stub.',
+        sessionId: '04345bc0-3de2-45bb-abe7-93db6b312ba0',
+        usage: { input: 21, output: 7, costUsd: 0.00028 },
+      },
     });
   });
 
   it('a result line ends parsing: later lines are ignored', () => {
     const stdout = `${readFixtureFile('claude/output-stream-json.jsonl')}{"type":"result","is_error":true,"result":"late"}\n`;
-    expect(parseCliRun(syntheticRun({ stdout, parseMode: 'jsonl' }), claude)).toMatchObject({ ok: true, turn: { text: 'Hello from the stub.' } });
+    expect(parseCliRun(syntheticRun({ stdout, parseMode: 'jsonl' }), claude)).toMatchObject({
+      ok: true,
+      turn: { text: 'Hello from the stub.' },
+    });
   });
 
   it('a result with is_error true is a failure classified like Claude json', () => {
-    expect(parseCliRun(fixtureRunById('claude/stream-json-http-529'), claude)).toMatchObject({ ok: false, failure: { reason: 'overloaded', status: 529 } });
+    expect(parseCliRun(fixtureRunById('claude/stream-json-http-529'), claude)).toMatchObject({
+      ok: false,
+      failure: { reason: 'overloaded', status: 529 },
+    });
   });
 
   it.each([
@@ -108,7 +142,10 @@ describe('output: jsonl — Claude stream-json --verbose', () => {
     ['claude/stream-json-http-500', 'server_error', 500],
   ] as const)('the last api_retry line classifies a run killed before its result (%s → %s)', (id, reason, status) => {
     const full = readFixtureFile(`${id}.jsonl`);
-    const stdout = full.split('\n').filter((line) => line.includes('"subtype":"init"') || line.includes('"subtype":"api_retry"')).join('\n');
+    const stdout = full
+      .split('\n')
+      .filter((line) => line.includes('"subtype":"init"') || line.includes('"subtype":"api_retry"'))
+      .join('\n');
     const run = syntheticRun({ stdout, parseMode: 'jsonl', exitCode: 143 });
     const result = parseCliRun(run, claude);
     expect(result).toMatchObject({ ok: false, failure: { reason, status, exitCode: 143 } });
@@ -121,6 +158,9 @@ describe('output: jsonl — Claude stream-json --verbose', () => {
       { type: 'system', subtype: 'api_retry', attempt: 1, error_status: 529, error: 'overloaded' },
       { type: 'result', is_error: true, api_error_status: null, result: 'Request timed out', session_id: 's' },
     );
-    expect(parseCliRun(syntheticRun({ stdout, parseMode: 'jsonl', exitCode: 1 }), claude)).toMatchObject({ ok: false, failure: { reason: 'timeout' } });
+    expect(parseCliRun(syntheticRun({ stdout, parseMode: 'jsonl', exitCode: 1 }), claude)).toMatchObject({
+      ok: false,
+      failure: { reason: 'timeout' },
+    });
   });
 });

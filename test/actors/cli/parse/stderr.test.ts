@@ -43,7 +43,11 @@ describe('reading stderr', () => {
   });
 
   it('retry notices unwrap to their cause; other texts are kept', () => {
-    expect(unwrapRetryNotice('Reconnecting... 2/5 (stream disconnected before completion: boom)')).toBe('stream disconnected before completion: boom');
-    expect(unwrapRetryNotice('Reconnecting... waiting for network (Connection failed)')).toBe('Reconnecting... waiting for network (Connection failed)');
+    expect(unwrapRetryNotice('Reconnecting... 2/5 (stream disconnected before completion: boom)')).toBe(
+      'stream disconnected before completion: boom',
+    );
+    expect(unwrapRetryNotice('Reconnecting... waiting for network (Connection failed)')).toBe(
+      'Reconnecting... waiting for network (Connection failed)',
+    );
   });
 });

@@ -17,7 +17,10 @@ describe('output: text', () => {
   it('a text-mode turn keeps the session id that was sent (known bug #1)', () => {
     const run = fixtureRunById('codex/session-resume-text');
     expect(run.plan.sessionIdSent).toBe('01a20212-bb19-7962-aceb-76d63669b3de');
-    expect(parseCliRun(run, codex)).toMatchObject({ ok: true, turn: { text: 'The word was kiwi.', sessionId: '01a20212-bb19-7962-aceb-76d63669b3de' } });
+    expect(parseCliRun(run, codex)).toMatchObject({
+      ok: true,
+      turn: { text: 'The word was kiwi.', sessionId: '01a20212-bb19-7962-aceb-76d63669b3de' },
+    });
   });
 
   it('the sent id wins over the id on stderr', () => {
@@ -28,7 +31,10 @@ describe('output: text', () => {
   it('without a sent id, Codex text mode reads `session id: <id>` from the stderr banner', () => {
     const run = fixtureRunById('codex/output-text');
     expect(run.plan.sessionIdSent).toBeUndefined();
-    expect(parseCliRun(run, codex)).toMatchObject({ ok: true, turn: { text: 'Hello from the stub.', sessionId: '01a20214-422d-76c1-8bd0-7af57112cba4' } });
+    expect(parseCliRun(run, codex)).toMatchObject({
+      ok: true,
+      turn: { text: 'Hello from the stub.', sessionId: '01a20214-422d-76c1-8bd0-7af57112cba4' },
+    });
   });
 
   it.each([
@@ -43,7 +49,10 @@ describe('output: text', () => {
   it('the user prompt echoed in the Codex banner is never classified', () => {
     const stderr = 'OpenAI Codex v0.169.0\n--------\nsession id: t-1\n--------\nuser\nwhy am I rate limited? 429 Too Many Requests\n';
     const result = parseCliRun(syntheticRun({ command: 'codex', parseMode: 'text', stderr, exitCode: 1 }), codex);
-    expect(result).toMatchObject({ ok: false, failure: { reason: 'unknown', message: 'codex exited with code 1 without an error message' } });
+    expect(result).toMatchObject({
+      ok: false,
+      failure: { reason: 'unknown', message: 'codex exited with code 1 without an error message' },
+    });
   });
 
   it('an empty stdout with exit 0 is a failure saying the CLI printed no reply', () => {
