@@ -6,14 +6,15 @@
 import { fromPromise } from 'xstate';
 import { parseCliRun } from './cli/parse/index.js';
 import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding, Usage } from './types.js';
-import { AttemptError, type AttemptFailure } from '../errors.js';
+import { AttemptError } from '../errors.js';
+import type { RecordCooldownFailureInput, RecordCooldownSuccessInput } from '../store/cooldown-store.js';
 import type { ApiCallInput as CallApiInput } from './api/types.js';
 import type {
+  LoadSessionInput,
+  LoadSessionOutput,
   ParseCliOutputInput,
-  PersistSessionInput,
   RecordFailureInput,
-  SelectCandidateInput,
-  SelectCandidateOutput,
+  RecordSuccessInput,
   SessionToPersist,
 } from './types.js';
 
@@ -25,8 +26,8 @@ export interface SessionsPort {
 
 /** What the request actors need of the cooldown store. */
 export interface CooldownsPort {
-  recordFailure(input: { ref: string; provider: string; failure: AttemptFailure }): Promise<unknown>;
-  recordSuccess(input: { ref: string; provider: string }): Promise<void>;
+  recordFailure(input: RecordCooldownFailureInput): Promise<unknown>;
+  recordSuccess(input: RecordCooldownSuccessInput): Promise<void>;
 }
 
 /** What the request actors need from the runtime. */
@@ -46,10 +47,10 @@ export interface RequestActorDeps {
 /** Build the actor implementations for `requestMachine.provide({ actors })`. */
 export function createRequestActors(deps: RequestActorDeps) {
   return {
-    selectCandidate: fromPromise<SelectCandidateOutput, SelectCandidateInput>(async ({ input }) => {
-      const { backend } = input.candidate;
-      if (input.sessionKey === null || backend === undefined || backend.sessionMode === 'none') return { binding: undefined };
-      return { binding: await (await deps.sessions()).get(input.sessionKey, backend.id) };
+    loadSession: fromPromise<LoadSessionOutput, LoadSessionInput>(async ({ input }) => {
+      const { cli } = input.candidate;
+      if (input.sessionKey === null || cli === undefined || cli.sessionMode === 'none') return { binding: undefined };
+      return { binding: await (await deps.sessions()).get(input.sessionKey, cli.id) };
     }),
     callApi: fromPromise<ParsedTurn, CallApiInput>(async ({ input, signal }) => {
       const turn = await deps.callApi(input, signal);
@@ -62,7 +63,7 @@ export function createRequestActors(deps: RequestActorDeps) {
       const { reason, message, ...details } = parsed.failure;
       throw new AttemptError(reason, message, details);
     }),
-    persistSession: fromPromise<SessionBinding | undefined, PersistSessionInput>(async ({ input }) => {
+    recordSuccess: fromPromise<SessionBinding | undefined, RecordSuccessInput>(async ({ input }) => {
       if (input.clearCooldown !== undefined) await (await deps.cooldowns()).recordSuccess(input.clearCooldown);
       return input.session === undefined ? undefined : (await deps.sessions()).recordSuccess(input.session);
     }),

@@ -94,8 +94,11 @@ export interface Candidate {
   provider: string;
   /** The model part of the ref, e.g. `opus-4.6`. */
   model: string;
-  /** The CLI backend serving this provider, when the provider is a CLI backend. */
-  backend?: ResolvedCliBackend;
+  /**
+   * The CLI backend serving this provider, when the provider is a CLI backend. (Named `cli`, not
+   * `backend`: `Attempt.backend` and `RunResult.backend` are the kind `'cli' | 'api'`.)
+   */
+  cli?: ResolvedCliBackend;
   /** The API provider serving this provider, when the provider is an API provider. */
   api?: ResolvedApiProvider;
   /**
@@ -107,15 +110,15 @@ export interface Candidate {
   hadCooldown?: boolean;
 }
 
-/** Input of the `selectCandidate` actor. */
-export interface SelectCandidateInput {
+/** Input of the `loadSession` actor. */
+export interface LoadSessionInput {
   candidate: Candidate;
   sessionKey: string | null;
 }
 
-/** Output of the `selectCandidate` actor. */
-export interface SelectCandidateOutput {
-  /** The stored CLI session for (sessionKey, candidate's backend), when there is one. */
+/** Output of the `loadSession` actor. */
+export interface LoadSessionOutput {
+  /** The stored CLI session for (sessionKey, candidate's CLI backend), when there is one. */
   binding: SessionBinding | undefined;
 }
 
@@ -128,8 +131,8 @@ export interface SessionToPersist {
   model: string;
 }
 
-/** Input of the `persistSession` actor: what a success changes. */
-export interface PersistSessionInput {
+/** Input of the `recordSuccess` actor: what a success changes in the stores. */
+export interface RecordSuccessInput {
   /** The CLI session binding to store, when the turn has one and a session key is set. */
   session: SessionToPersist | undefined;
   /** The candidate whose cooldown a success clears, when it had one. */
@@ -142,7 +145,7 @@ export interface ParseCliOutputInput {
   backend: ResolvedCliBackend;
 }
 
-/** Input of the `recordFailure` actor (cooldown bookkeeping, issue 3). */
+/** Input of the `recordFailure` actor: the failed candidate and its classified failure (the cooldown to start). */
 export interface RecordFailureInput {
   candidate: Candidate;
   failure: AttemptFailure;

@@ -4,6 +4,7 @@
  */
 import type { InspectionEvent, Observer } from 'xstate';
 import { RequestError, SafetynetError } from '../errors.js';
+import { keepsCliSession } from '../machines/request-context.js';
 import type { RequestTrace, TraceSession, TraceStatus } from '../store/trace-types.js';
 import { createSanitizer } from './sanitize.js';
 import { RequestProgress } from './progress.js';
@@ -94,15 +95,15 @@ export class TraceRecorder {
     return createSanitizer({ secrets: this.#options.secrets ?? [] })(trace) as RequestTrace;
   }
 
-  /** The CLI session binding of the answer: a session key, a CLI backend that keeps sessions, and a session id. */
+  /** The CLI session binding of the answer, when it keeps one (`keepsCliSession`). */
   #session(): TraceSession | null {
     const { output, context } = this.#progress;
-    if (output?.status !== 'answered' || context === undefined || context.sessionKey === null || output.cliSessionId === null) return null;
-    const backend = context.candidates[context.index]?.backend;
-    if (backend === undefined || backend.sessionMode === 'none') return null;
+    if (output?.status !== 'answered' || context === undefined || !keepsCliSession(context, output.cliSessionId)) return null;
+    const cli = context.candidates[context.index]?.cli;
+    if (context.sessionKey === null || cli === undefined || output.cliSessionId === null) return null;
     return {
       sessionKey: context.sessionKey,
-      backendId: backend.id,
+      backendId: cli.id,
       cliSessionId: output.cliSessionId,
       resumed: context.run?.plan.newSession === false,
     };

@@ -1,32 +1,51 @@
 /**
- * The request statechart: one instance per request. It selects a candidate model, runs it (a CLI
- * backend as a child actor), parses the output, persists the CLI session, and falls back along the
- * candidates when an attempt fails. The machine is pure: every side effect is a named actor that
- * the runtime injects with `requestMachine.provide({ actors })`; the placeholders here throw.
+ * The request statechart: one instance per request. It selects a candidate model, runs it (an API
+ * call, or a CLI backend as a child actor whose output it parses), records the success (CLI session
+ * id, cooldown cleared), and falls back along the candidates when an attempt fails. The machine is
+ * pure: every side effect is a named actor that the runtime injects with
+ * `requestMachine.provide({ actors })` (see `src/actors/create-request-actors.ts`); the slots here
+ * only reject. Actions write context only (`keep…`, `log…`); the stores are written by actors.
  *
  * Diagram: `visualizations/request.mmd` (generated from this definition).
  */
-import { and, assign, setup } from 'xstate';
-import type { RequestContext, RequestInput, RequestOutput } from './types.js';
-import { requestActors } from './actor-slots.js';
-import { requestUpdates as update } from './request-actions.js';
-import { requestGuards } from './request-guards.js';
+import { and, assign, fromPromise, setup } from 'xstate';
+import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding } from '../actors/types.js';
+import { toAttemptFailure } from '../errors.js';
 import {
+  answeredAttempt,
   callApiInput,
+  failedAttempt,
+  initialContext,
+  keepsCliSession,
+  loadSessionInput,
   parseCliOutputInput,
-  persistSessionInput,
   recordFailureInput,
-  requestContext,
+  recordSuccessInput,
   requestOutput,
   runCliTurnInput,
-  selectCandidateInput,
-} from './request-mappers.js';
+  skippedAttempt,
+} from './request-context.js';
+import type {
+  CallApiInput,
+  LoadSessionInput,
+  LoadSessionOutput,
+  ParseCliOutputInput,
+  RecordFailureInput,
+  RecordSuccessInput,
+  RequestContext,
+  RequestInput,
+  RequestOutput,
+} from './types.js';
 
 /**
  * External events: `CANCEL` (the caller aborted; the chain stops at once) and `cli.retry` (the
  * running CLI printed a retry notice; the runtime forwards it so attempts and traces show it).
  */
 export type RequestEvent = { type: 'CANCEL' } | { type: 'cli.retry'; notice: string };
+
+function notProvided(name: string): () => Promise<never> {
+  return () => Promise.reject(new TypeError(`request machine: actor "${name}" was not provided (use requestMachine.provide)`));
+}
 
 /**
  * The request machine. States: `selecting-model` → `calling-api` (API providers) or
@@ -45,24 +64,97 @@ export const requestMachine = setup({
     output: {} as RequestOutput,
     events: {} as RequestEvent,
   },
-  actors: requestActors,
-  guards: requestGuards,
+  actors: {
+    /** Loads the stored CLI session of the candidate (none for one-shot requests and API candidates). */
+    loadSession: fromPromise<LoadSessionOutput, LoadSessionInput>(notProvided('loadSession')),
+    /** Calls an API provider through its official SDK (SDK retries off); rejects with the classified failure. */
+    callApi: fromPromise<ParsedTurn, CallApiInput>(notProvided('callApi')),
+    /** Spawns the CLI backend as a child process and collects its output. */
+    runCliTurn: fromPromise<CliRunOutput, CliTurnRequest>(notProvided('runCliTurn')),
+    /** Parses the CLI output; rejects with the classified failure. */
+    parseCliOutput: fromPromise<ParsedTurn, ParseCliOutputInput>(notProvided('parseCliOutput')),
+    /** Stores what a success changes: the CLI session binding, and clears the candidate's cooldown. */
+    recordSuccess: fromPromise<SessionBinding | undefined, RecordSuccessInput>(notProvided('recordSuccess')),
+    /** Bookkeeping for a failed attempt: puts the candidate (or its provider) in cooldown. */
+    recordFailure: fromPromise<void, RecordFailureInput>(notProvided('recordFailure')),
+  },
+  guards: {
+    /** The current candidate is not tried: it cools down, or the allowlist excludes it. */
+    isSkipped: ({ context }) => context.candidates[context.index]?.skip !== undefined,
+    /** The current candidate is served by a CLI backend. */
+    isCliCandidate: ({ context }) => context.candidates[context.index]?.cli !== undefined,
+    /** The current candidate is served by an API provider. */
+    isApiCandidate: ({ context }) => context.candidates[context.index]?.api !== undefined,
+    /**
+     * The CLI rejected the stored session id as unknown (`session_expired`) and this candidate has
+     * not retried yet: retry once as a new session (the binding is replaced on success).
+     */
+    isStaleStoredSession: ({ context }, params: { error: unknown }) =>
+      toAttemptFailure(params.error).reason === 'session_expired' &&
+      context.binding !== undefined &&
+      !context.forceNewSession &&
+      !context.sessionRetried,
+    /**
+     * The success changes stored state: a CLI session id to keep (see `keepsCliSession`), or a
+     * cooldown entry of the candidate to clear.
+     */
+    hasSuccessToRecord: ({ context }, params: { turn: ParsedTurn }) =>
+      keepsCliSession(context, params.turn.sessionId) || context.candidates[context.index]?.hadCooldown === true,
+    /** Another candidate follows the current one. */
+    hasNextCandidate: ({ context }) => context.index + 1 < context.candidates.length,
+  },
   actions: {
-    startAttempt: assign(update.startAttempt),
-    storeBinding: assign(update.storeBinding),
-    storeRun: assign(update.storeRun),
-    storeTurn: assign(update.storeTurn),
-    recordFailure: assign(update.recordFailure),
-    recordNoBackend: assign(update.recordNoBackend),
-    recordRetry: assign(update.recordRetry),
-    logSkippedAttempt: assign(update.logSkippedAttempt),
-    recordTimeout: assign(update.recordTimeout),
-    recordAbort: assign(update.recordAbort),
-    startNewSession: assign(update.startNewSession),
-    logFailedAttempt: assign(update.logFailedAttempt),
-    logAnsweredAttempt: assign(update.logAnsweredAttempt),
-    nextCandidate: assign(update.nextCandidate),
-    notePersistFailure: assign(update.notePersistFailure),
+    /** Reset the per-attempt fields and start the attempt's clock. */
+    startAttempt: assign(() => ({
+      attemptStartedAt: performance.now(),
+      binding: undefined,
+      forceNewSession: false,
+      sessionRetried: false,
+      run: undefined,
+      turn: undefined,
+      failure: undefined,
+      notices: [],
+    })),
+    /** Keep the stored CLI session loaded by `loadSession`. */
+    keepBinding: assign((_, params: { binding: SessionBinding | undefined }) => ({ binding: params.binding })),
+    /** Keep the raw CLI output for parsing. */
+    keepRun: assign((_, params: { run: CliRunOutput }) => ({ run: params.run })),
+    /** Keep the parsed answer. */
+    keepTurn: assign((_, params: { turn: ParsedTurn }) => ({ turn: params.turn })),
+    /** Keep the classified failure of the attempt. */
+    keepFailure: assign((_, params: { error: unknown }) => ({ failure: toAttemptFailure(params.error) })),
+    /** The candidate's provider is neither a CLI backend nor an API provider. */
+    keepNoBackendFailure: assign(({ context }) => ({
+      failure: {
+        reason: 'config' as const,
+        message: `"${context.candidates[context.index]?.provider}" is neither a CLI backend nor an API provider: add it under agents.defaults.cliBackends or models.providers, or use a built-in one (claude-cli, codex-cli, anthropic, openai)`,
+      },
+    })),
+    /** Note a retry notice of the running CLI (a `cli.retry` event from the runtime). */
+    keepRetryNotice: assign(({ context }, params: { notice: string }) => ({ notices: [...context.notices, params.notice] })),
+    /** The attempt outlived its deadline. */
+    keepTimeoutFailure: assign(({ context }) => ({
+      failure: {
+        reason: 'timeout' as const,
+        message: `no answer within ${context.attemptTimeoutMs} ms (agents.defaults.timeoutSeconds); the CLI was stopped`,
+      },
+    })),
+    /** The caller aborted. */
+    keepAbortFailure: assign(() => ({ failure: { reason: 'aborted' as const, message: 'the request was aborted by the caller' } })),
+    /** The answer stands, but recording it (its session id, the cooldown to clear) failed. */
+    keepPersistWarning: assign((_, params: { error: unknown }) => ({ persistWarning: toAttemptFailure(params.error).message })),
+    /** Retry the turn once as a new CLI session. */
+    startNewSession: assign(() => ({ forceNewSession: true, sessionRetried: true, run: undefined })),
+    /** Append a skipped attempt: the candidate cools down or is not allowed. */
+    logSkippedAttempt: assign(({ context }) => ({ attempts: [...context.attempts, skippedAttempt(context)] })),
+    /** Append the failed attempt to the attempt log (nothing when no candidate is current). */
+    logFailedAttempt: assign(({ context }) =>
+      context.index < context.candidates.length ? { attempts: [...context.attempts, failedAttempt(context)] } : {},
+    ),
+    /** Append the successful attempt to the attempt log. */
+    logAnsweredAttempt: assign(({ context }) => ({ attempts: [...context.attempts, answeredAttempt(context)] })),
+    /** Move to the next candidate. */
+    nextCandidate: assign(({ context }) => ({ index: context.index + 1 })),
   },
   delays: {
     attemptTimeout: ({ context }) => context.attemptTimeoutMs,
@@ -70,10 +162,10 @@ export const requestMachine = setup({
 }).createMachine({
   id: 'request',
   description: 'One gateway request: try each candidate model in order until one answers.',
-  context: requestContext,
+  context: initialContext,
   initial: 'selecting-model',
   on: {
-    CANCEL: { target: '.aborted', actions: ['recordAbort', 'logFailedAttempt'] },
+    CANCEL: { target: '.aborted', actions: ['keepAbortFailure', 'logFailedAttempt'] },
   },
   states: {
     'selecting-model': {
@@ -90,15 +182,19 @@ export const requestMachine = setup({
         { guard: 'isSkipped', target: 'failed', actions: 'logSkippedAttempt' },
       ],
       invoke: {
-        id: 'selectCandidate',
-        src: 'selectCandidate',
-        input: selectCandidateInput,
+        id: 'loadSession',
+        src: 'loadSession',
+        input: loadSessionInput,
         onDone: [
-          { guard: 'isCliCandidate', target: 'spawning-cli', actions: 'storeBinding' },
+          {
+            guard: 'isCliCandidate',
+            target: 'spawning-cli',
+            actions: { type: 'keepBinding', params: ({ event }) => ({ binding: event.output.binding }) },
+          },
           { guard: 'isApiCandidate', target: 'calling-api' },
-          { target: 'falling-back', actions: 'recordNoBackend' },
+          { target: 'falling-back', actions: 'keepNoBackendFailure' },
         ],
-        onError: { target: 'falling-back', actions: 'recordFailure' },
+        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: ({ event }) => ({ error: event.error }) } },
       },
     },
     'calling-api': {
@@ -108,13 +204,17 @@ export const requestMachine = setup({
         src: 'callApi',
         input: callApiInput,
         onDone: [
-          { guard: 'shouldPersistSession', target: 'persisting-session', actions: 'storeTurn' },
-          { target: 'answered', actions: 'storeTurn' },
+          {
+            guard: { type: 'hasSuccessToRecord', params: ({ event }) => ({ turn: event.output }) },
+            target: 'persisting-session',
+            actions: { type: 'keepTurn', params: ({ event }) => ({ turn: event.output }) },
+          },
+          { target: 'answered', actions: { type: 'keepTurn', params: ({ event }) => ({ turn: event.output }) } },
         ],
-        onError: { target: 'falling-back', actions: 'recordFailure' },
+        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: ({ event }) => ({ error: event.error }) } },
       },
       after: {
-        attemptTimeout: { target: 'falling-back', actions: 'recordTimeout' },
+        attemptTimeout: { target: 'falling-back', actions: 'keepTimeoutFailure' },
       },
     },
     'spawning-cli': {
@@ -123,14 +223,14 @@ export const requestMachine = setup({
         id: 'runCliTurn',
         src: 'runCliTurn',
         input: runCliTurnInput,
-        onDone: { target: 'parsing', actions: 'storeRun' },
-        onError: { target: 'falling-back', actions: 'recordFailure' },
+        onDone: { target: 'parsing', actions: { type: 'keepRun', params: ({ event }) => ({ run: event.output }) } },
+        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: ({ event }) => ({ error: event.error }) } },
       },
       on: {
-        'cli.retry': { actions: 'recordRetry' },
+        'cli.retry': { actions: { type: 'keepRetryNotice', params: ({ event }) => ({ notice: event.notice }) } },
       },
       after: {
-        attemptTimeout: { target: 'falling-back', actions: 'recordTimeout' },
+        attemptTimeout: { target: 'falling-back', actions: 'keepTimeoutFailure' },
       },
     },
     parsing: {
@@ -140,23 +240,31 @@ export const requestMachine = setup({
         src: 'parseCliOutput',
         input: parseCliOutputInput,
         onDone: [
-          { guard: 'shouldPersistSession', target: 'persisting-session', actions: 'storeTurn' },
-          { target: 'answered', actions: 'storeTurn' },
+          {
+            guard: { type: 'hasSuccessToRecord', params: ({ event }) => ({ turn: event.output }) },
+            target: 'persisting-session',
+            actions: { type: 'keepTurn', params: ({ event }) => ({ turn: event.output }) },
+          },
+          { target: 'answered', actions: { type: 'keepTurn', params: ({ event }) => ({ turn: event.output }) } },
         ],
         onError: [
-          { guard: 'isStaleStoredSession', target: 'spawning-cli', actions: 'startNewSession' },
-          { target: 'falling-back', actions: 'recordFailure' },
+          {
+            guard: { type: 'isStaleStoredSession', params: ({ event }) => ({ error: event.error }) },
+            target: 'spawning-cli',
+            actions: 'startNewSession',
+          },
+          { target: 'falling-back', actions: { type: 'keepFailure', params: ({ event }) => ({ error: event.error }) } },
         ],
       },
     },
     'persisting-session': {
       description: "Store the CLI session id for (session key, backend) and clear the candidate's cooldown; only successes get here.",
       invoke: {
-        id: 'persistSession',
-        src: 'persistSession',
-        input: persistSessionInput,
+        id: 'recordSuccess',
+        src: 'recordSuccess',
+        input: recordSuccessInput,
         onDone: { target: 'answered' },
-        onError: { target: 'answered', actions: 'notePersistFailure' },
+        onError: { target: 'answered', actions: { type: 'keepPersistWarning', params: ({ event }) => ({ error: event.error }) } },
       },
     },
     'falling-back': {

@@ -70,15 +70,15 @@ export type RequestOutput =
   | { status: 'failed'; attempts: Attempt[]; failure: AttemptFailure | undefined }
   | { status: 'aborted'; attempts: Attempt[] };
 
-/** Actor inputs and outputs, defined with the actors. */
 /** Input of the `callApi` actor (defined with the API actors). */
 export type { ApiCallInput as CallApiInput } from '../actors/api/types.js';
+/** The other actors' inputs and outputs, defined with the actors. */
 export type {
   Candidate,
+  LoadSessionInput,
+  LoadSessionOutput,
   ParseCliOutputInput,
-  PersistSessionInput,
   RecordFailureInput,
-  SelectCandidateInput,
-  SelectCandidateOutput,
+  RecordSuccessInput,
   SessionToPersist,
 } from '../actors/types.js';

@@ -18,8 +18,8 @@ import { planCandidates } from '../failover/cooldown-policy.js';
  */
 export function withProviders(refs: CandidateList, config: ResolvedConfig): Candidate[] {
   return refs.candidates.map((ref, index): Candidate => {
-    const backend = config.backends[ref.provider];
-    if (backend !== undefined) return { ...ref, backend };
+    const cli = config.backends[ref.provider];
+    if (cli !== undefined) return { ...ref, cli };
     const api = config.providers[ref.provider];
     if (api !== undefined) return { ...ref, api };
     const problem = unknownProvider(ref.ref, ref.provider, config);

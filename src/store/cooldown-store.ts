@@ -30,7 +30,7 @@ export interface CooldownStoreOptions extends LevelHandleOptions {
 }
 
 /** Input of {@link CooldownStore.recordFailure}. */
-export interface RecordFailureInput {
+export interface RecordCooldownFailureInput {
   /** The failed candidate's ref, e.g. `anthropic/claude-opus-4-6`. */
   ref: string;
   /** Its provider, e.g. `anthropic`. */
@@ -146,7 +146,7 @@ export class CooldownStore {
    * @throws {TypeError} when `ref` or `provider` is not a non-empty string, `failure` has no
    *   reason, or `now` is not finite.
    */
-  async recordFailure(input: RecordFailureInput): Promise<CooldownEntry | undefined> {
+  async recordFailure(input: RecordCooldownFailureInput): Promise<CooldownEntry | undefined> {
     const ref = requireText('ref', input.ref);
     const provider = requireText('provider', input.provider);
     const now = requireNow(input.now ?? Date.now());

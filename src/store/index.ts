@@ -15,14 +15,14 @@ export {
   type StateDatabase,
 } from './level/handle.js';
 export { DEFAULT_LOCK_RETRY, isLevelLocked, type LockRetryOptions } from './level/lock-retry.js';
-export { SESSIONS_SUBLEVEL, SessionStore, type RecordSuccessInput, type SessionStoreOptions } from './session-store.js';
+export { SESSIONS_SUBLEVEL, SessionStore, type RecordSessionSuccessInput, type SessionStoreOptions } from './session-store.js';
 export {
   COOLDOWNS_SUBLEVEL,
   CooldownStore,
   type CooldownEntry,
   type CooldownStoreOptions,
   type RecordCooldownSuccessInput,
-  type RecordFailureInput,
+  type RecordCooldownFailureInput,
 } from './cooldown-store.js';
 export {
   DEFAULT_TRACE_MAX_AGE_MS,

@@ -49,7 +49,7 @@ export interface SessionStoreOptions extends LevelHandleOptions {
 }
 
 /** Input of {@link SessionStore.recordSuccess}. */
-export interface RecordSuccessInput {
+export interface RecordSessionSuccessInput {
   /** The caller's conversation key (`--session`); any non-empty string. */
   sessionKey: string;
   /** The CLI backend id, e.g. `claude-cli`; any non-empty string. */
@@ -160,7 +160,7 @@ export class SessionStore {
    * @throws {TypeError} when `sessionKey`, `backendId`, `cliSessionId` or `cwd` is not a non-empty
    *   string, `model` is not a string, or `now` is not a finite number.
    */
-  async recordSuccess(input: RecordSuccessInput): Promise<SessionBinding> {
+  async recordSuccess(input: RecordSessionSuccessInput): Promise<SessionBinding> {
     const sessionKey = requireText('sessionKey', input.sessionKey);
     const backendId = requireText('backendId', input.backendId);
     const cliSessionId = requireText('cliSessionId', input.cliSessionId);

@@ -22,7 +22,7 @@ import { testBackend } from '../support/backends.js';
 type Snapshot = SnapshotFrom<typeof requestMachine>;
 
 const TIMEOUT_MS = 30_000;
-const backend = testBackend({ id: 'fake-cli' });
+const cli = testBackend({ id: 'fake-cli' });
 const binding = { sessionKey: 'k', backendId: 'fake-cli', cliSessionId: 'stored-1', cwd: '/tmp', createdAt: 1, updatedAt: 1, turns: 1 };
 const run = {
   plan: {
@@ -53,8 +53,8 @@ const api = {
   models: undefined,
 };
 const CANDIDATES = {
-  a: { ref: 'fake-cli/a', provider: 'fake-cli', model: 'a', backend },
-  b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', backend },
+  a: { ref: 'fake-cli/a', provider: 'fake-cli', model: 'a', cli },
+  b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', cli },
   none: { ref: 'nowhere/c', provider: 'nowhere', model: 'c' },
   api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true },
   cooling: {
@@ -79,12 +79,12 @@ function input(scenario: Scenario): RequestInput {
 
 /** Payload variants per event type: plain objects (Error instances would collide when serialized). */
 const eventCases: Record<string, EventObject[]> = {
-  'xstate.done.actor.selectCandidate': [
-    { type: 'xstate.done.actor.selectCandidate', output: { binding: undefined } } as EventObject,
-    { type: 'xstate.done.actor.selectCandidate', output: { binding } } as EventObject,
+  'xstate.done.actor.loadSession': [
+    { type: 'xstate.done.actor.loadSession', output: { binding: undefined } } as EventObject,
+    { type: 'xstate.done.actor.loadSession', output: { binding } } as EventObject,
   ],
-  'xstate.error.actor.selectCandidate': [
-    { type: 'xstate.error.actor.selectCandidate', error: { reason: 'unknown', message: 'store failed' } } as EventObject,
+  'xstate.error.actor.loadSession': [
+    { type: 'xstate.error.actor.loadSession', error: { reason: 'unknown', message: 'store failed' } } as EventObject,
   ],
   'xstate.done.actor.callApi': [
     { type: 'xstate.done.actor.callApi', output: { text: 'from api', sessionId: undefined, usage: undefined } } as EventObject,
@@ -104,9 +104,9 @@ const eventCases: Record<string, EventObject[]> = {
     { type: 'xstate.error.actor.parseCliOutput', error: { reason: 'session_expired', message: 'No conversation found' } } as EventObject,
     { type: 'xstate.error.actor.parseCliOutput', error: { reason: 'rate_limit', message: '429' } } as EventObject,
   ],
-  'xstate.done.actor.persistSession': [{ type: 'xstate.done.actor.persistSession', output: binding } as EventObject],
-  'xstate.error.actor.persistSession': [
-    { type: 'xstate.error.actor.persistSession', error: { reason: 'unknown', message: 'store locked' } } as EventObject,
+  'xstate.done.actor.recordSuccess': [{ type: 'xstate.done.actor.recordSuccess', output: binding } as EventObject],
+  'xstate.error.actor.recordSuccess': [
+    { type: 'xstate.error.actor.recordSuccess', error: { reason: 'unknown', message: 'store locked' } } as EventObject,
   ],
   'xstate.done.actor.recordFailure': [{ type: 'xstate.done.actor.recordFailure', output: undefined } as EventObject],
   'xstate.error.actor.recordFailure': [
@@ -164,11 +164,11 @@ async function replay(path: ReturnType<ReturnType<typeof model>['getShortestPath
   const controlled = (id: string) => fromPromise(() => new Promise((resolve, reject) => (pending[id] = { resolve, reject })));
   const machine = requestMachine.provide({
     actors: {
-      selectCandidate: controlled('selectCandidate'),
+      loadSession: controlled('loadSession'),
       callApi: controlled('callApi'),
       runCliTurn: controlled('runCliTurn'),
       parseCliOutput: controlled('parseCliOutput'),
-      persistSession: controlled('persistSession'),
+      recordSuccess: controlled('recordSuccess'),
       recordFailure: controlled('recordFailure'),
     } as never,
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toMermaid } from '../../src/machines/diagram.js';
-import { toDot, toStatelyJson } from '../../src/machines/export.js';
+import { toDot, toMermaid, toStatelyJson } from '../../src/machines/visualize.js';
 import { requestMachine } from '../../src/machines/request-machine.js';
 
 // `npm run visualize` rewrites these files from the machine definitions (vitest --update) and renders
@@ -49,7 +48,7 @@ describe('visualizations/ are generated from the machines', () => {
 
   it('the Stately export keeps every named guard, action and actor', () => {
     const json = toStatelyJson(requestMachine);
-    for (const name of ['"selectCandidate"', '"callApi"', '"isStaleStoredSession"', '"logFailedAttempt"', '"attemptTimeout"'])
+    for (const name of ['"loadSession"', '"callApi"', '"isStaleStoredSession"', '"logFailedAttempt"', '"attemptTimeout"'])
       expect(json).toContain(name);
     expect(() => JSON.parse(json)).not.toThrow();
   });

@@ -1,0 +1,196 @@
+/**
+ * The pure helpers of the request machine (`request-machine.ts`): its initial context, each invoked
+ * actor's input, the entries of the attempt log, and its output. They read the context only; the
+ * machine names them in `createMachine` and in its actions.
+ */
+import type { ResolvedCliBackend } from '../config/types.js';
+import type { CliTurnRequest } from '../actors/types.js';
+import type {
+  Attempt,
+  CallApiInput,
+  Candidate,
+  LoadSessionInput,
+  ParseCliOutputInput,
+  RecordFailureInput,
+  RecordSuccessInput,
+  RequestContext,
+  RequestInput,
+  RequestOutput,
+} from './types.js';
+
+type Args = { context: RequestContext };
+
+/**
+ * The candidate being tried.
+ * @throws RangeError when `context.index` is past the last candidate (a machine bug).
+ */
+export function currentCandidate(context: RequestContext): Candidate {
+  const current = context.candidates[context.index];
+  if (current === undefined) throw new RangeError(`request machine: no candidate at index ${context.index}`);
+  return current;
+}
+
+function cliOf(context: RequestContext): ResolvedCliBackend {
+  const { cli, ref } = currentCandidate(context);
+  if (cli === undefined) throw new TypeError(`request machine: candidate ${ref} has no CLI backend`);
+  return cli;
+}
+
+/**
+ * The answer of the current candidate binds a CLI session to keep: a session key is set, the
+ * candidate is a CLI backend that keeps sessions (`sessionMode` ≠ `none`), and the turn reported a
+ * non-empty session id.
+ */
+export function keepsCliSession(context: RequestContext, sessionId: string | null | undefined): boolean {
+  const cli = context.candidates[context.index]?.cli;
+  return (
+    context.sessionKey !== null && cli !== undefined && cli.sessionMode !== 'none' && typeof sessionId === 'string' && sessionId !== ''
+  );
+}
+
+/**
+ * Initial context from the machine input.
+ * @throws TypeError when `input.candidates` is empty.
+ */
+export function initialContext({ input }: { input: RequestInput }): RequestContext {
+  if (input.candidates.length === 0) throw new TypeError('request machine: input.candidates must hold at least one candidate');
+  return {
+    requestId: input.requestId,
+    candidates: input.candidates,
+    sessionKey: input.sessionKey,
+    attemptTimeoutMs: input.attemptTimeoutMs,
+    request: input.request,
+    index: 0,
+    attempts: [],
+    binding: undefined,
+    forceNewSession: false,
+    sessionRetried: false,
+    attemptStartedAt: 0,
+    run: undefined,
+    turn: undefined,
+    failure: undefined,
+    persistWarning: undefined,
+    notices: [],
+  };
+}
+
+/** Input of `loadSession`: the candidate and the caller's session key. */
+export function loadSessionInput({ context }: Args): LoadSessionInput {
+  return { candidate: currentCandidate(context), sessionKey: context.sessionKey };
+}
+
+/** Input of `runCliTurn`: the CLI backend, the model, the request and the stored session. */
+export function runCliTurnInput({ context }: Args): CliTurnRequest {
+  return {
+    backend: cliOf(context),
+    model: currentCandidate(context).model,
+    prompt: context.request.prompt,
+    systemPrompt: context.request.systemPrompt,
+    images: context.request.images,
+    binding: context.binding,
+    forceNewSession: context.forceNewSession,
+    cwd: context.request.cwd,
+    timeoutMs: context.attemptTimeoutMs,
+    requestId: context.requestId,
+  };
+}
+
+/** Input of `callApi`: the provider, the model and the request. */
+export function callApiInput({ context }: Args): CallApiInput {
+  const { api, model, ref } = currentCandidate(context);
+  if (api === undefined) throw new TypeError(`request machine: candidate ${ref} has no API provider`);
+  return {
+    provider: api,
+    model,
+    prompt: context.request.prompt,
+    systemPrompt: context.request.systemPrompt,
+    images: context.request.images,
+    timeoutMs: context.attemptTimeoutMs,
+  };
+}
+
+/** Input of `parseCliOutput`: the raw run and the CLI backend that produced it. */
+export function parseCliOutputInput({ context }: Args): ParseCliOutputInput {
+  if (context.run === undefined) throw new TypeError('request machine: parsing without a CLI run');
+  return { run: context.run, backend: cliOf(context) };
+}
+
+/**
+ * Input of `recordSuccess`: the CLI session to store (the parsed session id and the cwd the CLI ran
+ * in) when {@link keepsCliSession}, and the cooldown to clear when the candidate had one.
+ */
+export function recordSuccessInput({ context }: Args): RecordSuccessInput {
+  const current = currentCandidate(context);
+  const { sessionKey, turn, run } = context;
+  const keep = keepsCliSession(context, turn?.sessionId) && sessionKey !== null && run !== undefined;
+  return {
+    session: keep
+      ? { sessionKey, backendId: cliOf(context).id, cliSessionId: turn!.sessionId!, cwd: run.plan.cwd, model: current.ref }
+      : undefined,
+    clearCooldown: current.hadCooldown ? { ref: current.ref, provider: current.provider } : undefined,
+  };
+}
+
+/** Input of `recordFailure`: the candidate and its failure (`unknown` when none was kept). */
+export function recordFailureInput({ context }: Args): RecordFailureInput {
+  return { candidate: currentCandidate(context), failure: context.failure ?? { reason: 'unknown', message: 'the attempt failed' } };
+}
+
+function attemptOf(context: RequestContext): Pick<Attempt, 'model' | 'backend'> {
+  const current = context.candidates[context.index];
+  return { model: current?.ref ?? '(none)', backend: current?.api !== undefined ? 'api' : 'cli' };
+}
+
+function elapsed(context: RequestContext): number {
+  return Math.max(0, Math.round(performance.now() - context.attemptStartedAt));
+}
+
+function noticesOf(context: RequestContext): Pick<Attempt, 'notices'> {
+  return context.notices.length === 0 ? {} : { notices: context.notices };
+}
+
+/** Attempt-log entry of a skipped candidate (it cools down, or the allowlist excludes it); 0 ms. */
+export function skippedAttempt(context: RequestContext): Attempt {
+  const skip = context.candidates[context.index]?.skip ?? { reason: 'unknown' as const, detail: 'skipped' };
+  return { ...attemptOf(context), ok: false, reason: skip.reason, detail: skip.detail, skipped: true, durationMs: 0 };
+}
+
+/** Attempt-log entry of the failed current attempt: its failure's fields, notices and duration (ms). */
+export function failedAttempt(context: RequestContext): Attempt {
+  const failure = context.failure ?? { reason: 'unknown' as const, message: 'the attempt failed' };
+  return {
+    ...attemptOf(context),
+    ok: false,
+    reason: failure.reason,
+    detail: failure.message,
+    ...(failure.exitCode === undefined ? {} : { exitCode: failure.exitCode }),
+    ...(failure.status === undefined ? {} : { status: failure.status }),
+    ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+    ...noticesOf(context),
+    durationMs: elapsed(context),
+  };
+}
+
+/** Attempt-log entry of the answered current attempt: notices and duration (ms). */
+export function answeredAttempt(context: RequestContext): Attempt {
+  return { ...attemptOf(context), ok: true, ...noticesOf(context), durationMs: elapsed(context) };
+}
+
+/** Output when the machine reaches a final state. */
+export function requestOutput({ context }: Args): RequestOutput {
+  if (context.failure?.reason === 'aborted') return { status: 'aborted', attempts: context.attempts };
+  if (context.turn !== undefined) {
+    const current = currentCandidate(context);
+    return {
+      status: 'answered',
+      text: context.turn.text,
+      model: current.ref,
+      backend: current.api !== undefined ? 'api' : 'cli',
+      cliSessionId: context.turn.sessionId ?? null,
+      usage: context.turn.usage,
+      attempts: context.attempts,
+      persistWarning: context.persistWarning,
+    };
+  }
+  return { status: 'failed', attempts: context.attempts, failure: context.failure };
+}
