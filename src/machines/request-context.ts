@@ -5,6 +5,7 @@
  */
 import type { ResolvedCliBackend } from '../config/types.js';
 import type { CliTurnRequest } from '../actors/types.js';
+import type { AttemptFailure } from '../errors.js';
 import type {
   Attempt,
   CallApiInput,
@@ -174,6 +175,22 @@ export function failedAttempt(context: RequestContext): Attempt {
 /** Attempt-log entry of the answered current attempt: notices and duration (ms). */
 export function answeredAttempt(context: RequestContext): Attempt {
   return { ...attemptOf(context), ok: true, ...noticesOf(context), durationMs: elapsed(context) };
+}
+
+/** The failure of a candidate whose provider is neither a CLI backend nor an API provider (`config`). */
+export function noBackendFailure(context: RequestContext): AttemptFailure {
+  return {
+    reason: 'config',
+    message: `"${context.candidates[context.index]?.provider}" is neither a CLI backend nor an API provider: add it under agents.defaults.cliBackends or models.providers, or use a built-in one (claude-cli, codex-cli, anthropic, openai)`,
+  };
+}
+
+/** The failure of an attempt that outlived `context.attemptTimeoutMs` (`timeout`). */
+export function timeoutFailure(context: RequestContext): AttemptFailure {
+  return {
+    reason: 'timeout',
+    message: `no answer within ${context.attemptTimeoutMs} ms (agents.defaults.timeoutSeconds); the CLI was stopped`,
+  };
 }
 
 /** Output when the machine reaches a final state. */

@@ -18,12 +18,14 @@ import {
   initialContext,
   keepsCliSession,
   loadSessionInput,
+  noBackendFailure,
   parseCliOutputInput,
   recordFailureInput,
   recordSuccessInput,
   requestOutput,
   runCliTurnInput,
   skippedAttempt,
+  timeoutFailure,
 } from './request-context.js';
 import type {
   CallApiInput,
@@ -42,6 +44,16 @@ import type {
  * running CLI printed a retry notice; the runtime forwards it so attempts and traces show it).
  */
 export type RequestEvent = { type: 'CANCEL' } | { type: 'cli.retry'; notice: string };
+
+/** Params of `keepTurn` / `hasSuccessToRecord`: the answer of `callApi` or `parseCliOutput`. */
+function turnParams({ event }: { event: { output: ParsedTurn } }): { turn: ParsedTurn } {
+  return { turn: event.output };
+}
+
+/** Params of the actions and guards that read an actor's rejection (`xstate.error.actor.*`). */
+function errorParams({ event }: { event: { error: unknown } }): { error: unknown } {
+  return { error: event.error };
+}
 
 function notProvided(name: string): () => Promise<never> {
   return () => Promise.reject(new TypeError(`request machine: actor "${name}" was not provided (use requestMachine.provide)`));
@@ -124,21 +136,11 @@ export const requestMachine = setup({
     /** Keep the classified failure of the attempt. */
     keepFailure: assign((_, params: { error: unknown }) => ({ failure: toAttemptFailure(params.error) })),
     /** The candidate's provider is neither a CLI backend nor an API provider. */
-    keepNoBackendFailure: assign(({ context }) => ({
-      failure: {
-        reason: 'config' as const,
-        message: `"${context.candidates[context.index]?.provider}" is neither a CLI backend nor an API provider: add it under agents.defaults.cliBackends or models.providers, or use a built-in one (claude-cli, codex-cli, anthropic, openai)`,
-      },
-    })),
+    keepNoBackendFailure: assign(({ context }) => ({ failure: noBackendFailure(context) })),
     /** Note a retry notice of the running CLI (a `cli.retry` event from the runtime). */
     keepRetryNotice: assign(({ context }, params: { notice: string }) => ({ notices: [...context.notices, params.notice] })),
     /** The attempt outlived its deadline. */
-    keepTimeoutFailure: assign(({ context }) => ({
-      failure: {
-        reason: 'timeout' as const,
-        message: `no answer within ${context.attemptTimeoutMs} ms (agents.defaults.timeoutSeconds); the CLI was stopped`,
-      },
-    })),
+    keepTimeoutFailure: assign(({ context }) => ({ failure: timeoutFailure(context) })),
     /** The caller aborted. */
     keepAbortFailure: assign(() => ({ failure: { reason: 'aborted' as const, message: 'the request was aborted by the caller' } })),
     /** The answer stands, but recording it (its session id, the cooldown to clear) failed. */
@@ -194,7 +196,7 @@ export const requestMachine = setup({
           { guard: 'isApiCandidate', target: 'calling-api' },
           { target: 'falling-back', actions: 'keepNoBackendFailure' },
         ],
-        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: ({ event }) => ({ error: event.error }) } },
+        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: errorParams } },
       },
     },
     'calling-api': {
@@ -205,13 +207,13 @@ export const requestMachine = setup({
         input: callApiInput,
         onDone: [
           {
-            guard: { type: 'hasSuccessToRecord', params: ({ event }) => ({ turn: event.output }) },
+            guard: { type: 'hasSuccessToRecord', params: turnParams },
             target: 'persisting-session',
-            actions: { type: 'keepTurn', params: ({ event }) => ({ turn: event.output }) },
+            actions: { type: 'keepTurn', params: turnParams },
           },
-          { target: 'answered', actions: { type: 'keepTurn', params: ({ event }) => ({ turn: event.output }) } },
+          { target: 'answered', actions: { type: 'keepTurn', params: turnParams } },
         ],
-        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: ({ event }) => ({ error: event.error }) } },
+        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: errorParams } },
       },
       after: {
         attemptTimeout: { target: 'falling-back', actions: 'keepTimeoutFailure' },
@@ -224,7 +226,7 @@ export const requestMachine = setup({
         src: 'runCliTurn',
         input: runCliTurnInput,
         onDone: { target: 'parsing', actions: { type: 'keepRun', params: ({ event }) => ({ run: event.output }) } },
-        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: ({ event }) => ({ error: event.error }) } },
+        onError: { target: 'falling-back', actions: { type: 'keepFailure', params: errorParams } },
       },
       on: {
         'cli.retry': { actions: { type: 'keepRetryNotice', params: ({ event }) => ({ notice: event.notice }) } },
@@ -241,19 +243,15 @@ export const requestMachine = setup({
         input: parseCliOutputInput,
         onDone: [
           {
-            guard: { type: 'hasSuccessToRecord', params: ({ event }) => ({ turn: event.output }) },
+            guard: { type: 'hasSuccessToRecord', params: turnParams },
             target: 'persisting-session',
-            actions: { type: 'keepTurn', params: ({ event }) => ({ turn: event.output }) },
+            actions: { type: 'keepTurn', params: turnParams },
           },
-          { target: 'answered', actions: { type: 'keepTurn', params: ({ event }) => ({ turn: event.output }) } },
+          { target: 'answered', actions: { type: 'keepTurn', params: turnParams } },
         ],
         onError: [
-          {
-            guard: { type: 'isStaleStoredSession', params: ({ event }) => ({ error: event.error }) },
-            target: 'spawning-cli',
-            actions: 'startNewSession',
-          },
-          { target: 'falling-back', actions: { type: 'keepFailure', params: ({ event }) => ({ error: event.error }) } },
+          { guard: { type: 'isStaleStoredSession', params: errorParams }, target: 'spawning-cli', actions: 'startNewSession' },
+          { target: 'falling-back', actions: { type: 'keepFailure', params: errorParams } },
         ],
       },
     },
@@ -264,7 +262,7 @@ export const requestMachine = setup({
         src: 'recordSuccess',
         input: recordSuccessInput,
         onDone: { target: 'answered' },
-        onError: { target: 'answered', actions: { type: 'keepPersistWarning', params: ({ event }) => ({ error: event.error }) } },
+        onError: { target: 'answered', actions: { type: 'keepPersistWarning', params: errorParams } },
       },
     },
     'falling-back': {
