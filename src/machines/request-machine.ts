@@ -9,7 +9,17 @@
  * Diagram: `visualizations/request.mmd` (generated from this definition).
  */
 import { and, assign, fromPromise, setup } from 'xstate';
-import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding } from '../actors/types.js';
+import type {
+  CliRunOutput,
+  CliTurnRequest,
+  LoadSessionInput,
+  LoadSessionOutput,
+  ParseCliOutputInput,
+  ParsedTurn,
+  RecordFailureInput,
+  RecordSuccessInput,
+  SessionBinding,
+} from '../actors/types.js';
 import { toAttemptFailure } from '../errors.js';
 import {
   answeredAttempt,
@@ -27,17 +37,7 @@ import {
   skippedAttempt,
   timeoutFailure,
 } from './request-context.js';
-import type {
-  CallApiInput,
-  LoadSessionInput,
-  LoadSessionOutput,
-  ParseCliOutputInput,
-  RecordFailureInput,
-  RecordSuccessInput,
-  RequestContext,
-  RequestInput,
-  RequestOutput,
-} from './types.js';
+import type { CallApiInput, RequestContext, RequestInput, RequestOutput } from './types.js';
 
 /**
  * External events: `CANCEL` (the caller aborted; the chain stops at once) and `cli.retry` (the
