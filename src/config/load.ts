@@ -8,11 +8,12 @@
  * inline config exists. Resolving the built-in defaults alone loads neither.
  */
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { BUILTIN_BACKENDS } from './builtins.js';
+import { expandHome, nonBlank, safetynetHome } from './home.js';
 import { mergeBackend } from './merge.js';
+import { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_COUNT } from './trace-defaults.js';
 import { resolveApiProviders } from './providers.js';
 import type { CliBackendConfig, ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
@@ -22,37 +23,11 @@ export type ConfigEnv = Readonly<Record<string, string | undefined>>;
 /** Default deadline of one attempt: 600 s, in ms (the reference gateway's default `timeoutSeconds`). */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 600_000;
 
-/** Default `safetynet.traces.maxCount`: 500 request traces are kept. */
-export const DEFAULT_TRACE_MAX_COUNT = 500;
-/** Default `safetynet.traces.maxAgeDays`: traces older than 7 days are removed. */
-export const DEFAULT_TRACE_MAX_AGE_DAYS = 7;
-
 /** Name of the config file inside the safetynet home folder. */
 export const CONFIG_FILE_NAME = 'config.json5';
 
 /** The `source` of a config object passed directly to the library. */
 export const INLINE_SOURCE = '<inline>';
-
-function nonEmpty(value: string | undefined): value is string {
-  return value !== undefined && value.trim() !== '';
-}
-
-/** Expands a leading `~` or `~/` (a quoted value in a shell or service file is not expanded). */
-function expandHome(path: string, env: ConfigEnv): string {
-  if (path === '~') return nonEmpty(env['HOME']) ? env['HOME'] : homedir();
-  if (path.startsWith('~/')) return join(nonEmpty(env['HOME']) ? env['HOME'] : homedir(), path.slice(2));
-  return path;
-}
-
-/**
- * The safetynet home folder (absolute): `$SAFETYNET_HOME` when set and non-empty, else
- * `~/.safetynet` (`$HOME`, else the OS home folder). Holds `config.json5` and the LevelDB state.
- */
-export function safetynetHome(env: ConfigEnv = process.env): string {
-  const configured = env['SAFETYNET_HOME'];
-  if (nonEmpty(configured)) return resolve(expandHome(configured, env));
-  return join(nonEmpty(env['HOME']) ? env['HOME'] : homedir(), '.safetynet');
-}
 
 /** Where a config path came from (named in `SAFETYNET_CONFIG_NOT_FOUND` errors). */
 export type ConfigPathOrigin = '--config' | 'SAFETYNET_CONFIG' | 'default';
@@ -74,9 +49,9 @@ export interface ConfigPathResolution {
  */
 export function resolveConfigPath(options: { file?: string | undefined; env?: ConfigEnv | undefined } = {}): ConfigPathResolution {
   const env = options.env ?? process.env;
-  if (nonEmpty(options.file)) return { path: resolve(expandHome(options.file, env)), explicit: true, origin: '--config' };
+  if (nonBlank(options.file)) return { path: resolve(expandHome(options.file, env)), explicit: true, origin: '--config' };
   const fromEnv = env['SAFETYNET_CONFIG'];
-  if (nonEmpty(fromEnv)) return { path: resolve(expandHome(fromEnv, env)), explicit: true, origin: 'SAFETYNET_CONFIG' };
+  if (nonBlank(fromEnv)) return { path: resolve(expandHome(fromEnv, env)), explicit: true, origin: 'SAFETYNET_CONFIG' };
   return { path: join(safetynetHome(env), CONFIG_FILE_NAME), explicit: false, origin: 'default' };
 }
 
@@ -224,7 +199,7 @@ export function resolveConfig(
     unsupportedProviders,
     traces: {
       maxCount: file?.safetynet?.traces?.maxCount ?? DEFAULT_TRACE_MAX_COUNT,
-      maxAgeMs: Math.round((file?.safetynet?.traces?.maxAgeDays ?? DEFAULT_TRACE_MAX_AGE_DAYS) * 86_400_000),
+      maxAgeMs: Math.round((file?.safetynet?.traces?.maxAgeDays ?? DEFAULT_TRACE_MAX_AGE_DAYS) * DAY_MS),
     },
   };
 }

@@ -8,6 +8,7 @@
  * runner, not here.
  */
 import type { AttemptFailure, FailureReason } from '../errors.js';
+import { ROOT_REFUSAL_TEXT, rootRefusalFix } from './root-refusal.js';
 
 /** Everything a failed run told us, most authoritative first. */
 export interface CliFailureSignals {
@@ -108,8 +109,7 @@ interface TextRule {
   hint?: (signals: CliFailureSignals) => string;
 }
 
-const rootHint = (signals: CliFailureSignals): string =>
-  `set env.IS_SANDBOX="1" for this backend (agents.defaults.cliBackends.${signals.backendId ?? signals.cli}.env) or run safetynet as a non-root user`;
+const rootHint = (signals: CliFailureSignals): string => rootRefusalFix(signals.backendId ?? signals.cli);
 
 const TEXT_RULES: readonly TextRule[] = [
   // Sessions: the stored id is unknown here (stale, or another cwd): start a new session.
@@ -119,7 +119,7 @@ const TEXT_RULES: readonly TextRule[] = [
     reason: 'session_expired',
   },
   // The backend cannot run as configured (argv builder bug, environment, CLI settings).
-  { pattern: /root\/sudo privileges/i, reason: 'config', hint: rootHint },
+  { pattern: ROOT_REFUSAL_TEXT, reason: 'config', hint: rootHint },
   {
     pattern:
       /unknown option|error: unexpected argument|unrecognized subcommand|input must be provided|no prompt provided|not enough arguments following/i,

@@ -1,23 +1,20 @@
 /**
- * Where the LevelDB state lives when nothing else is configured.
+ * Where the LevelDB state lives when nothing else is configured: `<SAFETYNET_HOME>/state`.
  */
-import os from 'node:os';
-import path from 'node:path';
+import { join } from 'node:path';
+import { safetynetHome } from '../config/home.js';
+
+/** Name of the LevelDB folder inside the safetynet home folder. */
+export const STATE_FOLDER_NAME = 'state';
 
 /**
  * The default LevelDB folder: `<SAFETYNET_HOME>/state`, where `SAFETYNET_HOME` defaults to
- * `~/.safetynet`. A leading `~` in `SAFETYNET_HOME` is expanded to the home folder (`HOME` of `env`,
- * else `os.homedir()`); a relative value is resolved against the current working directory.
+ * `~/.safetynet` (the home folder rules are those of `safetynetHome` in `config/home.ts`: a leading
+ * `~` is expanded, a relative value is resolved against the current working directory).
  *
  * @param env The environment to read (`SAFETYNET_HOME`, `HOME`). Default: `process.env`.
  * @returns An absolute path.
  */
-export function defaultStoreLocation(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env['HOME'] !== undefined && env['HOME'] !== '' ? env['HOME'] : os.homedir();
-  const configured = env['SAFETYNET_HOME'];
-  let base: string;
-  if (configured === undefined || configured.trim() === '') base = path.join(home, '.safetynet');
-  else if (configured === '~' || configured.startsWith('~/')) base = path.join(home, configured.slice(1));
-  else base = configured;
-  return path.resolve(base, 'state');
+export function defaultStoreLocation(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return join(safetynetHome(env), STATE_FOLDER_NAME);
 }

@@ -4,16 +4,14 @@
  * range scan of one entry. Bounded by count and age: every write prunes, so the folder never grows
  * without limit.
  */
+import { DEFAULT_TRACE_MAX_AGE_MS, DEFAULT_TRACE_MAX_COUNT } from '../config/trace-defaults.js';
 import { defaultStoreLocation } from './state-folder.js';
 import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level/handle.js';
 import type { RequestTrace } from './trace-types.js';
 
 /** Name of the sublevel holding traces (keys are prefixed `!traces!`). */
 export const TRACES_SUBLEVEL = 'traces';
-/** Default {@link TraceBounds.maxCount}: 500 traces. */
-export const DEFAULT_TRACE_MAX_COUNT = 500;
-/** Default {@link TraceBounds.maxAgeMs}: 7 days. */
-export const DEFAULT_TRACE_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+export { DEFAULT_TRACE_MAX_AGE_MS, DEFAULT_TRACE_MAX_COUNT } from '../config/trace-defaults.js';
 
 /** How many traces are kept. */
 export interface TraceBounds {

@@ -13,6 +13,7 @@
  *   the reference treated it as a reply), classified by `api_error_status` then by `result`;
  * - no JSON at all: the plain stdout is the reply (the `text` behaviour).
  */
+import { DEFAULT_SESSION_ID_FIELDS } from '../../../config/builtins.js';
 import type { ResolvedCliBackend } from '../../../config/types.js';
 import type { Usage } from '../../types.js';
 import {
@@ -28,9 +29,6 @@ import {
 import { isNoiseLine, readErrorValue } from './stderr.js';
 import { outputError, type OutputError, type ParsedOutput } from './types.js';
 import { recordUsage } from './usage.js';
-
-/** Session id fields used when a backend lists none (reference-behaviour.md §1.2 default). */
-export const DEFAULT_SESSION_ID_FIELDS: readonly string[] = ['session_id', 'sessionId', 'conversation_id', 'conversationId'];
 
 /** `backend.sessionIdFields`, or {@link DEFAULT_SESSION_ID_FIELDS} when empty. */
 export function sessionIdFields(backend: Pick<ResolvedCliBackend, 'sessionIdFields'>): readonly string[] {
