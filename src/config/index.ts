@@ -46,5 +46,6 @@ export {
   type BuiltinApiProvider,
   type Substituted,
 } from './providers.js';
+export { entriesById, providerId, splitModelRef } from './provider-id.js';
 export { parseModelRef, resolveCandidates, type CandidateList, type ModelRef, type SkippedCandidate } from './model-refs.js';
 export type * from './types.js';

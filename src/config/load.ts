@@ -13,9 +13,10 @@ import { ConfigError } from '../errors.js';
 import { BUILTIN_BACKENDS } from './builtins.js';
 import { expandHome, nonBlank, safetynetHome } from './home.js';
 import { mergeBackend } from './merge.js';
+import { entriesById } from './provider-id.js';
 import { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_COUNT } from './trace-defaults.js';
 import { resolveApiProviders } from './providers.js';
-import type { CliBackendConfig, ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
+import type { ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
 /** Environment variables read here (a subset of `process.env`). */
 export type ConfigEnv = Readonly<Record<string, string | undefined>>;
@@ -132,17 +133,6 @@ export async function validateAndResolve(raw: unknown, source: string, env: Conf
   return resolveConfig(validateConfigFile(raw, source), source, env);
 }
 
-/** The user's backend entries by lower-cased id; the exactly lower-case key wins over other spellings. */
-function backendEntries(entries: Record<string, CliBackendConfig> | undefined): Map<string, CliBackendConfig> {
-  const byId = new Map<string, CliBackendConfig>();
-  if (entries === undefined) return byId;
-  for (const [key, entry] of Object.entries(entries)) {
-    const id = key.trim().toLowerCase();
-    if (!byId.has(id) || key === id) byId.set(id, entry);
-  }
-  return byId;
-}
-
 /**
  * Builds the {@link ResolvedConfig} from a **validated** file shape (see `validateConfigFile` in
  * `./schema.js`; {@link loadConfig} and {@link validateAndResolve} validate first). Synchronous and
@@ -171,12 +161,13 @@ export function resolveConfig(
   env: ConfigEnv = process.env,
 ): ResolvedConfig {
   const defaults = file?.agents?.defaults;
-  const entries = backendEntries(defaults?.cliBackends);
+  const entries = entriesById(defaults?.cliBackends);
   const mergeOptions = { file: source ?? INLINE_SOURCE };
 
   const backends: Record<string, ResolvedCliBackend> = {};
-  for (const [id, builtin] of Object.entries(BUILTIN_BACKENDS)) backends[id] = mergeBackend(id, builtin, entries.get(id), mergeOptions);
-  for (const [id, entry] of entries) {
+  for (const [id, builtin] of Object.entries(BUILTIN_BACKENDS))
+    backends[id] = mergeBackend(id, builtin, entries.get(id)?.entry, mergeOptions);
+  for (const [id, { entry }] of entries) {
     if (!Object.hasOwn(backends, id)) backends[id] = mergeBackend(id, undefined, entry, mergeOptions);
   }
 

@@ -18,7 +18,9 @@
 import type * as z from 'zod';
 import type { ConfigProblem } from '../errors.js';
 import { BUILTIN_BACKENDS, isBuiltinBackend } from './builtins.js';
-import { closestKey, formatPath, invalidConfig, isRecord, renderReceived, valueAt, type PathKey } from './problems.js';
+import { isRecord } from './json-record.js';
+import { closestKey, formatPath, invalidConfig, renderReceived, valueAt, type PathKey } from './problems.js';
+import { providerId, splitModelRef } from './provider-id.js';
 import { BUILTIN_API_PROVIDERS, isBuiltinApiProvider } from './providers.js';
 import type { SafetynetConfigFile } from './types.js';
 import { BACKEND_KEYS, E, PROVIDER_KEYS, SAFETYNET_KEYS, TRACES_KEYS, fileSchema, watchdogShape } from './schema-shapes.js';
@@ -133,14 +135,14 @@ function providerChecks(raw: unknown, file: string): ConfigProblem[] {
   const configured = valueAt(raw, BACKENDS_PATH);
   if (isRecord(configured)) {
     for (const key of Object.keys(configured)) {
-      const id = key.trim().toLowerCase();
+      const id = providerId(key);
       if (!backendIds.has(id)) backendIds.set(id, `CLI backend ${formatPath([...BACKENDS_PATH, key])}`);
     }
   }
   const builtins = Object.keys(BUILTIN_API_PROVIDERS).join(', ');
   const seen = new Map<string, string>();
   for (const [key, entry] of Object.entries(providers)) {
-    const id = key.trim().toLowerCase();
+    const id = providerId(key);
     const earlier = seen.get(id);
     if (earlier !== undefined)
       add([...PROVIDERS_PATH, key], 'one entry per provider id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
@@ -203,7 +205,7 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
   if (isRecord(backends)) {
     const seen = new Map<string, string>();
     for (const [key, entry] of Object.entries(backends)) {
-      const id = key.trim().toLowerCase();
+      const id = providerId(key);
       const earlier = seen.get(id);
       if (earlier !== undefined)
         add([...BACKENDS_PATH, key], 'one entry per backend id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
@@ -250,10 +252,8 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
   const checkRef = (ref: unknown, path: PathKey[]) => {
     if (typeof ref !== 'string' || ref.trim() === '') return; // zod reported it
     const text = ref.trim();
-    const slash = text.indexOf('/');
-    if (slash >= 0) {
-      if (text.slice(0, slash).trim() === '' || text.slice(slash + 1).trim() === '')
-        add(path, '"<provider>/<model>" with both parts non-empty', ref);
+    if (text.includes('/')) {
+      if (splitModelRef(text) === undefined) add(path, '"<provider>/<model>" with both parts non-empty', ref);
       return;
     }
     const target = aliases.get(text.toLowerCase())?.ref;

@@ -12,6 +12,7 @@ import { basename, delimiter, join, resolve } from 'node:path';
 import { buildCliEnv } from '../actors/cli/env.js';
 import { runCliProcess } from '../actors/cli/process.js';
 import { userHome } from '../config/home.js';
+import { isRecord } from '../config/json-record.js';
 import type { ResolvedCliBackend } from '../config/types.js';
 import {
   effectiveUid,
@@ -216,7 +217,7 @@ async function rootCheck(
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
   try {
     const value: unknown = JSON.parse(await readFile(path, 'utf8'));
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -237,8 +238,7 @@ async function loginCheck(backend: ResolvedCliBackend, env: Record<string, strin
     if (await isFile(credentials)) return { check: 'login', ok: true, detail: `looks logged in: ${credentials}` };
     const state = join(env['CLAUDE_CONFIG_DIR'] ?? home, '.claude.json');
     const account = (await readJson(state))?.['oauthAccount'];
-    if (typeof account === 'object' && account !== null)
-      return { check: 'login', ok: true, detail: `looks logged in: oauthAccount in ${state}` };
+    if (isRecord(account)) return { check: 'login', ok: true, detail: `looks logged in: oauthAccount in ${state}` };
     return {
       check: 'login',
       ok: false,

@@ -3,7 +3,7 @@
  * root refusal, login), API providers (a key), the state folder (writable, not locked) and active
  * cooldowns. Checks are data ({@link DoctorCheck}); `src/cli/doctor.ts` prints them.
  */
-import { resolveCandidates, apiKeySource, isBuiltinApiProvider } from '../config/index.js';
+import { resolveCandidates, apiKeySource, isBuiltinApiProvider, splitModelRef } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { SafetynetError } from '../errors.js';
 import type { CooldownEntry } from '../store/index.js';
@@ -39,16 +39,12 @@ interface DoctorCandidate {
 export function doctorCandidates(config: ResolvedConfig): DoctorCandidate[] {
   if (config.primary === undefined) {
     const refs = config.fallbacks.length > 0 ? config.fallbacks : Object.keys(config.backends).map((id) => `${id}/*`);
-    return refs.map((ref) => ({ ref, provider: ref.slice(0, Math.max(0, ref.indexOf('/'))).toLowerCase() }));
+    return refs.map((ref) => ({ ref, provider: splitModelRef(ref)?.provider ?? '' }));
   }
   const list = resolveCandidates(config);
   const tried: DoctorCandidate[] = list.candidates.map((ref) => ({ ref: ref.ref, provider: ref.provider }));
   for (const skipped of list.skipped) {
-    tried.push({
-      ref: skipped.ref,
-      provider: skipped.ref.slice(0, Math.max(0, skipped.ref.indexOf('/'))).toLowerCase(),
-      skipped: skipped.why,
-    });
+    tried.push({ ref: skipped.ref, provider: splitModelRef(skipped.ref)?.provider ?? '', skipped: skipped.why });
   }
   return tried;
 }

@@ -3,7 +3,7 @@
  * provider that serves it, cooling candidates get a skip mark, and candidates that the allowlist
  * excludes keep their place in the configured order as skipped ones.
  */
-import type { CandidateList, SkippedCandidate } from '../config/index.js';
+import { splitModelRef, type CandidateList, type SkippedCandidate } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { Candidate } from '../machines/types.js';
@@ -74,11 +74,11 @@ function unknownProvider(ref: string, provider: string, config: ResolvedConfig):
 
 /** A configured ref that is not tried. */
 function notTried(skipped: SkippedCandidate): Candidate {
-  const slash = skipped.ref.indexOf('/');
+  const parsed = splitModelRef(skipped.ref);
   return {
     ref: skipped.ref,
-    provider: slash > 0 ? skipped.ref.slice(0, slash).toLowerCase() : '',
-    model: slash > 0 ? skipped.ref.slice(slash + 1) : skipped.ref,
+    provider: parsed?.provider ?? '',
+    model: parsed?.model ?? skipped.ref,
     skip: { reason: 'config', detail: skipped.why },
   };
 }

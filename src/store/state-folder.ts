@@ -3,6 +3,7 @@
  */
 import { join } from 'node:path';
 import { safetynetHome } from '../config/home.js';
+import { LevelHandle, type LevelHandleOptions } from './level/handle.js';
 
 /** Name of the LevelDB folder inside the safetynet home folder. */
 export const STATE_FOLDER_NAME = 'state';
@@ -17,4 +18,23 @@ export const STATE_FOLDER_NAME = 'state';
  */
 export function defaultStoreLocation(env: Readonly<Record<string, string | undefined>> = process.env): string {
   return join(safetynetHome(env), STATE_FOLDER_NAME);
+}
+
+/** Where a store's LevelDB handle comes from: the options every store accepts besides its own. */
+export interface StateHandleOptions extends LevelHandleOptions {
+  /** The LevelDB folder. @default defaultStoreLocation() */
+  location?: string | undefined;
+  /** Use this handle instead of creating one; `location` and the handle options are then ignored. */
+  handle?: LevelHandle | undefined;
+}
+
+/**
+ * The handle a store uses: `options.handle`, else a new {@link LevelHandle} on `options.location`
+ * (default {@link defaultStoreLocation}) with the remaining handle options.
+ *
+ * @throws {TypeError} when `location` is empty or a handle option is out of range.
+ */
+export function stateHandle(options: StateHandleOptions): LevelHandle {
+  const { location, handle, ...handleOptions } = options;
+  return handle ?? new LevelHandle(location ?? defaultStoreLocation(), handleOptions);
 }

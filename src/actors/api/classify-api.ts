@@ -12,6 +12,7 @@
  * Stainless error classes: `APIError`, `APIConnectionError`, `APIUserAbortError`, …), so this
  * module imports neither SDK. Messages are short, one line, and never contain the API key.
  */
+import { isRecord } from '../../config/json-record.js';
 import { AttemptError, type AttemptFailure, type FailureReason } from '../../errors.js';
 import { quoteLine, reasonForCode, reasonForStatus, reasonForText, retryAfterMsFromText } from '../../failover/classify.js';
 
@@ -82,10 +83,6 @@ function classNames(error: unknown): string[] {
     proto = Object.getPrototypeOf(proto);
   }
   return names;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 function text(value: unknown): string | undefined {

@@ -30,9 +30,10 @@
  * Reasons come from the one classifier ({@link classifyCliFailure}): the structured status and code
  * first, then the CLI's texts.
  */
+import { isRecord } from '../../config/json-record.js';
 import type { AttemptFailure, FailureReason } from '../../errors.js';
 import { classifyCliFailure } from '../../failover/classify.js';
-import { isRecord, numberField, stringField, tryParse } from './parse/records.js';
+import { numberField, stringField, tryParse } from './parse/records.js';
 
 /** Which CLI printed a retry notice. */
 export type CliRetryDialect = 'claude' | 'codex';

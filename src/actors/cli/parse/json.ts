@@ -13,19 +13,11 @@
  *   the reference treated it as a reply), classified by `api_error_status` then by `result`;
  * - no JSON at all: the plain stdout is the reply (the `text` behaviour).
  */
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 import { DEFAULT_SESSION_ID_FIELDS } from '../../../config/builtins.js';
 import type { ResolvedCliBackend } from '../../../config/types.js';
 import type { Usage } from '../../types.js';
-import {
-  firstString,
-  isRecord,
-  numberField,
-  parseJsonRecords,
-  splitLines,
-  stringField,
-  stripTerminalCodes,
-  type JsonRecord,
-} from './records.js';
+import { firstString, numberField, parseJsonRecords, splitLines, stringField, stripTerminalCodes } from './records.js';
 import { isNoiseLine, readErrorValue } from './stderr.js';
 import { outputError, type OutputError, type ParsedOutput } from './types.js';
 import { recordUsage } from './usage.js';

@@ -21,18 +21,10 @@
  *
  * Lines that are not JSON objects are skipped (kept for failure classification only).
  */
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 import type { ResolvedCliBackend } from '../../../config/types.js';
 import { readJsonRecord, plainLines, sessionIdFields } from './json.js';
-import {
-  firstString,
-  isRecord,
-  numberField,
-  parseJsonRecords,
-  splitLines,
-  stringField,
-  stripTerminalCodes,
-  type JsonRecord,
-} from './records.js';
+import { firstString, numberField, parseJsonRecords, splitLines, stringField, stripTerminalCodes } from './records.js';
 import { unwrapRetryNotice } from './stderr.js';
 import { outputError, type ParsedOutput } from './types.js';
 import { normalizeUsage } from './usage.js';

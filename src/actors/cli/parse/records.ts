@@ -6,13 +6,7 @@
  * fails, it scans for every top-level `{...}` object embedded in mixed output").
  */
 
-/** A parsed JSON object. */
-export type JsonRecord = Record<string, unknown>;
-
-/** True for a plain JSON object (not an array, not null). */
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 
 // CSI (`ESC [ … final`), OSC (`ESC ] … BEL|ST`), charset and single-char escapes, then any other
 // C0 control except tab and newlines. A CLI run under a PTY writes these around its output

@@ -11,8 +11,8 @@
  * - Gemini `stats.models.<model>.tokens`: `input`, `prompt`, `candidates`, `total`, `cached`,
  *   `thoughts`, `tool` (summed over models).
  */
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 import type { Usage } from '../../types.js';
-import { isRecord, type JsonRecord } from './records.js';
 
 /** The first key of `record` holding a number > 0. */
 function positive(record: JsonRecord, keys: readonly string[]): number | undefined {
