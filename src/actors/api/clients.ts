@@ -1,8 +1,7 @@
 /**
  * SDK clients, built once per provider and reused (the speed target: no per-call construction).
  *
- * - The SDK modules are imported lazily, on the first API call (or {@link preloadSdk}): the
- *   CLI-only path never loads them.
+ * - The SDK modules are imported lazily, on the first API call: the CLI-only path never loads them.
  * - Clients are cached per provider object (a `WeakMap`, the hot path), and behind that per
  *   `api + id + baseUrl + sha256(key) + headers`, so an equal provider resolved again (a reloaded
  *   config) reuses the client. The keyed cache holds at most {@link MAX_CACHED_CLIENTS} clients.
@@ -17,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import type { ApiKind, ResolvedApiProvider } from '../../config/types.js';
+import type { ResolvedApiProvider } from '../../config/types.js';
 
 /** The Anthropic API's base URL when a provider sets none (the SDK appends `/v1/messages`). */
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -51,14 +50,6 @@ function loadOpenAI(): Promise<OpenAIModule> {
     throw error;
   });
   return openaiSdk;
-}
-
-/**
- * Imports the SDK of `api` ahead of the first call (e.g. at runtime start when the config has API
- * candidates), so the first request does not pay the module load.
- */
-export async function preloadSdk(api: ApiKind): Promise<void> {
-  await (api === 'anthropic-messages' ? loadAnthropic() : loadOpenAI());
 }
 
 let byProvider = new WeakMap<ResolvedApiProvider, Anthropic | OpenAI>();
