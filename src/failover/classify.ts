@@ -96,13 +96,23 @@ const CODE_REASONS: Readonly<Record<string, FailureReason>> = {
   eai_again: 'transport',
   enetunreach: 'transport',
   ehostunreach: 'transport',
+  // undici / fetch and socket codes, as the API SDKs surface them on the error's `cause` chain
+  und_err_connect_timeout: 'timeout',
+  und_err_headers_timeout: 'timeout',
+  und_err_body_timeout: 'timeout',
+  und_err_socket: 'transport',
+  und_err_closed: 'transport',
+  econnaborted: 'transport',
+  epipe: 'transport',
+  ehostdown: 'transport',
+  enetdown: 'transport',
   enoent: 'config',
   eacces: 'config',
   e2big: 'config',
 };
 
 /** A documented CLI error text and its reason (real-clis.md §6, §7, §10). First match wins. */
-interface TextRule {
+export interface TextRule {
   pattern: RegExp;
   reason: FailureReason;
   /** Appended to the message: what the user should do. */
@@ -161,17 +171,8 @@ const TEXT_RULES: readonly TextRule[] = [
   },
 ];
 
-/**
- * The reason of the first documented error text rule that matches `text` (the rules
- * {@link classifyCliFailure} applies after status and code), else `undefined`. Used by the API
- * classifier (`./api/classify-api.ts`) for provider error messages.
- */
-export function reasonForText(text: string): FailureReason | undefined {
-  return TEXT_RULES.find((rule) => rule.pattern.test(text))?.reason;
-}
-
-/** A status in 100–599, else `undefined`. */
-function validStatus(value: number | null | undefined): number | undefined {
+/** A status in 100–599 (an integer), else `undefined`. */
+export function validStatus(value: number | null | undefined): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599 ? value : undefined;
 }
 
@@ -238,6 +239,38 @@ function silentMessage(signals: CliFailureSignals): string {
   return `${signals.cli} did not exit normally and printed no reply`;
 }
 
+/** What one failure said, in reading order (for {@link readReason}). */
+export interface ReasonSignals {
+  /** A valid HTTP status (see {@link validStatus}), when there is one. */
+  status: number | undefined;
+  /** Error codes, most authoritative first. */
+  codes: readonly (string | number)[];
+  /** Error texts, most authoritative first (already non-empty). */
+  texts: readonly string[];
+}
+
+/**
+ * The reason of a failure, read in the one order shared by CLI and API failures: the HTTP status,
+ * then each error code, then the documented texts (the first text that matches a rule decides).
+ *
+ * @returns the reason (`undefined` when nothing is recognised) and the text rule that decided it,
+ *   if a text did (its `hint` is appended to CLI messages).
+ */
+export function readReason(signals: ReasonSignals): { reason: FailureReason | undefined; rule: TextRule | undefined } {
+  const allText = [...signals.codes.map(String), ...signals.texts].join('\n');
+  let reason = signals.status === undefined ? undefined : reasonForStatus(signals.status, allText);
+  for (const code of signals.codes) {
+    if (reason !== undefined) return { reason, rule: undefined };
+    reason = reasonForCode(code, allText);
+  }
+  if (reason !== undefined) return { reason, rule: undefined };
+  for (const text of signals.texts) {
+    const rule = TEXT_RULES.find((candidate) => candidate.pattern.test(text));
+    if (rule !== undefined) return { reason: rule.reason, rule };
+  }
+  return { reason: undefined, rule: undefined };
+}
+
 /**
  * Classifies a failed CLI run. Pure.
  *
@@ -247,20 +280,10 @@ function silentMessage(signals: CliFailureSignals): string {
  */
 export function classifyCliFailure(signals: CliFailureSignals): AttemptFailure {
   const texts = (signals.texts ?? []).filter((text): text is string => typeof text === 'string' && text.trim() !== '');
-  const allText = texts.join('\n');
   const status = validStatus(signals.status) ?? statusInText(texts);
   const code = signals.code ?? undefined;
 
-  let reason: FailureReason | undefined = status === undefined ? undefined : reasonForStatus(status, allText);
-  if (reason === undefined && code !== undefined) reason = reasonForCode(code, allText);
-  let rule: TextRule | undefined;
-  if (reason === undefined) {
-    for (const text of texts) {
-      rule = TEXT_RULES.find((candidate) => candidate.pattern.test(text));
-      if (rule !== undefined) break;
-    }
-    reason = rule?.reason;
-  }
+  const { reason, rule } = readReason({ status, codes: code === undefined ? [] : [code], texts });
 
   const first = texts[0];
   let message = first === undefined ? silentMessage(signals) : `${signals.cli}: ${quoteLine(first)}`;
