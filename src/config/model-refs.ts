@@ -67,7 +67,8 @@ export function parseModelRef(ref: string, config: ResolvedConfig): ModelRef {
     }
   }
   throw new UsageError(
-    `Unknown model "${ref}": use <provider>/<model> (e.g. claude-cli/${text} or codex-cli/${text}), or define it as an alias in agents.defaults.models of ${whereConfigured(config)}`,
+    `Unknown model "${ref}": use <provider>/<model> (e.g. claude-cli/${text} or codex-cli/${text}), ` +
+      `or define it as an alias in agents.defaults.models of ${whereConfigured(config)}`,
   );
 }
 
@@ -107,7 +108,8 @@ export function resolveCandidates(config: ResolvedConfig, requested?: string): C
     const primary = config.primary === undefined ? undefined : tryParse(config.primary, config);
     if (primary?.ref !== first.ref) {
       throw new UsageError(
-        `Model "${wanted}" is not allowed: ${first.ref} is not in the agents.defaults.models allowlist of ${whereConfigured(config)}; add "${first.ref}": {} there or pick an allowed model`,
+        `Model "${wanted}" is not allowed: ${first.ref} is not in the agents.defaults.models allowlist of ${whereConfigured(config)}; ` +
+          `add "${first.ref}": {} there or pick an allowed model`,
         { code: 'SAFETYNET_MODEL_NOT_ALLOWED' },
       );
     }

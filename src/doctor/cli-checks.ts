@@ -243,7 +243,10 @@ async function loginCheck(backend: ResolvedCliBackend, env: Record<string, strin
       check: 'login',
       ok: false,
       level: 'error',
-      problem: `claude does not look logged in: no ${keyVars.join('/')} in its environment${backend.clearEnv.includes('ANTHROPIC_API_KEY') ? ' (clearEnv removes ANTHROPIC_API_KEY)' : ''}, no ${credentials}, no oauthAccount in ${state}`,
+      problem:
+        `claude does not look logged in: no ${keyVars.join('/')} in its environment` +
+        `${backend.clearEnv.includes('ANTHROPIC_API_KEY') ? ' (clearEnv removes ANTHROPIC_API_KEY)' : ''}, ` +
+        `no ${credentials}, no oauthAccount in ${state}`,
       fix: `run "claude" then /login as the user safetynet runs as (HOME=${home}), or set ${key}.env.ANTHROPIC_API_KEY`,
     };
   }

@@ -158,7 +158,9 @@ async function checkState(candidates: DoctorCandidate[], options: DoctorOptions)
     const affected = candidates.filter((candidate) =>
       entry.scope === 'model' ? candidate.ref === entry.key : candidate.provider === entry.key,
     );
-    const problem = `${entry.key} cools down after ${entry.reason} (${entry.failures} failure${entry.failures === 1 ? '' : 's'}) until ${new Date(entry.until).toISOString()} (in ${formatDuration(entry.until - now)}); it is skipped until then`;
+    const problem =
+      `${entry.key} cools down after ${entry.reason} (${entry.failures} failure${entry.failures === 1 ? '' : 's'}) ` +
+      `until ${new Date(entry.until).toISOString()} (in ${formatDuration(entry.until - now)}); it is skipped until then`;
     const check = { check: 'cooldown' as const, ok: false, level: 'warning' as const, problem, fix: adviceFor(entry.reason) };
     if (affected.length === 0) checks.push({ candidate: 'state', ...check });
     for (const candidate of affected) checks.push({ candidate: candidate.ref, ...check });

@@ -119,13 +119,20 @@ export interface TextRule {
   hint?: (signals: CliFailureSignals) => string;
 }
 
+/** One case-insensitive pattern matching any of `parts` (long alternations kept readable). */
+function anyOf(...parts: RegExp[]): RegExp {
+  return new RegExp(parts.map((part) => part.source).join('|'), 'i');
+}
+
 const rootHint = (signals: CliFailureSignals): string => rootRefusalFix(signals.backendId ?? signals.cli);
 
 const TEXT_RULES: readonly TextRule[] = [
   // Sessions: the stored id is unknown here (stale, or another cwd): start a new session.
   {
-    pattern:
-      /no conversation found with session id|no rollout found for thread id|error resuming session|no previous sessions found|--resume requires a valid session id/i,
+    pattern: anyOf(
+      /no conversation found with session id|no rollout found for thread id|error resuming session/,
+      /no previous sessions found|--resume requires a valid session id/,
+    ),
     reason: 'session_expired',
   },
   // The backend cannot run as configured (argv builder bug, environment, CLI settings).
@@ -142,8 +149,11 @@ const TEXT_RULES: readonly TextRule[] = [
   },
   // Credentials.
   {
-    pattern:
-      /not logged in|invalid api key|incorrect api key|api key not valid|\b401 unauthorized|\b403 forbidden|missing environment variable|failed to authenticate|please set an auth method|authentication_error|permission_error|unauthenticated|permission_denied/i,
+    pattern: anyOf(
+      /not logged in|invalid api key|incorrect api key|api key not valid|\b401 unauthorized|\b403 forbidden/,
+      /missing environment variable|failed to authenticate|please set an auth method/,
+      /authentication_error|permission_error|unauthenticated|permission_denied/,
+    ),
     reason: 'auth',
   },
   { pattern: BILLING_TEXT, reason: 'billing' },
@@ -160,13 +170,17 @@ const TEXT_RULES: readonly TextRule[] = [
   { pattern: /overloaded|high demand|service unavailable/i, reason: 'overloaded' },
   { pattern: /request timed out|idle timeout waiting for sse|timed out|deadline exceeded|etimedout/i, reason: 'timeout' },
   {
-    pattern:
-      /unable to connect to api|reconnecting\.\.\. waiting for network|connectionrefused|econnrefused|failed to lookup address|connection failed|enotfound|eai_again|econnreset/i,
+    pattern: anyOf(
+      /unable to connect to api|reconnecting\.\.\. waiting for network|connectionrefused|econnrefused/,
+      /failed to lookup address|connection failed|enotfound|eai_again|econnreset/,
+    ),
     reason: 'transport',
   },
   {
-    pattern:
-      /stream disconnected before completion|stream closed before response\.completed|failed to parse json|empty or malformed response|internal server error|bad gateway/i,
+    pattern: anyOf(
+      /stream disconnected before completion|stream closed before response\.completed|failed to parse json/,
+      /empty or malformed response|internal server error|bad gateway/,
+    ),
     reason: 'server_error',
   },
 ];

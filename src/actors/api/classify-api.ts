@@ -3,7 +3,8 @@
  * {@link AttemptFailure} with a {@link FailureReason}, the same reasons as CLI failures.
  *
  * Reading order (as for CLIs: `readReason` of `failover/classify.ts`, which also holds every code
- * and text table): the caller's abort and our own deadline first, then the HTTP status (`APIError.status`), then error codes (the body's `code`/`type`, Anthropic's
+ * and text table): the caller's abort and our own deadline first, then the HTTP status
+ * (`APIError.status`), then error codes (the body's `code`/`type`, Anthropic's
  * `details.error_code`, errnos such as `ECONNREFUSED` on the `cause` chain), then the documented
  * texts. Retry-After comes from the `retry-after-ms` / `retry-after` headers (seconds or an HTTP
  * date), else from a "try again in 1.2s" text.

@@ -258,7 +258,8 @@ export class LevelHandle {
         if (remaining <= 0) {
           throw new StoreError(
             'SAFETYNET_STORE_LOCKED',
-            `another safetynet process keeps ${location} open; wait for it or point SAFETYNET_HOME elsewhere (still locked after ${attempt} attempt${attempt === 1 ? '' : 's'} in ${Math.round(elapsedMs)} ms)`,
+            `another safetynet process keeps ${location} open; wait for it or point SAFETYNET_HOME elsewhere ` +
+              `(still locked after ${attempt} attempt${attempt === 1 ? '' : 's'} in ${Math.round(elapsedMs)} ms)`,
             { location, cause: error },
           );
         }
