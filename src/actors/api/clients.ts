@@ -86,6 +86,19 @@ function anthropicHeaders(provider: ResolvedApiProvider): Record<string, string 
   return Object.assign({ authorization: null, 'x-api-key': provider.apiKey }, provider.headers);
 }
 
+/**
+ * The client of `provider`: the one cached for this provider object, else one cached for an equal
+ * provider ({@link cacheKey}), else a new one from `build` (which loads the SDK on first use).
+ */
+async function cachedClient<T extends Anthropic | OpenAI>(provider: ResolvedApiProvider, build: () => Promise<T>): Promise<T> {
+  const cached = byProvider.get(provider);
+  if (cached !== undefined) return cached as T;
+  const key = cacheKey(provider);
+  const known = byKey.get(key);
+  if (known !== undefined) return remember(provider, key, known as T);
+  return remember(provider, key, await build());
+}
+
 function remember<T extends Anthropic | OpenAI>(provider: ResolvedApiProvider, key: string, client: T): T {
   byProvider.set(provider, client);
   byKey.set(key, client);
@@ -97,45 +110,37 @@ function remember<T extends Anthropic | OpenAI>(provider: ResolvedApiProvider, k
 }
 
 /** The cached Anthropic client of an `anthropic-messages` provider (built on first use). */
-export async function anthropicClient(provider: ResolvedApiProvider): Promise<Anthropic> {
-  const cached = byProvider.get(provider);
-  if (cached !== undefined) return cached as Anthropic;
-  const { default: AnthropicClient } = await loadAnthropic();
-  const key = cacheKey(provider);
-  const known = byKey.get(key);
-  if (known !== undefined) return remember(provider, key, known as Anthropic);
-  const client = new AnthropicClient({
-    apiKey: provider.apiKey ?? NO_KEY,
-    authToken: null,
-    webhookKey: null,
-    baseURL: provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL,
-    maxRetries: 0,
-    logLevel: 'off',
-    defaultHeaders: anthropicHeaders(provider),
+export function anthropicClient(provider: ResolvedApiProvider): Promise<Anthropic> {
+  return cachedClient(provider, async () => {
+    const { default: AnthropicClient } = await loadAnthropic();
+    return new AnthropicClient({
+      apiKey: provider.apiKey ?? NO_KEY,
+      authToken: null,
+      webhookKey: null,
+      baseURL: provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL,
+      maxRetries: 0,
+      logLevel: 'off',
+      defaultHeaders: anthropicHeaders(provider),
+    });
   });
-  return remember(provider, key, client);
 }
 
 /** The cached OpenAI client of an `openai-responses` / `openai-completions` provider (built on first use). */
-export async function openaiClient(provider: ResolvedApiProvider): Promise<OpenAI> {
-  const cached = byProvider.get(provider);
-  if (cached !== undefined) return cached as OpenAI;
-  const { default: OpenAIClient } = await loadOpenAI();
-  const key = cacheKey(provider);
-  const known = byKey.get(key);
-  if (known !== undefined) return remember(provider, key, known as OpenAI);
-  const client = new OpenAIClient({
-    apiKey: provider.apiKey ?? NO_KEY,
-    adminAPIKey: null,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    baseURL: provider.baseUrl ?? DEFAULT_OPENAI_BASE_URL,
-    maxRetries: 0,
-    logLevel: 'off',
-    defaultHeaders: defaultHeaders(provider, ['authorization']),
+export function openaiClient(provider: ResolvedApiProvider): Promise<OpenAI> {
+  return cachedClient(provider, async () => {
+    const { default: OpenAIClient } = await loadOpenAI();
+    return new OpenAIClient({
+      apiKey: provider.apiKey ?? NO_KEY,
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      baseURL: provider.baseUrl ?? DEFAULT_OPENAI_BASE_URL,
+      maxRetries: 0,
+      logLevel: 'off',
+      defaultHeaders: defaultHeaders(provider, ['authorization']),
+    });
   });
-  return remember(provider, key, client);
 }
 
 /** Drops every cached client (tests; a long-lived process never needs it). */

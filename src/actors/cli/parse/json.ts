@@ -19,7 +19,7 @@ import type { ResolvedCliBackend } from '../../../config/types.js';
 import type { Usage } from '../../types.js';
 import { firstString, numberField, parseJsonRecords, splitLines, stringField, stripTerminalCodes } from './records.js';
 import { isNoiseLine, readErrorValue } from './stderr.js';
-import { outputError, type OutputError, type ParsedOutput } from './types.js';
+import { outputError, parsedOutput, type OutputError, type ParsedOutput } from './types.js';
 import { recordUsage } from './usage.js';
 
 /** `backend.sessionIdFields`, or {@link DEFAULT_SESSION_ID_FIELDS} when empty. */
@@ -104,24 +104,10 @@ export function parseJsonOutput(stdout: string, backend: Pick<ResolvedCliBackend
   const leftover = plainLines(rest);
   if (records.length === 0) {
     const text = stripTerminalCodes(stdout).trim();
-    return {
-      text: text === '' ? undefined : text,
-      sessionId: undefined,
-      usage: undefined,
-      error: undefined,
-      hint: undefined,
-      plainLines: leftover,
-    };
+    return parsedOutput({ text: text === '' ? undefined : text, plainLines: leftover });
   }
   const fields = sessionIdFields(backend);
-  const parsed: ParsedOutput = {
-    text: undefined,
-    sessionId: undefined,
-    usage: undefined,
-    error: undefined,
-    hint: undefined,
-    plainLines: leftover,
-  };
+  const parsed = parsedOutput({ plainLines: leftover });
   for (const record of records) {
     const reading = readJsonRecord(record, fields);
     if (reading.sessionId !== undefined) parsed.sessionId = reading.sessionId;

@@ -96,3 +96,23 @@ export function recordUsage(record: JsonRecord): Usage | undefined {
   if (cost === undefined) return tokens;
   return { ...tokens, costUsd: cost };
 }
+
+/**
+ * Usage of a report whose input count includes the cached tokens (OpenAI Chat `prompt_tokens`,
+ * Responses `input_tokens`): `input` excludes them and `cacheRead` holds them, as for every other
+ * source. Counts are tokens; `cached` undefined means none.
+ */
+export function usageWithCachedInput(counts: {
+  input: number;
+  cached: number | undefined;
+  output: number;
+  total: number;
+}): Usage | undefined {
+  const cached = counts.cached ?? 0;
+  return normalizeUsage({
+    input_tokens: counts.input - cached,
+    output_tokens: counts.output,
+    cache_read_input_tokens: cached,
+    total_tokens: counts.total,
+  });
+}
