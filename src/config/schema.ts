@@ -41,6 +41,18 @@ const NEWER_REFERENCE_KEYS = new Set([
 const BACKENDS_PATH = ['agents', 'defaults', 'cliBackends'];
 const PROVIDERS_PATH = ['models', 'providers'];
 
+/** Each key that repeats the id of an earlier key ({@link providerId}: ids are case-insensitive), mapped to that earlier key. */
+function repeatedIds(keys: readonly string[]): Map<string, string> {
+  const first = new Map<string, string>();
+  const repeats = new Map<string, string>();
+  for (const key of keys) {
+    const earlier = first.get(providerId(key));
+    if (earlier === undefined) first.set(providerId(key), key);
+    else repeats.set(key, earlier);
+  }
+  return repeats;
+}
+
 /** True when `path` is inside a `models.providers.<id>` entry. */
 function inProvider(path: readonly PathKey[]): boolean {
   return path.length > PROVIDERS_PATH.length && path[0] === PROVIDERS_PATH[0] && path[1] === PROVIDERS_PATH[1];
@@ -140,13 +152,12 @@ function providerChecks(raw: unknown, file: string): ConfigProblem[] {
     }
   }
   const builtins = Object.keys(BUILTIN_API_PROVIDERS).join(', ');
-  const seen = new Map<string, string>();
+  const providerRepeats = repeatedIds(Object.keys(providers));
   for (const [key, entry] of Object.entries(providers)) {
     const id = providerId(key);
-    const earlier = seen.get(id);
+    const earlier = providerRepeats.get(key);
     if (earlier !== undefined)
       add([...PROVIDERS_PATH, key], 'one entry per provider id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
-    else seen.set(id, key);
     const backend = backendIds.get(id);
     if (backend !== undefined) {
       add(
@@ -203,13 +214,12 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
 
   const backends = defaults['cliBackends'];
   if (isRecord(backends)) {
-    const seen = new Map<string, string>();
+    const backendRepeats = repeatedIds(Object.keys(backends));
     for (const [key, entry] of Object.entries(backends)) {
       const id = providerId(key);
-      const earlier = seen.get(id);
+      const earlier = backendRepeats.get(key);
       if (earlier !== undefined)
         add([...BACKENDS_PATH, key], 'one entry per backend id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
-      else seen.set(id, key);
       if (!isRecord(entry)) continue;
       if (entry['command'] === undefined && !isBuiltinBackend(id)) {
         add(
