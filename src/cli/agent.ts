@@ -95,7 +95,8 @@ async function checkFlags(flags: AgentFlags): Promise<void> {
   }
   if (flags.session !== undefined && flags.session.trim() === '') {
     throw new UsageError(
-      `--session: expected a conversation key, received ${JSON.stringify(flags.session)} — pass a non-empty key, or leave --session out for a one-shot request`,
+      `--session: expected a conversation key, received ${JSON.stringify(flags.session)} — ` +
+        'pass a non-empty key, or leave --session out for a one-shot request',
     );
   }
   if (flags.cwd !== undefined) {

@@ -3,7 +3,6 @@
  * check; each problem is one line with its fix. Exit 0 when every candidate can run (warnings
  * allowed), 1 when a check failed, 2 for a bad config.
  */
-import { join } from 'node:path';
 import type { DoctorCheck, DoctorReport } from '../doctor/types.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -17,10 +16,11 @@ export interface DoctorFlags {
 /** Run the checks and print them; resolves with the exit code. */
 export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number> {
   try {
-    const { loadConfig, safetynetHome } = await import('../config/index.js');
+    const { loadConfig } = await import('../config/index.js');
+    const { defaultStoreLocation } = await import('../store/state-folder.js');
     const { runDoctor } = await import('../doctor/doctor.js');
     const config = await loadConfig({ env: process.env, ...(flags.config === undefined ? {} : { file: flags.config }) });
-    const report = await runDoctor({ config, storeLocation: join(safetynetHome(process.env), 'state') });
+    const report = await runDoctor({ config, storeLocation: defaultStoreLocation(process.env) });
     io.stdout(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (error) {

@@ -73,7 +73,9 @@ export function formatTrace(trace: RequestTrace): string {
   const facts = [`started ${new Date(trace.startedAt).toISOString()}`];
   if (trace.promptChars !== undefined)
     facts.push(
-      `prompt ${trace.promptChars} chars${trace.systemPromptChars === undefined ? '' : `, system prompt ${trace.systemPromptChars} chars`}${trace.images ? `, ${trace.images} image${trace.images === 1 ? '' : 's'}` : ''}`,
+      `prompt ${trace.promptChars} chars` +
+        `${trace.systemPromptChars === undefined ? '' : `, system prompt ${trace.systemPromptChars} chars`}` +
+        `${trace.images ? `, ${trace.images} image${trace.images === 1 ? '' : 's'}` : ''}`,
     );
   if (trace.sessionKey === null) facts.push('one-shot (no session key)');
   else if (trace.session === null) facts.push(`session "${trace.sessionKey}" (no CLI session stored)`);

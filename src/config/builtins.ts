@@ -9,6 +9,7 @@
  * This module is dependency-free on purpose: resolving a config without a config file must not
  * load zod or json5 (start-up speed).
  */
+import { providerId } from './provider-id.js';
 import type { CliBackendConfig, ImageMode, InputMode, OutputMode, SessionMode, SystemPromptWhen, WatchdogConfig } from './types.js';
 
 /** A watchdog with every bound set (the shape of the built-in defaults). */
@@ -317,5 +318,5 @@ export const BUILTIN_BACKENDS: Readonly<Record<string, Readonly<CliBackendConfig
 
 /** True when `id` (compared lower-cased) names a built-in backend. */
 export function isBuiltinBackend(id: string): boolean {
-  return Object.hasOwn(BUILTIN_BACKENDS, id.toLowerCase());
+  return Object.hasOwn(BUILTIN_BACKENDS, providerId(id));
 }

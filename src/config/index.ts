@@ -19,6 +19,7 @@ export {
   isBuiltinBackend,
   type FullWatchdog,
 } from './builtins.js';
+export { expandHome, safetynetHome, userHome } from './home.js';
 export { mergeBackend, mergeBackendConfig } from './merge.js';
 export {
   CONFIG_FILE_NAME,
@@ -27,13 +28,13 @@ export {
   loadConfig,
   resolveConfig,
   resolveConfigPath,
-  safetynetHome,
   validateAndResolve,
   type ConfigEnv,
   type ConfigPathOrigin,
   type ConfigPathResolution,
 } from './load.js';
 export { formatProblem, invalidConfig } from './problems.js';
+export { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_AGE_MS, DEFAULT_TRACE_MAX_COUNT } from './trace-defaults.js';
 export {
   API_KINDS,
   BUILTIN_API_PROVIDERS,
@@ -45,5 +46,6 @@ export {
   type BuiltinApiProvider,
   type Substituted,
 } from './providers.js';
+export { entriesById, providerId, splitModelRef } from './provider-id.js';
 export { parseModelRef, resolveCandidates, type CandidateList, type ModelRef, type SkippedCandidate } from './model-refs.js';
 export type * from './types.js';

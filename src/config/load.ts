@@ -8,13 +8,15 @@
  * inline config exists. Resolving the built-in defaults alone loads neither.
  */
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { BUILTIN_BACKENDS } from './builtins.js';
+import { expandHome, nonBlank, safetynetHome } from './home.js';
 import { mergeBackend } from './merge.js';
+import { entriesById } from './provider-id.js';
+import { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_COUNT } from './trace-defaults.js';
 import { resolveApiProviders } from './providers.js';
-import type { CliBackendConfig, ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
+import type { ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
 /** Environment variables read here (a subset of `process.env`). */
 export type ConfigEnv = Readonly<Record<string, string | undefined>>;
@@ -22,37 +24,11 @@ export type ConfigEnv = Readonly<Record<string, string | undefined>>;
 /** Default deadline of one attempt: 600 s, in ms (the reference gateway's default `timeoutSeconds`). */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 600_000;
 
-/** Default `safetynet.traces.maxCount`: 500 request traces are kept. */
-export const DEFAULT_TRACE_MAX_COUNT = 500;
-/** Default `safetynet.traces.maxAgeDays`: traces older than 7 days are removed. */
-export const DEFAULT_TRACE_MAX_AGE_DAYS = 7;
-
 /** Name of the config file inside the safetynet home folder. */
 export const CONFIG_FILE_NAME = 'config.json5';
 
 /** The `source` of a config object passed directly to the library. */
 export const INLINE_SOURCE = '<inline>';
-
-function nonEmpty(value: string | undefined): value is string {
-  return value !== undefined && value.trim() !== '';
-}
-
-/** Expands a leading `~` or `~/` (a quoted value in a shell or service file is not expanded). */
-function expandHome(path: string, env: ConfigEnv): string {
-  if (path === '~') return nonEmpty(env['HOME']) ? env['HOME'] : homedir();
-  if (path.startsWith('~/')) return join(nonEmpty(env['HOME']) ? env['HOME'] : homedir(), path.slice(2));
-  return path;
-}
-
-/**
- * The safetynet home folder (absolute): `$SAFETYNET_HOME` when set and non-empty, else
- * `~/.safetynet` (`$HOME`, else the OS home folder). Holds `config.json5` and the LevelDB state.
- */
-export function safetynetHome(env: ConfigEnv = process.env): string {
-  const configured = env['SAFETYNET_HOME'];
-  if (nonEmpty(configured)) return resolve(expandHome(configured, env));
-  return join(nonEmpty(env['HOME']) ? env['HOME'] : homedir(), '.safetynet');
-}
 
 /** Where a config path came from (named in `SAFETYNET_CONFIG_NOT_FOUND` errors). */
 export type ConfigPathOrigin = '--config' | 'SAFETYNET_CONFIG' | 'default';
@@ -74,9 +50,9 @@ export interface ConfigPathResolution {
  */
 export function resolveConfigPath(options: { file?: string | undefined; env?: ConfigEnv | undefined } = {}): ConfigPathResolution {
   const env = options.env ?? process.env;
-  if (nonEmpty(options.file)) return { path: resolve(expandHome(options.file, env)), explicit: true, origin: '--config' };
+  if (nonBlank(options.file)) return { path: resolve(expandHome(options.file, env)), explicit: true, origin: '--config' };
   const fromEnv = env['SAFETYNET_CONFIG'];
-  if (nonEmpty(fromEnv)) return { path: resolve(expandHome(fromEnv, env)), explicit: true, origin: 'SAFETYNET_CONFIG' };
+  if (nonBlank(fromEnv)) return { path: resolve(expandHome(fromEnv, env)), explicit: true, origin: 'SAFETYNET_CONFIG' };
   return { path: join(safetynetHome(env), CONFIG_FILE_NAME), explicit: false, origin: 'default' };
 }
 
@@ -157,17 +133,6 @@ export async function validateAndResolve(raw: unknown, source: string, env: Conf
   return resolveConfig(validateConfigFile(raw, source), source, env);
 }
 
-/** The user's backend entries by lower-cased id; the exactly lower-case key wins over other spellings. */
-function backendEntries(entries: Record<string, CliBackendConfig> | undefined): Map<string, CliBackendConfig> {
-  const byId = new Map<string, CliBackendConfig>();
-  if (entries === undefined) return byId;
-  for (const [key, entry] of Object.entries(entries)) {
-    const id = key.trim().toLowerCase();
-    if (!byId.has(id) || key === id) byId.set(id, entry);
-  }
-  return byId;
-}
-
 /**
  * Builds the {@link ResolvedConfig} from a **validated** file shape (see `validateConfigFile` in
  * `./schema.js`; {@link loadConfig} and {@link validateAndResolve} validate first). Synchronous and
@@ -196,12 +161,13 @@ export function resolveConfig(
   env: ConfigEnv = process.env,
 ): ResolvedConfig {
   const defaults = file?.agents?.defaults;
-  const entries = backendEntries(defaults?.cliBackends);
+  const entries = entriesById(defaults?.cliBackends);
   const mergeOptions = { file: source ?? INLINE_SOURCE };
 
   const backends: Record<string, ResolvedCliBackend> = {};
-  for (const [id, builtin] of Object.entries(BUILTIN_BACKENDS)) backends[id] = mergeBackend(id, builtin, entries.get(id), mergeOptions);
-  for (const [id, entry] of entries) {
+  for (const [id, builtin] of Object.entries(BUILTIN_BACKENDS))
+    backends[id] = mergeBackend(id, builtin, entries.get(id)?.entry, mergeOptions);
+  for (const [id, { entry }] of entries) {
     if (!Object.hasOwn(backends, id)) backends[id] = mergeBackend(id, undefined, entry, mergeOptions);
   }
 
@@ -224,7 +190,7 @@ export function resolveConfig(
     unsupportedProviders,
     traces: {
       maxCount: file?.safetynet?.traces?.maxCount ?? DEFAULT_TRACE_MAX_COUNT,
-      maxAgeMs: Math.round((file?.safetynet?.traces?.maxAgeDays ?? DEFAULT_TRACE_MAX_AGE_DAYS) * 86_400_000),
+      maxAgeMs: Math.round((file?.safetynet?.traces?.maxAgeDays ?? DEFAULT_TRACE_MAX_AGE_DAYS) * DAY_MS),
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { BACKEND_DEFAULTS, builtinArgsForOutput, type FullWatchdog } from './builtins.js';
 import { invalidConfig, renderReceived } from './problems.js';
+import { providerId } from './provider-id.js';
 import type { CliBackendConfig, ResolvedCliBackend, WatchdogConfig } from './types.js';
 
 /** Keys whose override replaces the base list whole (no concatenation). */
@@ -111,7 +112,7 @@ export function mergeBackend(
   options: { file?: string } = {},
 ): ResolvedCliBackend {
   const m = mergeBackendConfig(withOutputArgs(base, override), override);
-  const backendId = id.trim().toLowerCase();
+  const backendId = providerId(id);
   const command = typeof m.command === 'string' ? m.command.trim() : '';
   if (command === '') {
     const file = options.file ?? '<inline>';

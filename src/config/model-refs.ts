@@ -8,17 +8,10 @@
  * candidates deduplicated by `provider/model`, the first occurrence winning.
  */
 import { UsageError } from '../errors.js';
+import { type ModelRef, splitModelRef } from './provider-id.js';
 import type { ResolvedConfig } from './types.js';
 
-/** A parsed model ref. */
-export interface ModelRef {
-  /** Normalized `"<provider>/<model>"` (provider lower-cased, both parts trimmed). */
-  ref: string;
-  /** Provider id, lower-cased: a CLI backend id such as `claude-cli`, or an API provider. */
-  provider: string;
-  /** Everything after the first `/`, trimmed (may itself contain `/`, e.g. `deepseek/deepseek-r1`). */
-  model: string;
-}
+export type { ModelRef } from './provider-id.js';
 
 /** A configured fallback that is not tried, with the reason (shown to the caller, never dropped silently). */
 export interface SkippedCandidate {
@@ -42,16 +35,6 @@ function whereConfigured(config: ResolvedConfig): string {
   return config.source === null ? 'your config file (none was found)' : config.source;
 }
 
-/** Splits `provider/model` on the first `/`; `undefined` when either side is empty or there is no `/`. */
-function split(ref: string): ModelRef | undefined {
-  const slash = ref.indexOf('/');
-  if (slash < 0) return undefined;
-  const provider = ref.slice(0, slash).trim().toLowerCase();
-  const model = ref.slice(slash + 1).trim();
-  if (provider === '' || model === '') return undefined;
-  return { ref: `${provider}/${model}`, provider, model };
-}
-
 /**
  * Parses a model ref.
  *
@@ -67,7 +50,7 @@ export function parseModelRef(ref: string, config: ResolvedConfig): ModelRef {
   const text = ref.trim();
   if (text === '') throw new UsageError('Empty model ref: pass --model <provider>/<model>, e.g. claude-cli/opus-4.6');
   if (text.includes('/')) {
-    const parsed = split(text);
+    const parsed = splitModelRef(text);
     if (parsed === undefined)
       throw new UsageError(`Invalid model ref "${ref}": expected <provider>/<model> with both parts non-empty, e.g. claude-cli/opus-4.6`);
     return parsed;
@@ -75,7 +58,7 @@ export function parseModelRef(ref: string, config: ResolvedConfig): ModelRef {
   const lower = text.toLowerCase();
   for (const [key, entry] of Object.entries(config.allowlist ?? {})) {
     if (typeof entry.alias === 'string' && entry.alias.trim().toLowerCase() === lower) {
-      const parsed = split(key.trim());
+      const parsed = splitModelRef(key.trim());
       if (parsed === undefined)
         throw new UsageError(
           `Model alias "${ref}" points to "${key}", which is not a <provider>/<model> ref: fix agents.defaults.models in ${whereConfigured(config)}`,
@@ -84,7 +67,8 @@ export function parseModelRef(ref: string, config: ResolvedConfig): ModelRef {
     }
   }
   throw new UsageError(
-    `Unknown model "${ref}": use <provider>/<model> (e.g. claude-cli/${text} or codex-cli/${text}), or define it as an alias in agents.defaults.models of ${whereConfigured(config)}`,
+    `Unknown model "${ref}": use <provider>/<model> (e.g. claude-cli/${text} or codex-cli/${text}), ` +
+      `or define it as an alias in agents.defaults.models of ${whereConfigured(config)}`,
   );
 }
 
@@ -93,7 +77,7 @@ function allowedRefs(config: ResolvedConfig): Set<string> | undefined {
   if (config.allowlist === undefined) return undefined;
   const allowed = new Set<string>();
   for (const key of Object.keys(config.allowlist)) {
-    const parsed = split(key.trim());
+    const parsed = splitModelRef(key.trim());
     if (parsed !== undefined) allowed.add(parsed.ref);
   }
   return allowed;
@@ -124,7 +108,8 @@ export function resolveCandidates(config: ResolvedConfig, requested?: string): C
     const primary = config.primary === undefined ? undefined : tryParse(config.primary, config);
     if (primary?.ref !== first.ref) {
       throw new UsageError(
-        `Model "${wanted}" is not allowed: ${first.ref} is not in the agents.defaults.models allowlist of ${whereConfigured(config)}; add "${first.ref}": {} there or pick an allowed model`,
+        `Model "${wanted}" is not allowed: ${first.ref} is not in the agents.defaults.models allowlist of ${whereConfigured(config)}; ` +
+          `add "${first.ref}": {} there or pick an allowed model`,
         { code: 'SAFETYNET_MODEL_NOT_ALLOWED' },
       );
     }

@@ -4,6 +4,7 @@
  * use it too.
  */
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import { isRecord } from './json-record.js';
 
 /** One step of a key path: an object key or an array index. */
 export type PathKey = string | number;
@@ -64,11 +65,6 @@ export function renderReceived(value: unknown): string {
   }
   const text = json ?? String(value);
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-/** True for a plain object (not null, not an array). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The value at `path` inside `root`, or `undefined` when any step is missing. */

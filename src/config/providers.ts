@@ -11,6 +11,7 @@
  */
 import type { ConfigProblem } from '../errors.js';
 import { formatPath, invalidConfig, renderReceived } from './problems.js';
+import { entriesById, providerId } from './provider-id.js';
 import type { ApiKind, ApiProviderConfig, ResolvedApiProvider, SecretInput } from './types.js';
 
 /** Environment variables read for substitution (a subset of `process.env`). */
@@ -39,12 +40,12 @@ export const BUILTIN_API_PROVIDERS: Readonly<Record<string, Readonly<BuiltinApiP
 
 /** True for `anthropic` and `openai` (case-insensitive). */
 export function isBuiltinApiProvider(id: string): boolean {
-  return Object.hasOwn(BUILTIN_API_PROVIDERS, id.toLowerCase());
+  return Object.hasOwn(BUILTIN_API_PROVIDERS, providerId(id));
 }
 
 /** Where a provider's API key comes from, for messages (`OPENAI_API_KEY or models.providers.openai.apiKey`). */
 export function apiKeySource(id: string): string {
-  const builtin = BUILTIN_API_PROVIDERS[id.toLowerCase()];
+  const builtin = BUILTIN_API_PROVIDERS[providerId(id)];
   const path = formatPath(['models', 'providers', id, 'apiKey']);
   return builtin === undefined ? path : `${builtin.apiKeyEnv} or ${path}`;
 }
@@ -87,17 +88,6 @@ export function resolveSecret(input: SecretInput | undefined, env: Env): Substit
   if (typeof input === 'string') return substituteEnv(input, env);
   const found = env[input.id];
   return nonEmpty(found) ? { value: found, missing: [] } : { value: undefined, missing: [input.id] };
-}
-
-/** Entries by lower-cased id; the exactly lower-case key wins over other spellings. */
-function providerEntries(entries: Record<string, ApiProviderConfig> | undefined): Map<string, { key: string; entry: ApiProviderConfig }> {
-  const byId = new Map<string, { key: string; entry: ApiProviderConfig }>();
-  if (entries === undefined) return byId;
-  for (const [key, entry] of Object.entries(entries)) {
-    const id = key.trim().toLowerCase();
-    if (!byId.has(id) || key === id) byId.set(id, { key, entry });
-  }
-  return byId;
 }
 
 /** Model ids of a `models` list (strings or `{ id }` entries), trimmed, deduplicated, in order. */
@@ -143,7 +133,7 @@ export function resolveApiProviders(
   file: string,
   unsupported: Record<string, string> = {},
 ): Record<string, ResolvedApiProvider> {
-  const byId = providerEntries(entries);
+  const byId = entriesById(entries);
   const problems: ConfigProblem[] = [];
   const providers: Record<string, ResolvedApiProvider> = {};
 

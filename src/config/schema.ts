@@ -18,7 +18,9 @@
 import type * as z from 'zod';
 import type { ConfigProblem } from '../errors.js';
 import { BUILTIN_BACKENDS, isBuiltinBackend } from './builtins.js';
-import { closestKey, formatPath, invalidConfig, isRecord, renderReceived, valueAt, type PathKey } from './problems.js';
+import { isRecord } from './json-record.js';
+import { closestKey, formatPath, invalidConfig, renderReceived, valueAt, type PathKey } from './problems.js';
+import { providerId, splitModelRef } from './provider-id.js';
 import { BUILTIN_API_PROVIDERS, isBuiltinApiProvider } from './providers.js';
 import type { SafetynetConfigFile } from './types.js';
 import { BACKEND_KEYS, E, PROVIDER_KEYS, SAFETYNET_KEYS, TRACES_KEYS, fileSchema, watchdogShape } from './schema-shapes.js';
@@ -38,6 +40,18 @@ const NEWER_REFERENCE_KEYS = new Set([
 
 const BACKENDS_PATH = ['agents', 'defaults', 'cliBackends'];
 const PROVIDERS_PATH = ['models', 'providers'];
+
+/** Each key that repeats the id of an earlier key ({@link providerId}: ids are case-insensitive), mapped to that earlier key. */
+function repeatedIds(keys: readonly string[]): Map<string, string> {
+  const first = new Map<string, string>();
+  const repeats = new Map<string, string>();
+  for (const key of keys) {
+    const earlier = first.get(providerId(key));
+    if (earlier === undefined) first.set(providerId(key), key);
+    else repeats.set(key, earlier);
+  }
+  return repeats;
+}
 
 /** True when `path` is inside a `models.providers.<id>` entry. */
 function inProvider(path: readonly PathKey[]): boolean {
@@ -133,18 +147,17 @@ function providerChecks(raw: unknown, file: string): ConfigProblem[] {
   const configured = valueAt(raw, BACKENDS_PATH);
   if (isRecord(configured)) {
     for (const key of Object.keys(configured)) {
-      const id = key.trim().toLowerCase();
+      const id = providerId(key);
       if (!backendIds.has(id)) backendIds.set(id, `CLI backend ${formatPath([...BACKENDS_PATH, key])}`);
     }
   }
   const builtins = Object.keys(BUILTIN_API_PROVIDERS).join(', ');
-  const seen = new Map<string, string>();
+  const providerRepeats = repeatedIds(Object.keys(providers));
   for (const [key, entry] of Object.entries(providers)) {
-    const id = key.trim().toLowerCase();
-    const earlier = seen.get(id);
+    const id = providerId(key);
+    const earlier = providerRepeats.get(key);
     if (earlier !== undefined)
       add([...PROVIDERS_PATH, key], 'one entry per provider id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
-    else seen.set(id, key);
     const backend = backendIds.get(id);
     if (backend !== undefined) {
       add(
@@ -201,13 +214,12 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
 
   const backends = defaults['cliBackends'];
   if (isRecord(backends)) {
-    const seen = new Map<string, string>();
+    const backendRepeats = repeatedIds(Object.keys(backends));
     for (const [key, entry] of Object.entries(backends)) {
-      const id = key.trim().toLowerCase();
-      const earlier = seen.get(id);
+      const id = providerId(key);
+      const earlier = backendRepeats.get(key);
       if (earlier !== undefined)
         add([...BACKENDS_PATH, key], 'one entry per backend id (ids are case-insensitive)', key, `also defined as "${earlier}"`);
-      else seen.set(id, key);
       if (!isRecord(entry)) continue;
       if (entry['command'] === undefined && !isBuiltinBackend(id)) {
         add(
@@ -250,10 +262,8 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
   const checkRef = (ref: unknown, path: PathKey[]) => {
     if (typeof ref !== 'string' || ref.trim() === '') return; // zod reported it
     const text = ref.trim();
-    const slash = text.indexOf('/');
-    if (slash >= 0) {
-      if (text.slice(0, slash).trim() === '' || text.slice(slash + 1).trim() === '')
-        add(path, '"<provider>/<model>" with both parts non-empty', ref);
+    if (text.includes('/')) {
+      if (splitModelRef(text) === undefined) add(path, '"<provider>/<model>" with both parts non-empty', ref);
       return;
     }
     const target = aliases.get(text.toLowerCase())?.ref;

@@ -8,18 +8,21 @@
  */
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { buildCliEnv } from '../actors/cli/env.js';
-import { sandboxLifted } from '../actors/cli/preflight.js';
 import { runCliProcess } from '../actors/cli/process.js';
+import { userHome } from '../config/home.js';
+import { isRecord } from '../config/json-record.js';
 import type { ResolvedCliBackend } from '../config/types.js';
+import {
+  effectiveUid,
+  ROOT_REFUSAL_TEXT,
+  rootRefusalFix,
+  SKIP_PERMISSIONS_FLAG,
+  sandboxLifted,
+  sandboxState,
+} from '../failover/root-refusal.js';
 import type { DoctorCheck } from './types.js';
-
-/** The flag Claude Code refuses as root unless `IS_SANDBOX` is set. */
-const SKIP_PERMISSIONS = '--dangerously-skip-permissions';
-/** Claude's refusal line, as printed by 2.1.x. */
-const ROOT_REFUSAL = /cannot be used with root\/sudo privileges/i;
 
 /** Options of {@link checkCliBackend}. */
 export interface CliCheckOptions {
@@ -138,7 +141,7 @@ export async function checkCliBackend(backend: ResolvedCliBackend, options: CliC
     return results;
   }
   results.push(await versionCheck(found.path, env, cwd, timeoutMs, key));
-  const root = await rootCheck(backend, found.path, env, cwd, timeoutMs, options, key);
+  const root = await rootCheck(backend, found.path, env, cwd, timeoutMs, options);
   if (root !== undefined) results.push(root);
   const login = await loginCheck(backend, env, key);
   if (login !== undefined) results.push(login);
@@ -182,20 +185,20 @@ async function rootCheck(
   cwd: string,
   timeoutMs: number,
   options: CliCheckOptions,
-  key: string,
 ): Promise<Result | undefined> {
-  const uid = 'uid' in options ? options.uid : process.getuid?.();
-  const flagged = backend.args.includes(SKIP_PERMISSIONS) || backend.resumeArgs.includes(SKIP_PERMISSIONS);
+  const uid = effectiveUid(options);
+  const flagged = backend.args.includes(SKIP_PERMISSIONS_FLAG) || backend.resumeArgs.includes(SKIP_PERMISSIONS_FLAG);
   if (!flagged) return undefined;
-  if (uid !== 0) return { check: 'root', ok: true, detail: `not running as root: ${SKIP_PERMISSIONS} is accepted` };
-  if (sandboxLifted(env)) return { check: 'root', ok: true, detail: `running as root with IS_SANDBOX=1: ${SKIP_PERMISSIONS} is accepted` };
+  if (uid !== 0) return { check: 'root', ok: true, detail: `not running as root: ${SKIP_PERMISSIONS_FLAG} is accepted` };
+  if (sandboxLifted(env))
+    return { check: 'root', ok: true, detail: `running as root with IS_SANDBOX=1: ${SKIP_PERMISSIONS_FLAG} is accepted` };
   let said = '';
   try {
     const run = await probe(path, backend.args, env, cwd, timeoutMs);
     said =
       `${run.stdout}\n${run.stderr}`
         .split('\n')
-        .find((line) => ROOT_REFUSAL.test(line))
+        .find((line) => ROOT_REFUSAL_TEXT.test(line))
         ?.trim() ?? '';
   } catch {
     // the probe only adds the CLI's own words; the refusal stands without them
@@ -204,15 +207,17 @@ async function rootCheck(
     check: 'root',
     ok: false,
     level: 'error',
-    problem: `running as root with ${SKIP_PERMISSIONS} and ${env['IS_SANDBOX'] === undefined ? 'no IS_SANDBOX' : `IS_SANDBOX=${env['IS_SANDBOX']} (only "1" lifts it)`}: ${basename(backend.command)} refuses to run${said === '' ? '' : ` ("${said}")`}`,
-    fix: `set ${key}.env.IS_SANDBOX = "1" (only inside a sandbox you trust), or run safetynet as a non-root user`,
+    problem:
+      `running as root with ${SKIP_PERMISSIONS_FLAG} and ${sandboxState(env)}: ` +
+      `${basename(backend.command)} refuses to run${said === '' ? '' : ` ("${said}")`}`,
+    fix: rootRefusalFix(backend.id),
   };
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
   try {
     const value: unknown = JSON.parse(await readFile(path, 'utf8'));
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    return isRecord(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -222,7 +227,7 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
 async function loginCheck(backend: ResolvedCliBackend, env: Record<string, string>, key: string): Promise<Result | undefined> {
   const kind = cliKind(backend);
   if (kind === undefined) return undefined;
-  const home = env['HOME'] !== undefined && env['HOME'] !== '' ? env['HOME'] : homedir();
+  const home = userHome(env);
   const keyVars =
     kind === 'claude' ? ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'] : ['OPENAI_API_KEY', 'CODEX_API_KEY'];
   const set = keyVars.find((name) => (env[name] ?? '') !== '');
@@ -233,13 +238,15 @@ async function loginCheck(backend: ResolvedCliBackend, env: Record<string, strin
     if (await isFile(credentials)) return { check: 'login', ok: true, detail: `looks logged in: ${credentials}` };
     const state = join(env['CLAUDE_CONFIG_DIR'] ?? home, '.claude.json');
     const account = (await readJson(state))?.['oauthAccount'];
-    if (typeof account === 'object' && account !== null)
-      return { check: 'login', ok: true, detail: `looks logged in: oauthAccount in ${state}` };
+    if (isRecord(account)) return { check: 'login', ok: true, detail: `looks logged in: oauthAccount in ${state}` };
     return {
       check: 'login',
       ok: false,
       level: 'error',
-      problem: `claude does not look logged in: no ${keyVars.join('/')} in its environment${backend.clearEnv.includes('ANTHROPIC_API_KEY') ? ' (clearEnv removes ANTHROPIC_API_KEY)' : ''}, no ${credentials}, no oauthAccount in ${state}`,
+      problem:
+        `claude does not look logged in: no ${keyVars.join('/')} in its environment` +
+        `${backend.clearEnv.includes('ANTHROPIC_API_KEY') ? ' (clearEnv removes ANTHROPIC_API_KEY)' : ''}, ` +
+        `no ${credentials}, no oauthAccount in ${state}`,
       fix: `run "claude" then /login as the user safetynet runs as (HOME=${home}), or set ${key}.env.ANTHROPIC_API_KEY`,
     };
   }

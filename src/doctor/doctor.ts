@@ -3,7 +3,7 @@
  * root refusal, login), API providers (a key), the state folder (writable, not locked) and active
  * cooldowns. Checks are data ({@link DoctorCheck}); `src/cli/doctor.ts` prints them.
  */
-import { resolveCandidates, apiKeySource, isBuiltinApiProvider } from '../config/index.js';
+import { resolveCandidates, apiKeySource, isBuiltinApiProvider, splitModelRef } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { SafetynetError } from '../errors.js';
 import type { CooldownEntry } from '../store/index.js';
@@ -39,16 +39,12 @@ interface DoctorCandidate {
 export function doctorCandidates(config: ResolvedConfig): DoctorCandidate[] {
   if (config.primary === undefined) {
     const refs = config.fallbacks.length > 0 ? config.fallbacks : Object.keys(config.backends).map((id) => `${id}/*`);
-    return refs.map((ref) => ({ ref, provider: ref.slice(0, Math.max(0, ref.indexOf('/'))).toLowerCase() }));
+    return refs.map((ref) => ({ ref, provider: splitModelRef(ref)?.provider ?? '' }));
   }
   const list = resolveCandidates(config);
   const tried: DoctorCandidate[] = list.candidates.map((ref) => ({ ref: ref.ref, provider: ref.provider }));
   for (const skipped of list.skipped) {
-    tried.push({
-      ref: skipped.ref,
-      provider: skipped.ref.slice(0, Math.max(0, skipped.ref.indexOf('/'))).toLowerCase(),
-      skipped: skipped.why,
-    });
+    tried.push({ ref: skipped.ref, provider: splitModelRef(skipped.ref)?.provider ?? '', skipped: skipped.why });
   }
   return tried;
 }
@@ -162,7 +158,9 @@ async function checkState(candidates: DoctorCandidate[], options: DoctorOptions)
     const affected = candidates.filter((candidate) =>
       entry.scope === 'model' ? candidate.ref === entry.key : candidate.provider === entry.key,
     );
-    const problem = `${entry.key} cools down after ${entry.reason} (${entry.failures} failure${entry.failures === 1 ? '' : 's'}) until ${new Date(entry.until).toISOString()} (in ${formatDuration(entry.until - now)}); it is skipped until then`;
+    const problem =
+      `${entry.key} cools down after ${entry.reason} (${entry.failures} failure${entry.failures === 1 ? '' : 's'}) ` +
+      `until ${new Date(entry.until).toISOString()} (in ${formatDuration(entry.until - now)}); it is skipped until then`;
     const check = { check: 'cooldown' as const, ok: false, level: 'warning' as const, problem, fix: adviceFor(entry.reason) };
     if (affected.length === 0) checks.push({ candidate: 'state', ...check });
     for (const candidate of affected) checks.push({ candidate: candidate.ref, ...check });

@@ -8,6 +8,7 @@
  * runner, not here.
  */
 import type { AttemptFailure, FailureReason } from '../errors.js';
+import { ROOT_REFUSAL_TEXT, rootRefusalFix } from './root-refusal.js';
 
 /** Everything a failed run told us, most authoritative first. */
 export interface CliFailureSignals {
@@ -95,31 +96,47 @@ const CODE_REASONS: Readonly<Record<string, FailureReason>> = {
   eai_again: 'transport',
   enetunreach: 'transport',
   ehostunreach: 'transport',
+  // undici / fetch and socket codes, as the API SDKs surface them on the error's `cause` chain
+  und_err_connect_timeout: 'timeout',
+  und_err_headers_timeout: 'timeout',
+  und_err_body_timeout: 'timeout',
+  und_err_socket: 'transport',
+  und_err_closed: 'transport',
+  econnaborted: 'transport',
+  epipe: 'transport',
+  ehostdown: 'transport',
+  enetdown: 'transport',
   enoent: 'config',
   eacces: 'config',
   e2big: 'config',
 };
 
 /** A documented CLI error text and its reason (real-clis.md §6, §7, §10). First match wins. */
-interface TextRule {
+export interface TextRule {
   pattern: RegExp;
   reason: FailureReason;
   /** Appended to the message: what the user should do. */
   hint?: (signals: CliFailureSignals) => string;
 }
 
-const rootHint = (signals: CliFailureSignals): string =>
-  `set env.IS_SANDBOX="1" for this backend (agents.defaults.cliBackends.${signals.backendId ?? signals.cli}.env) or run safetynet as a non-root user`;
+/** One case-insensitive pattern matching any of `parts` (long alternations kept readable). */
+function anyOf(...parts: RegExp[]): RegExp {
+  return new RegExp(parts.map((part) => part.source).join('|'), 'i');
+}
+
+const rootHint = (signals: CliFailureSignals): string => rootRefusalFix(signals.backendId ?? signals.cli);
 
 const TEXT_RULES: readonly TextRule[] = [
   // Sessions: the stored id is unknown here (stale, or another cwd): start a new session.
   {
-    pattern:
-      /no conversation found with session id|no rollout found for thread id|error resuming session|no previous sessions found|--resume requires a valid session id/i,
+    pattern: anyOf(
+      /no conversation found with session id|no rollout found for thread id|error resuming session/,
+      /no previous sessions found|--resume requires a valid session id/,
+    ),
     reason: 'session_expired',
   },
   // The backend cannot run as configured (argv builder bug, environment, CLI settings).
-  { pattern: /root\/sudo privileges/i, reason: 'config', hint: rootHint },
+  { pattern: ROOT_REFUSAL_TEXT, reason: 'config', hint: rootHint },
   {
     pattern:
       /unknown option|error: unexpected argument|unrecognized subcommand|input must be provided|no prompt provided|not enough arguments following/i,
@@ -132,8 +149,11 @@ const TEXT_RULES: readonly TextRule[] = [
   },
   // Credentials.
   {
-    pattern:
-      /not logged in|invalid api key|incorrect api key|api key not valid|\b401 unauthorized|\b403 forbidden|missing environment variable|failed to authenticate|please set an auth method|authentication_error|permission_error|unauthenticated|permission_denied/i,
+    pattern: anyOf(
+      /not logged in|invalid api key|incorrect api key|api key not valid|\b401 unauthorized|\b403 forbidden/,
+      /missing environment variable|failed to authenticate|please set an auth method/,
+      /authentication_error|permission_error|unauthenticated|permission_denied/,
+    ),
     reason: 'auth',
   },
   { pattern: BILLING_TEXT, reason: 'billing' },
@@ -150,28 +170,23 @@ const TEXT_RULES: readonly TextRule[] = [
   { pattern: /overloaded|high demand|service unavailable/i, reason: 'overloaded' },
   { pattern: /request timed out|idle timeout waiting for sse|timed out|deadline exceeded|etimedout/i, reason: 'timeout' },
   {
-    pattern:
-      /unable to connect to api|reconnecting\.\.\. waiting for network|connectionrefused|econnrefused|failed to lookup address|connection failed|enotfound|eai_again|econnreset/i,
+    pattern: anyOf(
+      /unable to connect to api|reconnecting\.\.\. waiting for network|connectionrefused|econnrefused/,
+      /failed to lookup address|connection failed|enotfound|eai_again|econnreset/,
+    ),
     reason: 'transport',
   },
   {
-    pattern:
-      /stream disconnected before completion|stream closed before response\.completed|failed to parse json|empty or malformed response|internal server error|bad gateway/i,
+    pattern: anyOf(
+      /stream disconnected before completion|stream closed before response\.completed|failed to parse json/,
+      /empty or malformed response|internal server error|bad gateway/,
+    ),
     reason: 'server_error',
   },
 ];
 
-/**
- * The reason of the first documented error text rule that matches `text` (the rules
- * {@link classifyCliFailure} applies after status and code), else `undefined`. Used by the API
- * classifier (`./api/classify-api.ts`) for provider error messages.
- */
-export function reasonForText(text: string): FailureReason | undefined {
-  return TEXT_RULES.find((rule) => rule.pattern.test(text))?.reason;
-}
-
-/** A status in 100–599, else `undefined`. */
-function validStatus(value: number | null | undefined): number | undefined {
+/** A status in 100–599 (an integer), else `undefined`. */
+export function validStatus(value: number | null | undefined): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599 ? value : undefined;
 }
 
@@ -238,6 +253,38 @@ function silentMessage(signals: CliFailureSignals): string {
   return `${signals.cli} did not exit normally and printed no reply`;
 }
 
+/** What one failure said, in reading order (for {@link readReason}). */
+export interface ReasonSignals {
+  /** A valid HTTP status (see {@link validStatus}), when there is one. */
+  status: number | undefined;
+  /** Error codes, most authoritative first. */
+  codes: readonly (string | number)[];
+  /** Error texts, most authoritative first (already non-empty). */
+  texts: readonly string[];
+}
+
+/**
+ * The reason of a failure, read in the one order shared by CLI and API failures: the HTTP status,
+ * then each error code, then the documented texts (the first text that matches a rule decides).
+ *
+ * @returns the reason (`undefined` when nothing is recognised) and the text rule that decided it,
+ *   if a text did (its `hint` is appended to CLI messages).
+ */
+export function readReason(signals: ReasonSignals): { reason: FailureReason | undefined; rule: TextRule | undefined } {
+  const allText = [...signals.codes.map(String), ...signals.texts].join('\n');
+  let reason = signals.status === undefined ? undefined : reasonForStatus(signals.status, allText);
+  for (const code of signals.codes) {
+    if (reason !== undefined) return { reason, rule: undefined };
+    reason = reasonForCode(code, allText);
+  }
+  if (reason !== undefined) return { reason, rule: undefined };
+  for (const text of signals.texts) {
+    const rule = TEXT_RULES.find((candidate) => candidate.pattern.test(text));
+    if (rule !== undefined) return { reason: rule.reason, rule };
+  }
+  return { reason: undefined, rule: undefined };
+}
+
 /**
  * Classifies a failed CLI run. Pure.
  *
@@ -247,20 +294,10 @@ function silentMessage(signals: CliFailureSignals): string {
  */
 export function classifyCliFailure(signals: CliFailureSignals): AttemptFailure {
   const texts = (signals.texts ?? []).filter((text): text is string => typeof text === 'string' && text.trim() !== '');
-  const allText = texts.join('\n');
   const status = validStatus(signals.status) ?? statusInText(texts);
   const code = signals.code ?? undefined;
 
-  let reason: FailureReason | undefined = status === undefined ? undefined : reasonForStatus(status, allText);
-  if (reason === undefined && code !== undefined) reason = reasonForCode(code, allText);
-  let rule: TextRule | undefined;
-  if (reason === undefined) {
-    for (const text of texts) {
-      rule = TEXT_RULES.find((candidate) => candidate.pattern.test(text));
-      if (rule !== undefined) break;
-    }
-    reason = rule?.reason;
-  }
+  const { reason, rule } = readReason({ status, codes: code === undefined ? [] : [code], texts });
 
   const first = texts[0];
   let message = first === undefined ? silentMessage(signals) : `${signals.cli}: ${quoteLine(first)}`;

@@ -26,6 +26,7 @@
  *   reaches further than one step (or the new Retry-After) from now.
  */
 import type { FailureReason } from '../errors.js';
+import { type CooldownLadderName, REASON_FACTS } from './reasons.js';
 
 /** One stored cooldown. Times are epoch ms, durations ms. */
 export interface CooldownEntry {
@@ -72,27 +73,9 @@ export const COOLDOWN_LADDERS = Object.freeze({
   auth: Object.freeze({ scope: 'provider', stepsMs: Object.freeze([10 * MINUTE, 30 * MINUTE, 60 * MINUTE]), resetWindowMs: 24 * HOUR }),
   /** billing: 5 h, 10 h, 24 h for the whole provider; window 24 h. */
   billing: Object.freeze({ scope: 'provider', stepsMs: Object.freeze([5 * HOUR, 10 * HOUR, 24 * HOUR]), resetWindowMs: 24 * HOUR }),
-} satisfies Record<string, CooldownLadder>);
+} satisfies Record<CooldownLadderName, CooldownLadder>);
 
-/** Name of a ladder of {@link COOLDOWN_LADDERS}. */
-export type CooldownLadderName = keyof typeof COOLDOWN_LADDERS;
-
-/** The ladder of each reason; `undefined`: the reason never cools down (see the module doc). */
-export const REASON_LADDERS: Readonly<Record<FailureReason, CooldownLadderName | undefined>> = Object.freeze({
-  rate_limit: 'transient',
-  overloaded: 'transient',
-  server_error: 'transient',
-  timeout: 'transient',
-  transport: 'transient',
-  model_not_found: 'modelNotFound',
-  auth: 'auth',
-  billing: 'billing',
-  config: undefined,
-  session_expired: undefined,
-  context_overflow: undefined,
-  aborted: undefined,
-  unknown: undefined,
-});
+export type { CooldownLadderName } from './reasons.js';
 
 /** Shortest cooldown set by a Retry-After, in ms (1 s). */
 export const RETRY_AFTER_MIN_MS = SECOND;
@@ -108,7 +91,7 @@ function clampRetryAfter(retryAfterMs: number | undefined): number | undefined {
 /** The ladder of `reason`; `unknown` uses the transient ladder only with a Retry-After. */
 function ladderName(reason: FailureReason, retryAfterMs: number | undefined): CooldownLadderName | undefined {
   if (reason === 'unknown') return clampRetryAfter(retryAfterMs) === undefined ? undefined : 'transient';
-  return REASON_LADDERS[reason];
+  return REASON_FACTS[reason].ladder;
 }
 
 /**

@@ -62,7 +62,8 @@ export function createVerbosePrinter(write: (line: string) => void, options: Ver
       write(`${prefix}${formatElapsed(attempt.endedAtMs)} ${formatAttemptLine(attempt, max)}\n`);
       if (attempt.argv !== undefined)
         write(
-          `${prefix}${' '.repeat(formatElapsed(0).length)}   ${attempt.argvPlanned ? 'planned ' : ''}argv: ${[attempt.command ?? '', ...attempt.argv].map(quote).join(' ')}\n`,
+          `${prefix}${' '.repeat(formatElapsed(0).length)}   ${attempt.argvPlanned ? 'planned ' : ''}argv: ` +
+            `${[attempt.command ?? '', ...attempt.argv].map(quote).join(' ')}\n`,
         );
     },
   });

@@ -3,7 +3,7 @@
  * provider that serves it, cooling candidates get a skip mark, and candidates that the allowlist
  * excludes keep their place in the configured order as skipped ones.
  */
-import type { CandidateList, SkippedCandidate } from '../config/index.js';
+import { API_KINDS, splitModelRef, type CandidateList, type SkippedCandidate } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { Candidate } from '../machines/types.js';
@@ -63,22 +63,24 @@ function unknownProvider(ref: string, provider: string, config: ResolvedConfig):
   const api = config.unsupportedProviders[provider];
   if (api !== undefined) {
     return new UsageError(
-      `provider "${provider}" of model ref "${ref}" uses api "${api}", which safetynet does not speak (it speaks anthropic-messages, openai-responses, openai-completions)`,
+      `provider "${provider}" of model ref "${ref}" uses api "${api}", which safetynet does not speak ` +
+        `(it speaks ${API_KINDS.join(', ')})`,
     );
   }
   const known = [...Object.keys(config.backends), ...Object.keys(config.providers)].sort().join(', ');
   return new UsageError(
-    `unknown provider "${provider}" in model ref "${ref}": add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`,
+    `unknown provider "${provider}" in model ref "${ref}": ` +
+      `add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`,
   );
 }
 
 /** A configured ref that is not tried. */
 function notTried(skipped: SkippedCandidate): Candidate {
-  const slash = skipped.ref.indexOf('/');
+  const parsed = splitModelRef(skipped.ref);
   return {
     ref: skipped.ref,
-    provider: slash > 0 ? skipped.ref.slice(0, slash).toLowerCase() : '',
-    model: slash > 0 ? skipped.ref.slice(slash + 1) : skipped.ref,
+    provider: parsed?.provider ?? '',
+    model: parsed?.model ?? skipped.ref,
     skip: { reason: 'config', detail: skipped.why },
   };
 }

@@ -2,10 +2,10 @@
  * The runtime an embedding gateway (or the `safetynet` CLI) creates once: it holds the resolved
  * config, the session store and the request machine with its actors injected, and runs requests.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { nanoid } from 'nanoid';
-import { loadConfig, resolveCandidates, safetynetHome } from '../config/index.js';
+import { loadConfig, resolveCandidates } from '../config/index.js';
 import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
 import { KeyedQueue } from '../actors/cli/queue.js';
 import { stageImages } from './images.js';
@@ -16,6 +16,7 @@ import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
 import type { CooldownStore, SessionStore } from '../store/index.js';
+import { defaultStoreLocation } from '../store/state-folder.js';
 import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
 import { BackgroundWrites } from './background-writes.js';
@@ -365,7 +366,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ...(options.configFile === undefined ? {} : { file: options.configFile }),
     ...(options.config === undefined ? {} : { inline: options.config }),
   });
-  return new Runtime(config, options.storeLocation ?? join(safetynetHome(env), 'state'), {
+  return new Runtime(config, options.storeLocation ?? defaultStoreLocation(env), {
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     ...(options.storeIdleCloseMs === undefined ? {} : { storeIdleCloseMs: options.storeIdleCloseMs }),

@@ -11,9 +11,10 @@ import { FAILURE_REASONS, type AttemptFailure, type FailureReason } from '../err
 import { isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../failover/cooldown-policy.js';
 
 export type { CooldownEntry };
-import { defaultStoreLocation } from './state-folder.js';
+import { requireNow, requireText } from './arguments.js';
+import { stateHandle } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level/handle.js';
+import type { LevelHandle, JsonSublevel, LevelHandleOptions } from './level/handle.js';
 
 /** Name of the sublevel holding cooldowns (keys are prefixed `!cooldowns!`). */
 export const COOLDOWNS_SUBLEVEL = 'cooldowns';
@@ -51,19 +52,6 @@ export interface RecordCooldownSuccessInput {
 
 /** Serializes read-modify-write per (folder, key) across every cooldown store of this process. */
 const writes = new KeyedMutex();
-
-function requireText(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`Expected the \`${name}\` argument to be a non-empty string, got \`${String(value)}\` (${typeof value})`);
-  }
-  return value;
-}
-
-function requireNow(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value))
-    throw new TypeError(`Expected the \`now\` argument to be finite epoch milliseconds, got \`${String(value)}\` (${typeof value})`);
-  return value;
-}
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -112,8 +100,7 @@ export class CooldownStore {
 
   /** @throws {TypeError} when `location` is empty or a handle option is out of range. */
   constructor(options: CooldownStoreOptions = {}) {
-    const { location, handle, ...handleOptions } = options;
-    this.#handle = handle ?? new LevelHandle(location ?? defaultStoreLocation(), handleOptions);
+    this.#handle = stateHandle(options);
     this.location = this.#handle.location;
   }
 

@@ -6,9 +6,10 @@
  * which callers invoke after a successful turn, so a failed turn can never overwrite a stored id.
  */
 import { bindingKey, sessionKeyRange } from './binding-key.js';
-import { defaultStoreLocation } from './state-folder.js';
+import { requireNow, requireText } from './arguments.js';
+import { stateHandle } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level/handle.js';
+import type { LevelHandle, JsonSublevel, LevelHandleOptions } from './level/handle.js';
 
 /** The stored CLI session of one (session key, backend) pair. */
 export interface SessionBinding {
@@ -69,13 +70,6 @@ export interface RecordSessionSuccessInput {
 /** Serializes read-modify-write per (folder, session key) across every store of this process. */
 const writes = new KeyedMutex();
 
-function requireText(name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`Expected the \`${name}\` argument to be a non-empty string, got \`${String(value)}\` (${typeof value})`);
-  }
-  return value;
-}
-
 /** A stored value as a {@link SessionBinding}, or `undefined` when it does not have that shape. */
 function toBinding(value: unknown): SessionBinding | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -124,8 +118,7 @@ export class SessionStore {
 
   /** @throws {TypeError} when `location` is empty or a handle option is out of range. */
   constructor(options: SessionStoreOptions = {}) {
-    const { location, handle, ...handleOptions } = options;
-    this.#handle = handle ?? new LevelHandle(location ?? defaultStoreLocation(), handleOptions);
+    this.#handle = stateHandle(options);
     this.location = this.#handle.location;
   }
 
@@ -168,8 +161,7 @@ export class SessionStore {
     const { model, replace = false, now = Date.now() } = input;
     if (model !== undefined && typeof model !== 'string')
       throw new TypeError(`Expected the \`model\` argument to be a string, got \`${String(model)}\` (${typeof model})`);
-    if (typeof now !== 'number' || !Number.isFinite(now))
-      throw new TypeError(`Expected the \`now\` argument to be finite epoch milliseconds, got \`${String(now)}\` (${typeof now})`);
+    requireNow(now);
     const key = bindingKey(sessionKey, backendId);
     return this.#exclusive(sessionKey, () =>
       this.#sessions(async (sessions) => {

@@ -4,16 +4,15 @@
  * range scan of one entry. Bounded by count and age: every write prunes, so the folder never grows
  * without limit.
  */
-import { defaultStoreLocation } from './state-folder.js';
-import { LevelHandle, type JsonSublevel, type LevelHandleOptions } from './level/handle.js';
+import { DEFAULT_TRACE_MAX_AGE_MS, DEFAULT_TRACE_MAX_COUNT } from '../config/trace-defaults.js';
+import { requireText } from './arguments.js';
+import { stateHandle } from './state-folder.js';
+import type { LevelHandle, JsonSublevel, LevelHandleOptions } from './level/handle.js';
 import type { RequestTrace } from './trace-types.js';
 
 /** Name of the sublevel holding traces (keys are prefixed `!traces!`). */
 export const TRACES_SUBLEVEL = 'traces';
-/** Default {@link TraceBounds.maxCount}: 500 traces. */
-export const DEFAULT_TRACE_MAX_COUNT = 500;
-/** Default {@link TraceBounds.maxAgeMs}: 7 days. */
-export const DEFAULT_TRACE_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+export { DEFAULT_TRACE_MAX_AGE_MS, DEFAULT_TRACE_MAX_COUNT } from '../config/trace-defaults.js';
 
 /** How many traces are kept. */
 export interface TraceBounds {
@@ -89,10 +88,10 @@ export class TraceStore {
 
   /** @throws {TypeError} when a bound is negative or not a number, or a handle option is out of range. */
   constructor(options: TraceStoreOptions = {}) {
-    const { location, handle, maxCount, maxAgeMs, ...handleOptions } = options;
+    const { maxCount, maxAgeMs, ...handleOptions } = options;
     this.maxCount = bound('maxCount', maxCount, DEFAULT_TRACE_MAX_COUNT);
     this.maxAgeMs = bound('maxAgeMs', maxAgeMs, DEFAULT_TRACE_MAX_AGE_MS);
-    this.#handle = handle ?? new LevelHandle(location ?? defaultStoreLocation(), handleOptions);
+    this.#handle = stateHandle(handleOptions);
     this.location = this.#handle.location;
   }
 
@@ -150,8 +149,7 @@ export class TraceStore {
    * for a full id; several when a prefix is ambiguous; none when nothing matches.
    */
   async find(id: string): Promise<RequestTrace[]> {
-    if (typeof id !== 'string' || id === '')
-      throw new TypeError(`Expected the \`id\` argument to be a non-empty string, got \`${String(id)}\` (${typeof id})`);
+    requireText('id', id);
     return this.#traces(async (traces) => {
       const keys = await traces.keys({ reverse: true }).all();
       const exact = keys.filter((key) => requestIdOf(key) === id);

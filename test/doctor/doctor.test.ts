@@ -92,7 +92,7 @@ describe('runDoctor', () => {
     expect(root).toMatchObject({
       ok: false,
       level: 'error',
-      fix: 'set agents.defaults.cliBackends.claudeish.env.IS_SANDBOX = "1" (only inside a sandbox you trust), or run safetynet as a non-root user',
+      fix: 'set agents.defaults.cliBackends.claudeish.env.IS_SANDBOX = "1" (only inside a sandbox you trust) or run safetynet as a non-root user',
     });
     expect(root!.problem).toContain('("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons")');
     expect(asRoot.ok).toBe(false);

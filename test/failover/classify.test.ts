@@ -163,7 +163,7 @@ describe("classifyCliFailure: the CLIs' documented texts (real-clis.md §10)", (
     expect(classify(['something odd', 'Not logged in']).reason).toBe('auth');
   });
 
-  it('the root refusal tells the user to set env.IS_SANDBOX="1" for that backend or run as non-root', () => {
+  it('the root refusal tells the user to set env.IS_SANDBOX = "1" for that backend or run as non-root', () => {
     const failure = classifyCliFailure({
       cli: 'claude',
       backendId: 'claude-cli',
@@ -171,8 +171,7 @@ describe("classifyCliFailure: the CLIs' documented texts (real-clis.md §10)", (
       texts: ['--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons'],
     });
     expect(failure.reason).toBe('config');
-    expect(failure.message).toContain('env.IS_SANDBOX="1"');
-    expect(failure.message).toContain('agents.defaults.cliBackends.claude-cli.env');
+    expect(failure.message).toContain('agents.defaults.cliBackends.claude-cli.env.IS_SANDBOX = "1"');
     expect(failure.message).toContain('non-root');
   });
 

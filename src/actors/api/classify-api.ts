@@ -2,8 +2,9 @@
  * The classifier of API failures: turns what an SDK threw (or what an SSE stream said) into an
  * {@link AttemptFailure} with a {@link FailureReason}, the same reasons as CLI failures.
  *
- * Reading order (as for CLIs, `../classify.ts`): the caller's abort and our own deadline first,
- * then the HTTP status (`APIError.status`), then error codes (the body's `code`/`type`, Anthropic's
+ * Reading order (as for CLIs: `readReason` of `failover/classify.ts`, which also holds every code
+ * and text table): the caller's abort and our own deadline first, then the HTTP status
+ * (`APIError.status`), then error codes (the body's `code`/`type`, Anthropic's
  * `details.error_code`, errnos such as `ECONNREFUSED` on the `cause` chain), then the documented
  * texts. Retry-After comes from the `retry-after-ms` / `retry-after` headers (seconds or an HTTP
  * date), else from a "try again in 1.2s" text.
@@ -12,8 +13,9 @@
  * Stainless error classes: `APIError`, `APIConnectionError`, `APIUserAbortError`, …), so this
  * module imports neither SDK. Messages are short, one line, and never contain the API key.
  */
+import { isRecord } from '../../config/json-record.js';
 import { AttemptError, type AttemptFailure, type FailureReason } from '../../errors.js';
-import { quoteLine, reasonForCode, reasonForStatus, reasonForText, retryAfterMsFromText } from '../../failover/classify.js';
+import { quoteLine, readReason, retryAfterMsFromText, validStatus } from '../../failover/classify.js';
 
 /** A failure the SDK does not throw itself: an error event inside a 200 stream, or a truncated stream. */
 export class ApiStreamError extends Error {
@@ -52,19 +54,6 @@ interface HeaderLookup {
   get(name: string): string | null;
 }
 
-/** Codes of undici/fetch and sockets that the CLI code table does not know. */
-const NETWORK_CODES: Readonly<Record<string, FailureReason>> = {
-  UND_ERR_CONNECT_TIMEOUT: 'timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'timeout',
-  UND_ERR_BODY_TIMEOUT: 'timeout',
-  UND_ERR_SOCKET: 'transport',
-  UND_ERR_CLOSED: 'transport',
-  ECONNABORTED: 'transport',
-  EPIPE: 'transport',
-  EHOSTDOWN: 'transport',
-  ENETDOWN: 'transport',
-};
-
 /** How deep the `cause` chain is searched for an errno. */
 const MAX_CAUSE_DEPTH = 6;
 
@@ -82,10 +71,6 @@ function classNames(error: unknown): string[] {
     proto = Object.getPrototypeOf(proto);
   }
   return names;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
 
 function text(value: unknown): string | undefined {
@@ -139,16 +124,7 @@ interface Signals {
 }
 
 function classifySignals(signals: Signals, context: ApiErrorContext, fallback: FailureReason): AttemptFailure {
-  const all = [...signals.codes, ...signals.texts].join('\n');
-  let reason = signals.status === undefined ? undefined : reasonForStatus(signals.status, all);
-  for (const code of signals.codes) {
-    if (reason !== undefined) break;
-    reason = NETWORK_CODES[code] ?? reasonForCode(code, all);
-  }
-  for (const candidate of signals.texts) {
-    if (reason !== undefined) break;
-    reason = reasonForText(candidate);
-  }
+  const { reason } = readReason(signals);
   const quoted = signals.texts[0] === undefined ? '' : `: ${quoteLine(signals.texts[0])}`;
   const message = redact(`${context.label}: ${signals.head}${quoted}`, context.apiKey);
   const retryAfterMs = retryAfterMsFromHeaders(signals.headers) ?? signals.texts.map(retryAfterMsFromText).find((ms) => ms !== undefined);
@@ -162,7 +138,7 @@ function classifySignals(signals: Signals, context: ApiErrorContext, fallback: F
 
 /** The signals of an SDK `APIError` (HTTP error, or an error event the SDK raised from a stream). */
 function apiErrorSignals(error: Record<string, unknown>): Signals {
-  const status = typeof error['status'] === 'number' && error['status'] >= 100 && error['status'] <= 599 ? error['status'] : undefined;
+  const status = validStatus(typeof error['status'] === 'number' ? error['status'] : undefined);
   const body = isRecord(error['error']) ? error['error'] : undefined;
   // Anthropic: body = { type: 'error', error: { type, message, details } }; OpenAI: body = { message, type, code }.
   const inner = body !== undefined && isRecord(body['error']) ? body['error'] : body;

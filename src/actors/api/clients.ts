@@ -1,8 +1,7 @@
 /**
  * SDK clients, built once per provider and reused (the speed target: no per-call construction).
  *
- * - The SDK modules are imported lazily, on the first API call (or {@link preloadSdk}): the
- *   CLI-only path never loads them.
+ * - The SDK modules are imported lazily, on the first API call: the CLI-only path never loads them.
  * - Clients are cached per provider object (a `WeakMap`, the hot path), and behind that per
  *   `api + id + baseUrl + sha256(key) + headers`, so an equal provider resolved again (a reloaded
  *   config) reuses the client. The keyed cache holds at most {@link MAX_CACHED_CLIENTS} clients.
@@ -17,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import type { ApiKind, ResolvedApiProvider } from '../../config/types.js';
+import type { ResolvedApiProvider } from '../../config/types.js';
 
 /** The Anthropic API's base URL when a provider sets none (the SDK appends `/v1/messages`). */
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -51,14 +50,6 @@ function loadOpenAI(): Promise<OpenAIModule> {
     throw error;
   });
   return openaiSdk;
-}
-
-/**
- * Imports the SDK of `api` ahead of the first call (e.g. at runtime start when the config has API
- * candidates), so the first request does not pay the module load.
- */
-export async function preloadSdk(api: ApiKind): Promise<void> {
-  await (api === 'anthropic-messages' ? loadAnthropic() : loadOpenAI());
 }
 
 let byProvider = new WeakMap<ResolvedApiProvider, Anthropic | OpenAI>();
@@ -95,6 +86,19 @@ function anthropicHeaders(provider: ResolvedApiProvider): Record<string, string 
   return Object.assign({ authorization: null, 'x-api-key': provider.apiKey }, provider.headers);
 }
 
+/**
+ * The client of `provider`: the one cached for this provider object, else one cached for an equal
+ * provider ({@link cacheKey}), else a new one from `build` (which loads the SDK on first use).
+ */
+async function cachedClient<T extends Anthropic | OpenAI>(provider: ResolvedApiProvider, build: () => Promise<T>): Promise<T> {
+  const cached = byProvider.get(provider);
+  if (cached !== undefined) return cached as T;
+  const key = cacheKey(provider);
+  const known = byKey.get(key);
+  if (known !== undefined) return remember(provider, key, known as T);
+  return remember(provider, key, await build());
+}
+
 function remember<T extends Anthropic | OpenAI>(provider: ResolvedApiProvider, key: string, client: T): T {
   byProvider.set(provider, client);
   byKey.set(key, client);
@@ -106,45 +110,37 @@ function remember<T extends Anthropic | OpenAI>(provider: ResolvedApiProvider, k
 }
 
 /** The cached Anthropic client of an `anthropic-messages` provider (built on first use). */
-export async function anthropicClient(provider: ResolvedApiProvider): Promise<Anthropic> {
-  const cached = byProvider.get(provider);
-  if (cached !== undefined) return cached as Anthropic;
-  const { default: AnthropicClient } = await loadAnthropic();
-  const key = cacheKey(provider);
-  const known = byKey.get(key);
-  if (known !== undefined) return remember(provider, key, known as Anthropic);
-  const client = new AnthropicClient({
-    apiKey: provider.apiKey ?? NO_KEY,
-    authToken: null,
-    webhookKey: null,
-    baseURL: provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL,
-    maxRetries: 0,
-    logLevel: 'off',
-    defaultHeaders: anthropicHeaders(provider),
+export function anthropicClient(provider: ResolvedApiProvider): Promise<Anthropic> {
+  return cachedClient(provider, async () => {
+    const { default: AnthropicClient } = await loadAnthropic();
+    return new AnthropicClient({
+      apiKey: provider.apiKey ?? NO_KEY,
+      authToken: null,
+      webhookKey: null,
+      baseURL: provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL,
+      maxRetries: 0,
+      logLevel: 'off',
+      defaultHeaders: anthropicHeaders(provider),
+    });
   });
-  return remember(provider, key, client);
 }
 
 /** The cached OpenAI client of an `openai-responses` / `openai-completions` provider (built on first use). */
-export async function openaiClient(provider: ResolvedApiProvider): Promise<OpenAI> {
-  const cached = byProvider.get(provider);
-  if (cached !== undefined) return cached as OpenAI;
-  const { default: OpenAIClient } = await loadOpenAI();
-  const key = cacheKey(provider);
-  const known = byKey.get(key);
-  if (known !== undefined) return remember(provider, key, known as OpenAI);
-  const client = new OpenAIClient({
-    apiKey: provider.apiKey ?? NO_KEY,
-    adminAPIKey: null,
-    organization: null,
-    project: null,
-    webhookSecret: null,
-    baseURL: provider.baseUrl ?? DEFAULT_OPENAI_BASE_URL,
-    maxRetries: 0,
-    logLevel: 'off',
-    defaultHeaders: defaultHeaders(provider, ['authorization']),
+export function openaiClient(provider: ResolvedApiProvider): Promise<OpenAI> {
+  return cachedClient(provider, async () => {
+    const { default: OpenAIClient } = await loadOpenAI();
+    return new OpenAIClient({
+      apiKey: provider.apiKey ?? NO_KEY,
+      adminAPIKey: null,
+      organization: null,
+      project: null,
+      webhookSecret: null,
+      baseURL: provider.baseUrl ?? DEFAULT_OPENAI_BASE_URL,
+      maxRetries: 0,
+      logLevel: 'off',
+      defaultHeaders: defaultHeaders(provider, ['authorization']),
+    });
   });
-  return remember(provider, key, client);
 }
 
 /** Drops every cached client (tests; a long-lived process never needs it). */

@@ -9,7 +9,7 @@
  */
 import type OpenAI from 'openai';
 import type { ResolvedApiProvider } from '../../config/types.js';
-import { normalizeUsage } from '../cli/parse/usage.js';
+import { usageWithCachedInput } from '../cli/parse/usage.js';
 import type { Usage } from '../types.js';
 import { ApiStreamError } from './classify-api.js';
 import { openaiClient } from './clients.js';
@@ -39,13 +39,8 @@ export function completionsBody(request: ApiRequest): ChatParams {
 /** Usage of a Chat usage object; `input` excludes `prompt_tokens_details.cached_tokens`. */
 export function completionsUsage(usage: OpenAI.CompletionUsage | null | undefined): Usage | undefined {
   if (usage === null || usage === undefined) return undefined;
-  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  return normalizeUsage({
-    input_tokens: usage.prompt_tokens - cached,
-    output_tokens: usage.completion_tokens,
-    cache_read_input_tokens: cached,
-    total_tokens: usage.total_tokens,
-  });
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  return usageWithCachedInput({ input: usage.prompt_tokens, cached, output: usage.completion_tokens, total: usage.total_tokens });
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import type OpenAI from 'openai';
 import type { ResolvedApiProvider } from '../../config/types.js';
-import { normalizeUsage } from '../cli/parse/usage.js';
+import { usageWithCachedInput } from '../cli/parse/usage.js';
 import type { Usage } from '../types.js';
 import { ApiStreamError } from './classify-api.js';
 import { openaiClient } from './clients.js';
@@ -47,13 +47,8 @@ export function responsesBody(request: ApiRequest): OpenAI.Responses.ResponseCre
 /** Usage of a Responses usage object; `input` excludes `input_tokens_details.cached_tokens`. */
 export function responsesUsage(usage: OpenAI.Responses.ResponseUsage | null | undefined): Usage | undefined {
   if (usage === null || usage === undefined) return undefined;
-  const cached = usage.input_tokens_details?.cached_tokens ?? 0;
-  return normalizeUsage({
-    input_tokens: usage.input_tokens - cached,
-    output_tokens: usage.output_tokens,
-    cache_read_input_tokens: cached,
-    total_tokens: usage.total_tokens,
-  });
+  const cached = usage.input_tokens_details?.cached_tokens;
+  return usageWithCachedInput({ input: usage.input_tokens, cached, output: usage.output_tokens, total: usage.total_tokens });
 }
 
 /** The text of the `output_text` parts of a finished response (used when no deltas were streamed). */

@@ -6,10 +6,8 @@
  * `IS_SANDBOX` is set in its environment. We never set it silently: the user decides.
  */
 import { AttemptError } from '../../errors.js';
+import { effectiveUid, refusedAsRoot, rootRefusalFix, SKIP_PERMISSIONS_FLAG, sandboxState } from '../../failover/root-refusal.js';
 import type { CliTurnPlan } from '../types.js';
-
-/** The flag Claude Code refuses as root. */
-const SKIP_PERMISSIONS = '--dangerously-skip-permissions';
 
 /** Options of {@link checkCliPreflight}. */
 export interface CliPreflightOptions {
@@ -27,24 +25,11 @@ export interface CliPreflightOptions {
  *   fixes (`agents.defaults.cliBackends.<id>.env.IS_SANDBOX = "1"` inside a trusted sandbox, or a
  *   non-root user).
  */
-/**
- * True when `env` lifts Claude's root refusal: `IS_SANDBOX` is exactly `"1"` (measured with claude
- * 2.1.197: `"true"` and `"yes"` are still refused).
- */
-export function sandboxLifted(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env['IS_SANDBOX'] === '1';
-}
-
 export function checkCliPreflight(plan: Pick<CliTurnPlan, 'argv' | 'env' | 'command'>, options: CliPreflightOptions = {}): void {
-  const uid = 'uid' in options ? options.uid : process.getuid?.();
-  if (uid !== 0) return;
-  if (!plan.argv.includes(SKIP_PERMISSIONS)) return;
-  if (sandboxLifted(plan.env)) return;
-  const id = options.backendId ?? '<id>';
+  if (!refusedAsRoot(plan.argv, plan.env, effectiveUid(options))) return;
   throw new AttemptError(
     'config',
-    `"${plan.command}" refuses ${SKIP_PERMISSIONS} when run as root${plan.env.IS_SANDBOX === undefined ? '' : ` (IS_SANDBOX is "${plan.env.IS_SANDBOX}"; only "1" lifts the refusal)`}: ` +
-      `set agents.defaults.cliBackends.${id}.env.IS_SANDBOX = "1" (only inside a sandbox you trust) ` +
-      'or run safetynet as a non-root user',
+    `"${plan.command}" refuses ${SKIP_PERMISSIONS_FLAG} when run as root with ${sandboxState(plan.env)}: ` +
+      rootRefusalFix(options.backendId ?? '<id>'),
   );
 }

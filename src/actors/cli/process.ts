@@ -112,7 +112,8 @@ function trackGroup(pgid: number): void {
  * - `watch` reads stdout as it arrives; its events go to `onEvent`, and a `cli.abandon` ends the run.
  * - On abort, watchdog trip, deadline, abandonment or output limit the whole group gets SIGTERM, then SIGKILL after
  *   `forceKillAfterMs` if any member is left. When the direct child exits on its own, leftover group
- *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process `exit` hook SIGKILLs groups still alive when safetynet exits.
+ *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process
+ *   `exit` hook SIGKILLs groups still alive when safetynet exits.
  *
  * @returns the output, with `plan` stripped of `env`/`stdin` (plus `stdinChars`) and `durationMs`.
  * @throws {AttemptError} `aborted` (signal aborted, also before spawning); `timeout`

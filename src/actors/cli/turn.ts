@@ -7,19 +7,18 @@
  * (JSONL runs are watched for retry notices so a failing provider is given up in seconds).
  */
 import { stat } from 'node:fs/promises';
-import { fromPromise } from 'xstate';
 import { planCliTurn, type PlanCliTurnOptions } from './plan.js';
 import { checkCliPreflight } from './preflight.js';
 import { runCliProcess, type CliProcessEvent } from './process.js';
 import { CliOutputWatcher, type CliWatchOptions } from './watch.js';
-import { KeyedQueue } from './queue.js';
+import type { KeyedQueue } from './queue.js';
 import { cliLabel } from './parse/index.js';
 import type { CliRunOutput, CliTurnRequest } from '../types.js';
 
-/** Injectable dependencies of {@link createRunCliTurn}. */
+/** Dependencies of {@link executeCliTurnRequest} (the runtime passes its own lanes and event sink). */
 export interface RunCliTurnDeps {
-  /** Lanes of `serialize: true` backends (keyed by backend id). Default: one module-level queue. */
-  queue?: KeyedQueue;
+  /** Lanes of `serialize: true` backends (keyed by backend id); the runtime owns one per instance. */
+  queue: KeyedQueue;
   /** Place in the serialize lane (the request's arrival number; lower first). Default: arrival at the lane. */
   order?: number;
   /** Runs the planned process. Default {@link runCliProcess}. */
@@ -33,9 +32,6 @@ export interface RunCliTurnDeps {
   /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. Default: its defaults. */
   watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
 }
-
-/** The process-wide lane of `serialize: true` backends used by {@link runCliTurn}. */
-export const defaultCliQueue = new KeyedQueue();
 
 async function isDirectory(path: string): Promise<boolean> {
   try {
@@ -58,7 +54,7 @@ async function isDirectory(path: string): Promise<boolean> {
  * @throws {AttemptError} from the preflight (`config`), the queue (`aborted` while waiting) or
  *   {@link runCliProcess}.
  */
-export async function executeCliTurnRequest(input: CliTurnRequest, signal: AbortSignal, deps: RunCliTurnDeps = {}): Promise<CliRunOutput> {
+export async function executeCliTurnRequest(input: CliTurnRequest, signal: AbortSignal, deps: RunCliTurnDeps): Promise<CliRunOutput> {
   let plan = planCliTurn(input, deps.plan);
   if (!plan.newSession && input.binding !== undefined && !(await isDirectory(input.binding.cwd))) {
     plan = planCliTurn({ ...input, forceNewSession: true }, deps.plan);
@@ -77,18 +73,5 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     });
   if (!input.backend.serialize) return run();
-  return (deps.queue ?? defaultCliQueue).run(input.backend.id, run, signal, deps.order);
+  return deps.queue.run(input.backend.id, run, signal, deps.order);
 }
-
-/**
- * Build the `runCliTurn` promise actor with injected dependencies.
- *
- * @returns `fromPromise<CliRunOutput, CliTurnRequest>`; the actor's `signal` (aborted when the actor
- *   stops) kills the process group.
- */
-export function createRunCliTurn(deps: RunCliTurnDeps = {}) {
-  return fromPromise<CliRunOutput, CliTurnRequest>(({ input, signal }) => executeCliTurnRequest(input, signal, deps));
-}
-
-/** The default `runCliTurn` actor: module-level queue, real processes. */
-export const runCliTurn = createRunCliTurn();

@@ -30,9 +30,11 @@
  * Reasons come from the one classifier ({@link classifyCliFailure}): the structured status and code
  * first, then the CLI's texts.
  */
+import { isRecord } from '../../config/json-record.js';
 import type { AttemptFailure, FailureReason } from '../../errors.js';
 import { classifyCliFailure } from '../../failover/classify.js';
-import { isRecord, numberField, stringField, tryParse } from './parse/records.js';
+import { isTransientReason } from '../../failover/reasons.js';
+import { numberField, stringField, tryParse } from './parse/records.js';
 
 /** Which CLI printed a retry notice. */
 export type CliRetryDialect = 'claude' | 'codex';
@@ -97,14 +99,6 @@ export const DEFAULT_CODEX_RETRY_LIMIT = 1;
 export const DEFAULT_MAX_RETRY_DELAY_MS = 5000;
 /** Lines longer than this are skipped unread (retry notices are a few hundred characters). */
 export const MAX_WATCHED_LINE_CHARS = 64 * 1024;
-
-/** Reasons worth waiting for while the CLI retries; any other reason is abandoned at once. */
-const TRANSIENT: ReadonlySet<FailureReason> = new Set(['rate_limit', 'overloaded', 'server_error', 'timeout', 'transport', 'unknown']);
-
-/** True when a retry failing for `reason` may still succeed (rate limits, overload, 5xx, network). */
-export function isTransientReason(reason: FailureReason): boolean {
-  return TRANSIENT.has(reason);
-}
 
 /** A retry notice read from one line, before classification. */
 export interface RetryNotice {

@@ -11,6 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Level } from 'level';
 import { StoreError } from '../../errors.js';
+import { requireText } from '../arguments.js';
 import {
   clearLinger,
   closeIfIdle,
@@ -96,9 +97,7 @@ export class LevelHandle {
    * @throws {TypeError} when `location` is empty or an option is out of range.
    */
   constructor(location: string, options: LevelHandleOptions = {}) {
-    if (typeof location !== 'string' || location === '') {
-      throw new TypeError(`Expected the \`location\` argument to be a non-empty string, got \`${String(location)}\` (${typeof location})`);
-    }
+    requireText('location', location);
     const idle = options.idleCloseMs ?? 0;
     if (typeof idle !== 'number' || !(idle >= 0 && idle <= 2_147_483_647)) {
       throw new TypeError(
@@ -146,9 +145,7 @@ export class LevelHandle {
    * @throws {TypeError} when `name` is empty; otherwise as {@link use}.
    */
   async useSublevel<V, T>(name: string, fn: (sublevel: JsonSublevel<V>) => Promise<T>): Promise<T> {
-    if (typeof name !== 'string' || name === '') {
-      throw new TypeError(`Expected the \`name\` argument to be a non-empty string, got \`${String(name)}\` (${typeof name})`);
-    }
+    requireText('name', name);
     return this.#run((db, slot) => {
       let sublevel = slot.sublevels.get(name);
       if (sublevel === undefined) {
@@ -261,7 +258,8 @@ export class LevelHandle {
         if (remaining <= 0) {
           throw new StoreError(
             'SAFETYNET_STORE_LOCKED',
-            `another safetynet process keeps ${location} open; wait for it or point SAFETYNET_HOME elsewhere (still locked after ${attempt} attempt${attempt === 1 ? '' : 's'} in ${Math.round(elapsedMs)} ms)`,
+            `another safetynet process keeps ${location} open; wait for it or point SAFETYNET_HOME elsewhere ` +
+              `(still locked after ${attempt} attempt${attempt === 1 ? '' : 's'} in ${Math.round(elapsedMs)} ms)`,
             { location, cause: error },
           );
         }

@@ -39,7 +39,7 @@ describe('root refusal preflight (real-clis.md §1.1)', () => {
     for (const value of ['yes', 'true', '']) {
       const error = caught(() => checkCliPreflight(claudePlan({ IS_SANDBOX: value }), { uid: 0, backendId: 'claude-cli' }));
       expect(error).toBeInstanceOf(AttemptError);
-      expect((error as AttemptError).message).toContain(`IS_SANDBOX is "${value}"; only "1" lifts the refusal`);
+      expect((error as AttemptError).message).toContain(`IS_SANDBOX="${value}" (only "1" lifts the refusal)`);
     }
   });
 

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActor, toPromise } from 'xstate';
 import { runCliProcess } from '../../../src/actors/cli/process.js';
-import { createRunCliTurn, runCliTurn } from '../../../src/actors/cli/turn.js';
+import { executeCliTurnRequest, type RunCliTurnDeps } from '../../../src/actors/cli/turn.js';
 import { KeyedQueue } from '../../../src/actors/cli/queue.js';
 import type { CliRunOutput, CliTurnPlan, CliTurnRequest, SessionBinding } from '../../../src/actors/types.js';
 import type { ResolvedCliBackend } from '../../../src/config/types.js';
@@ -92,6 +91,17 @@ function stubProcess() {
   return { plans, finishers, runProcess };
 }
 
+/**
+ * Start a turn the way the runtime does (`executeCliTurnRequest` with a lane queue and the
+ * request's abort signal); `abort()` is what stopping the request's actor does.
+ */
+function startTurn(input: CliTurnRequest, deps: Partial<RunCliTurnDeps> = {}) {
+  const controller = new AbortController();
+  const done = executeCliTurnRequest(input, controller.signal, { queue: new KeyedQueue(), ...deps });
+  done.catch(() => undefined); // observed by the test when it matters
+  return { done, abort: () => controller.abort() };
+}
+
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Bounded poll (≤ 10 s) for a condition; never asserts a duration. */
@@ -115,10 +125,9 @@ afterAll(async () => {
   await rm(cwd, { recursive: true, force: true });
 });
 
-describe('runCliTurn actor', () => {
+describe('one CLI turn (executeCliTurnRequest, as the runtime runs it)', () => {
   it('plans, spawns the CLI and returns its output (fresh turn)', async () => {
-    const actor = createActor(runCliTurn, { input: request() }).start();
-    const output = await toPromise(actor);
+    const output = await startTurn(request()).done;
     const seen = JSON.parse(output.stdout) as { argv: string[]; cwd: string; env: Record<string, string> };
     expect(output.exitCode).toBe(0);
     expect(seen.argv.slice(0, 5)).toEqual(['-p', '--model', 'claude-opus', '--append-system-prompt', 'Be brief.']);
@@ -130,7 +139,7 @@ describe('runCliTurn actor', () => {
   it('resumes a stored session in the binding cwd', async () => {
     const sessionCwd = await realpath(await mkdtemp(join(tmpdir(), 'safetynet-turn-session-')));
     try {
-      const output = await toPromise(createActor(runCliTurn, { input: request({ binding: binding('sid-1', sessionCwd) }) }).start());
+      const output = await startTurn(request({ binding: binding('sid-1', sessionCwd) })).done;
       const seen = JSON.parse(output.stdout) as { argv: string[]; cwd: string };
       expect(seen.argv).toEqual(['--resume', 'sid-1', '--model', 'claude-opus', '--', 'hello']);
       expect(seen.cwd).toBe(sessionCwd);
@@ -142,16 +151,17 @@ describe('runCliTurn actor', () => {
 
   it('a binding whose cwd no longer exists is planned as a new session in request.cwd', async () => {
     const stub = stubProcess();
-    const actor = createActor(createRunCliTurn({ runProcess: stub.runProcess, plan: { newSessionId: () => 'fresh-id' } }), {
-      input: request({ binding: binding('sid-1', join(cwd, 'deleted')) }),
-    }).start();
+    const turn = startTurn(request({ binding: binding('sid-1', join(cwd, 'deleted')) }), {
+      runProcess: stub.runProcess,
+      plan: { newSessionId: () => 'fresh-id' },
+    });
     await until(() => stub.finishers.length === 1);
     stub.finishers[0]!();
-    await toPromise(actor);
+    await turn.done;
     expect(stub.plans[0]).toMatchObject({ resume: false, newSession: true, cwd, sessionIdSent: 'fresh-id' });
   });
 
-  it('stopping the actor kills the CLI (the signal reaches the process group)', async () => {
+  it('aborting the turn kills the CLI (the signal reaches the process group)', async () => {
     let pid: number | undefined;
     const runProcess: typeof runCliProcess = (plan, options) =>
       runCliProcess(plan, {
@@ -159,31 +169,31 @@ describe('runCliTurn actor', () => {
         forceKillAfterMs: 200,
         onOutput: (_stream, chunk) => (pid = (JSON.parse(chunk) as { pid: number }).pid),
       });
-    const actor = createActor(createRunCliTurn({ runProcess }), {
-      input: request({ backend: backend({ command: join(BIN, 'ignore-sigterm.mjs') }) }),
-    });
-    actor.start();
+    const turn = startTurn(request({ backend: backend({ command: join(BIN, 'ignore-sigterm.mjs') }) }), { runProcess });
     await until(() => pid !== undefined);
     expect(isAlive(pid!)).toBe(true);
-    actor.stop();
+    turn.abort();
+    expect(((await turn.done.catch((e: unknown) => e)) as AttemptError).reason).toBe('aborted');
     await until(() => !isAlive(pid!));
     expect(isAlive(pid!)).toBe(false);
   });
 
   it('the root preflight fails before anything is spawned', async () => {
     const stub = stubProcess();
-    const actor = createActor(createRunCliTurn({ runProcess: stub.runProcess, uid: 0 }), {
-      input: request({ backend: backend({ args: ['-p', '--dangerously-skip-permissions'], clearEnv: ['IS_SANDBOX'] }) }),
-    }).start();
-    const error = await toPromise(actor).catch((e: unknown) => e);
+    const turn = startTurn(request({ backend: backend({ args: ['-p', '--dangerously-skip-permissions'], clearEnv: ['IS_SANDBOX'] }) }), {
+      runProcess: stub.runProcess,
+      uid: 0,
+    });
+    const error = await turn.done.catch((e: unknown) => e);
     expect((error as AttemptError).reason).toBe('config');
     expect((error as AttemptError).message).toContain('agents.defaults.cliBackends.echo-cli.env.IS_SANDBOX');
     expect(stub.plans).toEqual([]);
   });
 
   it('a missing command is a config failure naming the backend key', async () => {
-    const actor = createActor(runCliTurn, { input: request({ backend: backend({ command: 'safetynet-no-such-cli' }) }) }).start();
-    const error = (await toPromise(actor).catch((e: unknown) => e)) as AttemptError;
+    const error = (await startTurn(request({ backend: backend({ command: 'safetynet-no-such-cli' }) })).done.catch(
+      (e: unknown) => e,
+    )) as AttemptError;
     expect([error.reason, error.message]).toEqual([
       'config',
       'command "safetynet-no-such-cli" not found: install it or set agents.defaults.cliBackends.echo-cli.command to its full path',
@@ -194,44 +204,45 @@ describe('runCliTurn actor', () => {
 describe('serialize', () => {
   it('serialize: true runs turns of one backend one at a time, in arrival order', async () => {
     const stub = stubProcess();
-    const logic = createRunCliTurn({ runProcess: stub.runProcess, queue: new KeyedQueue() });
+    const deps = { runProcess: stub.runProcess, queue: new KeyedQueue() };
     const serialized = backend({ serialize: true });
-    const first = createActor(logic, { input: request({ backend: serialized, prompt: 'one' }) }).start();
-    const second = createActor(logic, { input: request({ backend: serialized, prompt: 'two' }) }).start();
+    const first = startTurn(request({ backend: serialized, prompt: 'one' }), deps);
+    const second = startTurn(request({ backend: serialized, prompt: 'two' }), deps);
     await tick();
     expect(stub.plans.map((p) => p.argv.at(-1))).toEqual(['one']);
     stub.finishers[0]!();
-    await toPromise(first);
+    await first.done;
     await tick();
     expect(stub.plans.map((p) => p.argv.at(-1))).toEqual(['one', 'two']);
     stub.finishers[1]!();
-    await toPromise(second);
+    await second.done;
   });
 
   it('serialize: false runs turns concurrently', async () => {
     const stub = stubProcess();
-    const logic = createRunCliTurn({ runProcess: stub.runProcess, queue: new KeyedQueue() });
-    const actors = ['one', 'two'].map((prompt) => createActor(logic, { input: request({ prompt }) }).start());
+    const deps = { runProcess: stub.runProcess, queue: new KeyedQueue() };
+    const turns = ['one', 'two'].map((prompt) => startTurn(request({ prompt }), deps));
     await tick();
     expect(stub.plans).toHaveLength(2);
     for (const finish of stub.finishers) finish();
-    await Promise.all(actors.map((a) => toPromise(a)));
+    await Promise.all(turns.map((turn) => turn.done));
   });
 
-  it('stopping a turn that waits in the lane removes it without spawning', async () => {
+  it('aborting a turn that waits in the lane removes it without spawning', async () => {
     const stub = stubProcess();
     const queue = new KeyedQueue();
-    const logic = createRunCliTurn({ runProcess: stub.runProcess, queue });
+    const deps = { runProcess: stub.runProcess, queue };
     const serialized = backend({ serialize: true });
-    const first = createActor(logic, { input: request({ backend: serialized, prompt: 'one' }) }).start();
-    const waiting = createActor(logic, { input: request({ backend: serialized, prompt: 'two' }) }).start();
+    const first = startTurn(request({ backend: serialized, prompt: 'one' }), deps);
+    const waiting = startTurn(request({ backend: serialized, prompt: 'two' }), deps);
     await tick();
     expect(queue.waiting('echo-cli')).toBe(1);
-    waiting.stop();
+    waiting.abort();
+    expect(((await waiting.done.catch((e: unknown) => e)) as AttemptError).reason).toBe('aborted');
     await tick();
     expect(queue.waiting('echo-cli')).toBe(0);
     stub.finishers[0]!();
-    await toPromise(first);
+    await first.done;
     await tick();
     expect(stub.plans).toHaveLength(1);
   });

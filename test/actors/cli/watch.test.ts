@@ -9,7 +9,6 @@ import {
   DEFAULT_CLAUDE_RETRY_LIMIT,
   DEFAULT_CODEX_RETRY_LIMIT,
   MAX_WATCHED_LINE_CHARS,
-  isTransientReason,
   readRetryNotice,
   watchRetryNotice,
   type CliAbandonEvent,
@@ -261,17 +260,6 @@ describe('line handling', () => {
 });
 
 describe('policy helpers', () => {
-  it('transient reasons are the ones a retry can heal', () => {
-    expect(
-      ['rate_limit', 'overloaded', 'server_error', 'timeout', 'transport', 'unknown'].every((r) => isTransientReason(r as FailureReason)),
-    ).toBe(true);
-    expect(
-      ['auth', 'billing', 'model_not_found', 'context_overflow', 'config', 'session_expired'].some((r) =>
-        isTransientReason(r as FailureReason),
-      ),
-    ).toBe(false);
-  });
-
   it('watchRetryNotice is pure: the same notice and count give the same events', () => {
     const notice = readRetryNotice(claudeLine({}))!;
     expect(watchRetryNotice(notice, 1, { cli: 'claude' })).toEqual(watchRetryNotice(notice, 1, { cli: 'claude' }));

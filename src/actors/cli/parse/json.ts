@@ -13,24 +13,14 @@
  *   the reference treated it as a reply), classified by `api_error_status` then by `result`;
  * - no JSON at all: the plain stdout is the reply (the `text` behaviour).
  */
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
+import { DEFAULT_SESSION_ID_FIELDS } from '../../../config/builtins.js';
 import type { ResolvedCliBackend } from '../../../config/types.js';
 import type { Usage } from '../../types.js';
-import {
-  firstString,
-  isRecord,
-  numberField,
-  parseJsonRecords,
-  splitLines,
-  stringField,
-  stripTerminalCodes,
-  type JsonRecord,
-} from './records.js';
+import { firstString, numberField, parseJsonRecords, splitLines, stringField, stripTerminalCodes } from './records.js';
 import { isNoiseLine, readErrorValue } from './stderr.js';
-import { outputError, type OutputError, type ParsedOutput } from './types.js';
+import { outputError, parsedOutput, type OutputError, type ParsedOutput } from './types.js';
 import { recordUsage } from './usage.js';
-
-/** Session id fields used when a backend lists none (reference-behaviour.md §1.2 default). */
-export const DEFAULT_SESSION_ID_FIELDS: readonly string[] = ['session_id', 'sessionId', 'conversation_id', 'conversationId'];
 
 /** `backend.sessionIdFields`, or {@link DEFAULT_SESSION_ID_FIELDS} when empty. */
 export function sessionIdFields(backend: Pick<ResolvedCliBackend, 'sessionIdFields'>): readonly string[] {
@@ -114,24 +104,10 @@ export function parseJsonOutput(stdout: string, backend: Pick<ResolvedCliBackend
   const leftover = plainLines(rest);
   if (records.length === 0) {
     const text = stripTerminalCodes(stdout).trim();
-    return {
-      text: text === '' ? undefined : text,
-      sessionId: undefined,
-      usage: undefined,
-      error: undefined,
-      hint: undefined,
-      plainLines: leftover,
-    };
+    return parsedOutput({ text: text === '' ? undefined : text, plainLines: leftover });
   }
   const fields = sessionIdFields(backend);
-  const parsed: ParsedOutput = {
-    text: undefined,
-    sessionId: undefined,
-    usage: undefined,
-    error: undefined,
-    hint: undefined,
-    plainLines: leftover,
-  };
+  const parsed = parsedOutput({ plainLines: leftover });
   for (const record of records) {
     const reading = readJsonRecord(record, fields);
     if (reading.sessionId !== undefined) parsed.sessionId = reading.sessionId;

@@ -21,33 +21,18 @@
  *
  * Lines that are not JSON objects are skipped (kept for failure classification only).
  */
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 import type { ResolvedCliBackend } from '../../../config/types.js';
 import { readJsonRecord, plainLines, sessionIdFields } from './json.js';
-import {
-  firstString,
-  isRecord,
-  numberField,
-  parseJsonRecords,
-  splitLines,
-  stringField,
-  stripTerminalCodes,
-  type JsonRecord,
-} from './records.js';
+import { firstString, numberField, parseJsonRecords, splitLines, stringField, stripTerminalCodes } from './records.js';
 import { unwrapRetryNotice } from './stderr.js';
-import { outputError, type ParsedOutput } from './types.js';
+import { outputError, parsedOutput, type ParsedOutput } from './types.js';
 import { normalizeUsage } from './usage.js';
 
 /** Parses the stdout of an `output: "jsonl"` run. Pure; never throws. */
 export function parseJsonlOutput(stdout: string, backend: Pick<ResolvedCliBackend, 'sessionIdFields'>): ParsedOutput {
   const fields = [...sessionIdFields(backend), 'thread_id'];
-  const parsed: ParsedOutput = {
-    text: undefined,
-    sessionId: undefined,
-    usage: undefined,
-    error: undefined,
-    hint: undefined,
-    plainLines: [],
-  };
+  const parsed = parsedOutput({});
   const plain: string[] = [];
   let agentText: string | undefined;
   let turnCompleted = false;

@@ -6,19 +6,20 @@
  * fails, it scans for every top-level `{...}` object embedded in mixed output").
  */
 
-/** A parsed JSON object. */
-export type JsonRecord = Record<string, unknown>;
-
-/** True for a plain JSON object (not an array, not null). */
-export function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 
 // CSI (`ESC [ … final`), OSC (`ESC ] … BEL|ST`), charset and single-char escapes, then any other
 // C0 control except tab and newlines. A CLI run under a PTY writes these around its output
 // (real-clis.md §11, fixtures `*-tty`).
-const TERMINAL_CODES =
-  /\u001b\[[0-9;?<>=!]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[()][0-9A-Za-z]|\u001b[0-9=>78cDEHMNOZ]|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const TERMINAL_CODES = new RegExp(
+  [
+    /\u001b\[[0-9;?<>=!]*[ -/]*[@-~]/.source, // CSI
+    /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/.source, // OSC
+    /\u001b[()][0-9A-Za-z]|\u001b[0-9=>78cDEHMNOZ]/.source, // charset, single-char escapes
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.source, // other C0 controls
+  ].join('|'),
+  'g',
+);
 
 /** Removes terminal escape sequences and control characters (keeps `\t`, `\n`, `\r`). */
 export function stripTerminalCodes(text: string): string {

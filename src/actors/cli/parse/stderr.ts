@@ -5,7 +5,8 @@
  *
  * A non-empty stderr is never a failure by itself; success is decided by exit code and stdout.
  */
-import { isRecord, numberField, scanJsonObjects, splitLines, stringField, tryParse, type JsonRecord } from './records.js';
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
+import { numberField, scanJsonObjects, splitLines, stringField, tryParse } from './records.js';
 import { outputError, type OutputError } from './types.js';
 
 // real-clis.md §9: Codex's PATH-alias warning, stdin notices, tracing lines and text-mode

@@ -9,17 +9,14 @@
 import { plainLines } from './json.js';
 import { stripTerminalCodes } from './records.js';
 import { readStderr } from './stderr.js';
-import type { ParsedOutput } from './types.js';
+import { parsedOutput, type ParsedOutput } from './types.js';
 
 /** Parses the stdout of an `output: "text"` run. Pure; never throws. */
 export function parseTextOutput(stdout: string, stderr: string, sessionIdSent: string | undefined): ParsedOutput {
   const text = stripTerminalCodes(stdout).trim();
-  return {
+  return parsedOutput({
     text: text === '' ? undefined : text,
     sessionId: sessionIdSent ?? readStderr(stderr).sessionId,
-    usage: undefined,
-    error: undefined,
-    hint: undefined,
     plainLines: plainLines(stdout),
-  };
+  });
 }

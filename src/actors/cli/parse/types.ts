@@ -41,6 +41,18 @@ export interface ParsedOutput {
   plainLines: string[];
 }
 
+/** A {@link ParsedOutput} with every field unset except the ones given (`plainLines` defaults to none). */
+export function parsedOutput(fields: Partial<ParsedOutput>): ParsedOutput {
+  return {
+    text: fields.text,
+    sessionId: fields.sessionId,
+    usage: fields.usage,
+    error: fields.error,
+    hint: fields.hint,
+    plainLines: fields.plainLines ?? [],
+  };
+}
+
 /** An {@link OutputError} with every field unset except the ones given. */
 export function outputError(fields: Partial<OutputError>): OutputError {
   return { text: fields.text, status: fields.status, code: fields.code };

@@ -11,8 +11,8 @@
  * - Gemini `stats.models.<model>.tokens`: `input`, `prompt`, `candidates`, `total`, `cached`,
  *   `thoughts`, `tool` (summed over models).
  */
+import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 import type { Usage } from '../../types.js';
-import { isRecord, type JsonRecord } from './records.js';
 
 /** The first key of `record` holding a number > 0. */
 function positive(record: JsonRecord, keys: readonly string[]): number | undefined {
@@ -95,4 +95,24 @@ export function recordUsage(record: JsonRecord): Usage | undefined {
   const cost = positive(record, ['total_cost_usd', 'cost_usd', 'costUsd']);
   if (cost === undefined) return tokens;
   return { ...tokens, costUsd: cost };
+}
+
+/**
+ * Usage of a report whose input count includes the cached tokens (OpenAI Chat `prompt_tokens`,
+ * Responses `input_tokens`): `input` excludes them and `cacheRead` holds them, as for every other
+ * source. Counts are tokens; `cached` undefined means none.
+ */
+export function usageWithCachedInput(counts: {
+  input: number;
+  cached: number | undefined;
+  output: number;
+  total: number;
+}): Usage | undefined {
+  const cached = counts.cached ?? 0;
+  return normalizeUsage({
+    input_tokens: counts.input - cached,
+    output_tokens: counts.output,
+    cache_read_input_tokens: cached,
+    total_tokens: counts.total,
+  });
 }
