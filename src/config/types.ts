@@ -1,5 +1,5 @@
 /**
- * Configuration shapes. The file shape is the spec's (`../shared/spec/cli-backends.md`):
+ * Configuration shapes. The file shape is the spec's (`docs/spec-compatibility.md#config-keys`):
  * `agents.defaults.model`, `agents.defaults.models`, `agents.defaults.cliBackends`. Sections that
  * safetynet does not use are ignored, so an existing config of that shape works unchanged.
  */
@@ -78,7 +78,7 @@ export interface CliBackendConfig {
   /**
    * safetynet extension: an argv element placed right before an argv prompt, ending the options.
    * The built-ins use `--` (variadic flags swallow a trailing prompt, and prompts starting with `-`
-   * are read as flags: `../shared/notes/real-clis.md` §1.3). Default: unset for custom backends.
+   * are read as flags: `docs/cli-contracts.md#prompt-separator`). Default: unset for custom backends.
    */
   promptSeparator?: string;
   /** No-output watchdogs, as in the reference gateway. */

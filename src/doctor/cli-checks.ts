@@ -3,8 +3,8 @@
  * root refusal of `--dangerously-skip-permissions`, and whether the CLI looks logged in. Heuristic
  * where the CLIs keep their state to themselves: messages say "looks".
  *
- * Sources: `../shared/notes/real-clis.md` §1.1 (the root refusal and `IS_SANDBOX=1`), §4 (where
- * Claude and Codex keep their credentials).
+ * Rationale: `docs/cli-contracts.md#root-refusal` (the root refusal and `IS_SANDBOX=1`); where
+ * Claude and Codex keep their credentials is listed in the README's "Doctor" section.
  */
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 /**
  * Checks run before a CLI is spawned, for failures that are certain and better explained by us.
  *
- * Source: `../shared/notes/real-clis.md` §1.1: Claude Code refuses `--dangerously-skip-permissions`
+ * Rationale: `docs/cli-contracts.md#root-refusal`: Claude Code refuses `--dangerously-skip-permissions`
  * as root (`--dangerously-skip-permissions cannot be used with root/sudo privileges…`, exit 1) unless
  * `IS_SANDBOX` is set in its environment. We never set it silently: the user decides.
  */

@@ -1,10 +1,10 @@
 /**
  * The CLI child actor of a request: plan → preflight → (serialize lane) → run the process.
  *
- * Sources: `../shared/spec/cli-backends.md` ("How it works", `serialize`),
- * `../shared/notes/reference-behaviour.md` §1.8 (only the spawn/wait step is queued, one lane per
- * backend id), `../shared/notes/real-clis.md` §1.6 (a session resumes only from its own cwd), §1.5/§1.8
- * (JSONL runs are watched for retry notices so a failing provider is given up in seconds).
+ * Rationale: `docs/sessions.md#serialize-lanes` (only the spawn/wait step is queued, one lane per
+ * backend id), `docs/sessions.md#working-directory` (a session resumes only from its own cwd),
+ * `docs/cli-contracts.md#retry-watch` (JSONL runs are watched for retry notices so a failing
+ * provider is given up in seconds).
  */
 import { stat } from 'node:fs/promises';
 import { fromPromise } from 'xstate';
