@@ -23,13 +23,13 @@ const ROOT_REFUSAL = /cannot be used with root\/sudo privileges/i;
 
 /** Options of {@link checkCliBackend}. */
 export interface CliCheckOptions {
-  /** The inherited environment the child env is built from (default `process.env`). */
+  /** The inherited environment the child env is built from. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** The effective uid (default `process.getuid?.()`). */
+  /** The effective uid. @default process.getuid?.() */
   uid?: number | undefined;
-  /** Deadline of each probe (`--version`, the root probe), ms. Default 5 000. */
+  /** Deadline of each probe (`--version`, the root probe), ms. @default 5000 */
   probeTimeoutMs?: number;
-  /** Where a relative `command` is resolved and probes run. Default `process.cwd()`. */
+  /** Where a relative `command` is resolved and probes run. @default process.cwd() */
   cwd?: string;
 }
 

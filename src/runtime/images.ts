@@ -17,9 +17,9 @@ export type ImageInput = { path: string } | { data: string; mimeType?: string };
 
 /** Options of {@link stageImages}. */
 export interface StageImagesOptions {
-  /** Largest accepted image in bytes (decoded). Default 20 MiB. */
+  /** Largest accepted image in bytes (decoded). @default 20971520 (20 MiB) */
   maxBytes?: number;
-  /** Parent of the staging folder. Default `os.tmpdir()`. */
+  /** Parent of the staging folder. @default os.tmpdir() */
   tmpDir?: string;
   /** Stops staging; what was staged is removed. */
   signal?: AbortSignal;

@@ -14,9 +14,9 @@ import type { CliTurnPlan, CliTurnRequest } from '../types.js';
 
 /** Options of {@link planCliTurn}. */
 export interface PlanCliTurnOptions {
-  /** Inherited environment the child env is built from (see `buildCliEnv`). Default `process.env`. */
+  /** Inherited environment the child env is built from (see `buildCliEnv`). @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** Generates the id of a new session in `sessionMode: "always"`. Default `crypto.randomUUID`. */
+  /** Generates the id of a new session in `sessionMode: "always"`. @default crypto.randomUUID */
   newSessionId?: () => string;
 }
 

@@ -13,9 +13,9 @@ const SKIP_PERMISSIONS = '--dangerously-skip-permissions';
 
 /** Options of {@link checkCliPreflight}. */
 export interface CliPreflightOptions {
-  /** The effective user id; default `process.getuid?.()` (undefined on Windows: check skipped). */
+  /** The effective user id (undefined on Windows: check skipped). @default process.getuid?.() */
   uid?: number;
-  /** Backend id used in the message's config path; default `<id>`. */
+  /** Backend id used in the message's config path. @default '<id>' */
   backendId?: string;
 }
 

@@ -32,11 +32,11 @@ export type CliProcessEvent = CliWatchEvent & { atMs: number };
 export interface RunCliProcessOptions {
   /** Aborting kills the process group; the run then rejects with reason `aborted`. */
   signal?: AbortSignal;
-  /** Largest stdout kept, in bytes; past it the group is killed. Default 16 MiB. */
+  /** Largest stdout kept, in bytes; past it the group is killed. @default 16777216 (16 MiB) */
   maxStdoutBytes?: number;
-  /** How much of the end of stderr is kept, in bytes. Default 64 KiB. */
+  /** How much of the end of stderr is kept, in bytes. @default 65536 (64 KiB) */
   stderrTailBytes?: number;
-  /** Grace between SIGTERM and SIGKILL of the process group, in ms. Default 2 000. */
+  /** Grace between SIGTERM and SIGKILL of the process group, in ms. @default 2000 */
   forceKillAfterMs?: number;
   /** Called with every decoded (utf8) chunk as it arrives. */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;

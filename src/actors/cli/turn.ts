@@ -18,19 +18,19 @@ import type { CliRunOutput, CliTurnRequest } from '../types.js';
 
 /** Injectable dependencies of {@link createRunCliTurn}. */
 export interface RunCliTurnDeps {
-  /** Lanes of `serialize: true` backends (keyed by backend id). Default: one module-level queue. */
+  /** Lanes of `serialize: true` backends (keyed by backend id). @default the module-level queue ({@link defaultCliQueue}) */
   queue?: KeyedQueue;
-  /** Place in the serialize lane (the request's arrival number; lower first). Default: arrival at the lane. */
+  /** Place in the serialize lane (the request's arrival number; lower first). @default arrival at the lane */
   order?: number;
-  /** Runs the planned process. Default {@link runCliProcess}. */
+  /** Runs the planned process. @default {@link runCliProcess} */
   runProcess?: typeof runCliProcess;
   /** Passed to `planCliTurn` (base env, session id generator). */
   plan?: PlanCliTurnOptions;
-  /** Effective uid for the root preflight. Default `process.getuid()`. */
+  /** Effective uid for the root preflight. @default process.getuid() */
   uid?: number;
   /** Receives the running CLI's retry notices and the decision to give up (traces, `--verbose`). */
   onEvent?: (event: CliProcessEvent) => void;
-  /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. Default: its defaults. */
+  /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. @default {} (the watch's own defaults) */
   watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
 }
 

@@ -77,15 +77,15 @@ export type CliWatchEvent = CliRetryEvent | CliAbandonEvent;
 
 /** Options of {@link CliOutputWatcher}. */
 export interface CliWatchOptions {
-  /** Short CLI name that starts messages (`claude`). Default `cli`. */
+  /** Short CLI name that starts messages (`claude`). @default 'cli' */
   cli?: string;
   /** Backend id, for configuration hints in messages. */
   backendId?: string;
-  /** Claude: abandon at this many `api_retry` notices (each one is a failed request). Default 2. */
+  /** Claude: abandon at this many `api_retry` notices (each one is a failed request). @default 2 */
   claudeRetryLimit?: number;
-  /** Codex: abandon at this many `Reconnecting... n/m` notices (each one a failed round). Default 1. */
+  /** Codex: abandon at this many `Reconnecting... n/m` notices (each one a failed round). @default 1 */
   codexRetryLimit?: number;
-  /** Abandon when the CLI announces a wait longer than this, in ms. Default 5 000. */
+  /** Abandon when the CLI announces a wait longer than this, in ms. @default 5000 */
   maxRetryDelayMs?: number;
 }
 
