@@ -30,11 +30,11 @@ interface WsModule {
 
 /** Options of {@link startInspectorRelay}. */
 export interface InspectorRelayOptions {
-  /** TCP port on 127.0.0.1; `0` picks a free one. Default 0. */
+  /** TCP port on 127.0.0.1; `0` picks a free one. @default 0 */
   port?: number;
-  /** The inspector UI the bridge page embeds. Default `https://stately.ai/inspect` (needs the internet in the browser). */
+  /** The inspector UI the bridge page embeds (needs the internet in the browser). @default 'https://stately.ai/inspect' */
   inspectorUrl?: string;
-  /** Most events kept for late viewers. Default 20 000. */
+  /** Most events kept for late viewers. @default 20000 */
   maxEvents?: number;
 }
 

@@ -38,7 +38,7 @@ export interface StartInspectorOptions {
   secrets?: Iterable<string>;
   /** Where the URL and progress notes go (stderr). */
   io: Pick<Io, 'stderr'>;
-  /** How long `close` waits for a page when none connected during the request, ms. Default 30 000. */
+  /** How long `close` waits for a page when none connected during the request, ms. @default 30000 */
   viewerWaitMs?: number;
 }
 

@@ -1,10 +1,10 @@
 /**
  * The built-in CLI backends (`claude-cli`, `codex-cli`) and the defaults every backend starts from.
  *
- * Source: the spec page `../shared/spec/cli-backends.md` ("Defaults (built-in)") and the spec-era
- * reference gateway (`../shared/notes/reference-behaviour.md` §1.2–1.3, source S). Where safetynet
- * deliberately differs, the docstring of the constant says so and why (`../shared/notes/real-clis.md`
- * §12 has the measurements behind each difference).
+ * Source: the spec's "Defaults (built-in)" and the spec-era reference gateway. Where safetynet
+ * deliberately differs, the docstring of the constant says so and why
+ * (`docs/spec-compatibility.md#built-in-backends` lists each difference, `docs/cli-contracts.md`
+ * the measurements behind it).
  *
  * This module is dependency-free on purpose: resolving a config without a config file must not
  * load zod or json5 (start-up speed).
@@ -34,7 +34,7 @@ function deepFreeze<T>(value: T): T {
  * legitimately silent for minutes (Claude prints nothing while a long answer streams or a tool such
  * as a test run works; Codex prints nothing while it reasons), and both CLIs print their first line
  * within ~0.5 s even when the provider hangs, so a first-output deadline would catch nothing. A
- * failing provider is given up through the retry watch (`src/actors/cli-watch.ts`) and the bounded
+ * failing provider is given up through the retry watch (`src/actors/cli/watch.ts`) and the bounded
  * CLI retries ({@link CLAUDE_BOUNDS_ENV}); a silent hang is bounded by the watchdog, which the
  * planner caps at the attempt deadline minus 1 s, and by the attempt deadline itself
  * (`agents.defaults.timeoutSeconds`, which the process runner also enforces as an overall deadline).
@@ -171,7 +171,7 @@ export const CLAUDE_STREAM_JSON_ARGS: readonly string[] = deepFreeze([
 
 /**
  * Environment bounds of the built-in `claude-cli`, so that a failing provider is reported in
- * seconds (`real-clis.md` §1.5, §7; fixtures `claude/*-max-retries-2`, `claude/stream-json-*`):
+ * seconds (`docs/cli-contracts.md#cli-retries`; fixtures `claude/*-max-retries-2`, `claude/stream-json-*`):
  *
  * - `CLAUDE_CODE_MAX_RETRIES: "2"` (Claude's default is 10, clamped to 15): with the default, a
  *   401/429/5xx/529 or refused connection is still retried after 60 s (attempts at ~0.5, 1.1, 2.3,
@@ -202,15 +202,15 @@ export const CLAUDE_BOUNDS_ENV: Readonly<Record<string, string>> = deepFreeze({
  * - `args`/`resumeArgs` use `--output-format stream-json --verbose` ({@link CLAUDE_STREAM_JSON_ARGS})
  *   with `output: "jsonl"` instead of `--output-format json` with `output: "json"`: stream-json
  *   prints each internal retry as a `system`/`api_retry` line with `error_status` while Claude is
- *   still retrying, the only way to classify a failure before it gives up (`real-clis.md` §1.8,
- *   §10), and ends with the same `result` object as `json` (same text, session id, usage,
+ *   still retrying, the only way to classify a failure before it gives up
+ *   (`docs/cli-contracts.md#retry-watch`), and ends with the same `result` object as `json` (same text, session id, usage,
  *   `is_error`). `--include-partial-messages` is not added: it prints one ~250-byte line per text
  *   delta (measured), which brings a long answer near the 16 MiB stdout cap, and the retry notices
  *   come without it. A user who sets `output` without `args` gets matching argv instead
  *   ({@link builtinArgsForOutput}: `json` → the spec's argv, `text` → `--output-format text`);
  * - `env` {@link CLAUDE_BOUNDS_ENV}: bounded internal retries and request timeout;
  * - `promptSeparator: "--"`: a trailing prompt is otherwise swallowed by variadic flags or read as a
- *   flag when it starts with `-` (`real-clis.md` §1.3, §12);
+ *   flag when it starts with `-` (`docs/cli-contracts.md#prompt-separator`);
  * - `maxPromptArgChars: 32768` ({@link SAFE_PROMPT_ARG_CHARS});
  * - `serialize: false` (the reference serializes).
  */
@@ -242,7 +242,7 @@ const CODEX_EXEC_ARGS = ['exec', '--json', '--color', 'never', '--sandbox', 'rea
  * `modelArg`, `imageArg`, `sessionMode: "existing"` exactly as listed; `sessionIdFields: ["thread_id"]`
  * from the spec-era reference (S).
  *
- * Differences from the spec, all deliberate (`real-clis.md` §12, measured with codex 0.169):
+ * Differences from the spec, all deliberate (`docs/spec-compatibility.md#built-in-backends`, measured with codex 0.169):
  * - `resumeArgs` are `exec --json --color never --sandbox read-only --skip-git-repo-check resume
  *   {sessionId}`: `exec resume` rejects `--color`/`--sandbox` after `resume`, while exec-level flags
  *   before the subcommand are accepted, which keeps the read-only sandbox on resume;
@@ -256,7 +256,7 @@ const CODEX_EXEC_ARGS = ['exec', '--json', '--color', 'never', '--sandbox', 'rea
  * error (`model_providers contains reserved built-in provider IDs: openai. Built-in providers cannot
  * be overridden.`, exit 1), top-level keys of those names are ignored with a warning, and the id of
  * a custom provider is only known to the user's `config.toml`. Fast failover for Codex comes from
- * watching its `Reconnecting... n/m (<cause>)` notices instead (`src/actors/cli-watch.ts`): the
+ * watching its `Reconnecting... n/m (<cause>)` notices instead (`src/actors/cli/watch.ts`): the
  * first one already follows a whole round of Codex's inner HTTP retries (~0.3 s for a 401, ~3 s for
  * 5xx). Users of a custom provider can set the knobs in their `[model_providers.<id>]` table.
  */

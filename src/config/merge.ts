@@ -1,7 +1,7 @@
 /**
  * Merging a user's `agents.defaults.cliBackends.<id>` entry over a built-in backend, then filling
  * every unset key with its default. Rules from the reference gateway's `mergeBackendConfig`
- * (`../shared/notes/reference-behaviour.md` §1.1), the same in the spec era and later.
+ * (`docs/spec-compatibility.md#merge-rules`), the same in the spec era and later.
  */
 import { BACKEND_DEFAULTS, builtinArgsForOutput, type FullWatchdog } from './builtins.js';
 import { invalidConfig, renderReceived } from './problems.js';

@@ -1,9 +1,9 @@
 /**
  * Model refs (`<provider>/<model>`) and the candidate list of one request.
  *
- * Rules from the spec (`../shared/spec/cli-backends.md`: "The provider id becomes the left side of
- * your model ref", "If you use agents.defaults.models (allowlist), you must include claude-cli/...")
- * and the spec-era reference gateway (`../shared/notes/reference-behaviour.md` §2.1): split on the
+ * Rules from the spec ("The provider id becomes the left side of your model ref", "If you use
+ * agents.defaults.models (allowlist), you must include claude-cli/...") and the spec-era reference
+ * gateway (`docs/spec-compatibility.md#model-refs`): split on the
  * first `/`, the provider lower-cased; a ref without `/` is an alias from `agents.defaults.models`;
  * candidates deduplicated by `provider/model`, the first occurrence winning.
  */

@@ -1,5 +1,5 @@
 /**
- * The zod schemas of the config file shape (`../shared/spec/cli-backends.md`): the keys safetynet
+ * The zod schemas of the config file shape (`docs/spec-compatibility.md#config-keys`): the keys safetynet
  * reads, strict inside backend and provider entries and the `safetynet` section, loose elsewhere.
  * `./schema.ts` turns their failures into {@link ConfigProblem}s. Loads zod: import it lazily.
  */

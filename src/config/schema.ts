@@ -1,5 +1,5 @@
 /**
- * Validation of the config file shape with zod 4 (`../shared/spec/cli-backends.md`); the schemas
+ * Validation of the config file shape with zod 4 (`docs/spec-compatibility.md#config-keys`); the schemas
  * themselves are in `./schema-shapes.ts`.
  *
  * Only the keys safetynet reads are checked: `agents.defaults.{model, models, cliBackends,

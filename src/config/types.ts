@@ -1,5 +1,5 @@
 /**
- * Configuration shapes. The file shape is the spec's (`../shared/spec/cli-backends.md`):
+ * Configuration shapes. The file shape is the spec's (`docs/spec-compatibility.md#config-keys`):
  * `agents.defaults.model`, `agents.defaults.models`, `agents.defaults.cliBackends`. Sections that
  * safetynet does not use are ignored, so an existing config of that shape works unchanged.
  */
@@ -35,53 +35,58 @@ export interface WatchdogConfig {
 export interface CliBackendConfig {
   /** Executable: a PATH lookup or an absolute path. Spawned directly, never through a shell. */
   command?: string;
-  /** Base argv of a fresh run. Replaces the built-in list whole. */
+  /** Base argv of a fresh run. Replaces the built-in list whole. @default [] */
   args?: string[];
-  /** Replaces `args` when resuming; `{sessionId}` is substituted in every element. */
+  /** Replaces `args` when resuming; `{sessionId}` is substituted in every element. @default [] (no resume mode) */
   resumeArgs?: string[];
-  /** How stdout is parsed. Default `json`. */
+  /** How stdout is parsed. @default 'json' */
   output?: OutputMode;
-  /** Parse mode of resume runs. Default: `output`. */
+  /** Parse mode of resume runs. @default the value of `output` */
   resumeOutput?: OutputMode;
-  /** Prompt delivery. Default `arg`. */
+  /** Prompt delivery. @default 'arg' */
   input?: InputMode;
-  /** In `arg` mode a prompt longer than this many characters goes over stdin. Default: unset. */
+  /** In `arg` mode a prompt longer than this many characters goes over stdin. @default undefined (never; the built-ins use 32768) */
   maxPromptArgChars?: number;
-  /** Extra environment for the child; merged per key; an explicit value wins over `clearEnv`. */
+  /** Extra environment for the child; merged per key; an explicit value wins over `clearEnv`. @default {} */
   env?: Record<string, string>;
-  /** Keys removed from the inherited environment; the union with the built-in list. */
+  /** Keys removed from the inherited environment; the union with the built-in list. @default [] */
   clearEnv?: string[];
   /** Flag followed by the CLI model id, e.g. `--model`. */
   modelArg?: string;
-  /** Model part of the ref → CLI model id; merged per key over the built-in map. */
+  /** Model part of the ref → CLI model id; merged per key over the built-in map. @default {} */
   modelAliases?: Record<string, string>;
   /** Flag followed by the session id on fresh runs, e.g. `--session-id`. */
   sessionArg?: string;
-  /** Args with a `{sessionId}` placeholder for fresh runs; wins over `sessionArg`. */
+  /** Args with a `{sessionId}` placeholder for fresh runs; wins over `sessionArg`. @default [] */
   sessionArgs?: string[];
-  /** When a session id is sent. Default `always`. */
+  /** When a session id is sent. @default 'always' */
   sessionMode?: SessionMode;
-  /** JSON fields read for the CLI session id, in order. */
+  /** JSON fields read for the CLI session id, in order. @default ['session_id', 'sessionId', 'conversation_id', 'conversationId'] */
   sessionIdFields?: string[];
   /** Flag followed by the system prompt text. */
   systemPromptArg?: string;
   /** Informational (`append` | `replace`), accepted for compatibility; not read. */
   systemPromptMode?: 'append' | 'replace';
-  /** When the system prompt is sent. Default `first`. */
+  /** When the system prompt is sent. @default 'first' */
   systemPromptWhen?: SystemPromptWhen;
   /** Flag for image paths; unset means paths are appended to the prompt. */
   imageArg?: string;
-  /** Default `repeat`. */
+  /** How several image paths are passed with `imageArg`. @default 'repeat' */
   imageMode?: ImageMode;
-  /** Run one turn of this backend at a time within the process, in arrival order. Default false. */
+  /** Run one turn of this backend at a time within the process, in arrival order. @default false */
   serialize?: boolean;
   /**
    * safetynet extension: an argv element placed right before an argv prompt, ending the options.
    * The built-ins use `--` (variadic flags swallow a trailing prompt, and prompts starting with `-`
-   * are read as flags: `../shared/notes/real-clis.md` §1.3). Default: unset for custom backends.
+   * are read as flags: `docs/cli-contracts.md#prompt-separator`).
+   * @default undefined (custom backends; the built-ins use '--')
    */
   promptSeparator?: string;
-  /** No-output watchdogs, as in the reference gateway. */
+  /**
+   * No-output watchdogs, as in the reference gateway.
+   * @default { watchdog: { fresh: { noOutputTimeoutRatio: 0.8, minMs: 180000, maxMs: 600000 },
+   *   resume: { noOutputTimeoutRatio: 0.3, minMs: 60000, maxMs: 180000 } } }
+   */
   reliability?: { watchdog?: { fresh?: WatchdogConfig; resume?: WatchdogConfig } };
 }
 
@@ -195,13 +200,13 @@ export interface ApiProviderConfig {
   apiKey?: SecretInput;
   /** Extra headers sent with every request (values may be secrets). */
   headers?: Record<string, SecretInput>;
-  /** Deadline of one call to this provider in ms; default: the attempt deadline. */
+  /** Deadline of one call to this provider in ms. @default the attempt deadline */
   timeoutMs?: number;
   /** The reference gateway's per-provider request timeout in seconds; `timeoutMs` wins. */
   timeoutSeconds?: number;
   /** The provider's models: ids, or `{ id, … }` entries. */
   models?: ApiModelEntry[];
-  /** `anthropic-messages` only: send the key as `Authorization: Bearer` instead of `x-api-key`. Default false. */
+  /** `anthropic-messages` only: send the key as `Authorization: Bearer` instead of `x-api-key`. @default false */
   authHeader?: boolean;
 }
 
@@ -210,9 +215,9 @@ export interface ApiProviderConfig {
  * safetynet's own section: the reference gateway has no such key.
  */
 export interface TracesConfig {
-  /** Newest traces kept; `0` turns traces off. Default 500. */
+  /** Newest traces kept; `0` turns traces off. @default 500 */
   maxCount?: number;
-  /** Traces older than this many days are removed. Default 7. */
+  /** Traces older than this many days are removed. @default 7 */
   maxAgeDays?: number;
 }
 
@@ -234,7 +239,7 @@ export interface SafetynetConfigFile {
       /** Allowlist and aliases: when present, only these refs may be used. */
       models?: Record<string, ModelEntry>;
       cliBackends?: Record<string, CliBackendConfig>;
-      /** Deadline of one attempt in seconds. Default 600 (reference gateway). */
+      /** Deadline of one attempt in seconds (the reference gateway's default). @default 600 */
       timeoutSeconds?: number;
     };
   };
@@ -252,7 +257,7 @@ export interface ResolvedConfig {
   allowlist: Record<string, ModelEntry> | undefined;
   /** Built-in and configured CLI backends by provider id (lower-case). */
   backends: Record<string, ResolvedCliBackend>;
-  /** Deadline of one attempt in ms. Default 600 000. */
+  /** Deadline of one attempt in ms. @default 600000 */
   attemptTimeoutMs: number;
   /**
    * API providers by id (lower-case): the built-ins `anthropic` and `openai` (keys and base URLs

@@ -3,8 +3,8 @@
  * root refusal of `--dangerously-skip-permissions`, and whether the CLI looks logged in. Heuristic
  * where the CLIs keep their state to themselves: messages say "looks".
  *
- * Sources: `../shared/notes/real-clis.md` §1.1 (the root refusal and `IS_SANDBOX=1`), §4 (where
- * Claude and Codex keep their credentials).
+ * Rationale: `docs/cli-contracts.md#root-refusal` (the root refusal and `IS_SANDBOX=1`); where
+ * Claude and Codex keep their credentials is listed in the README's "Doctor" section.
  */
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
@@ -26,13 +26,13 @@ import type { DoctorCheck } from './types.js';
 
 /** Options of {@link checkCliBackend}. */
 export interface CliCheckOptions {
-  /** The inherited environment the child env is built from (default `process.env`). */
+  /** The inherited environment the child env is built from. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** The effective uid (default `process.getuid?.()`). */
+  /** The effective uid. @default process.getuid?.() */
   uid?: number | undefined;
-  /** Deadline of each probe (`--version`, the root probe), ms. Default 5 000. */
+  /** Deadline of each probe (`--version`, the root probe), ms. @default 5000 */
   probeTimeoutMs?: number;
-  /** Where a relative `command` is resolved and probes run. Default `process.cwd()`. */
+  /** Where a relative `command` is resolved and probes run. @default process.cwd() */
   cwd?: string;
 }
 

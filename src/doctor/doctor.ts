@@ -19,7 +19,7 @@ export interface DoctorOptions extends CliCheckOptions {
   config: ResolvedConfig;
   /** The LevelDB state folder. */
   storeLocation: string;
-  /** "Now" for cooldowns, epoch ms. Default `Date.now()`. */
+  /** "Now" for cooldowns, epoch ms. @default Date.now() */
   now?: number;
 }
 

@@ -2,7 +2,7 @@
  * The one classifier of CLI failures: turns what a finished CLI printed into an
  * {@link AttemptFailure} with a {@link FailureReason}. Pure; used by the output parsers.
  *
- * Reading order (real-clis.md §10, reference-behaviour.md §2.3): the HTTP status (a structured
+ * Reading order (`docs/failover-policy.md#classification-order`): the HTTP status (a structured
  * field, else one quoted in the CLI's error text), then error codes, then the CLIs' documented
  * error texts. The orchestrator's own deadline and the caller's abort are decided by the process
  * runner, not here.
@@ -36,7 +36,7 @@ export interface CliFailureSignals {
    * The CLI's own error texts, most authoritative first (Claude `result`, Codex
    * `turn.failed.error.message`, Gemini `error.message`, stderr error lines). The first
    * non-empty one is quoted in the message; all are searched. Never pass known stderr noise
-   * (real-clis.md §9): a non-empty stderr is not a failure.
+   * (`docs/cli-contracts.md#stderr-noise`): a non-empty stderr is not a failure.
    */
   texts?: readonly (string | undefined)[];
 }
@@ -111,7 +111,7 @@ const CODE_REASONS: Readonly<Record<string, FailureReason>> = {
   e2big: 'config',
 };
 
-/** A documented CLI error text and its reason (real-clis.md §6, §7, §10). First match wins. */
+/** A documented CLI error text and its reason (`docs/failover-policy.md#classification-order`). First match wins. */
 export interface TextRule {
   pattern: RegExp;
   reason: FailureReason;

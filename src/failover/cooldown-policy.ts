@@ -2,8 +2,8 @@
  * Cooldown policy: how long a failed candidate is skipped, at which scope, and which candidates a
  * request tries. Pure functions, no I/O; the entries live in {@link CooldownStore} (LevelDB).
  *
- * Rules (source: the reference gateway's cooldown ladder, `../shared/notes/reference-behaviour.md`
- * §2.4, and the field failures of `../shared/notes/field-failures.md` §3b):
+ * Rules (rationale: `docs/failover-policy.md#cooldown-ladders`, `#episodes` and `#shared-cooldowns`,
+ * after the reference gateway's cooldown ladder and the failures of other gateways):
  *
  * - Transient reasons (`rate_limit`, `overloaded`, `server_error`, `timeout`, `transport`) cool the
  *   `provider/model` key for 30 s, 60 s, then 5 min by consecutive failures.

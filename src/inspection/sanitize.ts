@@ -16,7 +16,7 @@ export interface SanitizeOptions {
    * `(redacted)` wherever they occur inside any string. Strings shorter than 4 characters are ignored.
    */
   secrets?: Iterable<string>;
-  /** Objects nested deeper than this become `"[depth]"`. Default 12. */
+  /** Objects nested deeper than this become `"[depth]"`. @default 12 */
   maxDepth?: number;
 }
 

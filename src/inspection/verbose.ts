@@ -8,9 +8,9 @@ import { RequestProgress } from './progress.js';
 
 /** Options of {@link createVerbosePrinter}. */
 export interface VerboseOptions {
-  /** Prefix of every line. Default `safetynet: `. */
+  /** Prefix of every line. @default 'safetynet: ' */
   prefix?: string;
-  /** Longest detail printed, in characters (longer ones end with `…`). Default 200. */
+  /** Longest detail printed, in characters (longer ones end with `…`). @default 200 */
   maxDetailChars?: number;
 }
 

@@ -1,10 +1,10 @@
 /**
  * Stage the images of one request as private temp files the CLI can read.
  *
- * Source: `../shared/spec/cli-backends.md` "Images" (base64 images are written to temp files; the
- * paths go to `imageArg` or into the prompt) and `../shared/notes/reference-behaviour.md` §1.11
- * (S: a fresh `mkdtemp` folder with `image-<n>.<ext>`, folder 0700, files 0600, removed after the
- * run). Path inputs are copied too, so the CLI only ever sees the private copy.
+ * Rationale: `docs/cli-contracts.md#images`, after the spec's "Images" (base64 images are written to
+ * temp files; the paths go to `imageArg` or into the prompt) and the spec-era reference (a fresh
+ * `mkdtemp` folder with `image-<n>.<ext>`, folder 0700, files 0600, removed after the run). Path
+ * inputs are copied too, so the CLI only ever sees the private copy.
  */
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,9 +17,9 @@ export type ImageInput = { path: string } | { data: string; mimeType?: string };
 
 /** Options of {@link stageImages}. */
 export interface StageImagesOptions {
-  /** Largest accepted image in bytes (decoded). Default 20 MiB. */
+  /** Largest accepted image in bytes (decoded). @default 20971520 (20 MiB) */
   maxBytes?: number;
-  /** Parent of the staging folder. Default `os.tmpdir()`. */
+  /** Parent of the staging folder. @default os.tmpdir() */
   tmpDir?: string;
   /** Stops staging; what was staged is removed. */
   signal?: AbortSignal;

@@ -15,7 +15,7 @@ export type { ImageInput };
 export interface RunRequest {
   /** The user's message (the prompt). Required, non-empty. */
   message: string;
-  /** A model ref `provider/model` (or an alias from `agents.defaults.models`). Default: the configured primary. */
+  /** A model ref `provider/model` (or an alias from `agents.defaults.models`). @default the configured primary */
   model?: string;
   /**
    * The conversation key. With a key, the CLI session id of each backend is stored and the next
@@ -31,11 +31,11 @@ export interface RunRequest {
    * appended to the prompt as paths when the backend has no `imageArg`.
    */
   images?: ImageInput[];
-  /** Working directory of new CLI sessions. Default `process.cwd()`. Resumed sessions run where they were created. */
+  /** Working directory of new CLI sessions; resumed sessions run where they were created. @default process.cwd() */
   cwd?: string;
   /** Aborts the request: the running CLI's process group is killed and the chain stops. */
   signal?: AbortSignal;
-  /** Deadline of one attempt in ms. Default `agents.defaults.timeoutSeconds` × 1000 (600 000). */
+  /** Deadline of one attempt in ms. @default `agents.defaults.timeoutSeconds` × 1000 (600000) */
   timeoutMs?: number;
   /**
    * Called with each attempt as soon as it ends (skipped, failed or answered), in order, so that

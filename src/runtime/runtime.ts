@@ -39,17 +39,18 @@ const DEFAULT_STORE_IDLE_CLOSE_MS = 250;
 export interface RuntimeOptions {
   /** A config object of the spec's shape (`{ agents: { defaults: … } }`); wins over files. */
   config?: SafetynetConfigFile;
-  /** A JSON5 config file. Default: `SAFETYNET_CONFIG`, else `$SAFETYNET_HOME/config.json5` if it exists. */
+  /** A JSON5 config file. @default `$SAFETYNET_CONFIG`, else `$SAFETYNET_HOME/config.json5` if it exists */
   configFile?: string;
-  /** Environment used for `SAFETYNET_HOME` / `SAFETYNET_CONFIG` lookup. Default `process.env`. */
+  /** Environment used for `SAFETYNET_HOME` / `SAFETYNET_CONFIG` lookup. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** LevelDB folder of sessions, cooldowns and traces. Default `$SAFETYNET_HOME/state` (`~/.safetynet/state`). */
+  /** LevelDB folder of sessions, cooldowns and traces. @default `$SAFETYNET_HOME/state` (`~/.safetynet/state`) */
   storeLocation?: string;
   /**
    * How long (ms) the state folder stays open after its last use. Requests in a burst share one
    * open; another safetynet process on the same folder waits up to about this long for its lock.
    * An embedding gateway that owns the folder can raise it (an open costs 1–2 ms, and with the
-   * folder open a cooldown read costs tens of µs). Default 250.
+   * folder open a cooldown read costs tens of µs).
+   * @default 250
    */
   storeIdleCloseMs?: number;
   /**

@@ -4,7 +4,7 @@
  * start see the same cooldowns. Every {@link CooldownStore.read} goes to LevelDB (no cache, no
  * throttled refresh): a cooled candidate is never served again because a read was stale.
  *
- * The durations, scopes and counting rules are in `src/runtime/cooldown-policy.ts`; this file only
+ * The durations, scopes and counting rules are in `src/failover/cooldown-policy.ts`; this file only
  * stores what the policy computes.
  */
 import { FAILURE_REASONS, type AttemptFailure, type FailureReason } from '../errors.js';

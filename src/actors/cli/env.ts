@@ -1,8 +1,8 @@
 /**
  * The environment of a CLI child process.
  *
- * Source: `../shared/spec/cli-backends.md` (keys `env`, `clearEnv`) and
- * `../shared/notes/reference-behaviour.md` §1.10: the inherited environment minus the `clearEnv`
+ * Rationale: the spec's keys `env` and `clearEnv`, and `docs/cli-contracts.md#environment`: the
+ * inherited environment minus the `clearEnv`
  * keys, plus `backend.env`; an explicit `env` value for a key wins over `clearEnv` (the reference's
  * later behaviour, where S deleted after merging).
  */

@@ -2,10 +2,10 @@
  * Pure planning of one CLI turn: session resolution, argv, prompt delivery, cwd, parse mode and the
  * no-output watchdog. No I/O; the result is a plain {@link CliTurnPlan}.
  *
- * Sources: `../shared/spec/cli-backends.md` ("Sessions", "Images", "Inputs / outputs"),
- * `../shared/notes/reference-behaviour.md` §1.4 (argv order), §1.5 (prompt delivery), §1.9
- * (watchdog), §1.11 (images), and `../shared/notes/real-clis.md` §1.3/§1.4/§1.6 (`--` before the
- * prompt, stdin is /dev/null in arg mode, sessions bound to their cwd).
+ * Rationale: `docs/cli-contracts.md#argv-order`, `#prompt-separator` (`--` before the prompt),
+ * `#stdin` (/dev/null in arg mode), `#long-prompts`, `#deadlines-and-kill-order` (watchdog),
+ * `#images`; `docs/sessions.md#session-modes` and `#working-directory` (sessions bound to their
+ * cwd).
  */
 import { randomUUID } from 'node:crypto';
 import type { ResolvedCliBackend, WatchdogConfig } from '../../config/types.js';
@@ -14,14 +14,14 @@ import type { CliTurnPlan, CliTurnRequest } from '../types.js';
 
 /** Options of {@link planCliTurn}. */
 export interface PlanCliTurnOptions {
-  /** Inherited environment the child env is built from (see `buildCliEnv`). Default `process.env`. */
+  /** Inherited environment the child env is built from (see `buildCliEnv`). @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** Generates the id of a new session in `sessionMode: "always"`. Default `crypto.randomUUID`. */
+  /** Generates the id of a new session in `sessionMode: "always"`. @default crypto.randomUUID */
   newSessionId?: () => string;
 }
 
 /**
- * Map the model part of a ref to the CLI's model id (reference §1.2 `modelAliases`).
+ * Map the model part of a ref to the CLI's model id (`modelAliases`, `docs/cli-contracts.md#argv-order`).
  *
  * Lookup: the exact key, then the trimmed key, then the lower-cased trimmed key in
  * `backend.modelAliases`; otherwise the trimmed model unchanged.
@@ -42,7 +42,7 @@ export function resolveCliModel(backend: Pick<ResolvedCliBackend, 'modelAliases'
 }
 
 /**
- * The no-output watchdog in ms for one run kind (reference §1.9).
+ * The no-output watchdog in ms for one run kind (`docs/cli-contracts.md#deadlines-and-kill-order`).
  *
  * A fixed `noOutputTimeoutMs` is floored and at least 1 000; otherwise
  * `clamp(floor(timeoutMs × ratio), minMs, maxMs)` with the ratio clamped to 0.05–0.95 (min and max
@@ -79,7 +79,7 @@ function clamp(value: number, min: number, max: number): number {
 /**
  * Plan one CLI turn.
  *
- * - **Session** (spec "Sessions", reference §1.4 step 0): the stored id is
+ * - **Session** (`docs/sessions.md#session-modes`): the stored id is
  *   `forceNewSession ? undefined : binding?.cliSessionId`. `none` sends no id (new session);
  *   `existing` sends the stored id or none; `always` sends the stored id or a new UUID. A turn is a
  *   new session when no stored id is sent. `resume` = a stored id is sent and `resumeArgs` is
@@ -92,7 +92,7 @@ function clamp(value: number, min: number, max: number): number {
  *   `[promptSeparator?, prompt]` in arg mode, nothing in stdin mode (`input: "stdin"`, or a prompt
  *   longer than `maxPromptArgChars`).
  * - **cwd**: a turn continuing a stored session runs in `binding.cwd` (Claude and Gemini sessions
- *   resume only from their own cwd, real-clis.md §1.6); otherwise `request.cwd`.
+ *   resume only from their own cwd, `docs/sessions.md#working-directory`); otherwise `request.cwd`.
  * - **parseMode**: resume ? `resumeOutput ?? output` : `output`.
  *
  * @returns the plan; `stdin` is the prompt in stdin mode and `undefined` (= /dev/null) in arg mode.

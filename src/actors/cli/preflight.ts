@@ -1,7 +1,7 @@
 /**
  * Checks run before a CLI is spawned, for failures that are certain and better explained by us.
  *
- * Source: `../shared/notes/real-clis.md` §1.1: Claude Code refuses `--dangerously-skip-permissions`
+ * Rationale: `docs/cli-contracts.md#root-refusal`: Claude Code refuses `--dangerously-skip-permissions`
  * as root (`--dangerously-skip-permissions cannot be used with root/sudo privileges…`, exit 1) unless
  * `IS_SANDBOX` is set in its environment. We never set it silently: the user decides.
  */
@@ -11,9 +11,9 @@ import type { CliTurnPlan } from '../types.js';
 
 /** Options of {@link checkCliPreflight}. */
 export interface CliPreflightOptions {
-  /** The effective user id; default `process.getuid?.()` (undefined on Windows: check skipped). */
+  /** The effective user id (undefined on Windows: check skipped). @default process.getuid?.() */
   uid?: number;
-  /** Backend id used in the message's config path; default `<id>`. */
+  /** Backend id used in the message's config path. @default '<id>' */
   backendId?: string;
 }
 

@@ -1,13 +1,12 @@
 /**
  * Run one planned CLI turn as a child process and collect what it left behind.
  *
- * Sources: `../shared/notes/real-clis.md` §1.4 (stdin is /dev/null in arg mode: Codex hangs on an
- * open stdin pipe), §1.5/§1.7 (the orchestrator owns the deadline and must kill the whole process
- * group), §11 (E2BIG for long argv); `../shared/notes/reference-behaviour.md` §1.9 (no-output
- * watchdog re-armed on every chunk; SIGTERM to the group, SIGKILL after a grace period);
- * `../shared/notes/xstate-practice.md` §3.2 (execa 9 `cancelSignal`, `forceKillAfterDelay`,
- * `detached` + `process.kill(-pid)`; `detached` disables execa's exit cleanup, so we keep our own);
- * the fast-failover watch of retry notices (`./cli-watch.ts`, real-clis.md §1.8, §10).
+ * Rationale in `docs/cli-contracts.md`: `#stdin` (stdin is /dev/null in arg mode: Codex hangs on an
+ * open stdin pipe), `#deadlines-and-kill-order` (safetynet owns the deadline and kills the whole
+ * process group; the no-output watchdog re-arms on every chunk; SIGTERM to the group, SIGKILL after
+ * a grace period; execa 9 `cancelSignal`, `forceKillAfterDelay`, `detached` + `process.kill(-pid)`;
+ * `detached` disables execa's exit cleanup, so we keep our own), `#spawn-failures` (E2BIG for long
+ * argv), and `#retry-watch` (the fast-failover watch of retry notices, `./watch.ts`).
  */
 import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -33,11 +32,11 @@ export type CliProcessEvent = CliWatchEvent & { atMs: number };
 export interface RunCliProcessOptions {
   /** Aborting kills the process group; the run then rejects with reason `aborted`. */
   signal?: AbortSignal;
-  /** Largest stdout kept, in bytes; past it the group is killed. Default 16 MiB. */
+  /** Largest stdout kept, in bytes; past it the group is killed. @default 16777216 (16 MiB) */
   maxStdoutBytes?: number;
-  /** How much of the end of stderr is kept, in bytes. Default 64 KiB. */
+  /** How much of the end of stderr is kept, in bytes. @default 65536 (64 KiB) */
   stderrTailBytes?: number;
-  /** Grace between SIGTERM and SIGKILL of the process group, in ms. Default 2 000. */
+  /** Grace between SIGTERM and SIGKILL of the process group, in ms. @default 2000 */
   forceKillAfterMs?: number;
   /** Called with every decoded (utf8) chunk as it arrives. */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: string) => void;

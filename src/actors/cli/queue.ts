@@ -2,7 +2,7 @@
  * A process-local queue that runs tasks one at a time per key, in arrival order, with different keys
  * in parallel. Used for `serialize: true` backends (one lane per backend id).
  *
- * Source: `../shared/notes/reference-behaviour.md` §1.8 (the reference's `KeyedAsyncQueue`: strictly
+ * Rationale: `docs/sessions.md#serialize-lanes` (like the reference's `KeyedAsyncQueue`: strictly
  * serial per key, a failed task does not block the next one).
  */
 import { AttemptError } from '../../errors.js';

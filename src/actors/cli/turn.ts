@@ -1,10 +1,10 @@
 /**
  * The CLI child actor of a request: plan → preflight → (serialize lane) → run the process.
  *
- * Sources: `../shared/spec/cli-backends.md` ("How it works", `serialize`),
- * `../shared/notes/reference-behaviour.md` §1.8 (only the spawn/wait step is queued, one lane per
- * backend id), `../shared/notes/real-clis.md` §1.6 (a session resumes only from its own cwd), §1.5/§1.8
- * (JSONL runs are watched for retry notices so a failing provider is given up in seconds).
+ * Rationale: `docs/sessions.md#serialize-lanes` (only the spawn/wait step is queued, one lane per
+ * backend id), `docs/sessions.md#working-directory` (a session resumes only from its own cwd),
+ * `docs/cli-contracts.md#retry-watch` (JSONL runs are watched for retry notices so a failing
+ * provider is given up in seconds).
  */
 import { stat } from 'node:fs/promises';
 import { planCliTurn, type PlanCliTurnOptions } from './plan.js';
@@ -19,17 +19,17 @@ import type { CliRunOutput, CliTurnRequest } from '../types.js';
 export interface RunCliTurnDeps {
   /** Lanes of `serialize: true` backends (keyed by backend id); the runtime owns one per instance. */
   queue: KeyedQueue;
-  /** Place in the serialize lane (the request's arrival number; lower first). Default: arrival at the lane. */
+  /** Place in the serialize lane (the request's arrival number; lower first). @default arrival at the lane */
   order?: number;
-  /** Runs the planned process. Default {@link runCliProcess}. */
+  /** Runs the planned process. @default {@link runCliProcess} */
   runProcess?: typeof runCliProcess;
   /** Passed to `planCliTurn` (base env, session id generator). */
   plan?: PlanCliTurnOptions;
-  /** Effective uid for the root preflight. Default `process.getuid()`. */
+  /** Effective uid for the root preflight. @default process.getuid() */
   uid?: number;
   /** Receives the running CLI's retry notices and the decision to give up (traces, `--verbose`). */
   onEvent?: (event: CliProcessEvent) => void;
-  /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. Default: its defaults. */
+  /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. @default {} (the watch's own defaults) */
   watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
 }
 

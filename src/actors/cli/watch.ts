@@ -3,7 +3,7 @@
  * waiting for the CLI's own retry schedule (minutes). Pure: no clock, no I/O; the process runner
  * feeds it decoded stdout chunks and acts on what it returns.
  *
- * What the CLIs print while they retry (`../shared/notes/real-clis.md` §1.5, §1.8, §10; fixtures
+ * What the CLIs print while they retry (`docs/cli-contracts.md#cli-retries`, `#retry-watch`; fixtures
  * `claude/stream-json-*`, `codex/http-*`, `codex/connection-refused`):
  * - Claude `--output-format stream-json --verbose`: one
  *   `{"type":"system","subtype":"api_retry","attempt":1,"max_retries":2,"retry_delay_ms":538.2,
@@ -79,15 +79,15 @@ export type CliWatchEvent = CliRetryEvent | CliAbandonEvent;
 
 /** Options of {@link CliOutputWatcher}. */
 export interface CliWatchOptions {
-  /** Short CLI name that starts messages (`claude`). Default `cli`. */
+  /** Short CLI name that starts messages (`claude`). @default 'cli' */
   cli?: string;
   /** Backend id, for configuration hints in messages. */
   backendId?: string;
-  /** Claude: abandon at this many `api_retry` notices (each one is a failed request). Default 2. */
+  /** Claude: abandon at this many `api_retry` notices (each one is a failed request). @default 2 */
   claudeRetryLimit?: number;
-  /** Codex: abandon at this many `Reconnecting... n/m` notices (each one a failed round). Default 1. */
+  /** Codex: abandon at this many `Reconnecting... n/m` notices (each one a failed round). @default 1 */
   codexRetryLimit?: number;
-  /** Abandon when the CLI announces a wait longer than this, in ms. Default 5 000. */
+  /** Abandon when the CLI announces a wait longer than this, in ms. @default 5000 */
   maxRetryDelayMs?: number;
 }
 
@@ -154,7 +154,7 @@ export function readRetryNotice(line: string): RetryNotice | undefined {
     dialect: 'codex',
     attempt: match[1] === undefined ? undefined : Number(match[1]),
     maxRetries: match[2] === undefined ? undefined : Number(match[2]),
-    // "waiting for network" is itself the classifiable text (real-clis.md §10: transport).
+    // "waiting for network" is itself the classifiable text (`docs/cli-contracts.md#retry-watch`: transport).
     text: waitingForNetwork ? message : (match[4] ?? message),
     waitingForNetwork,
   });

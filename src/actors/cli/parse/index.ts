@@ -2,10 +2,10 @@
  * Turns a finished CLI run into a reply or a classified failure.
  *
  * A run succeeds only when the process exited with code 0, no signal, the output reports no
- * failure, and it holds a non-empty reply (reference-behaviour.md §1.6; stricter than the
- * reference, which accepted Claude's `is_error` results with exit 0, §4). Everything else is an
+ * failure, and it holds a non-empty reply (`docs/cli-contracts.md#output-shapes`; stricter than the
+ * reference, which accepted Claude's `is_error` results with exit 0). Everything else is an
  * {@link AttemptFailure} from {@link classifyCliFailure}; an exit-0 run with no reply is
- * `unknown` ("printed no reply"). A non-empty stderr alone never fails a run (real-clis.md §9).
+ * `unknown` ("printed no reply"). A non-empty stderr alone never fails a run (`docs/cli-contracts.md#stderr-noise`).
  */
 import { basename } from 'node:path';
 import type { ResolvedCliBackend } from '../../../config/types.js';

@@ -2,14 +2,14 @@
  * `output: "json"` (spec "Inputs / outputs"): Claude `-p --output-format json`, Gemini
  * `--output-format json`, or any CLI printing JSON records.
  *
- * Behaviour (reference-behaviour.md §1.6, real-clis.md §5):
+ * Behaviour (`docs/cli-contracts.md#output-shapes`, `#reading-output`):
  * - records: `JSON.parse` of all of stdout, else every top-level `{…}` in mixed output;
  * - session id: the first non-empty string among `backend.sessionIdFields` per record, later
  *   records override earlier ones;
  * - text: Claude `result`, Gemini `response`, else `message` / `content` / `text`; the last
  *   non-empty text wins;
  * - usage: `usage` or Gemini `stats`, cost from `total_cost_usd`;
- * - a Claude `{type:"result", is_error:true}` is a failure whatever the exit code (known bug §4:
+ * - a Claude `{type:"result", is_error:true}` is a failure whatever the exit code (a known bug:
  *   the reference treated it as a reply), classified by `api_error_status` then by `result`;
  * - no JSON at all: the plain stdout is the reply (the `text` behaviour).
  */
@@ -57,7 +57,7 @@ export interface RecordReading {
   error: OutputError | undefined;
 }
 
-/** The error text of a Claude `is_error` result: `result`, else its `errors[]` (known bug §4 #3). */
+/** The error text of a Claude `is_error` result: `result`, else its `errors[]` (`docs/cli-contracts.md#output-shapes`). */
 function claudeErrorText(record: JsonRecord): string | undefined {
   const result = stringField(record, 'result');
   if (result !== undefined && result.trim() !== '') return result.trim();

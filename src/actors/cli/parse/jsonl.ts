@@ -1,6 +1,6 @@
 /**
  * `output: "jsonl"` (spec "Inputs / outputs"): one JSON event per line. Two dialects, told apart
- * by their events (real-clis.md §5):
+ * by their events (`docs/cli-contracts.md#output-shapes`):
  *
  * **Codex `exec --json`** (also `exec resume <id> --json`):
  * - session = `thread.started.thread_id` (the first session id found; `sessionIdFields` too);
@@ -15,7 +15,7 @@
  * **Claude `--output-format stream-json --verbose`**:
  * - `{"type":"system","subtype":"init",session_id}` gives the session;
  * - `{"type":"system","subtype":"api_retry","error_status":529,"error":"overloaded"}`: the last
- *   one is kept as a classification hint (real-clis.md §1.8);
+ *   one is kept as a classification hint (`docs/cli-contracts.md#retry-watch`);
  * - a `{"type":"result",…}` line ends parsing, with the semantics of Claude `json`
  *   (`is_error: true` is a failure whatever the exit code).
  *

@@ -2,15 +2,15 @@
  * Reading JSON records out of CLI output: whole-output JSON, top-level `{…}` objects embedded in
  * mixed text (banners, Gemini's pretty-printed objects, PTY transcripts), and small accessors.
  *
- * Source: reference-behaviour.md §1.6 ("it first tries `JSON.parse` on all of stdout; if that
- * fails, it scans for every top-level `{...}` object embedded in mixed output").
+ * Rationale: `docs/cli-contracts.md#reading-output` (first `JSON.parse` of all of stdout; if that
+ * fails, every top-level `{...}` object embedded in mixed output).
  */
 
 import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 
 // CSI (`ESC [ … final`), OSC (`ESC ] … BEL|ST`), charset and single-char escapes, then any other
 // C0 control except tab and newlines. A CLI run under a PTY writes these around its output
-// (real-clis.md §11, fixtures `*-tty`).
+// (`docs/cli-contracts.md#reading-output`, fixtures `*-tty`).
 const TERMINAL_CODES = new RegExp(
   [
     /\u001b\[[0-9;?<>=!]*[ -/]*[@-~]/.source, // CSI

@@ -1,7 +1,7 @@
 /**
- * Reading a CLI's stderr: the known noise that never means failure (real-clis.md §9), the error
- * lines worth classifying (§10), Gemini's JSON failure object (§5), and Codex's text-mode
- * `session id:` banner line (§5, §6).
+ * Reading a CLI's stderr: the known noise that never means failure (`docs/cli-contracts.md#stderr-noise`),
+ * the error lines worth classifying (`docs/failover-policy.md#classification-order`), Gemini's JSON
+ * failure object and Codex's text-mode `session id:` banner line (`docs/cli-contracts.md#output-shapes`).
  *
  * A non-empty stderr is never a failure by itself; success is decided by exit code and stdout.
  */
@@ -9,7 +9,7 @@ import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 import { numberField, scanJsonObjects, splitLines, stringField, tryParse } from './records.js';
 import { outputError, type OutputError } from './types.js';
 
-// real-clis.md §9: Codex's PATH-alias warning, stdin notices, tracing lines and text-mode
+// docs/cli-contracts.md#stderr-noise: Codex's PATH-alias warning, stdin notices, tracing lines and text-mode
 // warnings; Claude's stdin wait warning; Gemini's colour / ripgrep / startup-metrics lines.
 const NOISE: readonly RegExp[] = [
   /^WARNING: proceeding, even though we could not create PATH aliases/,
@@ -20,12 +20,12 @@ const NOISE: readonly RegExp[] = [
   /^\[STARTUP\]/,
 ];
 
-/** True for a line known to be harmless noise (real-clis.md §9). */
+/** True for a line known to be harmless noise (`docs/cli-contracts.md#stderr-noise`). */
 export function isNoiseLine(line: string): boolean {
   return NOISE.some((pattern) => pattern.test(line));
 }
 
-// Codex's text-mode banner (real-clis.md §5): `OpenAI Codex v…`, `key: value` lines, `--------`,
+// Codex's text-mode banner (docs/cli-contracts.md#output-shapes): `OpenAI Codex v…`, `key: value` lines, `--------`,
 // then the user prompt and the reply. Nothing from the banner on is an error line, except
 // `ERROR:` lines, read separately.
 const BANNER_START = /^(?:OpenAI Codex v|-{4,}$)/;

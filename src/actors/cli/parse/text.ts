@@ -1,9 +1,9 @@
 /**
  * `output: "text"` (spec "Inputs / outputs"): the trimmed stdout is the reply.
  *
- * Session id: the id that was SENT (reference-behaviour.md §4 known bug #1, PR #52712: returning
- * no id made the caller store its own key and the next `--resume` fail), else Codex text mode's
- * `session id: <id>` banner line on stderr (real-clis.md §5, §6), which is how a first Codex turn
+ * Session id: the id that was SENT (a bug of the reference gateway: returning no id made the
+ * caller store its own key and the next `--resume` fail), else Codex text mode's `session id: <id>`
+ * banner line on stderr (`docs/cli-contracts.md#output-shapes`), which is how a first Codex turn
  * without `--json` reports its thread id.
  */
 import { plainLines } from './json.js';

@@ -34,7 +34,7 @@ export interface ParsedOutput {
   error: OutputError | undefined;
   /**
    * Classification hints that do not make a run fail by themselves: the last Claude
-   * `system/api_retry` notice (`--output-format stream-json`, real-clis.md §1.8).
+   * `system/api_retry` notice (`--output-format stream-json`, `docs/cli-contracts.md#retry-watch`).
    */
   hint: OutputError | undefined;
   /** Lines of stdout that were not JSON (PTY transcripts, plain-text errors), noise removed. */

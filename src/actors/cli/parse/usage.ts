@@ -1,9 +1,9 @@
 /**
  * Token usage normalization for the three CLI dialects. Every value is kept only when it is a
- * number > 0 (reference-behaviour.md §1.6 "Usage normalization"); a record with none gives
+ * number > 0 (`docs/cli-contracts.md#reading-output`); a record with none gives
  * `undefined`.
  *
- * Shapes (real-clis.md §5):
+ * Shapes (`docs/cli-contracts.md#output-shapes`):
  * - Claude `usage` (snake_case): `input_tokens`, `output_tokens`, `cache_read_input_tokens`,
  *   `cache_creation_input_tokens`; cost `total_cost_usd` on the result record.
  * - Codex `turn.completed.usage`: `input_tokens`, `cached_input_tokens`,
@@ -64,7 +64,7 @@ export function normalizeUsage(raw: unknown): Usage | undefined {
 }
 
 /**
- * Gemini `stats` (real-clis.md §5): sums `stats.models.<model>.tokens` over every model (the
+ * Gemini `stats` (`docs/cli-contracts.md#output-shapes`): sums `stats.models.<model>.tokens` over every model (the
  * model router's call included): `input` (already net of `cached`; else `prompt − cached`),
  * `output` = `candidates + thoughts`, `cacheRead` = `cached`, `total`. Falls back to
  * {@link normalizeUsage} for a flat `stats` object.
