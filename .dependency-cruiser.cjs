@@ -1,6 +1,6 @@
 /**
  * The layer rule of src/ (README, "Architecture"): a module imports only from its own layer or the
- * layers before it, and no import cycle exists. `npm test` runs this check (npm run depcheck).
+ * layers before it, and no import cycle exists. `npm test` runs this check (test/architecture/layers.test.ts).
  *
  * Layers, in order: errors → failover → config → store → actors → machines →
  * inspection / doctor / runtime → cli → index.

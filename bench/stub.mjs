@@ -1,5 +1,5 @@
 // A loopback Anthropic Messages stub for the benchmarks (the tests' full stub is TypeScript in
-// test/support/stub-server.ts). 127.0.0.1 only, ephemeral port. Modes, per server:
+// test/support/stub-server/). 127.0.0.1 only, ephemeral port. Modes, per server:
 //   'ok'            200 SSE stream: message_start … content_block_delta … message_stop
 //   { status }      the Anthropic error JSON with that HTTP status (e.g. 529 overloaded_error)
 //   'hang'          reads the request and never answers (destroyed after maxHangMs, or on close())

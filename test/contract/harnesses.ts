@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { claudeBin, claudeStubEnv, codexBin, codexStubEnv, CODEX_STUB_MODEL } from '../support/real-cli.js';
-import { startStubServer, type StubServer } from '../support/stub-server.js';
+import { startStubServer, type StubServer } from '../support/stub-server/index.js';
 import { fakeCliEntry } from '../support/fake-cli.js';
 import type { ContractHarness } from './cli-backend-contract.js';
 

@@ -23,7 +23,7 @@ import type { RequestAttempt } from '../../src/errors.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
 import { waitUntilNoProcessWithEnv } from '../support/processes.js';
 import { claudeBin, claudeStubEnv, codexBin, codexStubEnv, CODEX_STUB_MODEL, type StubLike } from '../support/real-cli.js';
-import { startStubServer, type StubMode, type StubServer } from '../support/stub-server.js';
+import { startStubServer, type StubMode, type StubServer } from '../support/stub-server/index.js';
 
 /** A loopback port nothing listens on (bound, then closed). */
 async function deadPort(): Promise<number> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, type RequestError, type Runtime } from '../../src/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
-import { startStubServer, type StubServer } from '../support/stub-server.js';
+import { startStubServer, type StubServer } from '../support/stub-server/index.js';
 
 describe('API failover through the runtime', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import { ANTHROPIC_MAX_TOKENS } from '../../../src/actors/api/anthropic-messages
 import { callApi } from '../../../src/actors/api/call-api.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
-import type { StubMode } from '../../support/stub-server.js';
+import type { StubMode } from '../../support/stub-server/index.js';
 import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
 
 const MODEL = 'claude-test';

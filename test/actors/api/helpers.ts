@@ -11,7 +11,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
 import type { ApiCallInput } from '../../../src/actors/api/types.js';
-import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server.js';
+import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server/index.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { ApiKind, ResolvedApiProvider } from '../../../src/config/types.js';
 import { AttemptError } from '../../../src/errors.js';

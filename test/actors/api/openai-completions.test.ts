@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
 import type { FailureReason } from '../../../src/errors.js';
-import type { StubMode } from '../../support/stub-server.js';
+import type { StubMode } from '../../support/stub-server/index.js';
 import { attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
 
 const MODEL = 'local-model';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
-import type { StubMode } from '../../support/stub-server.js';
+import type { StubMode } from '../../support/stub-server/index.js';
 import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
 
 const MODEL = 'gpt-test';
