@@ -3,12 +3,11 @@
  * code (0 only when every candidate can run).
  */
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/doctor/types.js';
 import { holdLock, cleanup as cleanupStore } from '../store/support.js';
-import { assertBuilt, cleanup, configWith, fakeBackend, REPO, safetynet, sandbox, writeConfig } from './support.js';
+import { cleanup, configWith, fakeBackend, REPO, safetynet, sandbox, writeConfig } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(async () => {
   await cleanupStore();
   await cleanup();
