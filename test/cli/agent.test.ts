@@ -3,10 +3,9 @@
  * codes 0 and 1, fallback diagnostics, `--timeout`, `--help` and `--version`.
  */
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntilNoProcessWithEnv } from '../support/processes.js';
 import {
-  assertBuilt,
   cleanup,
   configWith,
   extraFakeState,
@@ -20,7 +19,6 @@ import {
   writeConfig,
 } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(cleanup);
 
 describe('safetynet agent', () => {

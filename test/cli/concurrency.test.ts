@@ -2,10 +2,9 @@
  * Several `safetynet` processes on one `SAFETYNET_HOME` at the same moment: the LevelDB store is
  * locked by one process at a time, and the others retry the lock, so every process succeeds.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cleanup, fakeSandbox, fakeSessions, flagValue, lastCall, safetynet, type Sandbox } from './support.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fakeSandbox, fakeSessions, flagValue, lastCall, safetynet, type Sandbox } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(cleanup);
 
 function turn(box: Sandbox & { config: string }, message: string, session: string) {

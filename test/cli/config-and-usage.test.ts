@@ -6,10 +6,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, cleanup, configWith, fakeBackend, fakeSandbox, safetynet, sandbox, writeConfig } from './support.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, configWith, fakeBackend, fakeSandbox, safetynet, sandbox, writeConfig } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(cleanup);
 
 describe('config errors', () => {

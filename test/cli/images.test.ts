@@ -5,10 +5,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntilNoProcessWithEnv } from '../support/processes.js';
 import {
-  assertBuilt,
   cleanup,
   fakeSandbox,
   lastCall,
@@ -20,7 +19,6 @@ import {
   waitForHangingCli,
 } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(cleanup);
 
 /** The `--image` values of an argv. */

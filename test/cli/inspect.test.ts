@@ -6,22 +6,10 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseInspectFlag } from '../../src/cli/inspect.js';
-import {
-  assertBuilt,
-  cleanup,
-  configWith,
-  fakeBackend,
-  fakeSandbox,
-  REPO,
-  safetynet,
-  sandbox,
-  startSafetynet,
-  writeConfig,
-} from './support.js';
+import { cleanup, configWith, fakeBackend, fakeSandbox, REPO, safetynet, sandbox, startSafetynet, writeConfig } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(cleanup);
 
 describe('--inspect values', () => {

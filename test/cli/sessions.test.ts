@@ -2,9 +2,8 @@
  * `--session <key>` across separate `safetynet` processes, and `safetynet sessions list | show |
  * reset` over the stored bindings (LevelDB under `$SAFETYNET_HOME/state`).
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
-  assertBuilt,
   cleanup,
   configWith,
   extraFakeState,
@@ -19,7 +18,6 @@ import {
   type Sandbox,
 } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(cleanup);
 
 function agent(box: Sandbox & { config: string }, message: string, ...extra: string[]) {

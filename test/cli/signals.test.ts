@@ -4,10 +4,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntilNoProcessWithEnv } from '../support/processes.js';
 import {
-  assertBuilt,
   cleanup,
   configWith,
   fakeSandbox,
@@ -24,7 +23,6 @@ import {
   writeConfig,
 } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(cleanup);
 
 describe('interrupting safetynet agent', () => {

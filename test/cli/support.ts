@@ -22,13 +22,6 @@ export const PIXEL_PNG = path.join(REPO, 'test/fixtures/pixel.png');
 /** Upper bound of one `safetynet` run in these tests (the command gets SIGTERM past it). */
 export const RUN_TIMEOUT_MS = 30_000;
 
-/** Throws a helpful error when `dist/` was not built (`npm test` builds it first). */
-export function assertBuilt(): void {
-  if (!existsSync(path.join(REPO, 'dist/cli/main.js'))) {
-    throw new Error('dist/cli/main.js is missing: run `npx tsc -p tsconfig.build.json` (npm test does) before these tests');
-  }
-}
-
 const folders: string[] = [];
 const markers: string[] = [];
 

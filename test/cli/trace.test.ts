@@ -3,11 +3,10 @@
  * CLI in a temp SAFETYNET_HOME.
  */
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestTrace } from '../../src/store/trace-types.js';
-import { assertBuilt, cleanup, configWith, extraFakeState, fakeBackend, safetynet, sandbox, setModes, writeConfig } from './support.js';
+import { cleanup, configWith, extraFakeState, fakeBackend, safetynet, sandbox, setModes, writeConfig } from './support.js';
 
-beforeAll(assertBuilt);
 afterEach(cleanup);
 
 /** Three candidates: `a` answers 401, `missing` does not exist, `b` answers. */

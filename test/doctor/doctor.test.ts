@@ -98,11 +98,19 @@ describe('runDoctor', () => {
     expect(asRoot.ok).toBe(false);
 
     const sandboxed = await doctor(config({ IS_SANDBOX: '1' }), { uid: 0 });
-    expect(find(sandboxed.checks, 'claudeish/m', 'root')).toMatchObject({ ok: true });
+    expect(find(sandboxed.checks, 'claudeish/m', 'root')).toMatchObject({
+      ok: true,
+      detail: 'running as root with IS_SANDBOX=1: --dangerously-skip-permissions is accepted',
+    });
     expect(sandboxed.ok).toBe(true);
 
+    // the same config as a normal user: no refusal, whatever uid the test itself runs as
     const normalUser = await doctor(config(), { uid: 1000 });
-    expect(find(normalUser.checks, 'claudeish/m', 'root')).toMatchObject({ ok: true });
+    expect(find(normalUser.checks, 'claudeish/m', 'root')).toMatchObject({
+      ok: true,
+      detail: 'not running as root: --dangerously-skip-permissions is accepted',
+    });
+    expect(normalUser.ok).toBe(true);
   });
 
   it('claude and codex: "looks logged in" from a key in the child env or credential files under its HOME', async () => {

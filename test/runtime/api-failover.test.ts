@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, type RequestError, type Runtime } from '../../src/index.js';
+import { CooldownStore } from '../../src/store/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
 import { startStubServer, type StubServer } from '../support/stub-server/index.js';
 
@@ -72,7 +73,7 @@ describe('API failover through the runtime', () => {
     expect(result.model).toBe(fallback.model);
   });
 
-  it('a rate-limited provider is skipped while its Retry-After cooldown lasts, then tried again, and its success clears the cooldown', async () => {
+  it('a rate-limited provider is skipped while its Retry-After cooldown lasts, then tried again once it ends', async () => {
     stub.setModes([{ status: 429, retryAfter: 1 }, 'echo']);
     await runtime.run({ message: 'one' });
     const skipped = await runtime.run({ message: 'two' });
@@ -85,8 +86,27 @@ describe('API failover through the runtime', () => {
       back = await runtime.run({ message: 'three' });
     }
     expect(back?.backend).toBe('api');
-    const again = await runtime.run({ message: 'four' });
-    expect(again.attempts).toEqual([expect.objectContaining({ model: 'stub/claude-test', ok: true })]);
+  });
+
+  it("a success clears the provider's cooldown: with an hour of Retry-After left it is no longer skipped", async () => {
+    // Both candidates cool down for hours (written straight into the runtime's LevelDB), so the one
+    // whose cooldown ends first, the API, is still tried, and answers.
+    const cooldowns = new CooldownStore({ location: join(dir, 'state') });
+    const now = Date.now();
+    const rateLimited = (ref: string, provider: string, retryAfterMs: number) =>
+      cooldowns.recordFailure({ ref, provider, failure: { reason: 'rate_limit', message: '429', retryAfterMs }, now });
+    await rateLimited('stub/claude-test', 'stub', 3_600_000);
+    await rateLimited(fallback.model, fallback.backendId, 7_200_000);
+    const first = await runtime.run({ message: 'one' });
+    expect(first.attempts).toEqual([expect.objectContaining({ model: 'stub/claude-test', ok: true })]);
+    expect((await cooldowns.read(['stub/claude-test'])).has('stub/claude-test')).toBe(false);
+    // The fallback recovers; only the cleared API cooldown lets the API go first again (its
+    // Retry-After alone would last another hour, and it would be skipped for the fallback).
+    await cooldowns.recordSuccess({ ref: fallback.model, provider: fallback.backendId });
+    const second = await runtime.run({ message: 'two' });
+    expect(second.attempts).toEqual([expect.objectContaining({ model: 'stub/claude-test', ok: true })]);
+    expect(stub.modelRequests()).toHaveLength(2);
+    await cooldowns.close();
   });
 
   it('when every candidate fails, the error lists each attempt with its reason and the advice (retry after N s)', async () => {

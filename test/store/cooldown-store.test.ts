@@ -1,6 +1,5 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AttemptFailure, FailureReason } from '../../src/errors.js';
 import { COOLDOWNS_SUBLEVEL, CooldownStore, LevelHandle, SessionStore, type CooldownEntry } from '../../src/store/index.js';
 import { cleanup, REPO, startNode, tempFolder } from './support.js';
@@ -8,12 +7,7 @@ import { cleanup, REPO, startNode, tempFolder } from './support.js';
 /** One cooldown operation through the compiled store in a child process (see the fixture's header). */
 const COOLDOWN_OP = path.join(REPO, 'test/fixtures/bin/store-cooldown-op.mjs');
 
-// The fixture imports the compiled store: `npm test` runs `tsc -p tsconfig.build.json` first.
-beforeAll(async () => {
-  await access(path.join(REPO, 'dist/store/index.js')).catch(() => {
-    throw new Error('dist/store/index.js is missing: run `npx tsc -p tsconfig.build.json` (npm test does) before these tests');
-  });
-});
+// The fixture imports the compiled store: test/global-setup.ts rebuilds dist/ when src/ is newer.
 
 afterEach(cleanup);
 

@@ -1,15 +1,9 @@
-import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SessionStore } from '../../src/store/index.js';
-import { cleanup, RECORD_BINDINGS, REPO, startNode, tempFolder } from './support.js';
+import { cleanup, RECORD_BINDINGS, startNode, tempFolder } from './support.js';
 
-// The fixture imports the compiled store: `npm test` runs `tsc -p tsconfig.build.json` first.
-beforeAll(async () => {
-  await access(path.join(REPO, 'dist/store/index.js')).catch(() => {
-    throw new Error('dist/store/index.js is missing: run `npx tsc -p tsconfig.build.json` (npm test does) before these tests');
-  });
-});
+// The fixture imports the compiled store: test/global-setup.ts rebuilds dist/ when src/ is newer.
 
 afterEach(cleanup);
 

@@ -85,8 +85,29 @@ export interface CodexStubEnv {
 }
 
 /**
+ * `config.toml` lines that keep codex 0.169 off the network apart from the stub (checked with
+ * `strace -f -e trace=connect,sendto,execve` on `codex exec`): without them every spawn resolves
+ * `github.com` and `api.github.com` (a `git ls-remote https://github.com/openai/plugins.git` and the
+ * plugin marketplace sync), `chatgpt.com` (remote plugins) and `ab.chatgpt.com` (OTLP metrics to
+ * `https://ab.chatgpt.com/otlp/v1/metrics`); where DNS is unreachable each lookup waits out the
+ * resolver timeout. `features.plugins = false` stops the first three, `analytics.enabled = false`
+ * and `otel.metrics_exporter = "none"` each stop the metrics export (both are set).
+ */
+export const CODEX_OFFLINE_TOML: readonly string[] = [
+  '[features]',
+  'plugins = false',
+  '',
+  '[analytics]',
+  'enabled = false',
+  '',
+  '[otel]',
+  'metrics_exporter = "none"',
+];
+
+/**
  * Writes `<dir>/.codex/config.toml` selecting a custom Responses-API provider `stub` at
- * `<stub.url>/v1` (few retries, 5 s stream idle timeout) and returns the complete environment for a
+ * `<stub.url>/v1` (few retries, 5 s stream idle timeout), with no other network use
+ * ({@link CODEX_OFFLINE_TOML}), and returns the complete environment for a
  * `codex` child: `HOME=<dir>`, `CODEX_HOME=<dir>/.codex`, the provider key, PATH and LANG.
  * Codex's sessions (rollouts) are stored under `<dir>/.codex/sessions/`.
  */
@@ -96,6 +117,8 @@ export function codexStubEnv(stub: StubLike, dir: string, options: CodexStubOpti
   const toml = [
     `model = ${JSON.stringify(options.model ?? CODEX_STUB_MODEL)}`,
     'model_provider = "stub"',
+    '',
+    ...CODEX_OFFLINE_TOML,
     '',
     '[model_providers.stub]',
     'name = "Loopback stub"',
