@@ -84,6 +84,16 @@ export function projectInput(role: ActorRole, input: unknown): Record<string, un
   }
 }
 
+/** The per-attempt part of the reference state when a candidate is taken. */
+const NEW_ATTEMPT: Pick<Expected, 'binding' | 'retried' | 'run' | 'turn' | 'failure' | 'notices'> = {
+  binding: undefined,
+  retried: false,
+  run: undefined,
+  turn: undefined,
+  failure: undefined,
+  notices: [],
+};
+
 /** The reference state before `xstate.init`. */
 export function initialExpected(): Expected {
   return {
@@ -93,12 +103,7 @@ export function initialExpected(): Expected {
     invocations: [],
     persistWarning: undefined,
     output: undefined,
-    binding: undefined,
-    retried: false,
-    run: undefined,
-    turn: undefined,
-    failure: undefined,
-    notices: [],
+    ...NEW_ATTEMPT,
   };
 }
 
@@ -116,16 +121,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
 
   const enter = (s: Expected, index: number): Expected => {
     const c = candidates[index]!;
-    const fresh: Expected = {
-      ...s,
-      index,
-      binding: undefined,
-      retried: false,
-      run: undefined,
-      turn: undefined,
-      failure: undefined,
-      notices: [],
-    };
+    const fresh: Expected = { ...s, index, ...NEW_ATTEMPT };
     if (c.skip === undefined) {
       return invoke({ ...fresh, state: 'selecting-model' }, 'loadSession', { ref: c.ref, sessionKey: input.sessionKey });
     }

@@ -16,6 +16,9 @@ import { fakeCliBackend } from '../contract/harnesses.js';
 import { FAKE_CLI } from '../support/fake-cli.js';
 import { startStubServer } from '../support/stub-server.js';
 
+/** Holds a LevelDB folder's lock (see the fixture); exits 0 only when it could take it. */
+const HOLD_LOCK = join(import.meta.dirname, '../fixtures/bin/hold-level-lock.mjs');
+
 type Defaults = NonNullable<NonNullable<SafetynetConfigFile['agents']>['defaults']>;
 
 describe('request rules through the runtime', () => {
@@ -86,15 +89,17 @@ process.exitCode = 1;`,
     const cli = await fakeCliBackend(join(dir, 'cli'));
     const store = join(dir, 'state');
     // Runs the fixture CLI after turning the store folder into a plain file: the session read before
-    // the turn worked, the session write after it cannot (not even as root).
+    // the turn worked, the session write after it cannot (not even as root). It first waits until the
+    // runtime has closed the database (the fixture can take its lock), so no open handle survives.
     const breaking = script(
       'break-store.mjs',
       `const { rmSync, writeFileSync } = await import('node:fs');
 const { spawnSync } = await import('node:child_process');
+const node = (args) => spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] }).status;
+for (let i = 0; i < 100 && node([${JSON.stringify(HOLD_LOCK)}, ${JSON.stringify(store)}, '0']) !== 0; i++) await new Promise((r) => setTimeout(r, 20));
 rmSync(${JSON.stringify(store)}, { recursive: true, force: true });
 writeFileSync(${JSON.stringify(store)}, 'not a folder');
-const run = spawnSync(process.execPath, [${JSON.stringify(FAKE_CLI)}, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exitCode = run.status ?? 1;`,
+process.exitCode = spawnSync(process.execPath, [${JSON.stringify(FAKE_CLI)}, ...process.argv.slice(2)], { stdio: 'inherit' }).status ?? 1;`,
     );
     const rt = await start({ model: { primary: cli.model }, cliBackends: { [cli.backendId]: { ...cli.backend, command: breaking } } });
     const result = await rt.run({ message: 'keep me', sessionKey: 'k' });
