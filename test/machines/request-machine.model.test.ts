@@ -1,7 +1,10 @@
 /**
  * Model-based test of the request machine: xstate/graph walks every shortest path (transition
  * coverage) and each path is replayed on a live actor whose actors are injected through
- * `machine.provide` as controllable promises, with a simulated clock for the attempt deadline.
+ * `machine.provide` as controllable promises that record their inputs, with a simulated clock for
+ * the attempt deadline. After every step the live request is compared with a reference model written
+ * from the rules (`request-reference.ts`) and checked against the oracle's invariants
+ * (`request-oracle.ts`); neither is derived from the machine.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,20 +18,24 @@ import {
   type SnapshotFrom,
 } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { requestMachine } from '../../src/machines/request-machine.js';
-import type { RequestInput } from '../../src/machines/types.js';
+import { type RequestEvent, requestMachine } from '../../src/machines/request-machine.js';
+import type { Attempt, Candidate, RequestInput } from '../../src/machines/types.js';
 import { testBackend } from '../support/backends.js';
+import { machineTransitions, recordTransitions } from './request-coverage.js';
+import { ACTOR, type ActorRole, CLI_FIELD, actorEvent, roleOfEvent } from './request-names.js';
+import { brokenRules, type TraceStep } from './request-oracle.js';
+import { type Expected, type Invocation, expectedAfter, initialExpected, projectInput } from './request-reference.js';
 
 type Snapshot = SnapshotFrom<typeof requestMachine>;
 
 const TIMEOUT_MS = 30_000;
-const cli = testBackend({ id: 'fake-cli' });
+const backend = testBackend({ id: 'fake-cli' });
 const binding = { sessionKey: 'k', backendId: 'fake-cli', cliSessionId: 'stored-1', cwd: '/tmp', createdAt: 1, updatedAt: 1, turns: 1 };
 const run = {
   plan: {
     command: 'fake',
     argv: [],
-    cwd: '/tmp',
+    cwd: '/tmp/run-cwd',
     resume: false,
     sessionIdSent: undefined,
     newSession: true,
@@ -36,7 +43,7 @@ const run = {
     noOutputTimeoutMs: 1000,
     stdinChars: 0,
   },
-  stdout: '{}',
+  stdout: '{"result":"hello"}',
   stderr: '',
   exitCode: 0,
   signal: undefined,
@@ -52,66 +59,70 @@ const api = {
   timeoutMs: undefined,
   models: undefined,
 };
-const CANDIDATES = {
-  a: { ref: 'fake-cli/a', provider: 'fake-cli', model: 'a', cli },
-  b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', cli },
+const CANDIDATES: Record<string, Candidate> = {
+  a: { ref: 'fake-cli/a', provider: 'fake-cli', model: 'a', [CLI_FIELD]: backend },
+  b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', [CLI_FIELD]: backend },
   none: { ref: 'nowhere/c', provider: 'nowhere', model: 'c' },
   api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true },
-  cooling: {
-    ref: 'stub-api/cool',
-    provider: 'stub-api',
-    model: 'cool',
-    api,
-    skip: { reason: 'rate_limit' as const, detail: 'cooling down' },
-  },
+  fresh: { ref: 'stub-api/n', provider: 'stub-api', model: 'n', api },
+  cooling: { ref: 'stub-api/cool', provider: 'stub-api', model: 'cool', api, skip: { reason: 'rate_limit', detail: 'cooling down' } },
 };
-type Scenario = Array<keyof typeof CANDIDATES>;
+
+/** Candidates by name, the session key, and the pinned number of shortest paths. */
+type Scenario = { candidates: Array<keyof typeof CANDIDATES>; sessionKey: string | null; paths: number };
+
+// One CLI candidate (sessions, stale-session retry, persistence, timeout, abort), also one-shot; an
+// API candidate with a cooldown to clear falling back to a CLI; an API candidate without one; a
+// cooling-down candidate skipped; a cooling-down last candidate; a provider without a backend; two
+// CLI candidates. The path counts are pinned: a change to them must be deliberate (update them here).
+const SCENARIOS: Scenario[] = [
+  { candidates: ['a'], sessionKey: 'k', paths: 107 },
+  { candidates: ['a'], sessionKey: null, paths: 95 },
+  { candidates: ['api', 'a'], sessionKey: 'k', paths: 333 },
+  { candidates: ['fresh'], sessionKey: 'k', paths: 13 },
+  { candidates: ['cooling', 'a'], sessionKey: 'k', paths: 107 },
+  { candidates: ['a', 'cooling'], sessionKey: 'k', paths: 71 },
+  { candidates: ['a', 'none'], sessionKey: 'k', paths: 106 },
+  { candidates: ['a', 'b'], sessionKey: 'k', paths: 601 },
+];
+
+/** The machine's transitions (see `request-coverage.ts`): pinned, like the path counts. */
+const TRANSITION_COUNT = 30;
 
 function input(scenario: Scenario): RequestInput {
   return {
     requestId: 'r1',
-    candidates: scenario.map((name) => CANDIDATES[name]),
-    sessionKey: 'k',
+    candidates: scenario.candidates.map((name) => CANDIDATES[name]!),
+    sessionKey: scenario.sessionKey,
     attemptTimeoutMs: TIMEOUT_MS,
     request: { prompt: 'hi', systemPrompt: undefined, images: [], cwd: '/tmp' },
   };
 }
 
+const done = (role: ActorRole, output: unknown) => ({ type: actorEvent('done', role), output }) as EventObject;
+const error = (role: ActorRole, failure: Record<string, unknown>) => ({ type: actorEvent('error', role), error: failure }) as EventObject;
+
 /** Payload variants per event type: plain objects (Error instances would collide when serialized). */
 const eventCases: Record<string, EventObject[]> = {
-  'xstate.done.actor.loadSession': [
-    { type: 'xstate.done.actor.loadSession', output: { binding: undefined } } as EventObject,
-    { type: 'xstate.done.actor.loadSession', output: { binding } } as EventObject,
+  [actorEvent('done', 'loadSession')]: [done('loadSession', { binding: undefined }), done('loadSession', { binding })],
+  [actorEvent('error', 'loadSession')]: [error('loadSession', { reason: 'unknown', message: 'store failed' })],
+  [actorEvent('done', 'callApi')]: [done('callApi', { text: 'from api', sessionId: undefined, usage: { input: 3, output: 2 } })],
+  [actorEvent('error', 'callApi')]: [error('callApi', { reason: 'rate_limit', message: '429', retryAfterMs: 2000, status: 429 })],
+  [actorEvent('done', 'runCliTurn')]: [done('runCliTurn', run)],
+  [actorEvent('error', 'runCliTurn')]: [error('runCliTurn', { reason: 'config', message: 'command not found', exitCode: 127 })],
+  [actorEvent('done', 'parseCliOutput')]: [
+    done('parseCliOutput', { text: 'hello', sessionId: 's-1', usage: undefined }),
+    done('parseCliOutput', { text: 'hello without id', sessionId: undefined, usage: undefined }),
   ],
-  'xstate.error.actor.loadSession': [
-    { type: 'xstate.error.actor.loadSession', error: { reason: 'unknown', message: 'store failed' } } as EventObject,
+  [actorEvent('error', 'parseCliOutput')]: [
+    error('parseCliOutput', { reason: 'session_expired', message: 'No conversation found' }),
+    error('parseCliOutput', { reason: 'rate_limit', message: '429' }),
   ],
-  'xstate.done.actor.callApi': [
-    { type: 'xstate.done.actor.callApi', output: { text: 'from api', sessionId: undefined, usage: undefined } } as EventObject,
-  ],
-  'xstate.error.actor.callApi': [
-    { type: 'xstate.error.actor.callApi', error: { reason: 'rate_limit', message: '429', retryAfterMs: 2000 } } as EventObject,
-  ],
-  'xstate.done.actor.runCliTurn': [{ type: 'xstate.done.actor.runCliTurn', output: run } as EventObject],
-  'xstate.error.actor.runCliTurn': [
-    { type: 'xstate.error.actor.runCliTurn', error: { reason: 'config', message: 'command not found' } } as EventObject,
-  ],
-  'xstate.done.actor.parseCliOutput': [
-    { type: 'xstate.done.actor.parseCliOutput', output: { text: 'hello', sessionId: 's-1', usage: undefined } } as EventObject,
-    { type: 'xstate.done.actor.parseCliOutput', output: { text: 'hello', sessionId: undefined, usage: undefined } } as EventObject,
-  ],
-  'xstate.error.actor.parseCliOutput': [
-    { type: 'xstate.error.actor.parseCliOutput', error: { reason: 'session_expired', message: 'No conversation found' } } as EventObject,
-    { type: 'xstate.error.actor.parseCliOutput', error: { reason: 'rate_limit', message: '429' } } as EventObject,
-  ],
-  'xstate.done.actor.recordSuccess': [{ type: 'xstate.done.actor.recordSuccess', output: binding } as EventObject],
-  'xstate.error.actor.recordSuccess': [
-    { type: 'xstate.error.actor.recordSuccess', error: { reason: 'unknown', message: 'store locked' } } as EventObject,
-  ],
-  'xstate.done.actor.recordFailure': [{ type: 'xstate.done.actor.recordFailure', output: undefined } as EventObject],
-  'xstate.error.actor.recordFailure': [
-    { type: 'xstate.error.actor.recordFailure', error: { reason: 'unknown', message: 'bookkeeping failed' } } as EventObject,
-  ],
+  [actorEvent('done', 'recordSuccess')]: [done('recordSuccess', binding)],
+  [actorEvent('error', 'recordSuccess')]: [error('recordSuccess', { reason: 'unknown', message: 'store locked' })],
+  [actorEvent('done', 'recordFailure')]: [done('recordFailure', undefined)],
+  [actorEvent('error', 'recordFailure')]: [error('recordFailure', { reason: 'unknown', message: 'bookkeeping failed' })],
+  'cli.retry': [{ type: 'cli.retry', notice: 'api_retry 1/3' } as EventObject],
 };
 
 /** What guards read (state value, candidate index, stored session, retry flags) plus the attempt log. */
@@ -126,6 +137,7 @@ function key(snapshot: Snapshot): string {
     c.sessionRetried,
     c.turn !== undefined,
     c.failure?.reason ?? null,
+    c.notices.length > 0,
     log,
   ]);
 }
@@ -142,89 +154,128 @@ function project(snapshot: Snapshot) {
   };
 }
 
-function model(candidates: Scenario) {
+function model(scenario: Scenario) {
   return new TestModel(requestMachine, {
-    input: input(candidates),
+    input: input(scenario),
     events: (snapshot) =>
       __unsafe_getAllOwnEventDescriptors(snapshot as Snapshot).flatMap((type) => eventCases[type] ?? [{ type }]) as never,
-    // Transition coverage: the event that led into a state is part of the vertex.
+    // Transition coverage: the state left and the event that led into a state are part of the vertex.
     serializeState: (snapshot, event, previous) =>
       key(snapshot as Snapshot) +
       (event && previous && !matchesState((previous as Snapshot).value, (snapshot as Snapshot).value)
-        ? ` via ${JSON.stringify(event)}`
+        ? ` from ${String((previous as Snapshot).value)} via ${JSON.stringify(event)}`
         : ''),
     stopWhen: (snapshot) => snapshot.status !== 'active',
     stateMatcher: () => true,
   });
 }
 
-async function replay(path: ReturnType<ReturnType<typeof model>['getShortestPaths']>[number], candidates: Scenario) {
+/** The live request after a step, as the oracle reads it. */
+function traceStep(event: EventObject, snapshot: Snapshot, invocations: Invocation[]): TraceStep {
+  const { context: c } = snapshot;
+  return {
+    event,
+    state: String(snapshot.value),
+    index: c.index,
+    attempts: c.attempts,
+    persistWarning: c.persistWarning,
+    output: snapshot.output as Record<string, unknown> | undefined,
+    invocations: [...invocations],
+  };
+}
+
+/** What the reference model decides, from a live step (durations are the clock's business). */
+function observed(step: TraceStep) {
+  const timeless = (attempts: unknown) => (attempts as Attempt[] | undefined)?.map(({ durationMs: _, ...attempt }) => attempt);
+  return {
+    state: step.state,
+    index: step.index,
+    attempts: timeless(step.attempts),
+    invocations: step.invocations,
+    persistWarning: step.persistWarning,
+    output: step.output === undefined ? undefined : { ...step.output, attempts: timeless(step.output.attempts) },
+  };
+}
+
+function expectedView(reference: Expected) {
+  const { state, index, attempts, invocations, persistWarning, output } = reference;
+  return { state, index, attempts, invocations, persistWarning, output };
+}
+
+type Path = ReturnType<ReturnType<typeof model>['getShortestPaths']>[number];
+type Deferred = { resolve(value: unknown): void; reject(error: unknown): void };
+
+/**
+ * Replays `path` on a live actor and checks after every step: the live snapshot agrees with the
+ * pure transition function, matches the reference model (state, attempts, every actor input,
+ * persist warning, output), and breaks no invariant of the oracle.
+ */
+async function replay(path: Path, scenario: Scenario, taken: Set<string>) {
   const clock = new SimulatedClock();
-  const pending: Record<string, { resolve(value: unknown): void; reject(error: unknown): void }> = {};
-  const controlled = (id: string) => fromPromise(() => new Promise((resolve, reject) => (pending[id] = { resolve, reject })));
-  const machine = requestMachine.provide({
-    actors: {
-      loadSession: controlled('loadSession'),
-      callApi: controlled('callApi'),
-      runCliTurn: controlled('runCliTurn'),
-      parseCliOutput: controlled('parseCliOutput'),
-      recordSuccess: controlled('recordSuccess'),
-      recordFailure: controlled('recordFailure'),
-    } as never,
-  });
-  const actor = createActor(machine, { input: input(candidates), clock });
-  const settle = (type: string, event: EventObject) => {
-    const [, kind, , id] = type.split('.');
-    const deferred = pending[id!];
-    if (!deferred) throw new Error(`no pending actor "${id}" for ${type}`);
-    if (kind === 'done') deferred.resolve((event as EventObject & { output: unknown }).output);
-    else deferred.reject((event as EventObject & { error: unknown }).error);
+  const pending: Partial<Record<ActorRole, Deferred>> = {};
+  const invocations: Invocation[] = [];
+  const controlled = (role: ActorRole) =>
+    fromPromise(({ input }: { input: unknown }) => {
+      invocations.push({ role, input: projectInput(role, input) });
+      return new Promise((resolve, reject) => (pending[role] = { resolve, reject }));
+    });
+  const roles = Object.keys(ACTOR) as ActorRole[];
+  const machine = requestMachine.provide({ actors: Object.fromEntries(roles.map((role) => [ACTOR[role], controlled(role)])) as never });
+  const requestInput = input(scenario);
+  const actor = createActor(machine, { input: requestInput, clock, inspect: recordTransitions(taken, 'selecting-model') });
+  const execute = (event: EventObject) => {
+    const result = roleOfEvent(event.type);
+    if (result !== undefined) {
+      const deferred = pending[result.role];
+      if (!deferred) throw new Error(`no pending actor "${result.role}" for ${event.type}`);
+      if (result.kind === 'done') deferred.resolve((event as EventObject & { output: unknown }).output);
+      else deferred.reject((event as EventObject & { error: unknown }).error);
+    } else if (event.type === 'xstate.init') actor.start();
+    else if (event.type.startsWith('xstate.after.attemptTimeout.')) clock.increment(TIMEOUT_MS);
+    else actor.send(event as RequestEvent);
   };
-  const executors: Record<string, (step: { event: EventObject }) => void> = {
-    'xstate.init': () => void actor.start(),
-    'xstate.after.attemptTimeout.request.spawning-cli': () => clock.increment(TIMEOUT_MS),
-    'xstate.after.attemptTimeout.request.calling-api': () => clock.increment(TIMEOUT_MS),
-    CANCEL: () => actor.send({ type: 'CANCEL' }),
-    'cli.retry': () => actor.send({ type: 'cli.retry', notice: 'retry' }),
-  };
-  for (const type of Object.keys(eventCases)) executors[type] = ({ event }) => settle(type, event);
-  await path.test({
-    events: executors as never,
-    states: {
-      '*': async (expected) => {
-        const live = await waitFor(
-          actor,
-          (snapshot) => matchesState((expected as Snapshot).value, snapshot.value) && key(snapshot) === key(expected as Snapshot),
-          { timeout: 2_000 },
-        );
-        expect(project(live)).toEqual(project(expected as Snapshot));
-      },
-    },
-  });
+  let reference = initialExpected();
+  const steps: TraceStep[] = [];
+  for (const step of path.steps) {
+    execute(step.event);
+    const pure = step.state as Snapshot;
+    const live = await waitFor(actor, (snapshot) => matchesState(pure.value, snapshot.value) && key(snapshot) === key(pure), {
+      timeout: 2_000,
+    });
+    expect(project(live)).toEqual(project(pure));
+    reference = expectedAfter(reference, step.event, requestInput);
+    steps.push(traceStep(step.event, live, invocations));
+    expect(observed(steps.at(-1)!), `after ${step.event.type}`).toEqual(expectedView(reference));
+    expect(brokenRules(requestInput, steps), `after ${step.event.type}`).toEqual([]);
+  }
   actor.stop();
 }
 
-describe('request machine (model-based, every shortest path)', () => {
-  // One CLI candidate (sessions, stale-session retry, persistence, timeout, abort); an API candidate
-  // (with a cooldown to clear on success) falling back to a CLI; a cooling-down candidate skipped;
-  // a cooling-down last candidate; a provider without a backend; two CLI candidates.
-  const scenarios: Scenario[] = [['a'], ['api', 'a'], ['cooling', 'a'], ['a', 'cooling'], ['a', 'none'], ['a', 'b']];
-  for (const scenario of scenarios) {
-    const label = scenario.join(' → ');
+describe('request machine (model-based, every shortest path, checked by an independent oracle)', () => {
+  const taken = new Set<string>();
+  for (const scenario of SCENARIOS) {
+    const label = `${scenario.candidates.join(' → ')}${scenario.sessionKey === null ? ' (one-shot)' : ''}`;
     const paths = model(scenario).getShortestPaths();
-    it(`[${label}] reaches every vertex and transition (${paths.length} shortest paths)`, () => {
-      expect(paths.length).toBeGreaterThan(10);
+    it(`[${label}] has exactly ${scenario.paths} shortest paths (a change must be deliberate: update the count)`, () => {
+      expect(paths.length, label).toBe(scenario.paths);
     });
     for (const path of paths) {
       const name = path.steps
         .map((step) => step.event.type.replace(/^xstate\.(done|error)\.actor\./, '$1:').replace(/^xstate\./, ''))
         .join(' → ');
-      it(`[${label}] ${name}`, async () => replay(path, scenario));
+      it(`[${label}] ${name}`, async () => replay(path, scenario, taken));
     }
   }
 
+  // Runs after the replays above (vitest runs a file's tests in order) and reads what they took.
+  it('every transition of the machine is taken by at least one replayed path', () => {
+    const all = machineTransitions(requestMachine);
+    expect(all).toHaveLength(TRANSITION_COUNT);
+    expect(all.filter((transition) => !taken.has(transition))).toEqual([]);
+  });
+
   it('a request without candidates is refused before anything runs', () => {
-    const actor = createActor(requestMachine, { input: { ...input(['a']), candidates: [] } });
+    const actor = createActor(requestMachine, { input: { ...input(SCENARIOS[0]!), candidates: [] } });
     actor.subscribe({ error: () => undefined });
     actor.start();
     expect(actor.getSnapshot().status).toBe('error');

@@ -1,0 +1,60 @@
+/**
+ * Transition coverage of the request machine, computed from its definition: every transition of
+ * every non-final state (its own events, invoke `onDone`/`onError` branches, `after` delays,
+ * `always` branches, and the root's `CANCEL` as taken from that state), and the label of a
+ * transition a live actor took (from `@xstate.microstep` inspection events).
+ */
+import type { AnyStateMachine, InspectionEvent } from 'xstate';
+import { GUARD } from './request-names.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: xstate does not export its state-node and transition-definition types by name.
+type Node = any;
+// biome-ignore lint/suspicious/noExplicitAny: as above.
+type Transition = any;
+
+/** A guard's role name (stable across the machine's renames), `and(…)` for combined guards, `else` without one. */
+function guardLabel(transition: Transition): string {
+  const guard = transition.guard;
+  if (guard === undefined) return 'else';
+  if (typeof guard !== 'string') return 'and(…)';
+  const role = Object.entries(GUARD).find(([, name]) => name === guard)?.[0];
+  return role ?? guard;
+}
+
+/** `<state> —<event>[<branch>]→ <targets>` of `transition` taken while `state` was active; undefined for the initial transition. */
+function label(state: string, transition: Transition): string | undefined {
+  const source: Node = transition.source;
+  const always: Transition[] = source.always ?? [];
+  const branches: Transition[] = always.includes(transition) ? always : (source.transitions.get(transition.eventType) ?? []);
+  const branch = branches.indexOf(transition);
+  if (branch === -1) return undefined;
+  const event = always.includes(transition) ? 'always' : transition.eventType;
+  const targets = (transition.target ?? []).map((target: Node) => target.key).join(',') || '(self)';
+  return `${state} —${event}#${branch}[${guardLabel(transition)}]→ ${targets}`;
+}
+
+/** Every transition of the machine's non-final states, as labels. */
+export function machineTransitions(machine: AnyStateMachine): string[] {
+  const root: Node = machine.root;
+  const labels: string[] = [];
+  for (const state of Object.values(root.states) as Node[]) {
+    if (state.type === 'final') continue;
+    for (const own of [...(state.always ?? []), ...[...state.transitions.values()].flat()]) labels.push(label(state.key, own)!);
+    for (const inherited of [...root.transitions.values()].flat()) labels.push(label(state.key, inherited)!);
+  }
+  return labels;
+}
+
+/** An `inspect` callback that adds the label of every transition the actor takes to `taken`. */
+export function recordTransitions(taken: Set<string>, initialState: string): (event: InspectionEvent) => void {
+  let active = initialState;
+  return (event) => {
+    if (event.type !== '@xstate.microstep') return;
+    for (const transition of (event as InspectionEvent & { _transitions: Transition[] })._transitions) {
+      const name = label(active, transition);
+      if (name !== undefined) taken.add(name);
+    }
+    const value = (event.snapshot as { value?: unknown }).value;
+    if (typeof value === 'string') active = value;
+  };
+}

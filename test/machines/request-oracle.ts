@@ -1,0 +1,203 @@
+/**
+ * Invariants of one request, written apart from the machine and checked on the live trace (state,
+ * attempt log, recorded actor invocations, output) after every step of every replayed path. Each
+ * rule reads fields only; it imports types only from `src/machines`.
+ */
+import type { EventObject } from 'xstate';
+import type { Attempt, Candidate, RequestInput } from '../../src/machines/types.js';
+import type { Invocation } from './request-reference.js';
+import { CLI_FIELD, actorEvent } from './request-names.js';
+
+/** The live request after one step. */
+export interface TraceStep {
+  event: EventObject;
+  state: string;
+  index: number;
+  attempts: Attempt[];
+  persistWarning: string | undefined;
+  /** The machine's output once final. */
+  output: Record<string, unknown> | undefined;
+  /** Every actor invocation so far, in order. */
+  invocations: Invocation[];
+}
+
+type Trace = { input: RequestInput; steps: TraceStep[] };
+type Rule = { rule: string; holds: (trace: Trace) => true | string };
+
+const RUNNING = new Set(['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session']);
+
+/** The invocations a step added. */
+function added(steps: TraceStep[], k: number): Invocation[] {
+  return steps[k]!.invocations.slice(k === 0 ? 0 : steps[k - 1]!.invocations.length);
+}
+
+/** Does `invocation` concern `candidate` (and nothing else)? */
+function concerns(invocation: Invocation, candidate: Candidate): boolean {
+  const i = invocation.input;
+  const cli = candidate[CLI_FIELD];
+  switch (invocation.role) {
+    case 'loadSession':
+    case 'recordFailure':
+      return i.ref === candidate.ref;
+    case 'callApi':
+      return i.provider === candidate.api?.id && i.model === candidate.model;
+    case 'runCliTurn':
+      return i.backend === cli?.id && i.model === candidate.model;
+    case 'parseCliOutput':
+      return i.backend === cli?.id;
+    case 'recordSuccess': {
+      const session = i.session as { model: string } | null;
+      const clear = i.clearCooldown as { ref: string } | null;
+      return (session === null || session.model === candidate.ref) && (clear === null || clear.ref === candidate.ref);
+    }
+  }
+}
+
+const rules: Rule[] = [
+  {
+    rule: 'persisting-session is reached only right after a successful parse or API call',
+    holds: ({ steps }) => {
+      for (let k = 1; k < steps.length; k++) {
+        if (steps[k]!.state !== 'persisting-session' || steps[k - 1]!.state === 'persisting-session') continue;
+        const via = steps[k]!.event.type;
+        if (via !== actorEvent('done', 'parseCliOutput') && via !== actorEvent('done', 'callApi')) return `entered via ${via}`;
+      }
+      return true;
+    },
+  },
+  {
+    rule: 'answered means the last attempt is ok and its text is the output',
+    holds: ({ steps }) => {
+      const last = steps.at(-1)!;
+      if (last.state !== 'answered') return last.attempts.every((a) => !a.ok) || 'an ok attempt without an answer';
+      const answers = steps.filter((s) => [actorEvent('done', 'parseCliOutput'), actorEvent('done', 'callApi')].includes(s.event.type));
+      const text = (answers.at(-1)?.event as { output?: { text?: string } } | undefined)?.output?.text;
+      const okAttempts = last.attempts.filter((a) => a.ok);
+      if (okAttempts.length !== 1 || last.attempts.at(-1)?.ok !== true) return 'the last attempt is not the only ok one';
+      if (last.output?.status !== 'answered' || last.output.text !== text) return `output text ${String(last.output?.text)} ≠ ${text}`;
+      return last.output.model === last.attempts.at(-1)!.model || 'output model is not the answering candidate';
+    },
+  },
+  {
+    rule: 'a stale-session retry happens only when a binding was loaded, after session_expired, at most once per candidate',
+    holds: ({ steps }) => {
+      const retried = new Set<unknown>();
+      for (let k = 0; k < steps.length; k++) {
+        for (const call of added(steps, k).filter((c) => c.role === 'runCliTurn' && c.input.forceNewSession === true)) {
+          const error = (steps[k]!.event as { error?: { reason?: string } }).error;
+          if (steps[k]!.event.type !== actorEvent('error', 'parseCliOutput') || error?.reason !== 'session_expired')
+            return 'not after session_expired';
+          if (call.input.binding === null) return 'retried without a stored session';
+          if (retried.has(call.input.model)) return 'retried twice';
+          retried.add(call.input.model);
+        }
+      }
+      return true;
+    },
+  },
+  {
+    rule: 'the attempt log holds one entry per candidate passed, in order, skipped ones marked skipped',
+    holds: ({ input, steps }) => {
+      const { state, index, attempts } = steps.at(-1)!;
+      const passed = attempts.filter((a) => a.reason !== 'aborted');
+      const aborted = attempts.filter((a) => a.reason === 'aborted');
+      for (const [k, attempt] of passed.entries()) {
+        const candidate = input.candidates[k];
+        if (attempt.model !== candidate?.ref) return `entry ${k} is ${attempt.model}, candidate ${k} is ${candidate?.ref}`;
+        if ((attempt.skipped === true) !== (candidate.skip !== undefined)) return `entry ${k} skipped=${attempt.skipped}`;
+      }
+      if (aborted.length > 1 || (aborted.length === 1 && attempts.at(-1) !== aborted[0])) return 'aborted entry not last';
+      if (RUNNING.has(state) && passed.length !== index) return `${passed.length} entries while candidate ${index} runs`;
+      if (['falling-back', 'answered', 'failed'].includes(state) && passed.length !== index + 1)
+        return `${passed.length} entries at ${index}`;
+      return true;
+    },
+  },
+  {
+    rule: 'every invocation concerns the current candidate, and a skipped candidate is never invoked',
+    holds: ({ input, steps }) => {
+      for (let k = 0; k < steps.length; k++) {
+        const candidate = input.candidates[steps[k]!.index]!;
+        for (const call of added(steps, k)) {
+          if (candidate.skip !== undefined) return `${call.role} invoked for skipped ${candidate.ref}`;
+          if (!concerns(call, candidate)) return `${call.role} ${JSON.stringify(call.input)} is not about ${candidate.ref}`;
+        }
+      }
+      return true;
+    },
+  },
+  {
+    rule: 'a cooldown is written for each failure, with that failure',
+    holds: ({ steps }) => {
+      const { attempts, invocations } = steps.at(-1)!;
+      const written = invocations.filter((c) => c.role === 'recordFailure').map((c) => [c.input.ref, c.input.reason]);
+      const failed = attempts.filter((a) => !a.ok && a.skipped !== true && a.reason !== 'aborted').map((a) => [a.model, a.reason]);
+      return (
+        JSON.stringify(written) === JSON.stringify(failed) || `cooldowns ${JSON.stringify(written)} for failures ${JSON.stringify(failed)}`
+      );
+    },
+  },
+  {
+    rule: 'a success clears the cooldown of a candidate that had one, and only then',
+    holds: ({ input, steps }) => {
+      const { state, index, invocations } = steps.at(-1)!;
+      const clears = invocations.filter((c) => c.role === 'recordSuccess' && c.input.clearCooldown !== null);
+      const candidate = input.candidates[index]!;
+      if (clears.some((c) => (c.input.clearCooldown as { ref: string }).ref !== candidate.ref || candidate.hadCooldown !== true)) {
+        return 'a clear for a candidate without a cooldown';
+      }
+      return state !== 'answered' || candidate.hadCooldown !== true || clears.length === 1 || 'no cooldown clear after the success';
+    },
+  },
+  {
+    rule: 'the persist warning is set exactly when the session write failed',
+    holds: ({ steps }) => {
+      const last = steps.at(-1)!;
+      const writeFailed = steps.find((s) => s.event.type === actorEvent('error', 'recordSuccess'));
+      const message = (writeFailed?.event as { error?: { message?: string } } | undefined)?.error?.message;
+      if (last.persistWarning !== message) return `persistWarning ${last.persistWarning} for a write error ${message}`;
+      return last.state !== 'answered' || last.output?.persistWarning === message || 'the output dropped the persist warning';
+    },
+  },
+  {
+    rule: 'after CANCEL nothing else is invoked',
+    holds: ({ steps }) => {
+      const at = steps.findIndex((s) => s.event.type === 'CANCEL');
+      if (at === -1) return true;
+      return steps.at(-1)!.invocations.length === steps[at]!.invocations.length || 'an actor ran after CANCEL';
+    },
+  },
+  {
+    rule: 'an attempt timeout always falls back, and failed comes only after the last candidate',
+    holds: ({ input, steps }) => {
+      for (let k = 1; k < steps.length; k++) {
+        const step = steps[k]!;
+        if (step.event.type.startsWith('xstate.after.') && step.state !== 'falling-back') return `timeout went to ${step.state}`;
+        if (step.state === 'failed' && steps[k - 1]!.state !== 'failed') {
+          const lastSkipped = input.candidates.at(-1)!.skip !== undefined;
+          if (step.index !== input.candidates.length - 1 || (steps[k - 1]!.state !== 'falling-back' && !lastSkipped)) {
+            return `failed from ${steps[k - 1]!.state} at candidate ${step.index}`;
+          }
+        }
+      }
+      return true;
+    },
+  },
+  {
+    rule: 'a final state carries its output: the same status and attempt log',
+    holds: ({ steps }) => {
+      const { state, output, attempts } = steps.at(-1)!;
+      if (!['answered', 'failed', 'aborted'].includes(state)) return output === undefined || 'output before the end';
+      const same = JSON.stringify(output?.attempts) === JSON.stringify(attempts);
+      return (output?.status === state && same) || `output ${String(output?.status)} in ${state}`;
+    },
+  },
+];
+
+/** The rules the trace breaks, as `rule: why` lines (empty when every rule holds). */
+export function brokenRules(input: RequestInput, steps: TraceStep[]): string[] {
+  return rules.flatMap(({ rule, holds }) => {
+    const verdict = holds({ input, steps });
+    return verdict === true ? [] : [`${rule}: ${verdict}`];
+  });
+}
