@@ -38,9 +38,11 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: TEMP_DIR,
-  // Static mutants (module-level tables: the text rules, code maps, ladders) need a fresh module load
-  // and every test for each mutant, minutes per file; they are left out, the fixture tests cover them.
-  ignoreStatic: true,
+  // Static mutants (module-level tables: the text rules, code maps, ladders, the machine config) are the
+  // rules themselves: keep them. Each runs every test after a fresh module load (slow, minutes per file).
+  // `ignoreStatic: true` or `--testFiles` would run them with runtime activation, where they cannot
+  // change anything: false survivors.
+  ignoreStatic: false,
   concurrency: 2,
   thresholds: { high: 90, low: 80, break: null },
 };

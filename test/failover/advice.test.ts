@@ -29,9 +29,10 @@ describe('adviceFor', () => {
     expect(advice.startsWith(adviceFor(reason).split(':')[0] as string)).toBe(true);
   });
 
-  it('a rate limit without a Retry-After keeps the general advice', () => {
+  it('a rate limit without a Retry-After advises retrying later, with no wait invented', () => {
     expect(adviceFor('rate_limit', undefined)).toBe(adviceFor('rate_limit'));
-    expect(adviceFor('rate_limit')).not.toMatch(/after \d+ s/);
+    expect(adviceFor('rate_limit')).toMatch(/retry later$/);
+    expect(adviceFor('overloaded')).not.toMatch(/retry after/);
   });
 
   it.each(['server_error', 'auth', 'billing', 'unknown'] as const)('a Retry-After does not change the advice of %s', (reason) => {
