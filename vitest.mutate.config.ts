@@ -6,13 +6,15 @@ import { defineConfig } from 'vitest/config';
 // out on purpose: it would "kill" structural mutants without proving any behaviour.
 export default defineConfig({
   test: {
-    include: [
-      'test/failover/**/*.test.ts',
-      'test/actors/api/classify-api.test.ts',
-      'test/actors/cli/watch.test.ts',
-      'test/actors/cli/parse/**/*.test.ts',
-      'test/machines/**/*.test.ts',
-    ],
+    include:
+      process.env.SAFETYNET_MUTATE_SCOPE === 'machines'
+        ? ['test/machines/**/*.test.ts']
+        : [
+            'test/failover/**/*.test.ts',
+            'test/actors/api/classify-api.test.ts',
+            'test/actors/cli/watch.test.ts',
+            'test/actors/cli/parse/**/*.test.ts',
+          ],
     exclude: ['test/machines/visualizations.test.ts'],
     testTimeout: 30_000,
   },
