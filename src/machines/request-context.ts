@@ -4,20 +4,9 @@
  * machine names them in `createMachine` and in its actions.
  */
 import type { ResolvedCliBackend } from '../config/types.js';
-import type { CliTurnRequest } from '../actors/types.js';
+import type { CliTurnRequest, LoadSessionInput, ParseCliOutputInput, RecordFailureInput, RecordSuccessInput } from '../actors/types.js';
 import type { AttemptFailure } from '../errors.js';
-import type {
-  Attempt,
-  CallApiInput,
-  Candidate,
-  LoadSessionInput,
-  ParseCliOutputInput,
-  RecordFailureInput,
-  RecordSuccessInput,
-  RequestContext,
-  RequestInput,
-  RequestOutput,
-} from './types.js';
+import type { Attempt, CallApiInput, Candidate, RequestContext, RequestInput, RequestOutput } from './types.js';
 
 type Args = { context: RequestContext };
 

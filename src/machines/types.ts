@@ -72,13 +72,5 @@ export type RequestOutput =
 
 /** Input of the `callApi` actor (defined with the API actors). */
 export type { ApiCallInput as CallApiInput } from '../actors/api/types.js';
-/** The other actors' inputs and outputs, defined with the actors. */
-export type {
-  Candidate,
-  LoadSessionInput,
-  LoadSessionOutput,
-  ParseCliOutputInput,
-  RecordFailureInput,
-  RecordSuccessInput,
-  SessionToPersist,
-} from '../actors/types.js';
+/** One model to try (part of the machine's input; defined with the actors that receive it). */
+export type { Candidate } from '../actors/types.js';
