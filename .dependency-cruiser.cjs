@@ -2,13 +2,14 @@
  * The layer rule of src/ (README, "Architecture"): a module imports only from its own layer or the
  * layers before it, and no import cycle exists. `npm test` runs this check (test/architecture/layers.test.ts).
  *
- * Layers, in order: errors → failover → config → store → actors → machines →
+ * Layers, in order: errors → failover → config → conversation → store → actors → machines →
  * inspection / doctor / runtime → cli → index.
  */
 const LAYERS = [
   ['errors', '^src/errors\\.ts$'],
   ['failover', '^src/failover/'],
   ['config', '^src/config/'],
+  ['conversation', '^src/conversation/'],
   ['store', '^src/store/'],
   ['actors', '^src/actors/'],
   ['machines', '^src/machines/'],

@@ -20,7 +20,9 @@ export type SafetynetErrorCode =
   | 'SAFETYNET_ATTEMPT_FAILED'
   | 'SAFETYNET_ALL_CANDIDATES_FAILED'
   | 'SAFETYNET_ABORTED'
-  | 'SAFETYNET_RUNTIME_CLOSED';
+  | 'SAFETYNET_RUNTIME_CLOSED'
+  | 'SAFETYNET_SESSION_BUSY'
+  | 'SAFETYNET_TRANSCRIPT_CONFLICT';
 
 /**
  * Why one attempt (one candidate, API or CLI) failed. One classification for API errors and CLI
@@ -160,7 +162,11 @@ export class UsageError extends SafetynetError {
 export class StoreError extends SafetynetError {
   /** The LevelDB folder. */
   readonly location: string;
-  constructor(code: 'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED', message: string, details: { location: string; cause?: unknown }) {
+  constructor(
+    code: 'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED' | 'SAFETYNET_TRANSCRIPT_CONFLICT',
+    message: string,
+    details: { location: string; cause?: unknown },
+  ) {
     super(code, message, { cause: details.cause });
     this.location = details.location;
   }
@@ -259,6 +265,35 @@ export class RequestError extends SafetynetError {
   }
 }
 
+/**
+ * The turn of a session key could not start: another turn of the same key (in this process or in
+ * another one sharing the state folder) held the session lane for the whole wait, which is bounded
+ * by the request's deadline or its abort signal (`SAFETYNET_SESSION_BUSY`). Nothing was sent and
+ * nothing was stored.
+ */
+export class SessionBusyError extends SafetynetError {
+  /** The session key whose lane stayed busy. */
+  readonly sessionKey: string;
+  /** How long the request waited for the lane, in ms. */
+  readonly waitedMs: number;
+
+  constructor(message: string, details: { sessionKey: string; waitedMs: number; cause?: unknown }) {
+    super('SAFETYNET_SESSION_BUSY', message, { cause: details.cause });
+    this.sessionKey = details.sessionKey;
+    this.waitedMs = details.waitedMs;
+  }
+}
+
+/**
+ * How a CLI attempt continued the conversation (see `docs/conversations.md#continuation`):
+ * - `new`: no history and no usable CLI session: a new session with the user's message only;
+ * - `resume`: the CLI session has seen every earlier turn: resumed with the user's message only;
+ * - `catch-up`: the CLI session lags: resumed with the turns it missed, then the user's message;
+ * - `reseed`: no usable CLI session (none stored, expired, or its history differs): a new session
+ *   with the whole history, then the user's message.
+ */
+export type Continuation = 'new' | 'resume' | 'catch-up' | 'reseed';
+
 /** One attempt as reported to callers (same shape as the machine's attempt log). */
 export interface RequestAttempt {
   model: string;
@@ -274,5 +309,9 @@ export interface RequestAttempt {
   /** Retry notices the CLI printed while the attempt ran (Claude `api_retry`, Codex `Reconnecting…`), in order. */
   notices?: string[];
   skipped?: boolean;
+  /** CLI attempts: how the conversation was continued (`resume`, `catch-up`, `reseed`, `new`). */
+  continuation?: Continuation;
+  /** CLI attempts: how many earlier turns were written into the prompt (catch-up and reseed). */
+  historyTurns?: number;
   durationMs: number;
 }

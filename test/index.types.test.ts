@@ -126,6 +126,8 @@ describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
       retryAfterMs?: number;
       notices?: string[];
       skipped?: boolean;
+      continuation?: 'new' | 'resume' | 'catch-up' | 'reseed';
+      historyTurns?: number;
       durationMs: number;
     }>();
     expectTypeOf<Attempt>().toEqualTypeOf<RequestAttempt>();
@@ -159,12 +161,16 @@ describe('the error classes (types)', () => {
       | 'SAFETYNET_ALL_CANDIDATES_FAILED'
       | 'SAFETYNET_ABORTED'
       | 'SAFETYNET_RUNTIME_CLOSED'
+      | 'SAFETYNET_SESSION_BUSY'
+      | 'SAFETYNET_TRANSCRIPT_CONFLICT'
     >();
     expectTypeOf<ConstructorParameters<typeof RequestError>[0]>().toEqualTypeOf<'SAFETYNET_ALL_CANDIDATES_FAILED' | 'SAFETYNET_ABORTED'>();
     expectTypeOf<ConstructorParameters<typeof ConfigError>[0]>().toEqualTypeOf<
       'SAFETYNET_CONFIG_NOT_FOUND' | 'SAFETYNET_CONFIG_SYNTAX' | 'SAFETYNET_CONFIG_INVALID'
     >();
-    expectTypeOf<ConstructorParameters<typeof StoreError>[0]>().toEqualTypeOf<'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED'>();
+    expectTypeOf<ConstructorParameters<typeof StoreError>[0]>().toEqualTypeOf<
+      'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED' | 'SAFETYNET_TRANSCRIPT_CONFLICT'
+    >();
     expectTypeOf<NonNullable<NonNullable<ConstructorParameters<typeof UsageError>[1]>['code']>>().toEqualTypeOf<
       'SAFETYNET_USAGE' | 'SAFETYNET_MODEL_NOT_ALLOWED' | 'SAFETYNET_IMAGE_INVALID'
     >();

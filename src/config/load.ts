@@ -15,6 +15,7 @@ import { expandHome, nonBlank, safetynetHome } from './home.js';
 import { mergeBackend } from './merge.js';
 import { entriesById } from './provider-id.js';
 import { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_COUNT } from './trace-defaults.js';
+import { DEFAULT_SESSION_BOUNDS } from './session-defaults.js';
 import { resolveApiProviders } from './providers.js';
 import type { ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
@@ -133,6 +134,12 @@ export async function validateAndResolve(raw: unknown, source: string, env: Conf
   return resolveConfig(validateConfigFile(raw, source), source, env);
 }
 
+/** The keys of `value` whose value is not `undefined` (so they can be spread over defaults). */
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  if (value === undefined) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /**
  * Builds the {@link ResolvedConfig} from a **validated** file shape (see `validateConfigFile` in
  * `./schema.js`; {@link loadConfig} and {@link validateAndResolve} validate first). Synchronous and
@@ -144,6 +151,7 @@ export async function validateAndResolve(raw: unknown, source: string, env: Conf
  * - `allowlist`: `agents.defaults.models`, or `undefined` when absent;
  * - `attemptTimeoutMs`: `timeoutSeconds × 1000`, default {@link DEFAULT_ATTEMPT_TIMEOUT_MS};
  * - `traces`: `safetynet.traces` (`maxCount`, `maxAgeDays` → `maxAgeMs`), default 500 and 7 days;
+ * - `sessions`: `safetynet.sessions` (`maxTurns`, `maxChars`, `historyChars`), defaults in `./session-defaults.ts`;
  * - `providers`: the API providers (`resolveApiProviders` in `./providers.js`): the built-ins
  *   `anthropic`/`openai` from `env`, overridden per key by `models.providers`, plus custom ones.
  *
@@ -192,5 +200,6 @@ export function resolveConfig(
       maxCount: file?.safetynet?.traces?.maxCount ?? DEFAULT_TRACE_MAX_COUNT,
       maxAgeMs: Math.round((file?.safetynet?.traces?.maxAgeDays ?? DEFAULT_TRACE_MAX_AGE_DAYS) * DAY_MS),
     },
+    sessions: { ...DEFAULT_SESSION_BOUNDS, ...definedOnly(file?.safetynet?.sessions) },
   };
 }

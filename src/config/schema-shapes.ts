@@ -164,11 +164,25 @@ const tracesShape = {
   maxCount: intBetween(0, 1_000_000, 'an integer from 0 (no traces) to 1000000').optional(),
   maxAgeDays: z.number({ error: days }).positive({ error: days }).max(3650, { error: days }).optional(),
 };
+/** `safetynet.sessions`: the bounds of transcripts and of the history block of CLI prompts. */
+const sessionsShape = {
+  maxTurns: intBetween(2, 100_000, 'an integer from 2 to 100000 (turns kept per session key)').optional(),
+  maxChars: intBetween(1000, 100_000_000, 'an integer from 1000 to 100000000 (characters kept per session key)').optional(),
+  historyChars: intBetween(0, 10_000_000, 'an integer from 0 (no history in CLI prompts) to 10000000').optional(),
+};
 /** Every key of the top-level `safetynet` section (for suggestions). */
-export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces']);
+export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces', 'sessions']);
 /** Every key of `safetynet.traces` (for suggestions). */
 export const TRACES_KEYS: readonly string[] = Object.freeze(Object.keys(tracesShape));
-const safetynetSchema = z.strictObject({ traces: z.strictObject(tracesShape, { error: E.object }).optional() }, { error: E.object });
+/** Every key of `safetynet.sessions` (for suggestions). */
+export const SESSIONS_KEYS: readonly string[] = Object.freeze(Object.keys(sessionsShape));
+const safetynetSchema = z.strictObject(
+  {
+    traces: z.strictObject(tracesShape, { error: E.object }).optional(),
+    sessions: z.strictObject(sessionsShape, { error: E.object }).optional(),
+  },
+  { error: E.object },
+);
 
 /** The whole file: only the keys safetynet reads; every other section is ignored. */
 export const fileSchema = z.looseObject(

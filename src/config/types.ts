@@ -3,6 +3,7 @@
  * `agents.defaults.model`, `agents.defaults.models`, `agents.defaults.cliBackends`. Sections that
  * safetynet does not use are ignored, so an existing config of that shape works unchanged.
  */
+import type { SessionBounds } from './session-defaults.js';
 
 /** How stdout is parsed. Spec: `json` (default), `jsonl` (Codex `--json`), `text`. */
 export type OutputMode = 'json' | 'jsonl' | 'text';
@@ -221,11 +222,25 @@ export interface TracesConfig {
   maxAgeDays?: number;
 }
 
+/**
+ * `safetynet.sessions`: the bounds of conversations (`docs/conversations.md#bounds`).
+ * safetynet's own section: the reference gateway has no such key.
+ */
+export interface SessionsConfig {
+  /** Newest turns a transcript keeps per session key (oldest dropped first, the count kept). @default 200 */
+  maxTurns?: number;
+  /** Characters of turn text a transcript keeps per session key. @default 400000 */
+  maxChars?: number;
+  /** Characters of turn text in the history block of a CLI prompt (catch-up, reseed); `0` sends none. @default 100000 */
+  historyChars?: number;
+}
+
 /** The config file shape (only the keys safetynet reads; everything else is ignored). */
 export interface SafetynetConfigFile {
   /** safetynet's own settings (not part of the reference gateway's shape). */
   safetynet?: {
     traces?: TracesConfig;
+    sessions?: SessionsConfig;
   };
   /** The reference gateway's `models` section; only `providers` is read. */
   models?: {
@@ -269,4 +284,6 @@ export interface ResolvedConfig {
   unsupportedProviders: Record<string, string>;
   /** Bounds of the stored request traces (`safetynet.traces`): default 500 traces, 7 days. */
   traces: { maxCount: number; maxAgeMs: number };
+  /** Bounds of conversations (`safetynet.sessions`): default 200 turns, 400 000 characters, 100 000 in a CLI prompt. */
+  sessions: SessionBounds;
 }

@@ -29,6 +29,13 @@ export interface SessionBinding {
   turns: number;
   /** The model ref of the last successful turn. */
   model?: string;
+  /**
+   * The `seq` of the last transcript turn this CLI session has seen (its own answer). Absent on
+   * bindings stored before transcripts existed. See `docs/conversations.md#continuation`.
+   */
+  seenSeq?: number;
+  /** The chain digest of that turn (`conversation/digest.ts`): the session matches a conversation whose turn `seenSeq` has this digest. */
+  seenDigest?: string;
 }
 
 /** Name of the sublevel holding session bindings (keys are prefixed `!sessions!`). */
