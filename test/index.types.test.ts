@@ -72,13 +72,14 @@ describe('createRuntime and its options (types)', () => {
 });
 
 describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
-  it('RunRequest needs only message; the other keys are optional and typed', () => {
+  it('RunRequest takes message or messages; the other keys are optional and typed', () => {
     expectTypeOf<keyof RunRequest>().toEqualTypeOf<
-      'message' | 'model' | 'sessionKey' | 'systemPrompt' | 'images' | 'cwd' | 'signal' | 'timeoutMs' | 'onAttempt' | 'inspect'
+      'message' | 'messages' | 'model' | 'sessionKey' | 'systemPrompt' | 'images' | 'cwd' | 'signal' | 'timeoutMs' | 'onAttempt' | 'inspect'
     >();
     expectTypeOf<{ message: string }>().toExtend<RunRequest>();
-    expectTypeOf<{ model: string }>().not.toExtend<RunRequest>();
-    expectTypeOf<RunRequest['message']>().toEqualTypeOf<string>();
+    expectTypeOf<{ messages: [{ role: 'user'; content: string }] }>().toExtend<RunRequest>();
+    expectTypeOf<{ model: number }>().not.toExtend<RunRequest>();
+    expectTypeOf<RunRequest['message']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<RunRequest['model']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<RunRequest['sessionKey']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<RunRequest['systemPrompt']>().toEqualTypeOf<string | undefined>();

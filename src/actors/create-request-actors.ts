@@ -3,6 +3,7 @@
  * dependencies (session store, cooldown store, CLI runner, API caller, parser) and injected with
  * `requestMachine.provide`.
  */
+import { stat } from 'node:fs/promises';
 import { fromPromise } from 'xstate';
 import { parseCliRun } from './cli/parse/index.js';
 import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding, Usage } from './types.js';
@@ -15,13 +16,24 @@ import type {
   ParseCliOutputInput,
   RecordFailureInput,
   RecordSuccessInput,
-  SessionToPersist,
+  TranscriptCommit,
 } from './types.js';
 
-/** What the request actors need of the session store. */
+/** What the request actors need of the session store (`SessionStore`). */
 export interface SessionsPort {
   get(sessionKey: string, backendId: string): Promise<SessionBinding | undefined>;
-  recordSuccess(input: SessionToPersist): Promise<SessionBinding>;
+  /** Writes the transcript turns and the CLI session binding in one batch. */
+  commitTurn(
+    input: TranscriptCommit & { binding?: { backendId: string; cliSessionId: string; cwd: string; model?: string; replace?: boolean } },
+  ): Promise<{ binding: SessionBinding | undefined }>;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** What the request actors need of the cooldown store. */
@@ -47,10 +59,12 @@ export interface RequestActorDeps {
 /** Build the actor implementations for `requestMachine.provide({ actors })`. */
 export function createRequestActors(deps: RequestActorDeps) {
   return {
+    // A session whose working directory is gone cannot resume (`docs/sessions.md#working-directory`): it counts as none.
     loadSession: fromPromise<LoadSessionOutput, LoadSessionInput>(async ({ input }) => {
       const { cli } = input.candidate;
       if (input.sessionKey === null || cli === undefined || cli.sessionMode === 'none') return { binding: undefined };
-      return { binding: await (await deps.sessions()).get(input.sessionKey, cli.id) };
+      const binding = await (await deps.sessions()).get(input.sessionKey, cli.id);
+      return { binding: binding !== undefined && (await isDirectory(binding.cwd)) ? binding : undefined };
     }),
     callApi: fromPromise<ParsedTurn, CallApiInput>(async ({ input, signal }) => {
       const turn = await deps.callApi(input, signal);
@@ -63,9 +77,16 @@ export function createRequestActors(deps: RequestActorDeps) {
       const { reason, message, ...details } = parsed.failure;
       throw new AttemptError(reason, message, details);
     }),
+    // The transcript turns and the binding go in one batch: a failed write changes neither.
     recordSuccess: fromPromise<SessionBinding | undefined, RecordSuccessInput>(async ({ input }) => {
       if (input.clearCooldown !== undefined) await (await deps.cooldowns()).recordSuccess(input.clearCooldown);
-      return input.session === undefined ? undefined : (await deps.sessions()).recordSuccess(input.session);
+      if (input.transcript === undefined) return undefined;
+      const { session } = input;
+      const binding =
+        session === undefined
+          ? undefined
+          : { backendId: session.backendId, cliSessionId: session.cliSessionId, cwd: session.cwd, model: session.model, replace: session.replace };
+      return (await (await deps.sessions()).commitTurn({ ...input.transcript, ...(binding === undefined ? {} : { binding }) })).binding;
     }),
     // The cooldown write does not hold up the next candidate: failover stays within milliseconds.
     recordFailure: fromPromise<void, RecordFailureInput>(async ({ input }) => {

@@ -3,7 +3,8 @@
  * JSON-serializable objects (machine context, snapshots, inspection and traces carry them).
  */
 import type { OutputMode, ResolvedApiProvider, ResolvedCliBackend } from '../config/types.js';
-import type { AttemptFailure, FailureReason } from '../errors.js';
+import type { AttemptFailure, Continuation, FailureReason } from '../errors.js';
+import type { TranscriptTurn, TranscriptWrite } from '../conversation/types.js';
 
 /** Token usage of one turn; every field is optional and only set when the CLI reported it (> 0). */
 export interface Usage {
@@ -44,6 +45,16 @@ export interface CliTurnRequest {
   timeoutMs: number;
   /** The request this turn belongs to (lets the runtime wait for its processes to end). */
   requestId?: string;
+  /**
+   * Earlier turns of the conversation, oldest first (empty for a one-shot request). A new session
+   * gets them all in its prompt's history block (reseed); a resumed one only those after
+   * `binding.seenSeq` (catch-up). See `docs/conversations.md#history-block`. @default []
+   */
+  history?: readonly TranscriptTurn[];
+  /** Turns dropped from the transcript before `history[0]` (named in the block). @default 0 */
+  historyDropped?: number;
+  /** Character budget of the history block (`safetynet.sessions.historyChars`); 0 sends no block. @default 100000 */
+  historyChars?: number;
 }
 
 /** The argv and I/O plan of one CLI turn (pure result of `planCliTurn`). */
@@ -65,6 +76,10 @@ export interface CliTurnPlan {
   parseMode: OutputMode;
   /** No-output watchdog in ms. */
   noOutputTimeoutMs: number;
+  /** How the turn continues the conversation (`docs/conversations.md#continuation`). */
+  continuation: Continuation;
+  /** Earlier turns written into the prompt's history block (after the `historyChars` budget). */
+  historyTurns: number;
 }
 
 /** What a finished CLI process left behind (exit code ≠ 0 is still an output, parsing decides). */
@@ -129,10 +144,26 @@ export interface SessionToPersist {
   cliSessionId: string;
   cwd: string;
   model: string;
+  /** The turn started a new CLI session: the binding is replaced (not continued). */
+  replace: boolean;
+}
+
+/** The turns a successful request writes to the transcript of its session key. */
+export interface TranscriptCommit {
+  sessionKey: string;
+  /** After the stored turns (`append`, from `storedSeq + 1`) or in place of them (`replace`). */
+  write: TranscriptWrite;
+  /** Numbered and chained turns: any the caller's `messages` added, then the user's message and the answer. */
+  turns: TranscriptTurn[];
 }
 
 /** Input of the `recordSuccess` actor: what a success changes in the stores. */
 export interface RecordSuccessInput {
+  /**
+   * The transcript turns to write, when a session key is set; written in one batch with `session`
+   * (its `seenSeq` is the answer's turn).
+   */
+  transcript: TranscriptCommit | undefined;
   /** The CLI session binding to store, when the turn has one and a session key is set. */
   session: SessionToPersist | undefined;
   /** The candidate whose cooldown a success clears, when it had one. */

@@ -98,6 +98,8 @@ async function probe(command: string, argv: string[], env: Record<string, string
     newSession: true,
     parseMode: 'text' as const,
     noOutputTimeoutMs: timeoutMs,
+    continuation: 'new' as const,
+    historyTurns: 0,
   };
   return runCliProcess(plan, { deadlineMs: timeoutMs, forceKillAfterMs: 500, maxStdoutBytes: 64 * 1024, stderrTailBytes: 8 * 1024 });
 }

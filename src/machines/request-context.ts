@@ -4,8 +4,18 @@
  * machine names them in `createMachine` and in its actions.
  */
 import type { ResolvedCliBackend } from '../config/types.js';
-import type { CliTurnRequest, LoadSessionInput, ParseCliOutputInput, RecordFailureInput, RecordSuccessInput } from '../actors/types.js';
-import type { AttemptFailure } from '../errors.js';
+import type {
+  CliTurnRequest,
+  LoadSessionInput,
+  ParseCliOutputInput,
+  RecordFailureInput,
+  RecordSuccessInput,
+  SessionBinding,
+  TranscriptCommit,
+} from '../actors/types.js';
+import type { AttemptFailure, Continuation } from '../errors.js';
+import { sessionSync, type SessionSync } from '../conversation/continuation.js';
+import { exchangeTurns, turnsToWrite } from '../conversation/exchange.js';
 import type { Attempt, CallApiInput, Candidate, RequestContext, RequestInput, RequestOutput } from './types.js';
 
 type Args = { context: RequestContext };
@@ -38,6 +48,26 @@ export function keepsCliSession(context: RequestContext, sessionId: string | nul
   );
 }
 
+/** How a loaded CLI session binding stands to the request's conversation (`docs/conversations.md#continuation`). */
+export function bindingSync(context: RequestContext, binding: SessionBinding | undefined): SessionSync {
+  return sessionSync(binding, context.conversation);
+}
+
+/** The conversation has earlier turns (a new CLI session is reseeded with them). */
+export function hasHistory(context: RequestContext): boolean {
+  return context.conversation.turns.length > 0;
+}
+
+/** The continuation of a new CLI session: `reseed` with the history, `new` without. */
+export function freshContinuation(context: RequestContext): Continuation {
+  return hasHistory(context) ? 'reseed' : 'new';
+}
+
+/** The current CLI attempt continues the stored session (resume or catch-up). */
+export function continuesSession(context: RequestContext): boolean {
+  return context.continuation === 'resume' || context.continuation === 'catch-up';
+}
+
 /**
  * Initial context from the machine input.
  * @throws TypeError when `input.candidates` is empty.
@@ -50,11 +80,14 @@ export function initialContext({ input }: { input: RequestInput }): RequestConte
     sessionKey: input.sessionKey,
     attemptTimeoutMs: input.attemptTimeoutMs,
     request: input.request,
+    conversation: input.conversation,
+    historyChars: input.historyChars,
     index: 0,
     attempts: [],
     binding: undefined,
     forceNewSession: false,
     sessionRetried: false,
+    continuation: undefined,
     attemptStartedAt: 0,
     run: undefined,
     turn: undefined,
@@ -69,7 +102,10 @@ export function loadSessionInput({ context }: Args): LoadSessionInput {
   return { candidate: currentCandidate(context), sessionKey: context.sessionKey };
 }
 
-/** Input of `runCliTurn`: the CLI backend, the model, the request and the stored session. */
+/**
+ * Input of `runCliTurn`: the CLI backend, the model, the request, the stored session and the
+ * conversation. A reseed or a new session ignores the stored session (`forceNewSession`).
+ */
 export function runCliTurnInput({ context }: Args): CliTurnRequest {
   return {
     backend: cliOf(context),
@@ -78,10 +114,13 @@ export function runCliTurnInput({ context }: Args): CliTurnRequest {
     systemPrompt: context.request.systemPrompt,
     images: context.request.images,
     binding: context.binding,
-    forceNewSession: context.forceNewSession,
+    forceNewSession: context.forceNewSession || !continuesSession(context),
     cwd: context.request.cwd,
     timeoutMs: context.attemptTimeoutMs,
     requestId: context.requestId,
+    history: context.conversation.turns,
+    historyDropped: context.conversation.dropped,
+    historyChars: context.historyChars,
   };
 }
 
@@ -96,6 +135,7 @@ export function callApiInput({ context }: Args): CallApiInput {
     systemPrompt: context.request.systemPrompt,
     images: context.request.images,
     timeoutMs: context.attemptTimeoutMs,
+    history: context.conversation.turns,
   };
 }
 
@@ -106,16 +146,44 @@ export function parseCliOutputInput({ context }: Args): ParseCliOutputInput {
 }
 
 /**
- * Input of `recordSuccess`: the CLI session to store (the parsed session id and the cwd the CLI ran
- * in) when {@link keepsCliSession}, and the cooldown to clear when the candidate had one.
+ * The transcript turns of the answered request (any turns the caller's `messages` added, the user's
+ * message, the answer), when a session key is set.
+ */
+export function transcriptCommit(context: RequestContext): TranscriptCommit | undefined {
+  const { sessionKey, turn, conversation, request } = context;
+  if (sessionKey === null || turn === undefined) return undefined;
+  const { model, backend } = attemptOf(context);
+  const exchange = exchangeTurns(conversation, {
+    message: request.prompt,
+    images: request.imagePlaceholders,
+    answer: turn.text,
+    model,
+    backend,
+    requestId: context.requestId,
+  });
+  return { sessionKey, write: conversation.write, turns: turnsToWrite(conversation, exchange) };
+}
+
+/**
+ * Input of `recordSuccess`: the transcript turns (when a session key is set), the CLI session to
+ * store (the parsed session id and the cwd the CLI ran in) when {@link keepsCliSession}, and the
+ * cooldown to clear when the candidate had one.
  */
 export function recordSuccessInput({ context }: Args): RecordSuccessInput {
   const current = currentCandidate(context);
   const { sessionKey, turn, run } = context;
   const keep = keepsCliSession(context, turn?.sessionId) && sessionKey !== null && run !== undefined;
   return {
+    transcript: transcriptCommit(context),
     session: keep
-      ? { sessionKey, backendId: cliOf(context).id, cliSessionId: turn!.sessionId!, cwd: run.plan.cwd, model: current.ref }
+      ? {
+          sessionKey,
+          backendId: cliOf(context).id,
+          cliSessionId: turn!.sessionId!,
+          cwd: run.plan.cwd,
+          model: current.ref,
+          replace: run.plan.newSession,
+        }
       : undefined,
     clearCooldown: current.hadCooldown ? { ref: current.ref, provider: current.provider } : undefined,
   };
@@ -139,6 +207,13 @@ function noticesOf(context: RequestContext): Pick<Attempt, 'notices'> {
   return context.notices.length === 0 ? {} : { notices: context.notices };
 }
 
+/** CLI attempts: the continuation, and the history turns the prompt carried when the CLI ran. */
+function continuationOf(context: RequestContext): Pick<Attempt, 'continuation' | 'historyTurns'> {
+  if (context.continuation === undefined) return {};
+  const historyTurns = context.run?.plan.historyTurns;
+  return historyTurns === undefined ? { continuation: context.continuation } : { continuation: context.continuation, historyTurns };
+}
+
 /** Attempt-log entry of a skipped candidate (it cools down, or the allowlist excludes it); 0 ms. */
 export function skippedAttempt(context: RequestContext): Attempt {
   const skip = context.candidates[context.index]?.skip ?? { reason: 'unknown' as const, detail: 'skipped' };
@@ -157,13 +232,14 @@ export function failedAttempt(context: RequestContext): Attempt {
     ...(failure.status === undefined ? {} : { status: failure.status }),
     ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
     ...noticesOf(context),
+    ...continuationOf(context),
     durationMs: elapsed(context),
   };
 }
 
 /** Attempt-log entry of the answered current attempt: notices and duration (ms). */
 export function answeredAttempt(context: RequestContext): Attempt {
-  return { ...attemptOf(context), ok: true, ...noticesOf(context), durationMs: elapsed(context) };
+  return { ...attemptOf(context), ok: true, ...noticesOf(context), ...continuationOf(context), durationMs: elapsed(context) };
 }
 
 /** The failure of a candidate whose provider is neither a CLI backend nor an API provider (`config`). */

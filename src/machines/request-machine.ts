@@ -23,8 +23,12 @@ import type {
 import { toAttemptFailure } from '../errors.js';
 import {
   answeredAttempt,
+  bindingSync,
   callApiInput,
+  continuesSession,
   failedAttempt,
+  freshContinuation,
+  hasHistory,
   initialContext,
   keepsCliSession,
   loadSessionInput,
@@ -48,6 +52,11 @@ export type RequestEvent = { type: 'CANCEL' } | { type: 'cli.retry'; notice: str
 /** Params of `keepTurn` / `hasSuccessToRecord`: the answer of `callApi` or `parseCliOutput`. */
 function turnParams({ event }: { event: { output: ParsedTurn } }): { turn: ParsedTurn } {
   return { turn: event.output };
+}
+
+/** Params of `keepBinding` and the session guards: the binding `loadSession` found. */
+function bindingParams({ event }: { event: { output: LoadSessionOutput } }): { binding: SessionBinding | undefined } {
+  return { binding: event.output.binding };
 }
 
 /** Params of the actions and guards that read an actor's rejection (`xstate.error.actor.*`). */
@@ -77,7 +86,10 @@ export const requestMachine = setup({
     events: {} as RequestEvent,
   },
   actors: {
-    /** Loads the stored CLI session of the candidate (none for one-shot requests and API candidates). */
+    /**
+     * Loads the stored CLI session of the candidate (none for one-shot requests, API candidates,
+     * `sessionMode: "none"`, and sessions whose working directory is gone).
+     */
     loadSession: fromPromise<LoadSessionOutput, LoadSessionInput>(notProvided('loadSession')),
     /** Calls an API provider through its official SDK (SDK retries off); rejects with the classified failure. */
     callApi: fromPromise<ParsedTurn, CallApiInput>(notProvided('callApi')),
@@ -98,20 +110,33 @@ export const requestMachine = setup({
     /** The current candidate is served by an API provider. */
     isApiCandidate: ({ context }) => context.candidates[context.index]?.api !== undefined,
     /**
-     * The CLI rejected the stored session id as unknown (`session_expired`) and this candidate has
-     * not retried yet: retry once as a new session (the binding is replaced on success).
+     * The loaded CLI session has seen every turn of the conversation: resume it with the message
+     * only. (Only CLI candidates load a binding, so the session guards imply a CLI candidate.)
+     */
+    isSessionCurrent: ({ context }, params: { binding: SessionBinding | undefined }) => bindingSync(context, params.binding) === 'current',
+    /** The loaded CLI session saw an earlier part of the conversation that still matches: catch it up. */
+    isSessionBehind: ({ context }, params: { binding: SessionBinding | undefined }) => bindingSync(context, params.binding) === 'behind',
+    /** The conversation has earlier turns: a new CLI session is reseeded with them. */
+    hasHistory: ({ context }) => hasHistory(context),
+    /**
+     * The CLI rejected the stored session id as unknown (`session_expired`) while the attempt
+     * continued it, and this candidate has not retried yet: retry once as a new session, reseeded
+     * with the history (the binding is replaced on success).
      */
     isStaleStoredSession: ({ context }, params: { error: unknown }) =>
       toAttemptFailure(params.error).reason === 'session_expired' &&
       context.binding !== undefined &&
+      continuesSession(context) &&
       !context.forceNewSession &&
       !context.sessionRetried,
     /**
-     * The success changes stored state: a CLI session id to keep (see `keepsCliSession`), or a
-     * cooldown entry of the candidate to clear.
+     * The success changes stored state: the transcript of a session key, a CLI session id to keep
+     * (see `keepsCliSession`), or a cooldown entry of the candidate to clear.
      */
     hasSuccessToRecord: ({ context }, params: { turn: ParsedTurn }) =>
-      keepsCliSession(context, params.turn.sessionId) || context.candidates[context.index]?.hadCooldown === true,
+      context.sessionKey !== null ||
+      keepsCliSession(context, params.turn.sessionId) ||
+      context.candidates[context.index]?.hadCooldown === true,
     /** Another candidate follows the current one. */
     hasNextCandidate: ({ context }) => context.index + 1 < context.candidates.length,
   },
@@ -122,6 +147,7 @@ export const requestMachine = setup({
       binding: undefined,
       forceNewSession: false,
       sessionRetried: false,
+      continuation: undefined,
       run: undefined,
       turn: undefined,
       failure: undefined,
@@ -129,6 +155,14 @@ export const requestMachine = setup({
     })),
     /** Keep the stored CLI session loaded by `loadSession`. */
     keepBinding: assign((_, params: { binding: SessionBinding | undefined }) => ({ binding: params.binding })),
+    /** Continue the stored CLI session with the user's message only. */
+    resumeSession: assign(() => ({ continuation: 'resume' as const })),
+    /** Continue the stored CLI session with the turns it missed, then the user's message. */
+    catchUpSession: assign(() => ({ continuation: 'catch-up' as const })),
+    /** Start a new CLI session with the whole history, then the user's message. */
+    reseedSession: assign(() => ({ continuation: 'reseed' as const })),
+    /** Start a new CLI session with the user's message only (there is no history). */
+    startFreshSession: assign(() => ({ continuation: 'new' as const })),
     /** Keep the raw CLI output for parsing. */
     keepRun: assign((_, params: { run: CliRunOutput }) => ({ run: params.run })),
     /** Keep the parsed answer. */
@@ -145,8 +179,13 @@ export const requestMachine = setup({
     keepAbortFailure: assign(() => ({ failure: { reason: 'aborted' as const, message: 'the request was aborted by the caller' } })),
     /** The answer stands, but recording it (its session id, the cooldown to clear) failed. */
     keepPersistWarning: assign((_, params: { error: unknown }) => ({ persistWarning: toAttemptFailure(params.error).message })),
-    /** Retry the turn once as a new CLI session. */
-    startNewSession: assign(() => ({ forceNewSession: true, sessionRetried: true, run: undefined })),
+    /** Retry the turn once as a new CLI session (reseeded with the history, if any). */
+    startNewSession: assign(({ context }) => ({
+      forceNewSession: true,
+      sessionRetried: true,
+      continuation: freshContinuation(context),
+      run: undefined,
+    })),
     /** Append a skipped attempt: the candidate cools down or is not allowed. */
     logSkippedAttempt: assign(({ context }) => ({ attempts: [...context.attempts, skippedAttempt(context)] })),
     /** Append the failed attempt to the attempt log (nothing when no candidate is current). */
@@ -172,7 +211,7 @@ export const requestMachine = setup({
   states: {
     'selecting-model': {
       description:
-        'Take the current candidate: skip it while it cools down (or the allowlist excludes it), else load its stored CLI session.',
+        'Take the current candidate: skip it while it cools down (or the allowlist excludes it), else load its stored CLI session and choose how to continue the conversation: resume, catch up, reseed or start fresh.',
       entry: 'startAttempt',
       always: [
         {
@@ -188,12 +227,27 @@ export const requestMachine = setup({
         src: 'loadSession',
         input: loadSessionInput,
         onDone: [
+          { guard: 'isApiCandidate', target: 'calling-api' },
+          {
+            guard: { type: 'isSessionCurrent', params: bindingParams },
+            target: 'spawning-cli',
+            actions: [{ type: 'keepBinding', params: bindingParams }, 'resumeSession'],
+          },
+          {
+            guard: { type: 'isSessionBehind', params: bindingParams },
+            target: 'spawning-cli',
+            actions: [{ type: 'keepBinding', params: bindingParams }, 'catchUpSession'],
+          },
+          {
+            guard: and(['isCliCandidate', 'hasHistory']),
+            target: 'spawning-cli',
+            actions: [{ type: 'keepBinding', params: bindingParams }, 'reseedSession'],
+          },
           {
             guard: 'isCliCandidate',
             target: 'spawning-cli',
-            actions: { type: 'keepBinding', params: ({ event }) => ({ binding: event.output.binding }) },
+            actions: [{ type: 'keepBinding', params: bindingParams }, 'startFreshSession'],
           },
-          { guard: 'isApiCandidate', target: 'calling-api' },
           { target: 'falling-back', actions: 'keepNoBackendFailure' },
         ],
         onError: { target: 'falling-back', actions: { type: 'keepFailure', params: errorParams } },
@@ -256,7 +310,8 @@ export const requestMachine = setup({
       },
     },
     'persisting-session': {
-      description: "Store the CLI session id for (session key, backend) and clear the candidate's cooldown; only successes get here.",
+      description:
+        "Write the exchange to the transcript with the CLI session id for (session key, backend), in one batch, and clear the candidate's cooldown; only successes get here.",
       invoke: {
         id: 'recordSuccess',
         src: 'recordSuccess',

@@ -3,7 +3,8 @@
  * snapshots, inspection events, traces and model-based tests can carry it.
  */
 import type { Candidate, CliRunOutput, ParsedTurn, SessionBinding, StagedImage, Usage } from '../actors/types.js';
-import type { AttemptFailure, RequestAttempt } from '../errors.js';
+import type { AttemptFailure, Continuation, RequestAttempt } from '../errors.js';
+import type { Conversation, ImagePlaceholder } from '../conversation/types.js';
 
 /** One entry of the attempt log: a candidate tried (or skipped) and how it ended. */
 export type Attempt = RequestAttempt;
@@ -13,6 +14,8 @@ export interface RequestSpec {
   prompt: string;
   systemPrompt: string | undefined;
   images: StagedImage[];
+  /** What the transcript keeps of `images`: name and media type, in the same order. */
+  imagePlaceholders: ImagePlaceholder[];
   /** Working directory of fresh CLI sessions. */
   cwd: string;
 }
@@ -28,6 +31,13 @@ export interface RequestInput {
   /** Deadline of one attempt in ms. */
   attemptTimeoutMs: number;
   request: RequestSpec;
+  /**
+   * The conversation the request continues: earlier turns (the stored transcript of the session
+   * key, or the caller's `messages`) and how the new exchange is written (`docs/conversations.md`).
+   */
+  conversation: Conversation;
+  /** Character budget of the history block of CLI prompts (`safetynet.sessions.historyChars`). */
+  historyChars: number;
 }
 
 /** Context of the request machine. */
@@ -41,6 +51,8 @@ export interface RequestContext extends RequestInput {
   forceNewSession: boolean;
   /** The stale-session retry was already used for this candidate. */
   sessionRetried: boolean;
+  /** How the current CLI attempt continues the conversation (resume, catch-up, reseed, new). */
+  continuation: Continuation | undefined;
   /** `performance.now()` when the current attempt started. */
   attemptStartedAt: number;
   /** Raw output of the last CLI run. */

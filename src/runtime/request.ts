@@ -8,13 +8,22 @@ import type { RequestInput, RequestOutput } from '../machines/types.js';
 import type { InspectObserver } from '../inspection/fan-out.js';
 
 import type { ImageInput } from './images.js';
+import { normalizeMessages, type ChatMessage, type MessageTurn } from '../conversation/messages.js';
 
-export type { ImageInput };
+export type { ImageInput, ChatMessage };
 
-/** One request. */
+/** One request. Give `message` or `messages`, not both. */
 export interface RunRequest {
-  /** The user's message (the prompt). Required, non-empty. */
-  message: string;
+  /** The user's message (the prompt), non-empty. With a `sessionKey`, the conversation so far is the key's transcript. */
+  message?: string;
+  /**
+   * The whole conversation, kept by the caller (OpenAI-style, the last message `user`): every
+   * candidate answers it (API candidates get it as native history, CLI candidates in a history
+   * block). `system` messages join `systemPrompt`; images of the last message are staged like
+   * `images`. With a `sessionKey` too, the transcript follows these messages and stored CLI
+   * sessions are resumed only while they match them (`docs/conversations.md#messages`).
+   */
+  messages?: ChatMessage[];
   /** A model ref `provider/model` (or an alias from `agents.defaults.models`). @default the configured primary */
   model?: string;
   /**
@@ -82,7 +91,10 @@ export function validateRunRequest(request: RunRequest): void {
   const problem = (field: string, expected: string, received: unknown) =>
     new UsageError(`request.${field}: expected ${expected}, received ${JSON.stringify(received)?.slice(0, 80) ?? String(received)}`);
   if (typeof request !== 'object' || request === null) throw problem('', 'an object', request);
-  if (typeof request.message !== 'string' || request.message.trim() === '') throw problem('message', 'a non-empty string', request.message);
+  if (request.messages !== undefined && request.message !== undefined)
+    throw new UsageError('request: give either message or messages, not both');
+  if (request.messages === undefined && (typeof request.message !== 'string' || request.message.trim() === ''))
+    throw problem('message', 'a non-empty string (or give messages)', request.message);
   if (request.model !== undefined && (typeof request.model !== 'string' || request.model.trim() === ''))
     throw problem('model', 'a model ref "provider/model"', request.model);
   if (request.sessionKey !== undefined && (typeof request.sessionKey !== 'string' || request.sessionKey === ''))
@@ -106,8 +118,41 @@ export function validateRunRequest(request: RunRequest): void {
   }
 }
 
+/** What one request asks, whichever way it was given (`message` or `messages`). */
+export interface RequestParts {
+  /** The user's new message. */
+  message: string;
+  /** `systemPrompt` and the `system` messages, joined by blank lines. */
+  systemPrompt: string | undefined;
+  /** `images`, then the images of the last message. */
+  images: ImageInput[];
+  /** The earlier turns of `messages`, or `undefined` when the request gave `message`. */
+  history: MessageTurn[] | undefined;
+}
+
+/**
+ * Split a validated request into its parts.
+ * @throws {UsageError} `SAFETYNET_USAGE` for bad `messages` (see `normalizeMessages`).
+ */
+export function requestParts(request: RunRequest): RequestParts {
+  const images = request.images ?? [];
+  if (request.messages === undefined) return { message: request.message ?? '', systemPrompt: request.systemPrompt, images, history: undefined };
+  const normalized = normalizeMessages(request.messages);
+  const prompts = [request.systemPrompt, normalized.systemPrompt].filter((text): text is string => text !== undefined && text !== '');
+  return {
+    message: normalized.message,
+    systemPrompt: prompts.length === 0 ? request.systemPrompt : prompts.join('\n\n'),
+    images: [...images, ...normalized.images],
+    history: normalized.history,
+  };
+}
+
 /** Map an answered machine output to the public result. */
-export function toRunResult(output: Extract<RequestOutput, { status: 'answered' }>, input: RequestInput, durationMs: number): RunResult {
+export function toRunResult(
+  output: Extract<RequestOutput, { status: 'answered' }>,
+  input: Pick<RequestInput, 'sessionKey' | 'requestId'>,
+  durationMs: number,
+): RunResult {
   return {
     text: output.text,
     model: output.model,
@@ -118,7 +163,8 @@ export function toRunResult(output: Extract<RequestOutput, { status: 'answered' 
     ...(output.usage === undefined ? {} : { usage: output.usage }),
     durationMs,
     requestId: input.requestId,
-    warnings: output.persistWarning === undefined ? [] : [`the CLI session id could not be stored: ${output.persistWarning}`],
+    warnings:
+      output.persistWarning === undefined ? [] : [`the turn could not be stored (transcript and CLI session id): ${output.persistWarning}`],
   };
 }
 

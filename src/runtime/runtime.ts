@@ -25,7 +25,13 @@ import { inConfiguredOrder, withCooldowns, withProviders } from './candidates.js
 import { formatAttempts } from '../failover/advice.js';
 import { createRequestActors } from '../actors/create-request-actors.js';
 import { executeCliTurnRequest } from '../actors/cli/turn.js';
-import { reportAttempts, toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
+import { reportAttempts, requestParts, toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
+import { basename } from 'node:path';
+import { conversationFromMessages, conversationFromTranscript } from '../conversation/exchange.js';
+import type { MessageTurn } from '../conversation/messages.js';
+import { EMPTY_CONVERSATION, type Conversation, type ImagePlaceholder, type Transcript } from '../conversation/types.js';
+import type { ImageInput } from './images.js';
+import type { StagedImage } from '../actors/types.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import { RequestTracing, type TracesApi } from './tracing.js';
 
@@ -67,12 +73,25 @@ export interface RuntimeOptions {
   onWarning?: (message: string) => void;
 }
 
-/** The stored CLI sessions, as shown by `safetynet sessions`. */
+/** The stored conversations and CLI sessions, as shown by `safetynet sessions`. */
 export interface SessionsApi {
   /** Every binding, or every backend's binding of one session key. */
   list(sessionKey?: string): Promise<SessionBinding[]>;
-  /** Remove the bindings of a session key (one backend or all); resolves with how many were removed. */
+  /** The transcript of a session key (`{ turns: [], dropped: 0 }` when there is none). */
+  transcript(sessionKey: string): Promise<Transcript>;
+  /**
+   * Remove the bindings of a session key (one backend, or all of them and the transcript);
+   * resolves with how many bindings were removed.
+   */
   reset(sessionKey: string, backendId?: string): Promise<number>;
+}
+
+/** The transcript placeholder of each staged image: the input file's name, or the staged name of inline data. */
+function imagePlaceholders(inputs: readonly ImageInput[], staged: readonly StagedImage[]): ImagePlaceholder[] {
+  return staged.map((image, i) => {
+    const input = inputs[i];
+    return { name: basename(input !== undefined && 'path' in input ? input.path : image.path), mimeType: image.mimeType };
+  });
 }
 
 /**
@@ -159,6 +178,7 @@ export class Runtime {
   get sessions(): SessionsApi {
     return {
       list: async (sessionKey) => (await this.#openStores()).sessions.list(sessionKey),
+      transcript: async (sessionKey) => (await this.#openStores()).sessions.transcript(sessionKey),
       reset: async (sessionKey, backendId) => (await this.#openStores()).sessions.reset(sessionKey, backendId),
     };
   }
@@ -239,29 +259,54 @@ export class Runtime {
     const { signal } = request;
     if (signal?.aborted)
       throw new RequestError('SAFETYNET_ABORTED', 'the request was aborted before it started', { attempts: [], requestId });
+    const parts = requestParts(request);
     const refs = resolveCandidates(this.config, request.model);
-    const staged = await stageImages(request.images ?? []);
+    const sessionKey = request.sessionKey ?? null;
+    const attemptTimeoutMs = request.timeoutMs ?? this.config.attemptTimeoutMs;
+    const staged = await stageImages(parts.images);
     try {
-      const input: RequestInput = {
-        requestId,
-        candidates: await this.#candidates(refs),
-        sessionKey: request.sessionKey ?? null,
-        attemptTimeoutMs: request.timeoutMs ?? this.config.attemptTimeoutMs,
-        request: { prompt: request.message, systemPrompt: request.systemPrompt, images: staged.images, cwd: resolve(request.cwd ?? '.') },
-      };
-      const output = await this.#inSessionLane(input, signal, () => this.#drive(input, signal, request.onAttempt, inspect));
-      return this.#finish(output, input, startedAt);
+      // Inside the lane: the conversation is read after the previous turn of the key was written.
+      const output = await this.#inSessionLane(sessionKey, signal, async () => {
+        const input: RequestInput = {
+          requestId,
+          candidates: await this.#candidates(refs),
+          sessionKey,
+          attemptTimeoutMs,
+          request: {
+            prompt: parts.message,
+            systemPrompt: parts.systemPrompt,
+            images: staged.images,
+            imagePlaceholders: imagePlaceholders(parts.images, staged.images),
+            cwd: resolve(request.cwd ?? '.'),
+          },
+          conversation: await this.#conversation(sessionKey, parts.history, requestId),
+          historyChars: this.config.sessions.historyChars,
+        };
+        return this.#drive(input, signal, request.onAttempt, inspect);
+      });
+      return this.#finish(output, { sessionKey, requestId }, startedAt);
     } finally {
       await this.#processesEnded(requestId);
       await staged.dispose();
     }
   }
 
+  /**
+   * The conversation a request continues: the caller's `messages` (compared with the stored
+   * transcript when a session key is set), else the key's transcript, else none.
+   * @throws {StoreError} when the transcript cannot be read (answering without it would answer another conversation).
+   */
+  async #conversation(sessionKey: string | null, history: MessageTurn[] | undefined, requestId: string): Promise<Conversation> {
+    if (sessionKey === null) return history === undefined ? EMPTY_CONVERSATION : conversationFromMessages(history, undefined, requestId);
+    const stored = await (await this.#openStores()).sessions.transcript(sessionKey);
+    return history === undefined ? conversationFromTranscript(stored) : conversationFromMessages(history, stored, requestId);
+  }
+
   /** Requests of one session key run one at a time, in arrival order (one conversation, one turn). */
-  async #inSessionLane(input: RequestInput, signal: AbortSignal | undefined, task: () => Promise<RequestOutput>): Promise<RequestOutput> {
-    if (input.sessionKey === null) return task();
+  async #inSessionLane(sessionKey: string | null, signal: AbortSignal | undefined, task: () => Promise<RequestOutput>): Promise<RequestOutput> {
+    if (sessionKey === null) return task();
     try {
-      return await this.#sessionLanes.run(`session:${input.sessionKey}`, task, signal);
+      return await this.#sessionLanes.run(`session:${sessionKey}`, task, signal);
     } catch (error) {
       if (error instanceof AttemptError && error.reason === 'aborted') return { status: 'aborted', attempts: [] };
       throw error;
@@ -290,7 +335,7 @@ export class Runtime {
     }
   }
 
-  #finish(output: RequestOutput, input: RequestInput, startedAt: number): RunResult {
+  #finish(output: RequestOutput, input: Pick<RequestInput, 'sessionKey' | 'requestId'>, startedAt: number): RunResult {
     const durationMs = Math.round(performance.now() - startedAt);
     if (output.status === 'answered') return toRunResult(output, input, durationMs);
     if (output.status === 'aborted') {
@@ -348,7 +393,8 @@ export class Runtime {
     this.#stores ??= import('../store/index.js').then(({ SessionStore, CooldownStore }) => {
       this.#stateSeen = true;
       const options = { location: this.#storeLocation, idleCloseMs: this.#storeIdleCloseMs };
-      return { sessions: new SessionStore(options), cooldowns: new CooldownStore(options) };
+      const { maxTurns, maxChars } = this.config.sessions;
+      return { sessions: new SessionStore({ ...options, bounds: { maxTurns, maxChars } }), cooldowns: new CooldownStore(options) };
     });
     return this.#stores;
   }

@@ -6,6 +6,8 @@
  * from the rules (`request-reference.ts`) and checked against the oracle's invariants
  * (`request-oracle.ts`); neither is derived from the machine.
  */
+import { EMPTY_CONVERSATION } from '../../src/conversation/types.js';
+import { DEFAULT_HISTORY_PROMPT_CHARS } from '../../src/config/session-defaults.js';
 import { describe, expect, it } from 'vitest';
 import {
   SimulatedClock,
@@ -95,7 +97,9 @@ function input(scenario: Scenario): RequestInput {
     candidates: scenario.candidates.map((name) => CANDIDATES[name]!),
     sessionKey: scenario.sessionKey,
     attemptTimeoutMs: TIMEOUT_MS,
-    request: { prompt: 'hi', systemPrompt: undefined, images: [], cwd: '/tmp' },
+    request: { prompt: 'hi', systemPrompt: undefined, images: [], imagePlaceholders: [], cwd: '/tmp' },
+    conversation: EMPTY_CONVERSATION,
+    historyChars: DEFAULT_HISTORY_PROMPT_CHARS,
   };
 }
 

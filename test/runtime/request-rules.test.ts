@@ -106,7 +106,7 @@ process.exitCode = spawnSync(process.execPath, [${JSON.stringify(FAKE_CLI)}, ...
     expect(result.text).toMatch(/^echo: keep me turns=1/);
     expect(result.cliSessionId).toEqual(expect.any(String));
     expect(result.attempts).toEqual([expect.objectContaining({ model: cli.model, ok: true })]);
-    expect(result.warnings).toEqual([expect.stringMatching(/^the CLI session id could not be stored: \S/)]);
+    expect(result.warnings).toEqual([expect.stringMatching(/^the turn could not be stored \(transcript and CLI session id\): \S/)]);
   });
 
   it('a failed parse never stores a session', async () => {

@@ -5,6 +5,7 @@
  */
 import type { ResolvedApiProvider } from '../../config/types.js';
 import type { StagedImage, Usage } from '../types.js';
+import type { TranscriptTurn } from '../../conversation/types.js';
 
 /** Everything needed to call one API candidate (the request machine's `callApi` input). */
 export interface ApiCallInput {
@@ -20,6 +21,8 @@ export interface ApiCallInput {
   images: StagedImage[];
   /** Deadline of the attempt in ms; `provider.timeoutMs` replaces it when set. */
   timeoutMs: number;
+  /** Earlier turns of the conversation, oldest first (empty for a one-shot request). The new user message is `prompt`. */
+  history: readonly Pick<TranscriptTurn, 'role' | 'text' | 'images'>[];
 }
 
 /** A successful API answer. */

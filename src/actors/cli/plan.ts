@@ -10,6 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ResolvedCliBackend, WatchdogConfig } from '../../config/types.js';
 import { buildCliEnv } from './env.js';
+import { DEFAULT_HISTORY_PROMPT_CHARS } from '../../config/session-defaults.js';
+import { missedTurns } from '../../conversation/continuation.js';
+import { composePrompt, renderHistoryBlock, selectHistory, type HistorySelection } from '../../conversation/history-block.js';
 import type { CliTurnPlan, CliTurnRequest } from '../types.js';
 
 /** Options of {@link planCliTurn}. */
@@ -77,6 +80,25 @@ function clamp(value: number, min: number, max: number): number {
 }
 
 /**
+ * The history block of a turn and how it continues the conversation: a new session gets every
+ * earlier turn (`reseed`; `new` when there are none), a continued one the turns after
+ * `binding.seenSeq` (`catch-up`; `resume` when it missed none), within `historyChars`.
+ */
+function historyOf(
+  request: CliTurnRequest,
+  newSession: boolean,
+): { block: string; continuation: CliTurnPlan['continuation']; sent: number } {
+  const history = request.history ?? [];
+  const dropped = request.historyDropped ?? 0;
+  const turns = newSession ? history : missedTurns(request.binding, { turns: [...history], dropped });
+  const continuation = newSession ? (turns.length === 0 ? 'new' : 'reseed') : turns.length === 0 ? 'resume' : 'catch-up';
+  const budget = request.historyChars ?? DEFAULT_HISTORY_PROMPT_CHARS;
+  if (turns.length === 0 || budget <= 0) return { block: '', continuation, sent: 0 };
+  const selection: HistorySelection = selectHistory(turns, budget, newSession ? dropped : 0);
+  return { block: renderHistoryBlock(newSession ? 'reseed' : 'catch-up', selection), continuation, sent: selection.turns.length };
+}
+
+/**
  * Plan one CLI turn.
  *
  * - **Session** (`docs/sessions.md#session-modes`): the stored id is
@@ -84,11 +106,14 @@ function clamp(value: number, min: number, max: number): number {
  *   `existing` sends the stored id or none; `always` sends the stored id or a new UUID. A turn is a
  *   new session when no stored id is sent. `resume` = a stored id is sent and `resumeArgs` is
  *   non-empty.
+ * - **Prompt** (`docs/conversations.md#history-block`): the history block (a new session: every
+ *   earlier turn, `reseed`; a continued one: the turns after `binding.seenSeq`, `catch-up`), then
+ *   the image paths of a backend without `imageArg`, then the user's message, which is always last.
  * - **argv** order: base (`resumeArgs` with `{sessionId}` substituted, or `args`), model
  *   (`modelArg <id>`, fresh and resume), system prompt (`systemPromptArg <text>` when the text is
  *   non-blank and `systemPromptWhen` is `always`, or `first` on a new session), session args (fresh
  *   runs only: `sessionArgs` substituted, else `sessionArg <id>`), images (`imageArg`: `repeat` or
- *   `list`; unset → paths appended to the prompt after a blank line), then the prompt:
+ *   `list`; unset → paths in the prompt, before the message), then the prompt:
  *   `[promptSeparator?, prompt]` in arg mode, nothing in stdin mode (`input: "stdin"`, or a prompt
  *   longer than `maxPromptArgChars`).
  * - **cwd**: a turn continuing a stored session runs in `binding.cwd` (Claude and Gemini sessions
@@ -135,16 +160,17 @@ export function planCliTurn(request: CliTurnRequest, options: PlanCliTurnOptions
     }
   }
 
-  let prompt = request.prompt;
   const imagePaths = request.images.map((image) => image.path);
-  if (imagePaths.length > 0) {
-    if (backend.imageArg !== undefined) {
-      if (backend.imageMode === 'list') argv.push(backend.imageArg, imagePaths.join(','));
-      else for (const path of imagePaths) argv.push(backend.imageArg, path);
-    } else {
-      prompt = prompt === '' ? imagePaths.join('\n') : `${prompt}\n\n${imagePaths.join('\n')}`;
-    }
+  if (imagePaths.length > 0 && backend.imageArg !== undefined) {
+    if (backend.imageMode === 'list') argv.push(backend.imageArg, imagePaths.join(','));
+    else for (const path of imagePaths) argv.push(backend.imageArg, path);
   }
+  const history = historyOf(request, newSession);
+  const prompt = composePrompt({
+    history: history.block,
+    imagePaths: backend.imageArg === undefined ? imagePaths : [],
+    message: request.prompt,
+  });
 
   const useStdin = backend.input === 'stdin' || (backend.maxPromptArgChars !== undefined && prompt.length > backend.maxPromptArgChars);
   if (!useStdin) {
@@ -164,5 +190,7 @@ export function planCliTurn(request: CliTurnRequest, options: PlanCliTurnOptions
     newSession,
     parseMode: resume ? (backend.resumeOutput ?? backend.output) : backend.output,
     noOutputTimeoutMs: resolveNoOutputTimeoutMs(resume ? backend.watchdog.resume : backend.watchdog.fresh, request.timeoutMs),
+    continuation: history.continuation,
+    historyTurns: history.sent,
   };
 }

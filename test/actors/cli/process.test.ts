@@ -26,6 +26,8 @@ function plan(fixture: string, argv: string[] = [], overrides: Partial<CliTurnPl
     newSession: true,
     parseMode: 'json',
     noOutputTimeoutMs: 30_000,
+    continuation: 'new',
+    historyTurns: 0,
     ...overrides,
   };
 }
