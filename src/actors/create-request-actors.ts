@@ -85,7 +85,13 @@ export function createRequestActors(deps: RequestActorDeps) {
       const binding =
         session === undefined
           ? undefined
-          : { backendId: session.backendId, cliSessionId: session.cliSessionId, cwd: session.cwd, model: session.model, replace: session.replace };
+          : {
+              backendId: session.backendId,
+              cliSessionId: session.cliSessionId,
+              cwd: session.cwd,
+              model: session.model,
+              replace: session.replace,
+            };
       return (await (await deps.sessions()).commitTurn({ ...input.transcript, ...(binding === undefined ? {} : { binding }) })).binding;
     }),
     // The cooldown write does not hold up the next candidate: failover stays within milliseconds.

@@ -69,23 +69,29 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .addOption(configOption())
     .action((flags) => run(doctorCommand(flags, io)));
 
-  const sessions = program.command('sessions').description('show and clear the stored CLI sessions');
+  const sessions = program.command('sessions').description('show, export and clear the stored conversations and their CLI sessions');
   sessions
     .command('list')
-    .description('every stored CLI session')
+    .description('every session key: transcript length and how far each CLI session is in sync')
     .option('--json', 'print JSON')
     .addOption(configOption())
     .action((flags) => run(sessionsCommand('list', undefined, flags, io)));
   sessions
     .command('show <key>')
-    .description('the stored CLI sessions of one session key')
+    .description("one session key: its transcript length and each CLI backend's session and sync")
     .option('--json', 'print JSON')
     .addOption(configOption())
     .action((key: string, flags) => run(sessionsCommand('show', key, flags, io)));
   sessions
+    .command('export <key>')
+    .description('print the conversation of a session key, oldest turn first')
+    .option('--json', 'print JSON: { sessionKey, turns, dropped }')
+    .addOption(configOption())
+    .action((key: string, flags) => run(sessionsCommand('export', key, flags, io)));
+  sessions
     .command('reset <key>')
-    .description('forget the stored CLI sessions of a session key (the next turn starts a new CLI session)')
-    .option('--backend <id>', 'only this backend, e.g. claude-cli')
+    .description('forget a session key: its transcript and CLI sessions (with --backend, only that CLI session)')
+    .option('--backend <id>', 'only this backend, e.g. claude-cli (the transcript stays)')
     .option('--json', 'print JSON')
     .addOption(configOption())
     .action((key: string, flags) => run(sessionsCommand('reset', key, flags, io)));

@@ -1,9 +1,10 @@
 /**
- * `safetynet sessions list | show <key> | reset <key>`: the stored CLI sessions.
+ * `safetynet sessions list | show <key> | export <key> | reset <key>`: the stored conversations
+ * (transcripts) and the CLI sessions bound to them.
  */
-import type { SessionBinding } from '../actors/types.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
+import { formatConversation, formatSessionList, formatSessionShow, sessionView, type SessionView } from './sessions-format.js';
 
 /** Flags shared by the `sessions` subcommands. */
 export interface SessionsFlags {
@@ -12,45 +13,69 @@ export interface SessionsFlags {
   backend?: string;
 }
 
-/** Run a `sessions` subcommand; resolves with the exit code. */
-export async function sessionsCommand(
-  action: 'list' | 'show' | 'reset',
-  key: string | undefined,
-  flags: SessionsFlags,
-  io: Io,
-): Promise<number> {
+/** The `sessions` subcommands. */
+export type SessionsAction = 'list' | 'show' | 'export' | 'reset';
+
+type Runtime = Awaited<ReturnType<typeof import('../runtime/runtime.js').createRuntime>>;
+
+/** Every session key with a transcript or a binding, sorted by key. */
+async function allSessions(runtime: Runtime): Promise<SessionView[]> {
+  const [bindings, summaries] = await Promise.all([runtime.sessions.list(), runtime.sessions.conversations()]);
+  const keys = [...new Set([...summaries.map((s) => s.sessionKey), ...bindings.map((b) => b.sessionKey)])].sort();
+  return Promise.all(
+    keys.map(async (key) =>
+      sessionView(
+        key,
+        await runtime.sessions.transcript(key),
+        bindings.filter((b) => b.sessionKey === key),
+      ),
+    ),
+  );
+}
+
+async function oneSession(runtime: Runtime, key: string): Promise<SessionView> {
+  const [transcript, bindings] = await Promise.all([runtime.sessions.transcript(key), runtime.sessions.list(key)]);
+  return sessionView(key, transcript, bindings);
+}
+
+function isEmpty(view: SessionView): boolean {
+  return view.turns === 0 && view.dropped === 0 && view.backends.length === 0;
+}
+
+/** Run a `sessions` subcommand; resolves with the exit code (1 for `show`/`export` of an unknown key). */
+export async function sessionsCommand(action: SessionsAction, key: string | undefined, flags: SessionsFlags, io: Io): Promise<number> {
   const { createRuntime } = await import('../runtime/runtime.js');
-  let runtime: Awaited<ReturnType<typeof createRuntime>> | undefined;
+  let runtime: Runtime | undefined;
   try {
     runtime = await createRuntime(flags.config === undefined ? {} : { configFile: flags.config });
     if (action === 'reset') {
       const removed = await runtime.sessions.reset(key ?? '', flags.backend);
       io.stdout(
         flags.json
-          ? `${JSON.stringify({ sessionKey: key, removed })}\n`
-          : `removed ${removed} stored CLI session${removed === 1 ? '' : 's'} of "${key}"\n`,
+          ? `${JSON.stringify({ sessionKey: key, ...removed })}\n`
+          : `removed ${removed.bindings} CLI session${removed.bindings === 1 ? '' : 's'} and ${removed.turns} transcript turn${removed.turns === 1 ? '' : 's'} of "${key}"\n`,
       );
       return EXIT.ok;
     }
-    const bindings = await runtime.sessions.list(action === 'show' ? key : undefined);
-    if (flags.json) io.stdout(`${JSON.stringify(bindings)}\n`);
-    else if (bindings.length === 0)
-      io.stderr(action === 'show' ? `safetynet: no stored CLI session for "${key}"\n` : 'safetynet: no stored CLI sessions\n');
-    else io.stdout(formatTable(bindings));
-    return action === 'show' && bindings.length === 0 ? EXIT.failed : EXIT.ok;
+    if (action === 'list') {
+      const views = await allSessions(runtime);
+      if (flags.json) io.stdout(`${JSON.stringify(views)}\n`);
+      else if (views.length === 0) io.stderr('safetynet: no stored sessions\n');
+      else io.stdout(formatSessionList(views));
+      return EXIT.ok;
+    }
+    const view = await oneSession(runtime, key ?? '');
+    if (isEmpty(view)) {
+      io.stderr(`safetynet: no stored session "${key}" (see safetynet sessions list)\n`);
+      return EXIT.failed;
+    }
+    if (action === 'show') io.stdout(flags.json ? `${JSON.stringify(view)}\n` : formatSessionShow(view));
+    else io.stdout(flags.json ? `${JSON.stringify(view.transcript)}\n` : formatConversation(view));
+    return EXIT.ok;
   } catch (error) {
     io.stderr(`${describeError(error)}\n`);
     return exitCodeFor(error);
   } finally {
     await runtime?.close();
   }
-}
-
-function formatTable(bindings: SessionBinding[]): string {
-  const rows = [
-    ['SESSION', 'BACKEND', 'CLI SESSION ID', 'TURNS', 'UPDATED', 'CWD'],
-    ...bindings.map((b) => [b.sessionKey, b.backendId, b.cliSessionId, String(b.turns), new Date(b.updatedAt).toISOString(), b.cwd]),
-  ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return `${rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n')}\n`;
 }

@@ -34,14 +34,14 @@ export const NEW_SESSION_PLACEHOLDER = '<new-session-id>';
 
 /**
  * Replace the prompt (also with image paths appended to it) and the system prompt in `argv` by
- * `<prompt:N chars>` / `<system-prompt:N chars>` (N = length of the prompt or system prompt).
+ * `<prompt:N chars>` / `<system-prompt:N chars>` (N = length of the whole prompt argument: history block, image paths and message; or of the system prompt).
  */
 export function redactArgv(argv: readonly string[], request: Pick<RequestSpec, 'prompt' | 'systemPrompt' | 'images'>): string[] {
   const { prompt, systemPrompt } = request;
-  const withImages = `${prompt}\n\n${request.images.map((image) => image.path).join('\n')}`;
+  // The prompt argument ends with the user's message (after any history block and image paths).
+  const last = prompt !== '' ? prompt : request.images.map((image) => image.path).join('\n');
   return argv.map((arg) => {
-    if (arg === prompt || (request.images.length > 0 && (arg === withImages || (prompt === '' && arg === withImages.trimStart()))))
-      return `<prompt:${prompt.length} chars>`;
+    if (last !== '' && (arg === last || arg.endsWith(`\n\n${last}`))) return `<prompt:${arg.length} chars>`;
     if (systemPrompt !== undefined && systemPrompt !== '' && arg === systemPrompt) return `<system-prompt:${systemPrompt.length} chars>`;
     return arg;
   });
@@ -187,6 +187,8 @@ export class RequestProgress implements Observer<InspectionEvent> {
           ...(run.plan.sessionIdSent === undefined ? {} : { sent: run.plan.sessionIdSent }),
           resume: run.plan.resume,
           newSession: run.plan.newSession,
+          continuation: run.plan.continuation,
+          historyTurns: run.plan.historyTurns,
         },
       });
     } else if (this.#cliInput !== undefined) {
@@ -202,6 +204,8 @@ export class RequestProgress implements Observer<InspectionEvent> {
           ...(plan.sessionIdSent === undefined ? {} : { sent: plan.sessionIdSent }),
           resume: plan.resume,
           newSession: plan.newSession,
+          continuation: plan.continuation,
+          historyTurns: plan.historyTurns,
         },
       });
     }

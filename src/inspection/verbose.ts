@@ -31,6 +31,12 @@ export function formatStep(step: TraceStep, maxDetailChars = 200): string {
   return `${formatElapsed(step.atMs)} ${step.state.padEnd(18)} ${step.candidate ?? ''}${reason}`.trimEnd();
 }
 
+/** `resume`, `new`, `catch-up (1 turn)`, `reseed (4 turns)`. */
+function continuationFact(continuation: string, historyTurns: number | undefined): string {
+  if (historyTurns === undefined || historyTurns === 0) return continuation;
+  return `${continuation} (${historyTurns} turn${historyTurns === 1 ? '' : 's'})`;
+}
+
 /** One line for an attempt that ended: `attempt 1 fake/default failed (auth, exit 1, 117 ms): …`. */
 export function formatAttemptLine(attempt: TraceAttempt, maxDetailChars = 200): string {
   const outcome = attempt.ok ? 'answered' : attempt.skipped ? 'skipped' : 'failed';
@@ -40,6 +46,7 @@ export function formatAttemptLine(attempt: TraceAttempt, maxDetailChars = 200): 
     ...(attempt.signal === undefined ? [] : [attempt.signal]),
     ...(attempt.status === undefined ? [] : [`HTTP ${attempt.status}`]),
     ...(attempt.notices === undefined ? [] : [`${attempt.notices.length} CLI retr${attempt.notices.length === 1 ? 'y' : 'ies'}`]),
+    ...(attempt.session?.continuation === undefined ? [] : [continuationFact(attempt.session.continuation, attempt.session.historyTurns)]),
     `${attempt.durationMs} ms`,
   ];
   const detail = attempt.ok || attempt.detail === undefined ? '' : `: ${clip(attempt.detail, maxDetailChars)}`;

@@ -136,7 +136,8 @@ export interface RequestParts {
  */
 export function requestParts(request: RunRequest): RequestParts {
   const images = request.images ?? [];
-  if (request.messages === undefined) return { message: request.message ?? '', systemPrompt: request.systemPrompt, images, history: undefined };
+  if (request.messages === undefined)
+    return { message: request.message ?? '', systemPrompt: request.systemPrompt, images, history: undefined };
   const normalized = normalizeMessages(request.messages);
   const prompts = [request.systemPrompt, normalized.systemPrompt].filter((text): text is string => text !== undefined && text !== '');
   return {

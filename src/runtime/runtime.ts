@@ -15,7 +15,7 @@ import { requestMachine, type RequestEvent } from '../machines/request-machine.j
 import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
-import type { CooldownStore, SessionStore } from '../store/index.js';
+import type { ConversationSummary, CooldownStore, ResetResult, SessionStore } from '../store/index.js';
 import { defaultStoreLocation } from '../store/state-folder.js';
 import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
@@ -77,13 +77,15 @@ export interface RuntimeOptions {
 export interface SessionsApi {
   /** Every binding, or every backend's binding of one session key. */
   list(sessionKey?: string): Promise<SessionBinding[]>;
+  /** Every session key with a transcript: its length and last update, sorted by key. */
+  conversations(): Promise<ConversationSummary[]>;
   /** The transcript of a session key (`{ turns: [], dropped: 0 }` when there is none). */
   transcript(sessionKey: string): Promise<Transcript>;
   /**
-   * Remove the bindings of a session key (one backend, or all of them and the transcript);
-   * resolves with how many bindings were removed.
+   * Forget a session key: every CLI session binding and the transcript; with `backendId`, only that
+   * backend's binding (the transcript stays). Resolves with what was removed.
    */
-  reset(sessionKey: string, backendId?: string): Promise<number>;
+  reset(sessionKey: string, backendId?: string): Promise<ResetResult>;
 }
 
 /** The transcript placeholder of each staged image: the input file's name, or the staged name of inline data. */
@@ -179,7 +181,12 @@ export class Runtime {
     return {
       list: async (sessionKey) => (await this.#openStores()).sessions.list(sessionKey),
       transcript: async (sessionKey) => (await this.#openStores()).sessions.transcript(sessionKey),
-      reset: async (sessionKey, backendId) => (await this.#openStores()).sessions.reset(sessionKey, backendId),
+      conversations: async () => (await this.#openStores()).sessions.conversations(),
+      reset: async (sessionKey, backendId) => {
+        const { sessions } = await this.#openStores();
+        if (backendId === undefined) return sessions.resetAll(sessionKey);
+        return { bindings: await sessions.reset(sessionKey, backendId), turns: 0 };
+      },
     };
   }
 
@@ -303,7 +310,11 @@ export class Runtime {
   }
 
   /** Requests of one session key run one at a time, in arrival order (one conversation, one turn). */
-  async #inSessionLane(sessionKey: string | null, signal: AbortSignal | undefined, task: () => Promise<RequestOutput>): Promise<RequestOutput> {
+  async #inSessionLane(
+    sessionKey: string | null,
+    signal: AbortSignal | undefined,
+    task: () => Promise<RequestOutput>,
+  ): Promise<RequestOutput> {
     if (sessionKey === null) return task();
     try {
       return await this.#sessionLanes.run(`session:${sessionKey}`, task, signal);

@@ -5,7 +5,7 @@
  * prompt or the system prompt are replaced by `<prompt:N chars>` / `<system-prompt:N chars>`, and
  * credentials by `(redacted)`.
  */
-import type { FailureReason } from '../errors.js';
+import type { Continuation, FailureReason } from '../errors.js';
 
 /** How a request ended: an answer, every candidate failed, the caller aborted, or it failed before its machine ran (`error`). */
 export type TraceStatus = 'answered' | 'failed' | 'aborted' | 'error';
@@ -34,6 +34,10 @@ export interface TraceAttemptSession {
   resume: boolean;
   /** True when the turn started a new CLI session. */
   newSession: boolean;
+  /** How the turn continued the conversation (`docs/conversations.md#continuation`). */
+  continuation?: Continuation;
+  /** Earlier turns the prompt's history block carried. */
+  historyTurns?: number;
 }
 
 /** One attempt: a candidate tried, skipped or answering. */
