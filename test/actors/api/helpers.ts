@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
-import type { ApiCallInput } from '../../../src/actors/api/types.js';
+import type { ApiCallInput, ApiRequest, HistoryTurn } from '../../../src/actors/api/types.js';
 import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server/index.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { ApiKind, ResolvedApiProvider } from '../../../src/config/types.js';
@@ -36,6 +36,23 @@ export function stubProvider(
   const provider = resolveApiProviders({ stub: entry }, {}, '<inline>')['stub'];
   if (provider === undefined) throw new Error('stub provider not resolved');
   return provider;
+}
+
+/**
+ * Two earlier turns: the user's (with an image, kept as a placeholder) and the answer. Each
+ * protocol's tests send it before the new message `what fruit?`.
+ */
+export const TWO_TURNS: readonly HistoryTurn[] = Object.freeze([
+  { role: 'user', text: 'remember kiwi', images: [{ name: 'fruit.png', mimeType: 'image/png' }] },
+  { role: 'assistant', text: 'Noted: kiwi.' },
+]);
+
+/** The text the first turn of {@link TWO_TURNS} is sent as: its image became a placeholder line. */
+export const FIRST_TURN_SENT = 'remember kiwi\n[image: fruit.png (image/png)]';
+
+/** A body builder's request: `hi` to `model`, no history, no system prompt, no images, with overrides. */
+export function apiRequest(model: string, overrides: Partial<ApiRequest> = {}): ApiRequest {
+  return { model, history: [], prompt: 'hi', systemPrompt: undefined, images: [], ...overrides };
 }
 
 /** A loopback port nothing listens on: bound to port 0, read, closed. */
@@ -115,6 +132,7 @@ export function useApiFixture(api: ApiKind, model: string, basePath = ''): ApiFi
     input: (overrides = {}) => ({
       provider: stubProvider(api, `${fixture.stub.url}${basePath}`),
       model,
+      history: [],
       prompt: 'hi',
       systemPrompt: undefined,
       images: [],
