@@ -2,10 +2,22 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
+import { responsesBody } from '../../../src/actors/api/openai-responses.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
 import type { StubMode } from '../../support/stub-server/index.js';
-import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
+import {
+  FIRST_TURN_SENT,
+  KEY,
+  TWO_TURNS,
+  apiRequest,
+  attemptError,
+  deadPort,
+  expectNoKey,
+  stubProvider,
+  until,
+  useApiFixture,
+} from './helpers.js';
 
 const MODEL = 'gpt-test';
 const fx = useApiFixture('openai-responses', MODEL, '/v1');
@@ -54,6 +66,70 @@ describe('openai-responses: success', () => {
     const turn = await callApi(input({ provider: provider! }), new AbortController().signal);
     expect(turn.text).toBe('Hello from the stub.');
     expect(fx.stub.modelRequests().at(-1)?.headers['authorization']).toMatch(/^Bearer sk-test-SEC/);
+  });
+});
+
+describe('openai-responses: the conversation history', () => {
+  const JPEG = { mimeType: 'image/jpeg', data: '/9j/4A==' };
+
+  it('without history or images the input is the prompt itself, the system prompt is instructions', () => {
+    expect(responsesBody(apiRequest(MODEL, { prompt: 'q', systemPrompt: 's' }))).toEqual({
+      model: MODEL,
+      input: 'q',
+      stream: true,
+      instructions: 's',
+    });
+  });
+
+  it('with history the input is a list of messages: earlier turns oldest first with their roles, the new message last', () => {
+    const body = responsesBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }));
+    expect(body.input).toEqual([
+      { role: 'user', content: FIRST_TURN_SENT },
+      { role: 'assistant', content: 'Noted: kiwi.' },
+      { role: 'user', content: 'what fruit?' },
+    ]);
+    expect(body.instructions).toBe('be brief');
+  });
+
+  it('consecutive turns of one role stay separate input messages (the Responses API accepts them)', () => {
+    const history = [
+      { role: 'assistant' as const, text: 'a1' },
+      { role: 'assistant' as const, text: 'a2' },
+    ];
+    expect(responsesBody(apiRequest(MODEL, { history, prompt: 'new' })).input).toEqual([
+      { role: 'assistant', content: 'a1' },
+      { role: 'assistant', content: 'a2' },
+      { role: 'user', content: 'new' },
+    ]);
+  });
+
+  it("earlier turns' images are placeholder lines; the new message's images are input_image parts before its text", () => {
+    const body = responsesBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'and this?', images: [JPEG] }));
+    expect(body.input).toEqual([
+      { role: 'user', content: FIRST_TURN_SENT },
+      { role: 'assistant', content: 'Noted: kiwi.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'input_image', detail: 'auto', image_url: 'data:image/jpeg;base64,/9j/4A==' },
+          { type: 'input_text', text: 'and this?' },
+        ],
+      },
+    ]);
+  });
+
+  it('a real call sends the earlier turns as input messages before the new one, the system prompt as instructions', async () => {
+    await callApi(input({ history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }), new AbortController().signal);
+    const request = fx.stub.modelRequests().at(-1);
+    expect(request?.body?.messages).toEqual([
+      { role: 'user', text: FIRST_TURN_SENT },
+      { role: 'assistant', text: 'Noted: kiwi.' },
+      { role: 'user', text: 'what fruit?' },
+    ]);
+    expect(request?.json).toMatchObject({
+      instructions: 'be brief',
+      input: [{ content: FIRST_TURN_SENT }, { content: 'Noted: kiwi.' }, { content: 'what fruit?' }],
+    });
   });
 });
 
