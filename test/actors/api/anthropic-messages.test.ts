@@ -7,9 +7,11 @@ import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
 import type { StubMode } from '../../support/stub-server/index.js';
 import {
-  FIRST_TURN_SENT,
   KEY,
+  SAME_ROLE_RUNS,
   TWO_TURNS,
+  TWO_TURNS_RECEIVED,
+  TWO_TURNS_SENT,
   apiRequest,
   attemptError,
   deadPort,
@@ -103,26 +105,12 @@ describe('anthropic-messages: the conversation history', () => {
 
   it('earlier turns go first, oldest first, with their roles; the new message is last; the system prompt stays apart', () => {
     const body = anthropicBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }));
-    expect(body.messages).toEqual([
-      { role: 'user', content: FIRST_TURN_SENT },
-      { role: 'assistant', content: 'Noted: kiwi.' },
-      { role: 'user', content: 'what fruit?' },
-    ]);
+    expect(body.messages).toEqual([...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }]);
     expect(body.system).toBe('be brief');
   });
 
   it('consecutive turns of one role are merged into one message (texts joined by a blank line), so roles alternate', () => {
-    const body = anthropicBody(
-      apiRequest(MODEL, {
-        history: [
-          { role: 'user', text: 'u1' },
-          { role: 'user', text: 'u2' },
-          { role: 'assistant', text: 'a1' },
-          { role: 'assistant', text: 'a2' },
-        ],
-        prompt: 'new',
-      }),
-    );
+    const body = anthropicBody(apiRequest(MODEL, { history: SAME_ROLE_RUNS, prompt: 'new' }));
     expect(body.messages).toEqual([
       { role: 'user', content: 'u1\n\nu2' },
       { role: 'assistant', content: 'a1\n\na2' },
@@ -156,8 +144,7 @@ describe('anthropic-messages: the conversation history', () => {
   it("earlier turns' images are placeholder lines; the new message's images are base64 blocks before its text", () => {
     const body = anthropicBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'and this?', images: [PNG] }));
     expect(body.messages).toEqual([
-      { role: 'user', content: FIRST_TURN_SENT },
-      { role: 'assistant', content: 'Noted: kiwi.' },
+      ...TWO_TURNS_SENT,
       {
         role: 'user',
         content: [
@@ -169,15 +156,10 @@ describe('anthropic-messages: the conversation history', () => {
   });
 
   it('a real call sends the earlier turns as native messages before the new one, the system prompt apart', async () => {
-    await callApi(input({ history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }), new AbortController().signal);
-    const request = fx.stub.modelRequests().at(-1);
-    expect(request?.body?.messages).toEqual([
-      { role: 'user', text: FIRST_TURN_SENT },
-      { role: 'assistant', text: 'Noted: kiwi.' },
-      { role: 'user', text: 'what fruit?' },
-    ]);
-    expect(request?.json).toMatchObject({ system: 'be brief', messages: [{ content: FIRST_TURN_SENT }, {}, { content: 'what fruit?' }] });
-    expect(request?.body?.imageCount).toBe(0);
+    const request = await fx.sendTwoTurns();
+    expect(request.body?.messages).toEqual(TWO_TURNS_RECEIVED);
+    expect(request.json).toMatchObject({ system: 'be brief', messages: [...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }] });
+    expect(request.body?.imageCount).toBe(0);
   });
 });
 

@@ -6,8 +6,11 @@ import { completionsBody } from '../../../src/actors/api/openai-completions.js';
 import type { FailureReason } from '../../../src/errors.js';
 import type { StubMode } from '../../support/stub-server/index.js';
 import {
-  FIRST_TURN_SENT,
+  SAME_ROLE_RUNS,
+  SAME_ROLE_RUNS_SENT,
   TWO_TURNS,
+  TWO_TURNS_RECEIVED,
+  TWO_TURNS_SENT,
   apiRequest,
   attemptError,
   deadPort,
@@ -72,22 +75,12 @@ describe('openai-completions: the conversation history', () => {
 
   it('the system message comes first, then the earlier turns oldest first with their roles, then the new message', () => {
     const body = completionsBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }));
-    expect(body.messages).toEqual([
-      { role: 'system', content: 'be brief' },
-      { role: 'user', content: FIRST_TURN_SENT },
-      { role: 'assistant', content: 'Noted: kiwi.' },
-      { role: 'user', content: 'what fruit?' },
-    ]);
+    expect(body.messages).toEqual([{ role: 'system', content: 'be brief' }, ...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }]);
   });
 
   it('consecutive turns of one role stay separate messages (Chat Completions accepts them)', () => {
-    const history = [
-      { role: 'user' as const, text: 'u1' },
-      { role: 'user' as const, text: 'u2' },
-    ];
-    expect(completionsBody(apiRequest(MODEL, { history, prompt: 'new' })).messages).toEqual([
-      { role: 'user', content: 'u1' },
-      { role: 'user', content: 'u2' },
+    expect(completionsBody(apiRequest(MODEL, { history: SAME_ROLE_RUNS, prompt: 'new' })).messages).toEqual([
+      ...SAME_ROLE_RUNS_SENT,
       { role: 'user', content: 'new' },
     ]);
   });
@@ -95,8 +88,7 @@ describe('openai-completions: the conversation history', () => {
   it("earlier turns' images are placeholder lines; the new message's images are image_url parts before its text", () => {
     const body = completionsBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'and this?', images: [GIF] }));
     expect(body.messages).toEqual([
-      { role: 'user', content: FIRST_TURN_SENT },
-      { role: 'assistant', content: 'Noted: kiwi.' },
+      ...TWO_TURNS_SENT,
       {
         role: 'user',
         content: [
@@ -108,18 +100,12 @@ describe('openai-completions: the conversation history', () => {
   });
 
   it('a real call sends the earlier turns as native messages between the system message and the new one', async () => {
-    await callApi(input({ history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }), new AbortController().signal);
-    const request = fx.stub.modelRequests().at(-1);
-    expect(request?.body?.messages).toEqual([
-      { role: 'system', text: 'be brief' },
-      { role: 'user', text: FIRST_TURN_SENT },
-      { role: 'assistant', text: 'Noted: kiwi.' },
-      { role: 'user', text: 'what fruit?' },
-    ]);
-    expect(request?.json).toMatchObject({
-      messages: [{}, { content: FIRST_TURN_SENT }, { content: 'Noted: kiwi.' }, { content: 'what fruit?' }],
+    const request = await fx.sendTwoTurns();
+    expect(request.body?.messages).toEqual([{ role: 'system', text: 'be brief' }, ...TWO_TURNS_RECEIVED]);
+    expect(request.json).toMatchObject({
+      messages: [{ role: 'system', content: 'be brief' }, ...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }],
     });
-    expect(request?.body?.imageCount).toBe(0);
+    expect(request.body?.imageCount).toBe(0);
   });
 });
 

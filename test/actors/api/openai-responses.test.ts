@@ -7,9 +7,12 @@ import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
 import type { StubMode } from '../../support/stub-server/index.js';
 import {
-  FIRST_TURN_SENT,
   KEY,
+  SAME_ROLE_RUNS,
+  SAME_ROLE_RUNS_SENT,
   TWO_TURNS,
+  TWO_TURNS_RECEIVED,
+  TWO_TURNS_SENT,
   apiRequest,
   attemptError,
   deadPort,
@@ -83,22 +86,13 @@ describe('openai-responses: the conversation history', () => {
 
   it('with history the input is a list of messages: earlier turns oldest first with their roles, the new message last', () => {
     const body = responsesBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }));
-    expect(body.input).toEqual([
-      { role: 'user', content: FIRST_TURN_SENT },
-      { role: 'assistant', content: 'Noted: kiwi.' },
-      { role: 'user', content: 'what fruit?' },
-    ]);
+    expect(body.input).toEqual([...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }]);
     expect(body.instructions).toBe('be brief');
   });
 
   it('consecutive turns of one role stay separate input messages (the Responses API accepts them)', () => {
-    const history = [
-      { role: 'assistant' as const, text: 'a1' },
-      { role: 'assistant' as const, text: 'a2' },
-    ];
-    expect(responsesBody(apiRequest(MODEL, { history, prompt: 'new' })).input).toEqual([
-      { role: 'assistant', content: 'a1' },
-      { role: 'assistant', content: 'a2' },
+    expect(responsesBody(apiRequest(MODEL, { history: SAME_ROLE_RUNS, prompt: 'new' })).input).toEqual([
+      ...SAME_ROLE_RUNS_SENT,
       { role: 'user', content: 'new' },
     ]);
   });
@@ -106,8 +100,7 @@ describe('openai-responses: the conversation history', () => {
   it("earlier turns' images are placeholder lines; the new message's images are input_image parts before its text", () => {
     const body = responsesBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'and this?', images: [JPEG] }));
     expect(body.input).toEqual([
-      { role: 'user', content: FIRST_TURN_SENT },
-      { role: 'assistant', content: 'Noted: kiwi.' },
+      ...TWO_TURNS_SENT,
       {
         role: 'user',
         content: [
@@ -119,16 +112,11 @@ describe('openai-responses: the conversation history', () => {
   });
 
   it('a real call sends the earlier turns as input messages before the new one, the system prompt as instructions', async () => {
-    await callApi(input({ history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }), new AbortController().signal);
-    const request = fx.stub.modelRequests().at(-1);
-    expect(request?.body?.messages).toEqual([
-      { role: 'user', text: FIRST_TURN_SENT },
-      { role: 'assistant', text: 'Noted: kiwi.' },
-      { role: 'user', text: 'what fruit?' },
-    ]);
-    expect(request?.json).toMatchObject({
+    const request = await fx.sendTwoTurns();
+    expect(request.body?.messages).toEqual(TWO_TURNS_RECEIVED);
+    expect(request.json).toMatchObject({
       instructions: 'be brief',
-      input: [{ content: FIRST_TURN_SENT }, { content: 'Noted: kiwi.' }, { content: 'what fruit?' }],
+      input: [...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }],
     });
   });
 });
