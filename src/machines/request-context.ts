@@ -131,7 +131,6 @@ export function callApiInput({ context }: Args): CallApiInput {
   return {
     provider: api,
     model,
-    history: [],
     prompt: context.request.prompt,
     systemPrompt: context.request.systemPrompt,
     images: context.request.images,

@@ -1,16 +1,18 @@
 /**
  * The earlier turns of a conversation as the API body builders send them: plain text per turn,
- * oldest first. The one home of two rules every protocol shares:
+ * oldest first. Two rules every protocol shares:
  *
  * - an earlier turn's images are never sent as images (their bytes were not kept): each becomes a
- *   line `[image: <name> (<mimeType>)]` appended to the turn's text;
+ *   line `[image: <name> (<mimeType>)]` after the turn's text, rendered by `turnText` of
+ *   `conversation/history-block.ts` (the same lines the CLI history block carries);
  * - a turn that renders blank (no text, no images) carries nothing and is left out (Anthropic
  *   rejects empty text content; the OpenAI APIs would send an empty message).
  *
  * Merging consecutive turns of one role ({@link mergeConsecutive}) is here too, but only the
  * Anthropic builder uses it: the OpenAI APIs accept consecutive messages of one role as they are.
  */
-import type { ImagePlaceholder, TurnRole } from '../../conversation/types.js';
+import { turnText } from '../../conversation/history-block.js';
+import type { TurnRole } from '../../conversation/types.js';
 import type { HistoryTurn } from './types.js';
 
 /** What stands between the texts of two merged messages: a blank line. */
@@ -22,26 +24,11 @@ export interface TextMessage {
   text: string;
 }
 
-/** The line that stands for an image of an earlier turn, e.g. `[image: photo.png (image/png)]`. */
-export function imagePlaceholderLine(image: ImagePlaceholder): string {
-  return `[image: ${image.name} (${image.mimeType})]`;
-}
-
-/**
- * The text of an earlier turn as sent: its text, then one {@link imagePlaceholderLine} per image,
- * each on its own line (the first after a newline). A turn without images is its text unchanged.
- */
-export function renderHistoryTurn(turn: HistoryTurn): string {
-  const lines = (turn.images ?? []).map(imagePlaceholderLine);
-  if (lines.length === 0) return turn.text;
-  return turn.text.trim() === '' ? lines.join('\n') : `${turn.text}\n${lines.join('\n')}`;
-}
-
 /** Every earlier turn as a {@link TextMessage}, oldest first; turns that render blank are left out. */
 export function historyMessages(history: readonly HistoryTurn[]): TextMessage[] {
   const messages: TextMessage[] = [];
   for (const turn of history) {
-    const text = renderHistoryTurn(turn);
+    const text = turnText(turn);
     if (text.trim() !== '') messages.push({ role: turn.role, text });
   }
   return messages;

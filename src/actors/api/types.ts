@@ -6,7 +6,6 @@
 import type { ResolvedApiProvider } from '../../config/types.js';
 import type { TranscriptTurn } from '../../conversation/types.js';
 import type { StagedImage, Usage } from '../types.js';
-import type { TranscriptTurn } from '../../conversation/types.js';
 
 /**
  * One earlier turn of the conversation as an API candidate sends it: who spoke, the text, and the
@@ -30,8 +29,6 @@ export interface ApiCallInput {
   images: StagedImage[];
   /** Deadline of the attempt in ms; `provider.timeoutMs` replaces it when set. */
   timeoutMs: number;
-  /** Earlier turns of the conversation, oldest first (empty for a one-shot request). The new user message is `prompt`. */
-  history: readonly Pick<TranscriptTurn, 'role' | 'text' | 'images'>[];
 }
 
 /** A successful API answer. */

@@ -1,33 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { historyMessages, imagePlaceholderLine, mergeConsecutive, renderHistoryTurn } from '../../../src/actors/api/history.js';
+import { historyMessages, mergeConsecutive } from '../../../src/actors/api/history.js';
 import type { TextMessage } from '../../../src/actors/api/history.js';
 
 describe('history: what an earlier turn is sent as', () => {
-  it('an image placeholder is one line naming the file and its media type', () => {
-    expect(imagePlaceholderLine({ name: 'photo.png', mimeType: 'image/png' })).toBe('[image: photo.png (image/png)]');
-  });
-
-  it('a turn without images is sent as its text, unchanged', () => {
-    expect(renderHistoryTurn({ role: 'user', text: '  spaced\n' })).toBe('  spaced\n');
-    expect(renderHistoryTurn({ role: 'assistant', text: 'ok', images: [] })).toBe('ok');
-  });
-
   it("a turn's images are never sent as images: one placeholder line each follows the text", () => {
-    const turn = {
-      role: 'user' as const,
-      text: 'compare these',
-      images: [
-        { name: 'a.png', mimeType: 'image/png' },
-        { name: 'image-2', mimeType: 'image/jpeg' },
-      ],
-    };
-    expect(renderHistoryTurn(turn)).toBe('compare these\n[image: a.png (image/png)]\n[image: image-2 (image/jpeg)]');
-  });
-
-  it('a turn with images and no text is sent as its placeholder lines alone', () => {
-    expect(renderHistoryTurn({ role: 'user', text: '', images: [{ name: 'a.gif', mimeType: 'image/gif' }] })).toBe(
-      '[image: a.gif (image/gif)]',
-    );
+    const images = [
+      { name: 'a.png', mimeType: 'image/png' },
+      { name: 'image-2', mimeType: 'image/jpeg' },
+    ];
+    expect(
+      historyMessages([
+        { role: 'user', text: 'compare these', images },
+        { role: 'assistant', text: '  as is\n' },
+      ]),
+    ).toEqual([
+      { role: 'user', text: 'compare these\n[image: a.png (image/png)]\n[image: image-2 (image/jpeg)]' },
+      { role: 'assistant', text: '  as is\n' },
+    ]);
   });
 
   it('turns that carry nothing (blank text, no images) are left out, the others keep their order', () => {
@@ -39,7 +28,7 @@ describe('history: what an earlier turn is sent as', () => {
     ]);
     expect(messages).toEqual([
       { role: 'user', text: 'one' },
-      { role: 'user', text: '[image: b.webp (image/webp)]' },
+      { role: 'user', text: '\n[image: b.webp (image/webp)]' },
       { role: 'assistant', text: 'two' },
     ]);
   });
