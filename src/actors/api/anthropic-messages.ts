@@ -1,8 +1,13 @@
 /**
  * The Anthropic Messages API (`POST /v1/messages`, streaming) through `@anthropic-ai/sdk`.
  *
- * One user message (images as base64 `image` blocks before the text), the system prompt as
- * `system`, `stream: true`. The raw SSE events are consumed directly (no `MessageStream` helper):
+ * `messages` are the earlier turns of the conversation (text only, see `./history.ts`), then the
+ * new user message (images as base64 `image` blocks before the text); the system prompt is
+ * `system`, apart from the messages; `stream: true`. Consecutive turns of one role are merged into
+ * one message (texts joined by a blank line), so roles alternate as the Messages API expects; a
+ * history ending with a user turn is therefore merged into the new user message, whose text stays
+ * last. A history that starts with an `assistant` turn is sent as it is: the SDK's documentation of
+ * `messages` (v1.12) asks for alternating turns but not for a leading `user` turn. The raw SSE events are consumed directly (no `MessageStream` helper):
  * text deltas are concatenated, usage is taken from `message_start` and updated by `message_delta`.
  * An `event: error` inside a 200 stream is raised by the SDK as an `APIError` with the error's
  * `type` (`overloaded_error`, `rate_limit_error`, …); a stream that ends without `message_stop` is
@@ -13,6 +18,7 @@ import type { ResolvedApiProvider } from '../../config/types.js';
 import { normalizeUsage } from '../cli/parse/usage.js';
 import { ApiStreamError } from './classify-api.js';
 import { anthropicClient } from './clients.js';
+import { historyMessages, mergeConsecutive } from './history.js';
 import type { ApiRequest, ApiTurn } from './types.js';
 
 /**
@@ -26,9 +32,13 @@ type ImageMediaType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
 
 /** The request body (exported for tests and benchmarks). */
 export function anthropicBody(request: ApiRequest): Anthropic.MessageCreateParamsStreaming {
+  const merged = mergeConsecutive([...historyMessages(request.history), { role: 'user', text: request.prompt }]);
+  // The last merged message is the new user message (with any user turns right before it).
+  const last = merged.pop() ?? { role: 'user', text: request.prompt };
+  const earlier = merged.map((message): Anthropic.MessageParam => ({ role: message.role, content: message.text }));
   const content: string | Anthropic.ContentBlockParam[] =
     request.images.length === 0
-      ? request.prompt
+      ? last.text
       : [
           ...request.images.map(
             (image): Anthropic.ImageBlockParam => ({
@@ -36,12 +46,12 @@ export function anthropicBody(request: ApiRequest): Anthropic.MessageCreateParam
               source: { type: 'base64', media_type: image.mimeType as ImageMediaType, data: image.data },
             }),
           ),
-          { type: 'text', text: request.prompt },
+          { type: 'text', text: last.text },
         ];
   return {
     model: request.model,
     max_tokens: ANTHROPIC_MAX_TOKENS,
-    messages: [{ role: 'user', content }],
+    messages: [...earlier, { role: 'user', content }],
     stream: true,
     ...(request.systemPrompt === undefined || request.systemPrompt === '' ? {} : { system: request.systemPrompt }),
   };

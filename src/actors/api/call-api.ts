@@ -72,6 +72,8 @@ function hasAuthHeader(headers: Record<string, string>): boolean {
  * Calls one API candidate and returns its answer.
  *
  * - streaming, with the SDK's retries off; `signal` aborts the SDK call at once;
+ * - `input.history` (the earlier turns) goes before the new message in the protocol's own form
+ *   (`anthropicBody`, `responsesBody`, `completionsBody`);
  * - deadline: `provider.timeoutMs ?? input.timeoutMs` (clamped to 1 ms … 2^31 − 1 ms), over the
  *   whole call including the stream;
  * - a built-in provider (`anthropic`, `openai`) without a key (and without an auth header) fails
@@ -93,7 +95,8 @@ export async function callApi(input: ApiCallInput, signal: AbortSignal): Promise
   const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.round(provider.timeoutMs ?? input.timeoutMs)));
   const deadline = new Deadline(signal, timeoutMs);
   try {
-    const request = { model, prompt: input.prompt, systemPrompt: input.systemPrompt, images: await inlineImages(input) };
+    const images = await inlineImages(input);
+    const request = { model, history: input.history, prompt: input.prompt, systemPrompt: input.systemPrompt, images };
     const turn = await API_RUNNERS[provider.api](provider, request, deadline.controller.signal, timeoutMs);
     if (turn.text.trim() === '') throw new AttemptError('unknown', `${label}: the provider sent an empty answer`);
     return turn;

@@ -2,8 +2,9 @@
  * OpenAI Chat Completions (`POST /chat/completions`, streaming) through the `openai` SDK: the
  * protocol most OpenAI-compatible servers speak (llama.cpp, vLLM, Ollama).
  *
- * Messages: an optional `system` message, then one `user` message (images as `image_url` data
- * URLs before the text). `stream_options.include_usage` asks for the final usage chunk. An
+ * Messages: an optional `system` message, the earlier turns of the conversation (one text message
+ * each, see `./history.ts`), then the new `user` message (images as `image_url` data URLs before
+ * the text). `stream_options.include_usage` asks for the final usage chunk. An
  * `{ "error": … }` chunk inside a 200 stream is raised by the SDK as an `APIError` with the error's
  * `code`; a stream that ends before any `finish_reason` is an {@link ApiStreamError} `truncated`.
  */
@@ -13,16 +14,23 @@ import { usageWithCachedInput } from '../cli/parse/usage.js';
 import type { Usage } from '../types.js';
 import { ApiStreamError } from './classify-api.js';
 import { openaiClient } from './clients.js';
+import { historyMessages, type TextMessage } from './history.js';
 import type { ApiRequest, ApiTurn } from './types.js';
 
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type ChatPart = OpenAI.Chat.Completions.ChatCompletionContentPart;
 
+/** An earlier turn as a Chat message of its role. */
+function chatMessage({ role, text }: TextMessage): ChatMessage {
+  return role === 'user' ? { role: 'user', content: text } : { role: 'assistant', content: text };
+}
+
 /** The request body (exported for tests and benchmarks). */
 export function completionsBody(request: ApiRequest): ChatParams {
   const messages: ChatMessage[] = [];
   if (request.systemPrompt !== undefined && request.systemPrompt !== '') messages.push({ role: 'system', content: request.systemPrompt });
+  for (const message of historyMessages(request.history)) messages.push(chatMessage(message));
   const content: string | ChatPart[] =
     request.images.length === 0
       ? request.prompt

@@ -1,8 +1,10 @@
 /**
  * The OpenAI Responses API (`POST /responses`, streaming) through the `openai` SDK.
  *
- * `input` is the prompt (or one user message with `input_image` data URLs before the
- * `input_text`), the system prompt is `instructions`, `stream: true`. Text comes from
+ * `input` is the prompt alone when there is neither history nor an image; otherwise a list of
+ * input messages (`EasyInputMessage`): the earlier turns of the conversation (one text message
+ * each, see `./history.ts`), then the new user message (with `input_image` data URLs before the
+ * `input_text` when it has images). The system prompt is `instructions`, `stream: true`. Text comes from
  * `response.output_text.delta`; usage and the id from `response.completed`. The SDK yields
  * `response.failed` and `error` events as ordinary events, so they are raised here as
  * {@link ApiStreamError}s carrying the error's code (`server_error`, `rate_limit_exceeded`, …). A
@@ -14,28 +16,32 @@ import { usageWithCachedInput } from '../cli/parse/usage.js';
 import type { Usage } from '../types.js';
 import { ApiStreamError } from './classify-api.js';
 import { openaiClient } from './clients.js';
+import { historyMessages } from './history.js';
 import type { ApiRequest, ApiTurn } from './types.js';
+
+/** The new user message as an input message: the prompt, or its images before an `input_text`. */
+function userMessage(request: ApiRequest): OpenAI.Responses.EasyInputMessage {
+  if (request.images.length === 0) return { role: 'user', content: request.prompt };
+  return {
+    role: 'user',
+    content: [
+      ...request.images.map(
+        (image): OpenAI.Responses.ResponseInputImage => ({
+          type: 'input_image',
+          detail: 'auto',
+          image_url: `data:${image.mimeType};base64,${image.data}`,
+        }),
+      ),
+      { type: 'input_text', text: request.prompt },
+    ],
+  };
+}
 
 /** The request body (exported for tests and benchmarks). */
 export function responsesBody(request: ApiRequest): OpenAI.Responses.ResponseCreateParamsStreaming {
+  const earlier = historyMessages(request.history).map(({ role, text }): OpenAI.Responses.EasyInputMessage => ({ role, content: text }));
   const input: string | OpenAI.Responses.ResponseInput =
-    request.images.length === 0
-      ? request.prompt
-      : [
-          {
-            role: 'user',
-            content: [
-              ...request.images.map(
-                (image): OpenAI.Responses.ResponseInputImage => ({
-                  type: 'input_image',
-                  detail: 'auto',
-                  image_url: `data:${image.mimeType};base64,${image.data}`,
-                }),
-              ),
-              { type: 'input_text', text: request.prompt },
-            ],
-          },
-        ];
+    earlier.length === 0 && request.images.length === 0 ? request.prompt : [...earlier, userMessage(request)];
   return {
     model: request.model,
     input,

@@ -4,8 +4,14 @@
  * (see `ResolvedApiProvider`), so snapshots and traces of an input never carry the key.
  */
 import type { ResolvedApiProvider } from '../../config/types.js';
-import type { StagedImage, Usage } from '../types.js';
 import type { TranscriptTurn } from '../../conversation/types.js';
+import type { StagedImage, Usage } from '../types.js';
+
+/**
+ * One earlier turn of the conversation as an API candidate sends it: who spoke, the text, and the
+ * placeholders of the images the turn carried (their bytes are gone; see `./history.ts`).
+ */
+export type HistoryTurn = Pick<TranscriptTurn, 'role' | 'text' | 'images'>;
 
 /** Everything needed to call one API candidate (the request machine's `callApi` input). */
 export interface ApiCallInput {
@@ -13,6 +19,8 @@ export interface ApiCallInput {
   provider: ResolvedApiProvider;
   /** The model part of the ref (`claude-opus-4-6` of `anthropic/claude-opus-4-6`), sent as is. */
   model: string;
+  /** Earlier turns of the conversation, oldest first (empty for a one-shot request). The new user message is `prompt`. */
+  history: readonly HistoryTurn[];
   /** The user message. */
   prompt: string;
   /** Anthropic `system`, OpenAI Responses `instructions`, or a Chat `system` message. */
@@ -21,8 +29,6 @@ export interface ApiCallInput {
   images: StagedImage[];
   /** Deadline of the attempt in ms; `provider.timeoutMs` replaces it when set. */
   timeoutMs: number;
-  /** Earlier turns of the conversation, oldest first (empty for a one-shot request). The new user message is `prompt`. */
-  history: readonly Pick<TranscriptTurn, 'role' | 'text' | 'images'>[];
 }
 
 /** A successful API answer. */
@@ -49,6 +55,9 @@ export interface InlineImage {
 /** The protocol-independent request one API runner sends. */
 export interface ApiRequest {
   model: string;
+  /** Earlier turns of the conversation, oldest first (empty for a one-shot request). The new user message is `prompt`. */
+  history: readonly HistoryTurn[];
+  /** The new user message, always the last message sent. */
   prompt: string;
   systemPrompt: string | undefined;
   /** Images placed before the prompt text in the one user message. */

@@ -1,12 +1,25 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ANTHROPIC_MAX_TOKENS } from '../../../src/actors/api/anthropic-messages.js';
+import { ANTHROPIC_MAX_TOKENS, anthropicBody } from '../../../src/actors/api/anthropic-messages.js';
 import { callApi } from '../../../src/actors/api/call-api.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
 import type { StubMode } from '../../support/stub-server/index.js';
-import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
+import {
+  KEY,
+  SAME_ROLE_RUNS,
+  TWO_TURNS,
+  TWO_TURNS_RECEIVED,
+  TWO_TURNS_SENT,
+  apiRequest,
+  attemptError,
+  deadPort,
+  expectNoKey,
+  stubProvider,
+  until,
+  useApiFixture,
+} from './helpers.js';
 
 const MODEL = 'claude-test';
 const fx = useApiFixture('anthropic-messages', MODEL);
@@ -74,6 +87,79 @@ describe('anthropic-messages: success', () => {
     expect(headers['x-tenant']).toBe('t1');
     expect(headers['x-api-key']).toBeUndefined();
     expect(headers['authorization']).toBeUndefined();
+  });
+});
+
+describe('anthropic-messages: the conversation history', () => {
+  const PNG = { mimeType: 'image/png', data: 'iVBORw0KGgo=' };
+
+  it('without history the body is the one-shot body: one user message', () => {
+    expect(anthropicBody(apiRequest(MODEL, { prompt: 'q', systemPrompt: 's' }))).toEqual({
+      model: MODEL,
+      max_tokens: ANTHROPIC_MAX_TOKENS,
+      messages: [{ role: 'user', content: 'q' }],
+      stream: true,
+      system: 's',
+    });
+  });
+
+  it('earlier turns go first, oldest first, with their roles; the new message is last; the system prompt stays apart', () => {
+    const body = anthropicBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }));
+    expect(body.messages).toEqual([...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }]);
+    expect(body.system).toBe('be brief');
+  });
+
+  it('consecutive turns of one role are merged into one message (texts joined by a blank line), so roles alternate', () => {
+    const body = anthropicBody(apiRequest(MODEL, { history: SAME_ROLE_RUNS, prompt: 'new' }));
+    expect(body.messages).toEqual([
+      { role: 'user', content: 'u1\n\nu2' },
+      { role: 'assistant', content: 'a1\n\na2' },
+      { role: 'user', content: 'new' },
+    ]);
+  });
+
+  it('a history ending with a user turn is merged into the new message, whose text stays last (images still inline)', () => {
+    const history = [...TWO_TURNS, { role: 'user' as const, text: 'unanswered' }];
+    expect(anthropicBody(apiRequest(MODEL, { history, prompt: 'new' })).messages.at(-1)).toEqual({
+      role: 'user',
+      content: 'unanswered\n\nnew',
+    });
+    expect(anthropicBody(apiRequest(MODEL, { history, prompt: 'new', images: [PNG] })).messages.at(-1)).toEqual({
+      role: 'user',
+      content: [
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG.data } },
+        { type: 'text', text: 'unanswered\n\nnew' },
+      ],
+    });
+  });
+
+  it('a history that starts with an assistant turn keeps it as the first message', () => {
+    const body = anthropicBody(apiRequest(MODEL, { history: [{ role: 'assistant', text: 'Welcome!' }], prompt: 'thanks' }));
+    expect(body.messages).toEqual([
+      { role: 'assistant', content: 'Welcome!' },
+      { role: 'user', content: 'thanks' },
+    ]);
+  });
+
+  it("earlier turns' images are placeholder lines; the new message's images are base64 blocks before its text", () => {
+    const body = anthropicBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'and this?', images: [PNG] }));
+    expect(body.messages).toEqual([
+      ...TWO_TURNS_SENT,
+      {
+        role: 'user',
+        content: [
+          { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG.data } },
+          { type: 'text', text: 'and this?' },
+        ],
+      },
+    ]);
+  });
+
+  it('a real call sends the earlier turns as native messages before the new one, the system prompt apart', async () => {
+    const request = await fx.sendTwoTurns();
+    expect(request.body?.messages).toEqual(TWO_TURNS_RECEIVED);
+    expect(request.json).toMatchObject({ system: 'be brief', messages: [...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }] });
+    expect(request.body?.imageCount).toBe(0);
   });
 });
 

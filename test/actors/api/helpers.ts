@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
-import type { ApiCallInput } from '../../../src/actors/api/types.js';
-import { startStubServer, type StubMode, type StubServer } from '../../support/stub-server/index.js';
+import type { ApiCallInput, ApiRequest, HistoryTurn } from '../../../src/actors/api/types.js';
+import { type RecordedRequest, startStubServer, type StubMode, type StubServer } from '../../support/stub-server/index.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { ApiKind, ResolvedApiProvider } from '../../../src/config/types.js';
 import { AttemptError } from '../../../src/errors.js';
@@ -36,6 +36,47 @@ export function stubProvider(
   const provider = resolveApiProviders({ stub: entry }, {}, '<inline>')['stub'];
   if (provider === undefined) throw new Error('stub provider not resolved');
   return provider;
+}
+
+/**
+ * Two earlier turns: the user's (with an image, kept as a placeholder) and the answer. Each
+ * protocol's tests send it before the new message `what fruit?`.
+ */
+export const TWO_TURNS: readonly HistoryTurn[] = Object.freeze([
+  { role: 'user', text: 'remember kiwi', images: [{ name: 'fruit.png', mimeType: 'image/png' }] },
+  { role: 'assistant', text: 'Noted: kiwi.' },
+]);
+
+/** The text the first turn of {@link TWO_TURNS} is sent as: its image became a placeholder line. */
+export const FIRST_TURN_SENT = 'remember kiwi\n[image: fruit.png (image/png)]';
+
+/** How every protocol sends {@link TWO_TURNS}: one `{ role, content }` text message per turn. */
+export const TWO_TURNS_SENT = Object.freeze([
+  { role: 'user', content: FIRST_TURN_SENT },
+  { role: 'assistant', content: 'Noted: kiwi.' },
+]);
+
+/** The stub's summary (`body.messages`) of a {@link sendTwoTurns} call: the earlier turns, then the new message. */
+export const TWO_TURNS_RECEIVED = Object.freeze([
+  { role: 'user', text: FIRST_TURN_SENT },
+  { role: 'assistant', text: 'Noted: kiwi.' },
+  { role: 'user', text: 'what fruit?' },
+]);
+
+/** Two runs of one role each: `u1`, `u2` (user), then `a1`, `a2` (assistant). */
+export const SAME_ROLE_RUNS: readonly HistoryTurn[] = Object.freeze([
+  { role: 'user', text: 'u1' },
+  { role: 'user', text: 'u2' },
+  { role: 'assistant', text: 'a1' },
+  { role: 'assistant', text: 'a2' },
+]);
+
+/** {@link SAME_ROLE_RUNS} sent unmerged, one message per turn (the OpenAI APIs). */
+export const SAME_ROLE_RUNS_SENT = Object.freeze(SAME_ROLE_RUNS.map(({ role, text }) => ({ role, content: text })));
+
+/** A body builder's request: `hi` to `model`, no history, no system prompt, no images, with overrides. */
+export function apiRequest(model: string, overrides: Partial<ApiRequest> = {}): ApiRequest {
+  return { model, history: [], prompt: 'hi', systemPrompt: undefined, images: [], ...overrides };
 }
 
 /** A loopback port nothing listens on: bound to port 0, read, closed. */
@@ -80,6 +121,8 @@ export interface ApiFixture {
   readonly dir: string;
   /** A call of `model` on the stub provider, with overrides. */
   input(overrides?: Partial<ApiCallInput>): ApiCallInput;
+  /** One real call with {@link TWO_TURNS}, the new message `what fruit?` and the system prompt `be brief`; returns what the stub received. */
+  sendTwoTurns(): Promise<RecordedRequest>;
   /** Runs one call in `mode` and returns the rejection plus how many model calls the stub saw. */
   failWith(mode: StubMode, overrides?: Partial<ApiCallInput>): Promise<{ error: AttemptError; requests: number }>;
 }
@@ -115,12 +158,20 @@ export function useApiFixture(api: ApiKind, model: string, basePath = ''): ApiFi
     input: (overrides = {}) => ({
       provider: stubProvider(api, `${fixture.stub.url}${basePath}`),
       model,
+      history: [],
       prompt: 'hi',
       systemPrompt: undefined,
       images: [],
       timeoutMs: 10_000,
       ...overrides,
     }),
+    sendTwoTurns: async () => {
+      const overrides = { history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' };
+      await callApi(fixture.input(overrides), new AbortController().signal);
+      const request = fixture.stub.modelRequests().at(-1);
+      if (request === undefined) throw new Error('the stub received no model call');
+      return request;
+    },
     failWith: async (mode, overrides = {}) => {
       fixture.stub.setModes([mode]);
       const before = fixture.stub.modelRequests().length;

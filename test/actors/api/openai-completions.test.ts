@@ -2,9 +2,23 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
+import { completionsBody } from '../../../src/actors/api/openai-completions.js';
 import type { FailureReason } from '../../../src/errors.js';
 import type { StubMode } from '../../support/stub-server/index.js';
-import { attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
+import {
+  SAME_ROLE_RUNS,
+  SAME_ROLE_RUNS_SENT,
+  TWO_TURNS,
+  TWO_TURNS_RECEIVED,
+  TWO_TURNS_SENT,
+  apiRequest,
+  attemptError,
+  deadPort,
+  expectNoKey,
+  stubProvider,
+  until,
+  useApiFixture,
+} from './helpers.js';
 
 const MODEL = 'local-model';
 const fx = useApiFixture('openai-completions', MODEL, '/v1');
@@ -41,6 +55,57 @@ describe('openai-completions: success', () => {
         },
       ],
     });
+  });
+});
+
+describe('openai-completions: the conversation history', () => {
+  const GIF = { mimeType: 'image/gif', data: 'R0lGODlh' };
+
+  it('without history the body is the one-shot body: the system message, then one user message', () => {
+    expect(completionsBody(apiRequest(MODEL, { prompt: 'q', systemPrompt: 's' }))).toEqual({
+      model: MODEL,
+      messages: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: 'q' },
+      ],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+  });
+
+  it('the system message comes first, then the earlier turns oldest first with their roles, then the new message', () => {
+    const body = completionsBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }));
+    expect(body.messages).toEqual([{ role: 'system', content: 'be brief' }, ...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }]);
+  });
+
+  it('consecutive turns of one role stay separate messages (Chat Completions accepts them)', () => {
+    expect(completionsBody(apiRequest(MODEL, { history: SAME_ROLE_RUNS, prompt: 'new' })).messages).toEqual([
+      ...SAME_ROLE_RUNS_SENT,
+      { role: 'user', content: 'new' },
+    ]);
+  });
+
+  it("earlier turns' images are placeholder lines; the new message's images are image_url parts before its text", () => {
+    const body = completionsBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'and this?', images: [GIF] }));
+    expect(body.messages).toEqual([
+      ...TWO_TURNS_SENT,
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: 'data:image/gif;base64,R0lGODlh' } },
+          { type: 'text', text: 'and this?' },
+        ],
+      },
+    ]);
+  });
+
+  it('a real call sends the earlier turns as native messages between the system message and the new one', async () => {
+    const request = await fx.sendTwoTurns();
+    expect(request.body?.messages).toEqual([{ role: 'system', text: 'be brief' }, ...TWO_TURNS_RECEIVED]);
+    expect(request.json).toMatchObject({
+      messages: [{ role: 'system', content: 'be brief' }, ...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }],
+    });
+    expect(request.body?.imageCount).toBe(0);
   });
 });
 

@@ -2,10 +2,25 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
+import { responsesBody } from '../../../src/actors/api/openai-responses.js';
 import { resolveApiProviders } from '../../../src/config/providers.js';
 import type { FailureReason } from '../../../src/errors.js';
 import type { StubMode } from '../../support/stub-server/index.js';
-import { KEY, attemptError, deadPort, expectNoKey, stubProvider, until, useApiFixture } from './helpers.js';
+import {
+  KEY,
+  SAME_ROLE_RUNS,
+  SAME_ROLE_RUNS_SENT,
+  TWO_TURNS,
+  TWO_TURNS_RECEIVED,
+  TWO_TURNS_SENT,
+  apiRequest,
+  attemptError,
+  deadPort,
+  expectNoKey,
+  stubProvider,
+  until,
+  useApiFixture,
+} from './helpers.js';
 
 const MODEL = 'gpt-test';
 const fx = useApiFixture('openai-responses', MODEL, '/v1');
@@ -54,6 +69,55 @@ describe('openai-responses: success', () => {
     const turn = await callApi(input({ provider: provider! }), new AbortController().signal);
     expect(turn.text).toBe('Hello from the stub.');
     expect(fx.stub.modelRequests().at(-1)?.headers['authorization']).toMatch(/^Bearer sk-test-SEC/);
+  });
+});
+
+describe('openai-responses: the conversation history', () => {
+  const JPEG = { mimeType: 'image/jpeg', data: '/9j/4A==' };
+
+  it('without history or images the input is the prompt itself, the system prompt is instructions', () => {
+    expect(responsesBody(apiRequest(MODEL, { prompt: 'q', systemPrompt: 's' }))).toEqual({
+      model: MODEL,
+      input: 'q',
+      stream: true,
+      instructions: 's',
+    });
+  });
+
+  it('with history the input is a list of messages: earlier turns oldest first with their roles, the new message last', () => {
+    const body = responsesBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'what fruit?', systemPrompt: 'be brief' }));
+    expect(body.input).toEqual([...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }]);
+    expect(body.instructions).toBe('be brief');
+  });
+
+  it('consecutive turns of one role stay separate input messages (the Responses API accepts them)', () => {
+    expect(responsesBody(apiRequest(MODEL, { history: SAME_ROLE_RUNS, prompt: 'new' })).input).toEqual([
+      ...SAME_ROLE_RUNS_SENT,
+      { role: 'user', content: 'new' },
+    ]);
+  });
+
+  it("earlier turns' images are placeholder lines; the new message's images are input_image parts before its text", () => {
+    const body = responsesBody(apiRequest(MODEL, { history: TWO_TURNS, prompt: 'and this?', images: [JPEG] }));
+    expect(body.input).toEqual([
+      ...TWO_TURNS_SENT,
+      {
+        role: 'user',
+        content: [
+          { type: 'input_image', detail: 'auto', image_url: 'data:image/jpeg;base64,/9j/4A==' },
+          { type: 'input_text', text: 'and this?' },
+        ],
+      },
+    ]);
+  });
+
+  it('a real call sends the earlier turns as input messages before the new one, the system prompt as instructions', async () => {
+    const request = await fx.sendTwoTurns();
+    expect(request.body?.messages).toEqual(TWO_TURNS_RECEIVED);
+    expect(request.json).toMatchObject({
+      instructions: 'be brief',
+      input: [...TWO_TURNS_SENT, { role: 'user', content: 'what fruit?' }],
+    });
   });
 });
 

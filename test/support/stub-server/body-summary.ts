@@ -1,6 +1,6 @@
 /**
  * The request log's summary of a request body ({@link BodySummary}): model, stream flag, roles,
- * user turns and texts, system prompt, images and tools, read from any of the three provider APIs
+ * every message's role and text, user turns and texts, system prompt, images and tools, read from any of the three provider APIs
  * (Anthropic `system` / `messages`, OpenAI Responses `instructions` / `input`, Chat `messages`).
  */
 import { isRecord } from './protocol.js';
@@ -69,6 +69,7 @@ export function summarizeBody(raw: string): { summary: BodySummary; json?: unkno
 
   // Messages: Anthropic / Chat `messages`, OpenAI Responses `input` (string or items).
   const roles: string[] = [];
+  const conversation: { role: string; text: string }[] = [];
   const userTexts: string[] = [];
   const inputTexts: string[] = [];
   let turns = 0;
@@ -77,6 +78,7 @@ export function summarizeBody(raw: string): { summary: BodySummary; json?: unkno
     roles.push(role);
     images += countImages(content);
     const texts = textParts(content);
+    conversation.push({ role, text: tail(texts.join(' | '), TAIL) });
     if (role === 'user') {
       const last = texts.at(-1) ?? '';
       userTexts.push(tail(last, TAIL));
@@ -107,6 +109,7 @@ export function summarizeBody(raw: string): { summary: BodySummary; json?: unkno
   }
   if (roles.length > 0 || Array.isArray(messages) || input !== undefined) {
     summary.roles = roles;
+    summary.messages = conversation;
     summary.userMessageCount = roles.filter((r) => r === 'user').length;
     summary.turns = turns;
     summary.userTexts = userTexts;

@@ -58,6 +58,12 @@ export interface BodySummary {
   stream?: boolean;
   /** Roles of the messages (Anthropic/Chat `messages`, OpenAI Responses `input` message items). */
   roles?: string[];
+  /**
+   * Every message in order (Anthropic/Chat `messages`, OpenAI Responses `input` message items; a
+   * string `input` is one `user` message): its role and its text parts joined by ` | ` (tail, at
+   * most 500 chars). Images are not texts: see {@link imageCount}.
+   */
+  messages?: { role: string; text: string }[];
   /** Number of `user` role messages. */
   userMessageCount?: number;
   /**
