@@ -55,7 +55,8 @@ export function selectHistory(turns: readonly BlockTurn[], budgetChars: number, 
 export function turnText(turn: Pick<TranscriptTurn, 'text' | 'images'>): string {
   const images = turn.images ?? [];
   if (images.length === 0) return turn.text;
-  return [turn.text, ...images.map((image) => `[image: ${image.name} (${image.mimeType})]`)].join('\n');
+  const lines = images.map((image) => `[image: ${image.name} (${image.mimeType})]`);
+  return (turn.text === '' ? lines : [turn.text, ...lines]).join('\n');
 }
 
 const INTRO: Readonly<Record<HistoryKind, string>> = {
