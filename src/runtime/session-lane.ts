@@ -6,13 +6,12 @@
  *
  * Rationale: `docs/sessions.md#session-lanes-across-processes`.
  */
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { lock } from 'proper-lockfile';
 import { KeyedQueue } from '../actors/cli/queue.js';
 import { AttemptError, SessionBusyError, StoreError } from '../errors.js';
-import { type LaneLockFs, laneLockFs } from './lane-lock-fs.js';
+import { type LaneLockFs, LOCK_SUFFIX, laneLockFs, laneLockTarget } from './lane-lock-files.js';
 
 /** Default stale window of a lane lock, in ms. */
 export const DEFAULT_LANE_STALE_MS = 5000;
@@ -51,18 +50,6 @@ export interface SessionLaneRunOptions {
   waitMs: number;
   /** Aborting it while waiting ends the wait (the task never starts). */
   signal?: AbortSignal | undefined;
-}
-
-/**
- * Path of the lock of `sessionKey` in `folder`: the first 32 hex digits of the key's sha256 plus
- * `.lock` (a directory, as proper-lockfile makes it). The raw key never appears in a path.
- */
-export function laneLockPath(folder: string, sessionKey: string): string {
-  return `${laneFile(folder, sessionKey)}.lock`;
-}
-
-function laneFile(folder: string, sessionKey: string): string {
-  return path.resolve(folder, createHash('sha256').update(sessionKey).digest('hex').slice(0, 32));
 }
 
 /**
@@ -145,8 +132,8 @@ export class SessionLanes {
   /** Take the lock file of `sessionKey`, polling until `waitMs` (since `started`) is spent. */
   async #acquire(sessionKey: string, started: number, options: SessionLaneRunOptions): Promise<() => Promise<void>> {
     const { waitMs, signal } = options;
-    const file = laneFile(this.#folder, sessionKey);
-    const lockPath = `${file}.lock`;
+    const file = laneLockTarget(this.#folder, sessionKey);
+    const lockPath = `${file}${LOCK_SUFFIX}`;
     let compromised = false;
     const onCompromised = (error: Error): void => {
       compromised = true;

@@ -1,13 +1,31 @@
 /**
- * The file-system adapter handed to proper-lockfile for session lane locks: plain `node:fs` calls,
- * except that removing a stale lock someone else held is done under a short "breaker" lock and only
+ * The session lane lock files: their names, and the file-system adapter handed to proper-lockfile
+ * for them: plain `node:fs` calls, except that removing a stale lock someone else held is done under a short "breaker" lock and only
  * when the lock is still stale at that moment.
  *
  * Rationale: `docs/sessions.md#session-lanes-across-processes`. proper-lockfile breaks a stale lock
  * with stat → rmdir → mkdir; two waiters that both saw the stale lock could otherwise both remove it,
  * the second one removing the fresh lock the first had just taken, and both would hold the lane.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+
+/** proper-lockfile's suffix: the lock of target `<folder>/<hash>` is the directory `<folder>/<hash>.lock`. */
+export const LOCK_SUFFIX = '.lock';
+
+/**
+ * The target proper-lockfile locks for `sessionKey` in `folder` (an absolute path that need not exist):
+ * the first 32 hex digits of the key's sha256. The raw key never appears in a path.
+ */
+export function laneLockTarget(folder: string, sessionKey: string): string {
+  return path.resolve(folder, createHash('sha256').update(sessionKey).digest('hex').slice(0, 32));
+}
+
+/** Path of the lock of `sessionKey` in `folder`: {@link laneLockTarget} plus `.lock` (a directory, as proper-lockfile makes it). */
+export function laneLockPath(folder: string, sessionKey: string): string {
+  return laneLockTarget(folder, sessionKey) + LOCK_SUFFIX;
+}
 
 /** The callback-style `fs` subset proper-lockfile calls (its `fs` option). */
 export interface LaneLockFs {
