@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AttemptError, SessionBusyError } from '../../src/errors.js';
@@ -204,5 +204,37 @@ describe('session lanes in one process', () => {
 
     await expect(lanes.run('demo', () => Promise.reject(failure), { waitMs: 0 })).rejects.toBe(failure);
     expect(existsSync(laneLockPath(s.folder, 'demo'))).toBe(false);
+  });
+
+  it('a lock lost while held is a warning: the turn goes on and its result stands', async () => {
+    const s = await setup();
+    const warnings: string[] = [];
+    let warned = (): void => {};
+    const lost = new Promise<void>((resolve) => (warned = resolve));
+    const lanes = new SessionLanes({
+      folder: s.folder,
+      staleMs: STALE_MS,
+      onWarning: (message) => {
+        warnings.push(message);
+        warned();
+      },
+    });
+
+    const result = await lanes.run(
+      'demo',
+      async () => {
+        // as if another process had taken the lane over: the next refresh finds the lock gone
+        await rm(laneLockPath(s.folder, 'demo'), { recursive: true });
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([lost, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]); // bounded: no warning fails below
+        clearTimeout(timer);
+        return 'answered';
+      },
+      { waitMs: 0 },
+    );
+
+    expect(result).toBe('answered');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('"demo" was lost');
   });
 });
