@@ -33,6 +33,7 @@ import { EMPTY_CONVERSATION, type Conversation, type ImagePlaceholder, type Tran
 import type { ImageInput } from './images.js';
 import type { StagedImage } from '../actors/types.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
+import { SessionLanes } from './session-lane.js';
 import { RequestTracing, type TracesApi } from './tracing.js';
 
 /**
@@ -108,7 +109,7 @@ export class Runtime {
   #stores: Promise<{ sessions: SessionStore; cooldowns: CooldownStore }> | undefined;
   #stateSeen = false;
   readonly #machine;
-  readonly #sessionLanes = new KeyedQueue();
+  readonly #sessionLanes: SessionLanes;
   readonly #backendLanes = new KeyedQueue();
   readonly #processes = new Map<string, Set<Promise<unknown>>>();
   readonly #running = new Set<Promise<unknown>>();
@@ -145,6 +146,7 @@ export class Runtime {
     this.#onWarning = options.onWarning;
     const warn = (message: string) => this.#onWarning?.(message);
     this.#traceWrites = new BackgroundWrites(warn);
+    this.#sessionLanes = new SessionLanes({ folder: `${storeLocation}.lanes`, onWarning: warn });
     this.#cooldownWrites = new BackgroundWrites(warn);
     this.#machine = requestMachine.provide({
       actors: createRequestActors({
@@ -160,12 +162,15 @@ export class Runtime {
   /**
    * Run one request through the request machine: candidates in order (the requested model or the
    * configured primary, then the fallbacks), each CLI candidate as a child process, until one
-   * answers.
+   * answers. With a session key, the conversation so far (the key's transcript, or `messages`) goes
+   * to every candidate, and the exchange is added to the transcript when it was answered.
    *
    * @returns the answer, the model that gave it, the CLI session id and every attempt.
    * @throws {UsageError} `SAFETYNET_USAGE`, `SAFETYNET_MODEL_NOT_ALLOWED`, `SAFETYNET_IMAGE_INVALID` for a bad request.
    * @throws {RequestError} `SAFETYNET_ALL_CANDIDATES_FAILED` (with `attempts`) or `SAFETYNET_ABORTED`.
    * @throws {StoreError} `SAFETYNET_STORE_LOCKED` when the state folder stays locked by another process.
+   * @throws {SessionBusyError} `SAFETYNET_SESSION_BUSY` when another turn of the session key (in this
+   *   process or another one) held the lane past the attempt deadline.
    */
   run(request: RunRequest): Promise<RunResult> {
     if (this.#closed)
@@ -273,7 +278,7 @@ export class Runtime {
     const staged = await stageImages(parts.images);
     try {
       // Inside the lane: the conversation is read after the previous turn of the key was written.
-      const output = await this.#inSessionLane(sessionKey, signal, async () => {
+      const output = await this.#inSessionLane(sessionKey, attemptTimeoutMs, signal, async () => {
         const input: RequestInput = {
           requestId,
           candidates: await this.#candidates(refs),
@@ -309,15 +314,21 @@ export class Runtime {
     return history === undefined ? conversationFromTranscript(stored) : conversationFromMessages(history, stored, requestId);
   }
 
-  /** Requests of one session key run one at a time, in arrival order (one conversation, one turn). */
+  /**
+   * Requests of one session key run one at a time, in arrival order, across the processes sharing
+   * the state folder (one conversation, one turn; `docs/sessions.md#session-lanes-across-processes`).
+   * The wait is bounded by the attempt deadline.
+   * @throws {SessionBusyError} `SAFETYNET_SESSION_BUSY` when the lane stayed busy for the whole wait.
+   */
   async #inSessionLane(
     sessionKey: string | null,
+    waitMs: number,
     signal: AbortSignal | undefined,
     task: () => Promise<RequestOutput>,
   ): Promise<RequestOutput> {
     if (sessionKey === null) return task();
     try {
-      return await this.#sessionLanes.run(`session:${sessionKey}`, task, signal);
+      return await this.#sessionLanes.run(sessionKey, task, { waitMs, signal });
     } catch (error) {
       if (error instanceof AttemptError && error.reason === 'aborted') return { status: 'aborted', attempts: [] };
       throw error;
