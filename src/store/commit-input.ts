@@ -95,7 +95,8 @@ function checkBinding(sessionKey: string, binding: CommitBinding | undefined): B
 
 /**
  * Check a commit's arguments: shapes, contiguous seqs from the first seq `write` implies, and the
- * digest chain inside the commit (the link to the stored turns is {@link checkChain}'s job).
+ * digest chain (from the start for `replace`; for `append` inside the commit, the link to the
+ * stored last turn being checked with {@link checkChain} once it is read).
  *
  * @throws {TypeError} naming the bad argument, e.g. `turns[1].seq`.
  */
@@ -114,7 +115,9 @@ export function checkCommitInput(input: CommitTurnInput): CheckedCommit {
     if (copy.at === 0) copy.at = now;
     return copy;
   });
-  checkChain(turns, turns[0]?.digest ?? '', 1);
+  // A replace starts the chain; an append's first link (to the stored last turn) is checked once it is read.
+  if (write.mode === 'replace') checkChain(turns, '');
+  else checkChain(turns, turns[0]?.digest ?? '', 1);
   return { sessionKey, write, turns, binding: checkBinding(sessionKey, input.binding), now };
 }
 
