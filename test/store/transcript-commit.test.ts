@@ -39,13 +39,12 @@ describe('SessionStore transcripts: commit and read', () => {
 
   it('a transcript keeps at most maxTurns turns, dropping the oldest and counting them', async () => {
     const store = await newStore({ bounds: { maxTurns: 4, maxChars: 1_000_000 } });
-    let result;
-    for (let n = 1; n <= 5; n++) result = await appendExchange(store, 'chat', n);
-    expect(result).toMatchObject({ turns: 4, dropped: 6, lastSeq: 10 });
+    for (let n = 1; n <= 4; n++) await appendExchange(store, 'chat', n);
+    expect(await appendExchange(store, 'chat', 5)).toMatchObject({ turns: 4, dropped: 6, lastSeq: 10 });
     const { turns, dropped } = await store.transcript('chat');
     expect(dropped).toBe(6);
     expect(texts(turns)).toEqual(['q4', 'a4', 'q5', 'a5']);
-    turns.forEach((turn, i) => expect(turn.seq).toBe(dropped + i + 1));
+    expect(turns.map((turn) => turn.seq)).toEqual(turns.map((_, i) => dropped + i + 1));
     expect(await store.conversations()).toEqual([{ sessionKey: 'chat', turns: 4, dropped: 6, lastSeq: 10, updatedAt: 1005 }]);
   });
 
