@@ -33,7 +33,8 @@ export {
   transcriptRange,
   transcriptTurnKey,
 } from './transcript-key.js';
-export type { ConversationSummary, TranscriptMeta } from './transcript-record.js';
+export { TRANSCRIPT_CACHE_MAX_CHARS } from './transcript-cache.js';
+export type { ConversationSummary, TranscriptMeta } from './transcript-meta.js';
 export {
   COOLDOWNS_SUBLEVEL,
   CooldownStore,

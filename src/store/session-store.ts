@@ -15,13 +15,17 @@ import { requireNow, requireText } from './arguments.js';
 import { checkCommitInput, requireBounds, type CommitTurnInput, type CommitTurnResult, type TranscriptBounds } from './commit-input.js';
 import { stateHandle } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import type { LevelHandle, JsonSublevel, LevelHandleOptions } from './level/handle.js';
+import type { LevelHandle, JsonSublevel } from './level/handle.js';
+import type { RecordSessionSuccessInput, ResetResult, SessionStoreOptions } from './session-store-options.js';
 import { compareBindings, nextBinding, toBinding, type SessionBinding } from './session-binding.js';
-import { writeCommit } from './transcript-commit.js';
+import { transcriptAfter, writeCommit } from './transcript-commit.js';
+import { TranscriptCache } from './transcript-cache.js';
 import { TRANSCRIPT_META_SUBLEVEL, TRANSCRIPTS_SUBLEVEL, transcriptMetaKey, transcriptRange } from './transcript-key.js';
-import { readTranscript, toMeta, type ConversationSummary } from './transcript-record.js';
+import { summaryOf, toMeta, type ConversationSummary } from './transcript-meta.js';
+import { readTranscript } from './transcript-record.js';
 
 export type { SessionBinding } from './session-binding.js';
+export type { RecordSessionSuccessInput, ResetResult, SessionStoreOptions } from './session-store-options.js';
 
 /** Name of the sublevel holding session bindings (keys are prefixed `!sessions!`). */
 export const SESSIONS_SUBLEVEL = 'sessions';
@@ -29,55 +33,10 @@ export const SESSIONS_SUBLEVEL = 'sessions';
 /** The sublevels a commit or a full reset writes in one batch, in this order. */
 const CONVERSATION_SUBLEVELS = [SESSIONS_SUBLEVEL, TRANSCRIPTS_SUBLEVEL, TRANSCRIPT_META_SUBLEVEL] as const;
 
-/** Options of {@link SessionStore}. */
-export interface SessionStoreOptions extends LevelHandleOptions {
-  /**
-   * The LevelDB folder.
-   * @default defaultStoreLocation() — `<SAFETYNET_HOME>/state`, `SAFETYNET_HOME` defaulting to `~/.safetynet`
-   */
-  location?: string;
-  /**
-   * Use this handle (and its folder and options) instead of creating one, e.g. to share one set of
-   * handle options with other stores of the same folder. `location` and the handle options are then
-   * ignored.
-   */
-  handle?: LevelHandle;
-  /**
-   * Transcript bounds (`safetynet.sessions.maxTurns` / `maxChars`): a commit drops the oldest turns
-   * beyond them. `maxTurns` an integer ≥ 2, `maxChars` an integer ≥ 1 (characters of turn text).
-   * @default DEFAULT_SESSION_BOUNDS — 200 turns, 400 000 characters
-   */
-  bounds?: TranscriptBounds;
-}
-
-/** What {@link SessionStore.resetAll} removed. */
-export interface ResetResult {
-  /** Bindings removed (one per backend). */
-  bindings: number;
-  /** Transcript turns removed. */
-  turns: number;
-}
-
-/** Input of {@link SessionStore.recordSuccess}. */
-export interface RecordSessionSuccessInput {
-  /** The caller's conversation key (`--session`); any non-empty string. */
-  sessionKey: string;
-  /** The CLI backend id, e.g. `claude-cli`; any non-empty string. */
-  backendId: string;
-  /** The CLI's session id reported by (or sent to) the successful turn. */
-  cliSessionId: string;
-  /** The working directory the turn ran in; stored only when the binding is created. */
-  cwd: string;
-  /** The model ref of this turn; when omitted, a continued binding keeps its previous model. */
-  model?: string | undefined;
-  /** Start a new binding (`createdAt = now`, `turns = 1`) even when the id is unchanged. @default false */
-  replace?: boolean | undefined;
-  /** The turn's time, epoch ms. @default Date.now() */
-  now?: number | undefined;
-}
-
 /** Serializes read-modify-write per (folder, session key) across every store of this process. */
 const writes = new KeyedMutex();
+/** Transcripts last read or committed per (folder, session key) in this process, checked against the stored meta version. */
+const transcripts = new TranscriptCache();
 
 /**
  * Session bindings and transcripts in LevelDB. Every call opens the shared folder on demand and
@@ -125,20 +84,32 @@ export class SessionStore {
   }
 
   /**
-   * The stored transcript of `sessionKey` (one range read): the kept turns, oldest first, and how
-   * many older ones the bounds dropped; `{ turns: [], dropped: 0 }` when there is none.
+   * The stored transcript of `sessionKey`: the kept turns, oldest first, and how many older ones
+   * the bounds dropped; `{ turns: [], dropped: 0 }` when there is none. One `get` of the meta
+   * record, plus one range read unless this process already holds that version of the transcript.
+   * The turn objects are frozen (shared with that cache); the `turns` array is the caller's.
    */
   async transcript(sessionKey: string): Promise<Transcript> {
     const range = transcriptRange(requireText('sessionKey', sessionKey));
-    return readTranscript(await this.#handle.useSublevel<unknown, unknown[]>(TRANSCRIPTS_SUBLEVEL, (turns) => turns.values(range).all()));
+    const cacheKey = this.#key(sessionKey);
+    return this.#handle.useSublevels([TRANSCRIPTS_SUBLEVEL, TRANSCRIPT_META_SUBLEVEL], async ([turns, metas]) => {
+      const meta = toMeta(await metas.get(transcriptMetaKey(sessionKey)));
+      const cached = meta === undefined ? undefined : transcripts.get(cacheKey, meta.version);
+      if (cached !== undefined) return cached;
+      const transcript = readTranscript(await turns.values(range).all());
+      if (meta !== undefined) transcripts.set(cacheKey, meta.version, transcript);
+      return transcript;
+    });
   }
 
   /** Every stored transcript's counts (for `safetynet sessions list`), sorted by session key (UTF-16 code unit order). */
   async conversations(): Promise<ConversationSummary[]> {
     const values = await this.#handle.useSublevel<unknown, unknown[]>(TRANSCRIPT_META_SUBLEVEL, (metas) => metas.values().all());
     return values
-      .flatMap((value) => toMeta(value) ?? [])
-      .map(({ sessionKey, turns, dropped, lastSeq, updatedAt }) => ({ sessionKey, turns, dropped, lastSeq, updatedAt }))
+      .flatMap((value) => {
+        const meta = toMeta(value);
+        return meta === undefined ? [] : [summaryOf(meta)];
+      })
       .sort((a, b) => (a.sessionKey < b.sessionKey ? -1 : a.sessionKey > b.sessionKey ? 1 : 0));
   }
 
@@ -157,10 +128,17 @@ export class SessionStore {
    */
   async commitTurn(input: CommitTurnInput): Promise<CommitTurnResult> {
     const commit = checkCommitInput(input);
+    const cacheKey = this.#key(commit.sessionKey);
     return this.#exclusive(commit.sessionKey, () =>
-      this.#handle.useSublevels(CONVERSATION_SUBLEVELS, ([sessions, turns, metas], db) =>
-        writeCommit({ db, sessions, turns, metas }, commit, this.#bounds, this.location),
-      ),
+      this.#handle.useSublevels(CONVERSATION_SUBLEVELS, async ([sessions, turns, metas], db) => {
+        const written = await writeCommit({ db, sessions, turns, metas }, commit, this.#bounds, this.location);
+        const cached = transcripts.peek(cacheKey);
+        const previous = cached?.version === written.before.version ? cached.transcript : undefined;
+        const after = transcriptAfter(written, previous, commit.write.mode === 'replace');
+        if (after === undefined) transcripts.delete(cacheKey);
+        else transcripts.set(cacheKey, written.plan.meta.version, after);
+        return written.result;
+      }),
     );
   }
 
@@ -234,6 +212,7 @@ export class SessionStore {
           ...(meta === undefined ? [] : [{ type: 'del' as const, sublevel: metas, key: metaKey }]),
         ];
         if (ops.length > 0) await db.batch(ops);
+        transcripts.delete(this.#key(sessionKey));
         return { bindings: bindingKeys.length, turns: turnKeys.length };
       }),
     );
@@ -248,7 +227,12 @@ export class SessionStore {
     return this.#handle.useSublevel<unknown, T>(SESSIONS_SUBLEVEL, fn);
   }
 
+  /** The key of `sessionKey` in this folder, for the process-wide mutex and cache. */
+  #key(sessionKey: string): string {
+    return `${this.location}\u0000${sessionKey}`;
+  }
+
   #exclusive<T>(sessionKey: string, task: () => Promise<T>): Promise<T> {
-    return writes.run(`${this.location}${'\u0000'}${sessionKey}`, task);
+    return writes.run(this.#key(sessionKey), task);
   }
 }

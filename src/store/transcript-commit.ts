@@ -1,17 +1,18 @@
 /**
- * What one transcript commit writes: the new turns, the deletes of the turns the bounds drop
- * (oldest first, never the newest exchange) and of a replaced transcript, and the new meta record.
- * Reads only what it must: the stored turns' keys for `replace`, and the oldest stored turns while
- * the bounds are exceeded.
+ * One transcript commit: read what it builds on (the meta record and the binding), check it, plan
+ * the writes (the new turns, the deletes of the turns the bounds drop, oldest first and never the
+ * newest exchange, and of a replaced transcript; the new meta record and binding) and write them
+ * in ONE batch. The bounds are planned from the meta record's turn lengths, without reading turns.
  */
-import type { TranscriptTurn } from '../conversation/types.js';
+import type { Transcript, TranscriptTurn } from '../conversation/types.js';
 import { StoreError } from '../errors.js';
 import { bindingKey } from './binding-key.js';
 import { checkChain, type CheckedCommit, type CommitTurnResult, type TranscriptBounds } from './commit-input.js';
 import type { JsonSublevel, StateDatabase } from './level/handle.js';
 import { nextBinding, toBinding } from './session-binding.js';
 import { transcriptMetaKey, transcriptRange, transcriptTurnKey } from './transcript-key.js';
-import { metaOf, readTranscript, textChars, toMeta, toTurn, type TranscriptMeta } from './transcript-record.js';
+import { metaOf, newVersion, toMeta, type TranscriptMeta } from './transcript-meta.js';
+import { readTranscript } from './transcript-record.js';
 
 /** Turns of a commit the bounds never drop: the exchange just answered (user turn and answer). */
 export const KEPT_NEWEST_TURNS = 2;
@@ -27,48 +28,44 @@ export interface CommitPlan {
 }
 
 /**
- * Plan `commit` over the stored transcript described by `stored`. Drops the oldest turns (stored
- * ones first, then the commit's own) until at most `bounds.maxTurns` turns and `bounds.maxChars`
- * characters of text remain, never the commit's last {@link KEPT_NEWEST_TURNS} turns; `dropped`
- * accumulates over appends and restarts with a replace.
+ * Plan `commit` over the stored transcript described by `stored` (pure). Drops the oldest turns
+ * (stored ones first, then the commit's own) until at most `bounds.maxTurns` turns and
+ * `bounds.maxChars` characters of text remain, never the commit's last {@link KEPT_NEWEST_TURNS}
+ * turns; `dropped` accumulates over appends and restarts with a replace.
  *
- * @param turnsSublevel the `transcripts` sublevel, read only.
+ * @param storedKeys `replace` only: the keys of every stored turn of the session key.
  */
-export async function planCommit(
+export function planCommit(
   commit: CheckedCommit,
   stored: TranscriptMeta,
-  turnsSublevel: JsonSublevel<unknown>,
+  storedKeys: readonly string[],
   bounds: TranscriptBounds,
-): Promise<CommitPlan> {
+): CommitPlan {
   const { sessionKey, turns, now } = commit;
-  const range = transcriptRange(sessionKey);
   const replace = commit.write.mode === 'replace';
-  const deleteKeys = replace ? await turnsSublevel.keys(range).all() : [];
-  let count = (replace ? 0 : stored.turns) + turns.length;
-  let chars = (replace ? 0 : stored.chars) + textChars(turns);
-  let dropped = replace ? 0 : stored.dropped;
-  const over = () => count > bounds.maxTurns || chars > bounds.maxChars;
-  const drop = (text: string | undefined) => {
-    count -= 1;
-    chars -= text?.length ?? 0;
-    dropped += 1;
-  };
-
-  if (over() && !replace && stored.turns > 0) {
-    for await (const [key, value] of turnsSublevel.iterator(range)) {
-      if (!over()) break;
-      deleteKeys.push(key);
-      drop(toTurn(value)?.text);
-    }
-  }
-  let first = 0;
-  while (over() && first < turns.length - KEPT_NEWEST_TURNS) drop(turns[first++]?.text);
-
+  const base = replace ? { dropped: 0, lengths: [] } : stored;
+  const lengths = [...base.lengths, ...turns.map((turn) => turn.text.length)];
+  let chars = lengths.reduce((sum, length) => sum + length, 0);
+  let drop = 0;
+  const droppable = lengths.length - Math.min(KEPT_NEWEST_TURNS, turns.length);
+  while (drop < droppable && (lengths.length - drop > bounds.maxTurns || chars > bounds.maxChars)) chars -= lengths[drop++] as number;
+  const dropped = base.dropped + drop;
+  const storedDrops = Math.min(drop, base.lengths.length);
   const last = turns.at(-1) as TranscriptTurn;
   return {
-    deleteKeys,
-    puts: turns.slice(first),
-    meta: { sessionKey, lastSeq: last.seq, lastDigest: last.digest, dropped, turns: count, chars, updatedAt: now },
+    deleteKeys: replace
+      ? [...storedKeys]
+      : Array.from({ length: storedDrops }, (_, i) => transcriptTurnKey(sessionKey, base.dropped + 1 + i)),
+    puts: turns.filter((turn) => turn.seq > dropped),
+    meta: {
+      sessionKey,
+      version: newVersion(),
+      lastSeq: last.seq,
+      lastDigest: last.digest,
+      dropped,
+      lengths: lengths.slice(drop),
+      updatedAt: now,
+    },
   };
 }
 
@@ -78,6 +75,13 @@ export interface CommitTarget {
   sessions: JsonSublevel<unknown>;
   turns: JsonSublevel<unknown>;
   metas: JsonSublevel<unknown>;
+}
+
+/** What {@link writeCommit} did: the caller's result, and the meta records before and after (for the cache). */
+export interface WrittenCommit {
+  result: CommitTurnResult;
+  before: TranscriptMeta;
+  plan: CommitPlan;
 }
 
 /**
@@ -94,27 +98,28 @@ export async function writeCommit(
   commit: CheckedCommit,
   bounds: TranscriptBounds,
   location: string,
-): Promise<CommitTurnResult> {
+): Promise<WrittenCommit> {
   const { db, sessions, turns, metas } = target;
   const { sessionKey, write, binding: success, now } = commit;
   const key = success === undefined ? undefined : bindingKey(sessionKey, success.backendId);
+  const range = transcriptRange(sessionKey);
   const [metaValue, previous] = await Promise.all([
     metas.get(transcriptMetaKey(sessionKey)),
     key === undefined ? undefined : sessions.get(key),
   ]);
-  const stored = toMeta(metaValue) ?? metaOf(sessionKey, readTranscript(await turns.values(transcriptRange(sessionKey)).all()), now);
+  const before = toMeta(metaValue) ?? metaOf(sessionKey, readTranscript(await turns.values(range).all()), now);
   if (write.mode === 'append') {
-    if (stored.lastSeq !== write.storedSeq) {
+    if (before.lastSeq !== write.storedSeq) {
       throw new StoreError(
         'SAFETYNET_TRANSCRIPT_CONFLICT',
-        `the transcript of session key ${JSON.stringify(sessionKey)} ends at seq ${stored.lastSeq}, but the commit was built on seq ` +
+        `the transcript of session key ${JSON.stringify(sessionKey)} ends at seq ${before.lastSeq}, but the commit was built on seq ` +
           `${write.storedSeq}: another turn was stored in between, and nothing was written`,
         { location },
       );
     }
-    checkChain(commit.turns, stored.lastDigest);
+    checkChain(commit.turns, before.lastDigest);
   }
-  const plan = await planCommit(commit, stored, turns, bounds);
+  const plan = planCommit(commit, before, write.mode === 'replace' ? await turns.keys(range).all() : [], bounds);
   const binding = success === undefined ? undefined : nextBinding(toBinding(previous), success, now, commit.turns.at(-1));
   await db.batch([
     ...plan.deleteKeys.map((k) => ({ type: 'del' as const, sublevel: turns, key: k })),
@@ -122,5 +127,17 @@ export async function writeCommit(
     { type: 'put' as const, sublevel: metas, key: transcriptMetaKey(sessionKey), value: plan.meta },
     ...(binding === undefined || key === undefined ? [] : [{ type: 'put' as const, sublevel: sessions, key, value: binding }]),
   ]);
-  return { turns: plan.meta.turns, dropped: plan.meta.dropped, lastSeq: plan.meta.lastSeq, binding };
+  const { meta } = plan;
+  return { result: { turns: meta.lengths.length, dropped: meta.dropped, lastSeq: meta.lastSeq, binding }, before, plan };
+}
+
+/**
+ * The transcript after `written`, from the transcript `previous` of its meta version before the
+ * commit (`undefined` when unknown: then only a replace tells the whole transcript).
+ */
+export function transcriptAfter(written: WrittenCommit, previous: Transcript | undefined, replace: boolean): Transcript | undefined {
+  const { dropped } = written.plan.meta;
+  if (replace) return { turns: written.plan.puts, dropped };
+  if (previous === undefined) return undefined;
+  return { turns: [...previous.turns.filter((turn) => turn.seq > dropped), ...written.plan.puts], dropped };
 }

@@ -2,7 +2,7 @@
  * LevelDB keys of transcripts. A turn's key is `<sessionKey>\u0000<seq>`: the session key escaped
  * as in `binding-key.ts` (so any string works without collisions), the seq zero-padded to
  * {@link SEQ_DIGITS} digits, so the turns of one session key form one contiguous range ordered by
- * seq. The transcript's meta record (`transcript-record.ts`) is keyed by the escaped session key
+ * seq. The transcript's meta record (`transcript-meta.ts`) is keyed by the escaped session key
  * alone, in its own sublevel, so listing conversations never scans turns.
  */
 import { encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';

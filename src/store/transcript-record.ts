@@ -1,32 +1,10 @@
 /**
- * The stored records of a transcript: its turns (one record per turn, `transcripts` sublevel) and
- * one meta record per session key (`transcript-meta` sublevel) that lets a commit check and bound
- * the transcript without reading its turns, and lets `sessions list` count them without a scan.
- * One shape check for turns, used both on stored values and on a caller's turns.
+ * The stored turns of a transcript (one record per turn, `transcripts` sublevel): one shape check
+ * for turns, used both on stored values and on a caller's turns, and the read of a transcript from
+ * its stored values. The meta record is in `transcript-meta.ts`.
  */
 import { DIGEST_HEX_CHARS } from '../conversation/digest.js';
 import type { Transcript, TranscriptTurn } from '../conversation/types.js';
-
-/** The meta record of one session key's transcript. */
-export interface TranscriptMeta {
-  /** The session key (unescaped). */
-  sessionKey: string;
-  /** `seq` of the newest stored turn. */
-  lastSeq: number;
-  /** Chain digest of the newest stored turn. */
-  lastDigest: string;
-  /** Turns dropped by the bounds (the oldest kept turn has `seq = dropped + 1`). */
-  dropped: number;
-  /** Turns stored. */
-  turns: number;
-  /** Characters of turn text stored. */
-  chars: number;
-  /** Epoch ms of the last commit. */
-  updatedAt: number;
-}
-
-/** One stored conversation, as `safetynet sessions list` shows it (`SessionStore.conversations`). */
-export type ConversationSummary = Pick<TranscriptMeta, 'sessionKey' | 'turns' | 'dropped' | 'lastSeq' | 'updatedAt'>;
 
 const DIGEST = new RegExp(`^[0-9a-f]{${DIGEST_HEX_CHARS}}$`);
 const isText = (value: unknown): value is string => typeof value === 'string';
@@ -88,34 +66,4 @@ export function readTranscript(values: readonly unknown[]): Transcript {
   while (start > 0 && (turns[start - 1] as TranscriptTurn).seq === (turns[start] as TranscriptTurn).seq - 1) start--;
   const kept = start <= 0 ? turns : turns.slice(start);
   return { turns: kept, dropped: kept.length === 0 ? 0 : (kept[0] as TranscriptTurn).seq - 1 };
-}
-
-/** Characters of turn text in `turns`. */
-export function textChars(turns: readonly Pick<TranscriptTurn, 'text'>[]): number {
-  return turns.reduce((sum, turn) => sum + turn.text.length, 0);
-}
-
-/** The meta record describing `transcript` (e.g. one rebuilt from its turns). */
-export function metaOf(sessionKey: string, transcript: Transcript, updatedAt: number): TranscriptMeta {
-  const last = transcript.turns.at(-1);
-  return {
-    sessionKey,
-    lastSeq: last?.seq ?? 0,
-    lastDigest: last?.digest ?? '',
-    dropped: transcript.dropped,
-    turns: transcript.turns.length,
-    chars: textChars(transcript.turns),
-    updatedAt,
-  };
-}
-
-/** A stored value as a {@link TranscriptMeta}, or `undefined` when it does not have that shape. */
-export function toMeta(value: unknown): TranscriptMeta | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  const counts = [v['lastSeq'], v['dropped'], v['turns'], v['chars']];
-  if (!isText(v['sessionKey']) || !isText(v['lastDigest']) || !counts.every(isCount)) return undefined;
-  if (typeof v['updatedAt'] !== 'number' || !Number.isFinite(v['updatedAt'])) return undefined;
-  const { sessionKey, lastSeq, lastDigest, dropped, turns, chars, updatedAt } = v as unknown as TranscriptMeta;
-  return { sessionKey, lastSeq, lastDigest, dropped, turns, chars, updatedAt };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readTranscript, toMeta, turnProblem } from '../../src/store/transcript-record.js';
+import { toMeta } from '../../src/store/transcript-meta.js';
+import { readTranscript, turnProblem } from '../../src/store/transcript-record.js';
 import { exchange } from './transcript-support.js';
 
 describe('transcript records', () => {
@@ -24,10 +25,11 @@ describe('transcript records', () => {
     expect(readTranscript([{ ...q1, extra: 1 }]).turns[0]).toEqual(q1);
   });
 
-  it('a meta record with a missing or mistyped field reads as absent', () => {
-    const meta = { sessionKey: 'k', lastSeq: 2, lastDigest: 'd', dropped: 0, turns: 2, chars: 4, updatedAt: 1 };
+  it('a meta record with a missing, mistyped or inconsistent field reads as absent', () => {
+    const meta = { sessionKey: 'k', version: 'v', lastSeq: 3, lastDigest: 'd', dropped: 1, lengths: [2, 2], updatedAt: 1 };
     expect(toMeta(meta)).toEqual(meta);
-    expect(toMeta({ ...meta, chars: -1 })).toBeUndefined();
+    expect(toMeta({ ...meta, lengths: [2, -1] })).toBeUndefined();
+    expect(toMeta({ ...meta, lastSeq: 4 })).toBeUndefined();
     expect(toMeta({ ...meta, sessionKey: 3 })).toBeUndefined();
     expect(toMeta('meta')).toBeUndefined();
   });
