@@ -103,10 +103,9 @@ export async function writeCommit(
   const { sessionKey, write, binding: success, now } = commit;
   const key = success === undefined ? undefined : bindingKey(sessionKey, success.backendId);
   const range = transcriptRange(sessionKey);
-  const [metaValue, previous] = await Promise.all([
-    metas.get(transcriptMetaKey(sessionKey)),
-    key === undefined ? undefined : sessions.get(key),
-  ]);
+  // One read for both records: their keys as the sublevels prefix them, on the root database.
+  const reads = [metas.prefixKey(transcriptMetaKey(sessionKey), 'utf8'), ...(key === undefined ? [] : [sessions.prefixKey(key, 'utf8')])];
+  const [metaValue, previous] = await db.getMany(reads);
   const before = toMeta(metaValue) ?? metaOf(sessionKey, readTranscript(await turns.values(range).all()), now);
   if (write.mode === 'append') {
     if (before.lastSeq !== write.storedSeq) {

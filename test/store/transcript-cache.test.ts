@@ -12,7 +12,7 @@ import { appendExchange, exchange, newStore, texts } from './transcript-support.
 afterEach(cleanup);
 
 /** A child process that appends exchange 2 to `chat`, then replaces the transcript with the same texts under new request ids. */
-async function otherWriter(location: string) {
+async function otherWriter() {
   const dist = (file: string) => JSON.stringify(pathToFileURL(path.join(REPO, 'dist', file)).href);
   const script = path.join(await tempFolder(), 'writer.mjs');
   await writeFile(
@@ -40,7 +40,7 @@ describe('SessionStore transcripts: the in-process cache', () => {
     await appendExchange(store, 'chat', 1);
     expect(texts((await store.transcript('chat')).turns)).toEqual(['q1', 'a1']);
 
-    const child = await startNode(await otherWriter(store.location), [store.location, 'replace']);
+    const child = await startNode(await otherWriter(), [store.location, 'replace']);
     expect(child.exitCode, child.stderr).toBe(0);
 
     const { turns } = await store.transcript('chat');
