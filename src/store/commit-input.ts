@@ -12,19 +12,8 @@ import { copyTurn, turnProblem } from './transcript-record.js';
 /** The transcript bounds a store enforces (`safetynet.sessions.maxTurns` / `maxChars`). */
 export type TranscriptBounds = Pick<SessionBounds, 'maxTurns' | 'maxChars'>;
 
-/** The CLI session that answered a committed exchange. */
-export interface CommitBinding {
-  /** The CLI backend id, e.g. `claude-cli`; a non-empty string. */
-  backendId: string;
-  /** The CLI's session id reported by (or sent to) the successful turn; a non-empty string. */
-  cliSessionId: string;
-  /** The working directory the turn ran in; stored only when the binding is created. */
-  cwd: string;
-  /** The model ref of this turn; when omitted, a continued binding keeps its previous model. */
-  model?: string | undefined;
-  /** Start a new binding even when the id is unchanged. @default false */
-  replace?: boolean | undefined;
-}
+/** The CLI session that answered a committed exchange: the fields of a binding success, the session key apart. */
+export type CommitBinding = Omit<BindingSuccess, 'sessionKey'>;
 
 /** Input of `SessionStore.commitTurn`. */
 export interface CommitTurnInput {

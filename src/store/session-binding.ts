@@ -30,16 +30,19 @@ export interface SessionBinding {
   seenDigest?: string;
 }
 
-/** What a successful turn tells about the CLI session that answered it (already validated). */
+/** What a successful turn tells about the CLI session that answered it. */
 export interface BindingSuccess {
+  /** The caller's conversation key (`--session`); any non-empty string. */
   sessionKey: string;
+  /** The CLI backend id, e.g. `claude-cli`; any non-empty string. */
   backendId: string;
+  /** The CLI's session id reported by (or sent to) the successful turn. */
   cliSessionId: string;
-  /** Stored only when the binding is created. */
+  /** The working directory the turn ran in; stored only when the binding is created. */
   cwd: string;
-  /** When omitted, a continued binding keeps its previous model. */
+  /** The model ref of this turn; when omitted, a continued binding keeps its previous model. */
   model?: string | undefined;
-  /** Start a new binding even when the id is unchanged. */
+  /** Start a new binding (`createdAt = now`, `turns = 1`) even when the id is unchanged. @default false */
   replace?: boolean | undefined;
 }
 

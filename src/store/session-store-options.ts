@@ -4,6 +4,7 @@
  */
 import type { TranscriptBounds } from './commit-input.js';
 import type { LevelHandle, LevelHandleOptions } from './level/handle.js';
+import type { BindingSuccess } from './session-binding.js';
 
 /** Options of `SessionStore`. */
 export interface SessionStoreOptions extends LevelHandleOptions {
@@ -34,20 +35,8 @@ export interface ResetResult {
   turns: number;
 }
 
-/** Input of `SessionStore.recordSuccess`. */
-export interface RecordSessionSuccessInput {
-  /** The caller's conversation key (`--session`); any non-empty string. */
-  sessionKey: string;
-  /** The CLI backend id, e.g. `claude-cli`; any non-empty string. */
-  backendId: string;
-  /** The CLI's session id reported by (or sent to) the successful turn. */
-  cliSessionId: string;
-  /** The working directory the turn ran in; stored only when the binding is created. */
-  cwd: string;
-  /** The model ref of this turn; when omitted, a continued binding keeps its previous model. */
-  model?: string | undefined;
-  /** Start a new binding (`createdAt = now`, `turns = 1`) even when the id is unchanged. @default false */
-  replace?: boolean | undefined;
+/** Input of `SessionStore.recordSuccess`: the binding fields, and the turn's time. */
+export interface RecordSessionSuccessInput extends BindingSuccess {
   /** The turn's time, epoch ms. @default Date.now() */
   now?: number | undefined;
 }
