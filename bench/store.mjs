@@ -1,9 +1,10 @@
 // 6. Store: session get / recordSuccess and cooldown reads at 10k and 100k stored sessions,
-// through the library's stores vs the same operations on a raw `level` database.
+// through the library's stores vs the same operations on a raw `level` database; the transcript
+// read and per-turn commit at 10 and 200 stored turns vs today's turn (get + recordSuccess).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { compareFigures, COMPARE_HEADERS, compareRow, DIST, dist, fixtureBackend, log, paired, tempDir } from './lib.mjs';
+import { compareFigures, COMPARE_HEADERS, compareRow, DIST, dist, fixtureBackend, interleave, log, paired, tempDir } from './lib.mjs';
 
 const BACKENDS = ['claude-cli', 'codex-cli'];
 
@@ -141,6 +142,8 @@ export async function storeBench({ quick }) {
   const traces = await traceWrites(quick);
   rows.push(...traces.rows);
   Object.assign(figures, traces.figures);
+  const transcripts = await transcriptTurns(quick);
+  Object.assign(figures, transcripts.figures);
   return {
     id: 'store',
     title: '6. Store (LevelDB)',
@@ -149,11 +152,104 @@ export async function storeBench({ quick }) {
       "Subject: the library's `SessionStore` / `CooldownStore` sharing one `LevelHandle` kept open (`idleCloseMs` 60 s, as a busy gateway: the runtime uses 250 ms). " +
       'Baseline: the same operation on a raw `level` database (`sublevel(…, { valueEncoding: "json" })`): `get`; `get` + `put` for `recordSuccess` (which is a read-modify-write); `getMany` of a ref and its provider for the cooldown read. ' +
       'Keys are spread over the whole key space. The "open + get + close" rows open the folder, read one binding and close it again, as one `safetynet agent --session` process does (the `SessionStore` default `idleCloseMs: 0`). ' +
+      'Transcript table: `SessionStore.transcript()` (one range read) and `SessionStore.commitTurn()` of one exchange (two ~500-character turns) with a CLI binding, on a conversation kept at 10 and at 200 turns (`maxTurns` 10 and 200, so every commit also drops the two oldest turns, the steady state), vs today\'s turn: `get` + `recordSuccess` of a binding; interleaved, µs. "read + commit" adds the p50s and the p99s (an upper bound: the runtime calls `commitTurn` instead of `recordSuccess`). ' +
       'Trace rows: `TraceStore.write()` (`dist/store/trace-store.js`, called at the end of every request with the default config) of a real request trace (taken from a fixture-CLI `run()`), with 50 and with 500 (the default cap) traces already stored, vs a raw `put` of the same JSON. Pairs interleaved, ms.',
-    tables: [{ headers: COMPARE_HEADERS, rows }],
+    tables: [{ headers: COMPARE_HEADERS, rows }, ...transcripts.tables],
     figures,
-    targets: [],
+    targets: transcripts.targets,
   };
+}
+
+/** Microseconds of a duration in ms. */
+const us = (ms) => ms * 1000;
+
+/**
+ * `transcript()` and `commitTurn()` of one exchange with a binding at 10 and 200 stored turns, and
+ * today's turn (`get` + `recordSuccess`), interleaved, on one folder kept open.
+ */
+async function transcriptTurns(quick) {
+  const { LevelHandle, SessionStore } = await dist('store/index.js');
+  if (typeof SessionStore.prototype.commitTurn !== 'function') return { tables: [], figures: {}, targets: [] };
+  const { chainTurns } = await dist('conversation/digest.js');
+  const dir = await tempDir('transcripts');
+  const handle = new LevelHandle(join(dir, 'store'), { idleCloseMs: 60_000 });
+  const n = quick ? 50 : 3000;
+  const binding = {
+    backendId: 'claude-cli',
+    cliSessionId: '00000000-0000-4000-8000-000000000001',
+    cwd: '/home/bench/project',
+    model: 'claude-cli/opus-4.6',
+  };
+  const text = (role, i) => `${role} turn ${i}: `.padEnd(500, 'lorem ipsum dolor sit amet ');
+  let exchanges = 0;
+  const exchangeAfter = (last) => {
+    const i = exchanges++;
+    const requestId = `bench${String(i).padStart(8, '0')}`;
+    const answer = { role: 'assistant', text: text('assistant', i), model: binding.model, backend: 'cli', requestId, at: 0 };
+    return chainTurns([{ role: 'user', text: text('user', i), requestId, at: 0 }, answer], last);
+  };
+  const rows = [];
+  const figures = {};
+  const targets = [];
+  try {
+    for (const stored of [10, 200]) {
+      const store = new SessionStore({ handle, bounds: { maxTurns: stored, maxChars: 400_000 } });
+      const sessionKey = `conversation-${stored}`;
+      let last;
+      const commit = async () => {
+        const turns = exchangeAfter(last);
+        await store.commitTurn({ sessionKey, write: { mode: 'append', storedSeq: last?.seq ?? 0 }, turns, binding });
+        last = turns[1];
+      };
+      while ((last?.seq ?? 0) < stored) await commit();
+      log(`  transcripts with ${stored} turns stored: ${n} rounds`);
+      const today = { sessionKey: `today-${stored}`, ...binding };
+      const result = await interleave({
+        n,
+        fns: {
+          today: async () => {
+            await store.get(today.sessionKey, today.backendId);
+            await store.recordSuccess(today);
+          },
+          read: async () => {
+            if ((await store.transcript(sessionKey)).turns.length !== stored) throw new Error('transcript length changed');
+          },
+          commit,
+        },
+      });
+      const sum = { p50: result.read.p50 + result.commit.p50, p99: result.read.p99 + result.commit.p99 };
+      const ratio = sum.p50 / result.today.p50;
+      const label = `${stored} turns stored`;
+      rows.push(
+        [`${label}: transcript() read`, result.read.n, us(result.read.p50), us(result.read.p99), ''],
+        [`${label}: commitTurn (one exchange + binding)`, result.commit.n, us(result.commit.p50), us(result.commit.p99), ''],
+        [`${label}: read + commit`, result.read.n, us(sum.p50), us(sum.p99), `${ratio.toFixed(2)}×`],
+        [`${label}: today's turn (get + recordSuccess)`, result.today.n, us(result.today.p50), us(result.today.p99), '1×'],
+      );
+      Object.assign(figures, {
+        [`transcripts${stored}.readP50Us`]: us(result.read.p50),
+        [`transcripts${stored}.readP99Us`]: us(result.read.p99),
+        [`transcripts${stored}.commitP50Us`]: us(result.commit.p50),
+        [`transcripts${stored}.commitP99Us`]: us(result.commit.p99),
+        [`transcripts${stored}.todayP50Us`]: us(result.today.p50),
+        [`transcripts${stored}.todayP99Us`]: us(result.today.p99),
+        [`transcripts${stored}.ratio`]: ratio,
+      });
+      if (stored === 200) {
+        const value = us(sum.p99);
+        targets.push({
+          name: 'transcript read + commit per turn at 200 stored turns (p99 µs)',
+          target: '< 1000 µs added',
+          value,
+          met: value < 1000,
+        });
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  const headers = ['case', 'samples', 'p50 µs', 'p99 µs', "p50 over today's turn"];
+  return { tables: [{ caption: 'Transcripts: read and per-turn write (µs)', headers, rows }], figures, targets };
 }
 
 /** `TraceStore.write()` (a put plus the pruning) with few and with `maxCount` traces stored. */

@@ -1,6 +1,6 @@
 /**
  * LevelDB state of safetynet: a shared, on-demand handle per folder ({@link LevelHandle}) and the
- * CLI session bindings ({@link SessionStore}), the cooldowns of failed candidates
+ * CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of failed candidates
  * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it.
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
@@ -15,7 +15,26 @@ export {
   type StateDatabase,
 } from './level/handle.js';
 export { DEFAULT_LOCK_RETRY, isLevelLocked, type LockRetryOptions } from './level/lock-retry.js';
-export { SESSIONS_SUBLEVEL, SessionStore, type RecordSessionSuccessInput, type SessionStoreOptions } from './session-store.js';
+export {
+  SESSIONS_SUBLEVEL,
+  SessionStore,
+  type RecordSessionSuccessInput,
+  type ResetResult,
+  type SessionBinding,
+  type SessionStoreOptions,
+} from './session-store.js';
+export type { CommitBinding, CommitTurnInput, CommitTurnResult, TranscriptBounds } from './commit-input.js';
+export { KEPT_NEWEST_TURNS } from './transcript-commit.js';
+export {
+  SEQ_DIGITS,
+  TRANSCRIPT_META_SUBLEVEL,
+  TRANSCRIPTS_SUBLEVEL,
+  transcriptMetaKey,
+  transcriptRange,
+  transcriptTurnKey,
+} from './transcript-key.js';
+export { TRANSCRIPT_CACHE_MAX_CHARS } from './transcript-cache.js';
+export type { ConversationSummary, TranscriptMeta } from './transcript-meta.js';
 export {
   COOLDOWNS_SUBLEVEL,
   CooldownStore,

@@ -1,131 +1,69 @@
 /**
- * Stored CLI sessions: per (session key, backend id) the CLI's own session id, the cwd it was
- * created in, and timestamps, in the `sessions` sublevel of the shared LevelDB state folder.
+ * Stored conversations: per (session key, backend id) the CLI's own session id (a binding, in the
+ * `sessions` sublevel), and per session key the transcript of the conversation (`transcripts` and
+ * `transcript-meta` sublevels), all in the shared LevelDB state folder.
  *
- * There is deliberately no generic `put`: the only write is {@link SessionStore.recordSuccess},
- * which callers invoke after a successful turn, so a failed turn can never overwrite a stored id.
+ * There is deliberately no generic `put`: the writes are {@link SessionStore.commitTurn} (the
+ * exchange, its transcript bounds and the binding in one batch) and the older
+ * {@link SessionStore.recordSuccess} (a binding alone), which callers invoke after a successful
+ * turn, so a failed turn can never change what is stored.
  */
+import { DEFAULT_SESSION_BOUNDS } from '../config/session-defaults.js';
+import type { Transcript } from '../conversation/types.js';
 import { bindingKey, sessionKeyRange } from './binding-key.js';
 import { requireNow, requireText } from './arguments.js';
+import { checkCommitInput, requireBounds, type CommitTurnInput, type CommitTurnResult, type TranscriptBounds } from './commit-input.js';
 import { stateHandle } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import type { LevelHandle, JsonSublevel, LevelHandleOptions } from './level/handle.js';
+import type { LevelHandle, JsonSublevel } from './level/handle.js';
+import type { RecordSessionSuccessInput, ResetResult, SessionStoreOptions } from './session-store-options.js';
+import { compareBindings, nextBinding, toBinding, type SessionBinding } from './session-binding.js';
+import { transcriptAfter, writeCommit } from './transcript-commit.js';
+import { TranscriptCache } from './transcript-cache.js';
+import { TRANSCRIPT_META_SUBLEVEL, TRANSCRIPTS_SUBLEVEL, transcriptMetaKey, transcriptRange } from './transcript-key.js';
+import { summaryOf, toMeta, type ConversationSummary } from './transcript-meta.js';
+import { readTranscript } from './transcript-record.js';
 
-/** The stored CLI session of one (session key, backend) pair. */
-export interface SessionBinding {
-  /** The caller's conversation key (`--session`). */
-  sessionKey: string;
-  /** The CLI backend id, e.g. `claude-cli`. */
-  backendId: string;
-  /** The CLI's own session id (Claude `session_id`, Codex `thread_id`). */
-  cliSessionId: string;
-  /** Working directory the session was created in (Claude and Gemini resume only from there). */
-  cwd: string;
-  /** Epoch ms when the binding was created. */
-  createdAt: number;
-  /** Epoch ms of the last successful turn. */
-  updatedAt: number;
-  /** Successful turns on this binding. */
-  turns: number;
-  /** The model ref of the last successful turn. */
-  model?: string;
-  /**
-   * The `seq` of the last transcript turn this CLI session has seen (its own answer). Absent on
-   * bindings stored before transcripts existed. See `docs/conversations.md#continuation`.
-   */
-  seenSeq?: number;
-  /** The chain digest of that turn (`conversation/digest.ts`): the session matches a conversation whose turn `seenSeq` has this digest. */
-  seenDigest?: string;
-}
+export type { SessionBinding } from './session-binding.js';
+export type { RecordSessionSuccessInput, ResetResult, SessionStoreOptions } from './session-store-options.js';
 
 /** Name of the sublevel holding session bindings (keys are prefixed `!sessions!`). */
 export const SESSIONS_SUBLEVEL = 'sessions';
 
-/** Options of {@link SessionStore}. */
-export interface SessionStoreOptions extends LevelHandleOptions {
-  /**
-   * The LevelDB folder.
-   * @default defaultStoreLocation() — `<SAFETYNET_HOME>/state`, `SAFETYNET_HOME` defaulting to `~/.safetynet`
-   */
-  location?: string;
-  /**
-   * Use this handle (and its folder and options) instead of creating one, e.g. to share one set of
-   * handle options with other stores of the same folder. `location` and the handle options are then
-   * ignored.
-   */
-  handle?: LevelHandle;
-}
-
-/** Input of {@link SessionStore.recordSuccess}. */
-export interface RecordSessionSuccessInput {
-  /** The caller's conversation key (`--session`); any non-empty string. */
-  sessionKey: string;
-  /** The CLI backend id, e.g. `claude-cli`; any non-empty string. */
-  backendId: string;
-  /** The CLI's session id reported by (or sent to) the successful turn. */
-  cliSessionId: string;
-  /** The working directory the turn ran in; stored only when the binding is created. */
-  cwd: string;
-  /** The model ref of this turn; when omitted, a continued binding keeps its previous model. */
-  model?: string | undefined;
-  /** Start a new binding (`createdAt = now`, `turns = 1`) even when the id is unchanged. @default false */
-  replace?: boolean | undefined;
-  /** The turn's time, epoch ms. @default Date.now() */
-  now?: number | undefined;
-}
+/** The sublevels a commit or a full reset writes in one batch, in this order. */
+const CONVERSATION_SUBLEVELS = [SESSIONS_SUBLEVEL, TRANSCRIPTS_SUBLEVEL, TRANSCRIPT_META_SUBLEVEL] as const;
 
 /** Serializes read-modify-write per (folder, session key) across every store of this process. */
 const writes = new KeyedMutex();
-
-/** A stored value as a {@link SessionBinding}, or `undefined` when it does not have that shape. */
-function toBinding(value: unknown): SessionBinding | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  const texts = [v['sessionKey'], v['backendId'], v['cliSessionId'], v['cwd']];
-  const numbers = [v['createdAt'], v['updatedAt'], v['turns']];
-  if (!texts.every((t) => typeof t === 'string') || !numbers.every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
-  if (v['model'] !== undefined && typeof v['model'] !== 'string') return undefined;
-  const binding: SessionBinding = {
-    sessionKey: v['sessionKey'] as string,
-    backendId: v['backendId'] as string,
-    cliSessionId: v['cliSessionId'] as string,
-    cwd: v['cwd'] as string,
-    createdAt: v['createdAt'] as number,
-    updatedAt: v['updatedAt'] as number,
-    turns: v['turns'] as number,
-  };
-  if (typeof v['model'] === 'string') binding.model = v['model'];
-  return binding;
-}
-
-function compareBindings(a: SessionBinding, b: SessionBinding): number {
-  if (a.sessionKey !== b.sessionKey) return a.sessionKey < b.sessionKey ? -1 : 1;
-  if (a.backendId !== b.backendId) return a.backendId < b.backendId ? -1 : 1;
-  return 0;
-}
+/** Transcripts last read or committed per (folder, session key) in this process, checked against the stored meta version. */
+const transcripts = new TranscriptCache();
 
 /**
- * Session bindings in LevelDB. Every call opens the shared folder on demand and releases it
- * afterwards (see {@link LevelHandle}), so several `safetynet` processes can use one folder in turn.
+ * Session bindings and transcripts in LevelDB. Every call opens the shared folder on demand and
+ * releases it afterwards (see {@link LevelHandle}), so several `safetynet` processes can use one
+ * folder in turn.
  *
  * Errors: argument problems throw `TypeError` naming the argument; storage problems throw
  * `StoreError` (`SAFETYNET_STORE_LOCKED` after the lock retry budget, `SAFETYNET_STORE_FAILED`
- * otherwise). Stored values that are not bindings are treated as absent.
+ * otherwise). Stored values that are not bindings or turns are treated as absent.
  *
  * @example
  * const store = new SessionStore();
- * const binding = await store.get('chat-42', 'claude-cli');
+ * const { turns } = await store.transcript('chat-42');
  * // … run the turn; only when it succeeded:
- * await store.recordSuccess({ sessionKey: 'chat-42', backendId: 'claude-cli', cliSessionId, cwd });
+ * await store.commitTurn({ sessionKey: 'chat-42', write: { mode: 'append', storedSeq: turns.at(-1)?.seq ?? 0 }, turns: exchange });
  */
 export class SessionStore {
   /** The absolute LevelDB folder. */
   readonly location: string;
   readonly #handle: LevelHandle;
+  readonly #bounds: TranscriptBounds;
 
-  /** @throws {TypeError} when `location` is empty or a handle option is out of range. */
+  /** @throws {TypeError} when `location` is empty, a handle option is out of range, or `bounds` is invalid. */
   constructor(options: SessionStoreOptions = {}) {
-    this.#handle = stateHandle(options);
+    const { bounds = DEFAULT_SESSION_BOUNDS, ...handleOptions } = options;
+    this.#bounds = requireBounds(bounds);
+    this.#handle = stateHandle(handleOptions);
     this.location = this.#handle.location;
   }
 
@@ -146,13 +84,70 @@ export class SessionStore {
   }
 
   /**
-   * Record a successful turn. Call it only after the turn succeeded.
+   * The stored transcript of `sessionKey`: the kept turns, oldest first, and how many older ones
+   * the bounds dropped; `{ turns: [], dropped: 0 }` when there is none. One `get` of the meta
+   * record, plus one range read unless this process already holds that version of the transcript.
+   * The turn objects are frozen (shared with that cache); the `turns` array is the caller's.
+   */
+  async transcript(sessionKey: string): Promise<Transcript> {
+    const range = transcriptRange(requireText('sessionKey', sessionKey));
+    const cacheKey = this.#key(sessionKey);
+    return this.#handle.useSublevels([TRANSCRIPTS_SUBLEVEL, TRANSCRIPT_META_SUBLEVEL], async ([turns, metas]) => {
+      const meta = toMeta(await metas.get(transcriptMetaKey(sessionKey)));
+      const cached = meta === undefined ? undefined : transcripts.get(cacheKey, meta.version);
+      if (cached !== undefined) return cached;
+      const transcript = readTranscript(await turns.values(range).all());
+      if (meta !== undefined) transcripts.set(cacheKey, meta.version, transcript);
+      return transcript;
+    });
+  }
+
+  /** Every stored transcript's counts (for `safetynet sessions list`), sorted by session key (UTF-16 code unit order). */
+  async conversations(): Promise<ConversationSummary[]> {
+    const values = await this.#handle.useSublevel<unknown, unknown[]>(TRANSCRIPT_META_SUBLEVEL, (metas) => metas.values().all());
+    return values
+      .flatMap((value) => {
+        const meta = toMeta(value);
+        return meta === undefined ? [] : [summaryOf(meta)];
+      })
+      .sort((a, b) => (a.sessionKey < b.sessionKey ? -1 : a.sessionKey > b.sessionKey ? 1 : 0));
+  }
+
+  /**
+   * Commit a successful exchange: its turns, the deletes of the turns the bounds drop (oldest
+   * first, never the commit's last two), the transcript's meta record and, when `input.binding` is
+   * given, the CLI binding (the rule of {@link recordSuccess}, plus `seenSeq`/`seenDigest` = the last
+   * committed turn), all in ONE LevelDB batch: when anything fails, nothing is written. `replace`
+   * deletes the stored turns in the same batch. Turns whose `at` is 0 get `now`. Concurrent calls
+   * for one session key in this process are applied one after another.
    *
-   * - Nothing stored, a different `cliSessionId` (e.g. the stored id was rejected and a new CLI
-   *   session started), or `replace: true`: stores a new binding with `createdAt = updatedAt = now`,
-   *   `turns = 1`, and this `cwd`.
-   * - Same `cliSessionId`: keeps `createdAt` and the original `cwd`, sets `updatedAt = now`,
-   *   increments `turns`, and updates `model` when given.
+   * @throws {StoreError} `SAFETYNET_TRANSCRIPT_CONFLICT` when appending and the stored transcript no
+   *   longer ends at `write.storedSeq` (another writer got in between); nothing is written.
+   * @throws {TypeError} naming the bad argument (`turns[1].seq`, `binding.cwd`, …), including a
+   *   first appended turn whose digest does not chain to the stored last turn.
+   */
+  async commitTurn(input: CommitTurnInput): Promise<CommitTurnResult> {
+    const commit = checkCommitInput(input);
+    const cacheKey = this.#key(commit.sessionKey);
+    return this.#exclusive(commit.sessionKey, () =>
+      this.#handle.useSublevels(CONVERSATION_SUBLEVELS, async ([sessions, turns, metas], db) => {
+        const written = await writeCommit({ db, sessions, turns, metas }, commit, this.#bounds, this.location);
+        const cached = transcripts.peek(cacheKey);
+        const previous = cached?.version === written.before.version ? cached.transcript : undefined;
+        const after = transcriptAfter(written, previous, commit.write.mode === 'replace');
+        if (after === undefined) transcripts.delete(cacheKey);
+        else transcripts.set(cacheKey, written.plan.meta.version, after);
+        return written.result;
+      }),
+    );
+  }
+
+  /**
+   * Record a successful turn's binding alone, outside any transcript. Call it only after the turn
+   * succeeded. The binding rule is that of `nextBinding` (`session-binding.ts`): a new binding when
+   * nothing is stored, the id differs or `replace` is set; otherwise `turns + 1`, `updatedAt = now`,
+   * `createdAt` and `cwd` kept, `model` updated when given. The turn is not in the transcript, so
+   * the binding's `seenSeq`/`seenDigest` are removed (its position is unknown).
    *
    * Concurrent calls for one session key in this process are applied one after another.
    *
@@ -172,12 +167,7 @@ export class SessionStore {
     const key = bindingKey(sessionKey, backendId);
     return this.#exclusive(sessionKey, () =>
       this.#sessions(async (sessions) => {
-        const previous = toBinding(await sessions.get(key));
-        const binding: SessionBinding =
-          previous !== undefined && !replace && previous.cliSessionId === cliSessionId
-            ? { ...previous, updatedAt: now, turns: previous.turns + 1 }
-            : { sessionKey, backendId, cliSessionId, cwd, createdAt: now, updatedAt: now, turns: 1 };
-        if (model !== undefined) binding.model = model;
+        const binding = nextBinding(toBinding(await sessions.get(key)), { sessionKey, backendId, cliSessionId, cwd, model, replace }, now);
         await sessions.put(key, binding);
         return binding;
       }),
@@ -185,23 +175,45 @@ export class SessionStore {
   }
 
   /**
-   * Remove the binding of (`sessionKey`, `backendId`), or every backend's binding of `sessionKey`
-   * when `backendId` is omitted. The next turn then starts a new CLI session.
+   * Remove the binding of (`sessionKey`, `backendId`); without `backendId`, everything of
+   * `sessionKey` as {@link resetAll} does (every binding and the transcript). The next turn then
+   * starts a new CLI session.
    *
-   * @returns how many bindings were removed.
+   * @returns how many bindings were removed ({@link resetAll} also tells how many turns).
    */
   async reset(sessionKey: string, backendId?: string): Promise<number> {
     requireText('sessionKey', sessionKey);
-    if (backendId !== undefined) requireText('backendId', backendId);
+    if (backendId === undefined) return (await this.resetAll(sessionKey)).bindings;
+    const key = bindingKey(sessionKey, requireText('backendId', backendId));
     return this.#exclusive(sessionKey, () =>
       this.#sessions(async (sessions) => {
-        const keys = backendId === undefined ? await sessions.keys(sessionKeyRange(sessionKey)).all() : [bindingKey(sessionKey, backendId)];
-        const present =
-          backendId === undefined
-            ? keys
-            : (await sessions.getMany(keys)).flatMap((value, i) => (value === undefined ? [] : [keys[i] as string]));
-        if (present.length > 0) await sessions.batch(present.map((key) => ({ type: 'del' as const, key })));
-        return present.length;
+        if ((await sessions.get(key)) === undefined) return 0;
+        await sessions.del(key);
+        return 1;
+      }),
+    );
+  }
+
+  /**
+   * Remove everything stored under `sessionKey`: every backend's binding, the transcript's turns
+   * and its meta record, in one batch.
+   *
+   * @returns how many bindings and turns were removed (`{ bindings: 0, turns: 0 }` when none).
+   */
+  async resetAll(sessionKey: string): Promise<ResetResult> {
+    const range = sessionKeyRange(requireText('sessionKey', sessionKey));
+    const metaKey = transcriptMetaKey(sessionKey);
+    return this.#exclusive(sessionKey, () =>
+      this.#handle.useSublevels(CONVERSATION_SUBLEVELS, async ([sessions, turns, metas], db) => {
+        const [bindingKeys, turnKeys, meta] = await Promise.all([sessions.keys(range).all(), turns.keys(range).all(), metas.get(metaKey)]);
+        const ops = [
+          ...bindingKeys.map((key) => ({ type: 'del' as const, sublevel: sessions, key })),
+          ...turnKeys.map((key) => ({ type: 'del' as const, sublevel: turns, key })),
+          ...(meta === undefined ? [] : [{ type: 'del' as const, sublevel: metas, key: metaKey }]),
+        ];
+        if (ops.length > 0) await db.batch(ops);
+        transcripts.delete(this.#key(sessionKey));
+        return { bindings: bindingKeys.length, turns: turnKeys.length };
       }),
     );
   }
@@ -215,7 +227,12 @@ export class SessionStore {
     return this.#handle.useSublevel<unknown, T>(SESSIONS_SUBLEVEL, fn);
   }
 
+  /** The key of `sessionKey` in this folder, for the process-wide mutex and cache. */
+  #key(sessionKey: string): string {
+    return `${this.location}\u0000${sessionKey}`;
+  }
+
   #exclusive<T>(sessionKey: string, task: () => Promise<T>): Promise<T> {
-    return writes.run(`${this.location}${'\u0000'}${sessionKey}`, task);
+    return writes.run(this.#key(sessionKey), task);
   }
 }

@@ -15,11 +15,11 @@ import { requireText } from '../arguments.js';
 import {
   clearLinger,
   closeIfIdle,
-  createJsonSublevel,
   describeError,
   findSlot,
   forgetIfIdle,
   slotFor,
+  slotSublevel,
   type JsonSublevel,
   type Slot,
   type StateDatabase,
@@ -146,14 +146,21 @@ export class LevelHandle {
    */
   async useSublevel<V, T>(name: string, fn: (sublevel: JsonSublevel<V>) => Promise<T>): Promise<T> {
     requireText('name', name);
-    return this.#run((db, slot) => {
-      let sublevel = slot.sublevels.get(name);
-      if (sublevel === undefined) {
-        sublevel = createJsonSublevel<unknown>(db, name);
-        slot.sublevels.set(name, sublevel);
-      }
-      return fn(sublevel as unknown as JsonSublevel<V>);
-    });
+    return this.#run((db, slot) => fn(slotSublevel(slot, db, name) as unknown as JsonSublevel<V>));
+  }
+
+  /**
+   * Like {@link useSublevel} with several JSON sublevels (in the order of `names`) and the root
+   * database, for atomic writes across them: `db.batch([{ type, sublevel, key, value }, …])`.
+   *
+   * @throws {TypeError} when a name is empty; otherwise as {@link use}.
+   */
+  async useSublevels<const N extends readonly string[], T>(
+    names: N,
+    fn: (sublevels: { [I in keyof N]: JsonSublevel<unknown> }, db: StateDatabase) => Promise<T>,
+  ): Promise<T> {
+    for (const name of names) requireText('name', name);
+    return this.#run((db, slot) => fn(names.map((name) => slotSublevel(slot, db, name)) as { [I in keyof N]: JsonSublevel<unknown> }, db));
   }
 
   /**

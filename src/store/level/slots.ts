@@ -56,6 +56,16 @@ export function slotFor(location: string): Slot {
   return slot;
 }
 
+/** The JSON sublevel `name` of the slot's open database, created once per open cycle. */
+export function slotSublevel(slot: Slot, db: StateDatabase, name: string): JsonSublevel<unknown> {
+  let sublevel = slot.sublevels.get(name);
+  if (sublevel === undefined) {
+    sublevel = createJsonSublevel<unknown>(db, name);
+    slot.sublevels.set(name, sublevel);
+  }
+  return sublevel;
+}
+
 /** Cancel a pending idle close. */
 export function clearLinger(slot: Slot): void {
   if (slot.linger !== undefined) clearTimeout(slot.linger);
