@@ -10,7 +10,10 @@
  * await runtime.close();
  */
 export { createRuntime, Runtime, type RuntimeOptions, type SessionsApi } from './runtime/runtime.js';
-export type { ImageInput, RunRequest, RunResult } from './runtime/request.js';
+export type { ChatMessage, ImageInput, RunRequest, RunResult } from './runtime/request.js';
+export type { Continuation, ImagePlaceholder, Transcript, TranscriptTurn, TurnRole } from './conversation/types.js';
+export type { MessagePart } from './conversation/messages.js';
+export type { ConversationSummary, ResetResult } from './store/index.js';
 export { fanOut, type InspectObserver } from './inspection/fan-out.js';
 export { configSecrets, createSanitizer, toInspectionRecord, type SanitizeOptions } from './inspection/sanitize.js';
 export { createVerbosePrinter, type VerboseOptions } from './inspection/verbose.js';
@@ -24,6 +27,7 @@ export {
   FAILURE_REASONS,
   RequestError,
   SafetynetError,
+  SessionBusyError,
   StoreError,
   UsageError,
   type AttemptFailure,
