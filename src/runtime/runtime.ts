@@ -33,7 +33,7 @@ import { EMPTY_CONVERSATION, type Conversation, type ImagePlaceholder, type Tran
 import type { ImageInput } from './images.js';
 import type { StagedImage } from '../actors/types.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
-import { SessionLanes } from './session-lane.js';
+import type { SessionLanes } from './session-lane.js';
 import { RequestTracing, type TracesApi } from './tracing.js';
 
 /**
@@ -109,7 +109,8 @@ export class Runtime {
   #stores: Promise<{ sessions: SessionStore; cooldowns: CooldownStore }> | undefined;
   #stateSeen = false;
   readonly #machine;
-  readonly #sessionLanes: SessionLanes;
+  /** The session lanes (lock files beside the state folder), loaded on the first keyed request. */
+  #sessionLanes: Promise<SessionLanes> | undefined;
   readonly #backendLanes = new KeyedQueue();
   readonly #processes = new Map<string, Set<Promise<unknown>>>();
   readonly #running = new Set<Promise<unknown>>();
@@ -146,7 +147,6 @@ export class Runtime {
     this.#onWarning = options.onWarning;
     const warn = (message: string) => this.#onWarning?.(message);
     this.#traceWrites = new BackgroundWrites(warn);
-    this.#sessionLanes = new SessionLanes({ folder: `${storeLocation}.lanes`, onWarning: warn });
     this.#cooldownWrites = new BackgroundWrites(warn);
     this.#machine = requestMachine.provide({
       actors: createRequestActors({
@@ -255,6 +255,15 @@ export class Runtime {
     }, 'the request trace could not be stored');
   }
 
+  /** The session lanes; one-shot requests never load the lock library. */
+  #lanes(): Promise<SessionLanes> {
+    this.#sessionLanes ??= import('./session-lane.js').then(
+      ({ SessionLanes }) =>
+        new SessionLanes({ folder: `${this.#storeLocation}.lanes`, onWarning: (message) => this.#onWarning?.(message) }),
+    );
+    return this.#sessionLanes;
+  }
+
   /** The API actors, loaded on the first API call (the CLI-only path never loads the SDKs). */
   #apiModule(): Promise<typeof import('../actors/api/call-api.js')> {
     this.#api ??= import('../actors/api/call-api.js');
@@ -328,7 +337,7 @@ export class Runtime {
   ): Promise<RequestOutput> {
     if (sessionKey === null) return task();
     try {
-      return await this.#sessionLanes.run(sessionKey, task, { waitMs, signal });
+      return await (await this.#lanes()).run(sessionKey, task, { waitMs, signal });
     } catch (error) {
       if (error instanceof AttemptError && error.reason === 'aborted') return { status: 'aborted', attempts: [] };
       throw error;
