@@ -9,13 +9,13 @@ import { loadConfig, resolveCandidates } from '../config/index.js';
 import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
 import { KeyedQueue } from '../actors/cli/queue.js';
 import { stageImages } from './images.js';
-import type { CliRunOutput, CliTurnRequest, SessionBinding } from '../actors/types.js';
+import type { CliRunOutput, CliTurnRequest } from '../actors/types.js';
 import { RequestError, SafetynetError, AttemptError } from '../errors.js';
 import { requestMachine, type RequestEvent } from '../machines/request-machine.js';
 import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
-import type { ConversationSummary, CooldownStore, ResetResult, SessionStore } from '../store/index.js';
+import type { CooldownStore, SessionStore } from '../store/index.js';
 import { defaultStoreLocation } from '../store/state-folder.js';
 import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
@@ -26,14 +26,11 @@ import { formatAttempts } from '../failover/advice.js';
 import { createRequestActors } from '../actors/create-request-actors.js';
 import { executeCliTurnRequest } from '../actors/cli/turn.js';
 import { reportAttempts, requestParts, toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
-import { basename } from 'node:path';
-import { conversationFromMessages, conversationFromTranscript } from '../conversation/exchange.js';
-import type { MessageTurn } from '../conversation/messages.js';
-import { EMPTY_CONVERSATION, type Conversation, type ImagePlaceholder, type Transcript } from '../conversation/types.js';
-import type { ImageInput } from './images.js';
-import type { StagedImage } from '../actors/types.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import type { SessionLanes } from './session-lane.js';
+import { imagePlaceholders, loadConversation, sessionsApi, type SessionsApi } from './conversation.js';
+
+export type { SessionsApi };
 import { RequestTracing, type TracesApi } from './tracing.js';
 
 /**
@@ -72,29 +69,6 @@ export interface RuntimeOptions {
    * are written after `run()` settled, off the request's path).
    */
   onWarning?: (message: string) => void;
-}
-
-/** The stored conversations and CLI sessions, as shown by `safetynet sessions`. */
-export interface SessionsApi {
-  /** Every binding, or every backend's binding of one session key. */
-  list(sessionKey?: string): Promise<SessionBinding[]>;
-  /** Every session key with a transcript: its length and last update, sorted by key. */
-  conversations(): Promise<ConversationSummary[]>;
-  /** The transcript of a session key (`{ turns: [], dropped: 0 }` when there is none). */
-  transcript(sessionKey: string): Promise<Transcript>;
-  /**
-   * Forget a session key: every CLI session binding and the transcript; with `backendId`, only that
-   * backend's binding (the transcript stays). Resolves with what was removed.
-   */
-  reset(sessionKey: string, backendId?: string): Promise<ResetResult>;
-}
-
-/** The transcript placeholder of each staged image: the input file's name, or the staged name of inline data. */
-function imagePlaceholders(inputs: readonly ImageInput[], staged: readonly StagedImage[]): ImagePlaceholder[] {
-  return staged.map((image, i) => {
-    const input = inputs[i];
-    return { name: basename(input !== undefined && 'path' in input ? input.path : image.path), mimeType: image.mimeType };
-  });
 }
 
 /**
@@ -183,16 +157,7 @@ export class Runtime {
 
   /** The stored CLI sessions. */
   get sessions(): SessionsApi {
-    return {
-      list: async (sessionKey) => (await this.#openStores()).sessions.list(sessionKey),
-      transcript: async (sessionKey) => (await this.#openStores()).sessions.transcript(sessionKey),
-      conversations: async () => (await this.#openStores()).sessions.conversations(),
-      reset: async (sessionKey, backendId) => {
-        const { sessions } = await this.#openStores();
-        if (backendId === undefined) return sessions.resetAll(sessionKey);
-        return { bindings: await sessions.reset(sessionKey, backendId), turns: 0 };
-      },
-    };
+    return sessionsApi(() => this.#openStores().then((stores) => stores.sessions));
   }
 
   /** The stored request traces (newest first; see `safetynet trace`), including those still being written. */
@@ -300,7 +265,11 @@ export class Runtime {
             imagePlaceholders: imagePlaceholders(parts.images, staged.images),
             cwd: resolve(request.cwd ?? '.'),
           },
-          conversation: await this.#conversation(sessionKey, parts.history, requestId),
+          conversation: await loadConversation(() => this.#openStores().then((stores) => stores.sessions), {
+            sessionKey,
+            history: parts.history,
+            requestId,
+          }),
           historyChars: this.config.sessions.historyChars,
         };
         return this.#drive(input, signal, request.onAttempt, inspect);
@@ -310,17 +279,6 @@ export class Runtime {
       await this.#processesEnded(requestId);
       await staged.dispose();
     }
-  }
-
-  /**
-   * The conversation a request continues: the caller's `messages` (compared with the stored
-   * transcript when a session key is set), else the key's transcript, else none.
-   * @throws {StoreError} when the transcript cannot be read (answering without it would answer another conversation).
-   */
-  async #conversation(sessionKey: string | null, history: MessageTurn[] | undefined, requestId: string): Promise<Conversation> {
-    if (sessionKey === null) return history === undefined ? EMPTY_CONVERSATION : conversationFromMessages(history, undefined, requestId);
-    const stored = await (await this.#openStores()).sessions.transcript(sessionKey);
-    return history === undefined ? conversationFromTranscript(stored) : conversationFromMessages(history, stored, requestId);
   }
 
   /**
