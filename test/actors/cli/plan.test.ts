@@ -208,12 +208,12 @@ describe('images', () => {
       'hello',
     ]);
   });
-  it('imageArg unset: paths are appended to the prompt after a blank line, one per line', () => {
-    expect(plan(request(backend(), { images })).argv).toEqual(['run', 'hello\n\n/tmp/a/image-1.png\n/tmp/a/image-2.jpg']);
+  it('imageArg unset: paths go into the prompt one per line, then a blank line, then the message last', () => {
+    expect(plan(request(backend(), { images })).argv).toEqual(['run', '/tmp/a/image-1.png\n/tmp/a/image-2.jpg\n\nhello']);
   });
-  it('imageArg unset in stdin mode: the injected paths go to stdin', () => {
+  it('imageArg unset in stdin mode: the paths go to stdin before the message', () => {
     const p = plan(request(backend({ input: 'stdin' }), { images: images.slice(0, 1) }));
-    expect([p.argv, p.stdin]).toEqual([['run'], 'hello\n\n/tmp/a/image-1.png']);
+    expect([p.argv, p.stdin]).toEqual([['run'], '/tmp/a/image-1.png\n\nhello']);
   });
 });
 
