@@ -4,6 +4,12 @@ import { SafetynetError } from '../../src/errors.js';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 
+/** A user message with a text part, then one image part per data URL (alternately `{ url }` and the bare string form). */
+function userWithImages(text: string, ...urls: string[]) {
+  const images = urls.map((url, i) => ({ type: 'image_url', image_url: i % 2 === 0 ? { url } : url }));
+  return { role: 'user', content: [{ type: 'text', text }, ...images] };
+}
+
 /** The `SAFETYNET_USAGE` message `normalizeMessages(messages)` throws (fails when it does not throw one). */
 function usageMessage(messages: unknown): string {
   try {
@@ -71,22 +77,12 @@ describe('bad messages are SAFETYNET_USAGE naming the index and field', () => {
     expect(usageMessage(notImage)).toMatch(/\.image_url\.url: expected a data URL/);
   });
 
-  it('a last message that is not from the user', () => {
-    expect(
-      usageMessage([
-        { role: 'user', content: 'a' },
-        { role: 'assistant', content: 'b' },
-      ]),
-    ).toBe('request.messages[1].role: expected "user" for the last message, received "assistant"');
-  });
-
-  it('a system message last', () => {
-    expect(
-      usageMessage([
-        { role: 'user', content: 'a' },
-        { role: 'system', content: 'be brief' },
-      ]),
-    ).toBe('request.messages[1].role: expected "user" for the last message, received "system"');
+  it.each(['assistant', 'system'])('a last message from the %s, not the user', (role) => {
+    const messages = [
+      { role: 'user', content: 'a' },
+      { role, content: 'b' },
+    ];
+    expect(usageMessage(messages)).toBe(`request.messages[1].role: expected "user" for the last message, received "${role}"`);
   });
 
   it('a last message with neither text nor images', () => {
@@ -148,16 +144,7 @@ describe('good messages are split into system prompt, history, message and image
   });
 
   it('the images of the last message are returned as base64 with their media type', () => {
-    const normalized = normalizeMessages([
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: 'What is this?' },
-          { type: 'image_url', image_url: { url: PNG } },
-          { type: 'image_url', image_url: 'data:IMAGE/JPEG;base64,/9j/4AAQ' },
-        ],
-      },
-    ]);
+    const normalized = normalizeMessages([userWithImages('What is this?', PNG, 'data:IMAGE/JPEG;base64,/9j/4AAQ')]);
     expect(normalized.message).toBe('What is this?');
     expect(normalized.images).toEqual([
       { mimeType: 'image/png', data: 'iVBORw0KGgo=' },
@@ -172,14 +159,7 @@ describe('good messages are split into system prompt, history, message and image
 
   it('images of earlier messages become placeholders image-N with their media type, never their bytes', () => {
     const normalized = normalizeMessages([
-      {
-        role: 'user',
-        content: [
-          { type: 'text', text: 'Compare these' },
-          { type: 'image_url', image_url: { url: PNG } },
-          { type: 'image_url', image_url: { url: 'data:image/webp;base64,UklGRg==' } },
-        ],
-      },
+      userWithImages('Compare these', PNG, 'data:image/webp;base64,UklGRg=='),
       { role: 'assistant', content: 'They differ.' },
       { role: 'user', content: 'How?' },
     ]);

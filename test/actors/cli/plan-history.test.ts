@@ -4,6 +4,7 @@ import type { CliTurnRequest, SessionBinding } from '../../../src/actors/types.j
 import type { ResolvedCliBackend } from '../../../src/config/types.js';
 import type { TranscriptTurn } from '../../../src/conversation/types.js';
 import { testBackend } from '../../support/backends.js';
+import { cliTurnRequest } from './plan-request.js';
 import { exchanges, turnsOf } from '../../conversation/helpers.js';
 
 const RESEED_INTRO = 'This is our conversation so far (earlier replies may come from other assistants).';
@@ -44,19 +45,7 @@ function seenUpTo(seq: number, cliSessionId = 'stored-id'): SessionBinding {
 }
 
 function request(overrides: Partial<CliTurnRequest> = {}, backend = claudeLike()): CliTurnRequest {
-  return {
-    backend,
-    model: '',
-    prompt: MESSAGE,
-    systemPrompt: undefined,
-    images: [],
-    binding: undefined,
-    forceNewSession: false,
-    cwd: '/request/cwd',
-    timeoutMs: 600_000,
-    history: HISTORY,
-    ...overrides,
-  };
+  return cliTurnRequest(backend, { prompt: MESSAGE, history: HISTORY, ...overrides });
 }
 
 /** The plan of `req`, with `prompt`: what the CLI reads (stdin, else the last argv element). */

@@ -3,6 +3,7 @@ import type { ResolvedCliBackend } from '../../../src/config/types.js';
 import { planCliTurn, resolveCliModel, resolveNoOutputTimeoutMs } from '../../../src/actors/cli/plan.js';
 import type { CliTurnRequest, SessionBinding } from '../../../src/actors/types.js';
 import { testBackend } from '../../support/backends.js';
+import { cliTurnRequest } from './plan-request.js';
 
 function backend(overrides: Partial<ResolvedCliBackend> = {}): ResolvedCliBackend {
   return testBackend({ id: 'test-cli', command: 'test-cli', args: ['run'], sessionIdFields: ['session_id'], ...overrides });
@@ -12,20 +13,7 @@ function binding(cliSessionId: string, cwd = '/sessions/cwd'): SessionBinding {
   return { sessionKey: 'conv-1', backendId: 'test-cli', cliSessionId, cwd, createdAt: 1, updatedAt: 2, turns: 1 };
 }
 
-function request(b: ResolvedCliBackend, overrides: Partial<CliTurnRequest> = {}): CliTurnRequest {
-  return {
-    backend: b,
-    model: '',
-    prompt: 'hello',
-    systemPrompt: undefined,
-    images: [],
-    binding: undefined,
-    forceNewSession: false,
-    cwd: '/request/cwd',
-    timeoutMs: 600_000,
-    ...overrides,
-  };
-}
+const request = cliTurnRequest;
 
 const NEW_ID = 'new-session-id';
 const plan = (req: CliTurnRequest) => planCliTurn(req, { env: { PATH: '/bin' }, newSessionId: () => NEW_ID });
