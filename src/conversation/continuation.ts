@@ -44,7 +44,8 @@ export function sessionSync(binding: SyncBinding | undefined, transcript: Transc
   if (binding.seenSeq === undefined) return last === 0 ? 'current' : 'diverged';
   if (binding.seenSeq > last) return 'diverged';
   if (binding.seenSeq === 0) return last === 0 ? 'current' : 'behind';
-  if (turnAt(transcript, binding.seenSeq)?.digest !== binding.seenDigest) return 'diverged';
+  const seen = turnAt(transcript, binding.seenSeq);
+  if (seen === undefined || seen.digest !== binding.seenDigest) return 'diverged';
   return binding.seenSeq === last ? 'current' : 'behind';
 }
 

@@ -20,7 +20,8 @@ export interface HistorySelection {
   omitted: number;
 }
 
-const CLOSERS = /<\/(turn|conversation-history)>/gi;
+/** A closing tag of the block's markup, any case, with any whitespace before its `>` (valid markup, so it must be escaped too). */
+const CLOSERS = /<\/(turn|conversation-history)(\s*)>/gi;
 
 /**
  * The newest turns whose text (with image lines) fits `budgetChars`, oldest first. When not even
@@ -90,7 +91,7 @@ export function renderHistoryBlock(kind: HistoryKind, selection: HistorySelectio
   if (selection.omitted > 0) lines.push(`[${selection.omitted} earlier turn${selection.omitted === 1 ? ' is' : 's are'} left out]`);
   for (const turn of selection.turns) {
     const model = turn.role === 'assistant' && turn.model !== undefined ? ` model="${turn.model}"` : '';
-    lines.push(`<turn seq="${turn.seq}" role="${turn.role}"${model}>`, turnText(turn).replace(CLOSERS, '<\\/$1>'), '</turn>');
+    lines.push(`<turn seq="${turn.seq}" role="${turn.role}"${model}>`, turnText(turn).replace(CLOSERS, '<\\/$1$2>'), '</turn>');
   }
   lines.push('</conversation-history>');
   return lines.join('\n');

@@ -40,9 +40,16 @@ export interface NormalizedMessages {
 const ROLES = new Set(['system', 'user', 'assistant']);
 const DATA_URL = /^data:(image\/[a-z0-9.+-]+);base64,(.*)$/is;
 
+/** The bad value, short, for the error message; a value JSON cannot print (cyclic, BigInt) still gives one. */
 function received(value: unknown): string {
   if (value === undefined) return 'undefined';
-  return (JSON.stringify(value) ?? String(value)).slice(0, 80);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = undefined;
+  }
+  return (json ?? String(value)).slice(0, 80);
 }
 
 function usage(path: string, expected: string, value: unknown): UsageError {

@@ -3,6 +3,7 @@ import type { ResolvedCliBackend } from '../../../src/config/types.js';
 import { planCliTurn, resolveCliModel, resolveNoOutputTimeoutMs } from '../../../src/actors/cli/plan.js';
 import type { CliTurnRequest, SessionBinding } from '../../../src/actors/types.js';
 import { testBackend } from '../../support/backends.js';
+import { cliTurnRequest } from './plan-request.js';
 
 function backend(overrides: Partial<ResolvedCliBackend> = {}): ResolvedCliBackend {
   return testBackend({ id: 'test-cli', command: 'test-cli', args: ['run'], sessionIdFields: ['session_id'], ...overrides });
@@ -12,20 +13,7 @@ function binding(cliSessionId: string, cwd = '/sessions/cwd'): SessionBinding {
   return { sessionKey: 'conv-1', backendId: 'test-cli', cliSessionId, cwd, createdAt: 1, updatedAt: 2, turns: 1 };
 }
 
-function request(b: ResolvedCliBackend, overrides: Partial<CliTurnRequest> = {}): CliTurnRequest {
-  return {
-    backend: b,
-    model: '',
-    prompt: 'hello',
-    systemPrompt: undefined,
-    images: [],
-    binding: undefined,
-    forceNewSession: false,
-    cwd: '/request/cwd',
-    timeoutMs: 600_000,
-    ...overrides,
-  };
-}
+const request = cliTurnRequest;
 
 const NEW_ID = 'new-session-id';
 const plan = (req: CliTurnRequest) => planCliTurn(req, { env: { PATH: '/bin' }, newSessionId: () => NEW_ID });
@@ -208,12 +196,12 @@ describe('images', () => {
       'hello',
     ]);
   });
-  it('imageArg unset: paths are appended to the prompt after a blank line, one per line', () => {
-    expect(plan(request(backend(), { images })).argv).toEqual(['run', 'hello\n\n/tmp/a/image-1.png\n/tmp/a/image-2.jpg']);
+  it('imageArg unset: paths go into the prompt one per line, then a blank line, then the message last', () => {
+    expect(plan(request(backend(), { images })).argv).toEqual(['run', '/tmp/a/image-1.png\n/tmp/a/image-2.jpg\n\nhello']);
   });
-  it('imageArg unset in stdin mode: the injected paths go to stdin', () => {
+  it('imageArg unset in stdin mode: the paths go to stdin before the message', () => {
     const p = plan(request(backend({ input: 'stdin' }), { images: images.slice(0, 1) }));
-    expect([p.argv, p.stdin]).toEqual([['run'], 'hello\n\n/tmp/a/image-1.png']);
+    expect([p.argv, p.stdin]).toEqual([['run'], '/tmp/a/image-1.png\n\nhello']);
   });
 });
 
