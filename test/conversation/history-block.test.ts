@@ -13,19 +13,19 @@ function turn(seq: number, text: string, extra: Partial<BlockTurn> = {}): BlockT
 describe('history block format (docs/conversations.md#history-block)', () => {
   it('the documented example, byte for byte: intro, block, blank line, then the message', () => {
     const turns = [
-      turn(4, 'What is the capital of France?', { role: 'user' }),
-      turn(5, 'Paris.', { role: 'assistant', model: 'anthropic/claude-opus-4-6' }),
+      turn(3, 'What is the capital of France?', { role: 'user' }),
+      turn(4, 'Paris.', { role: 'assistant', model: 'anthropic/claude-opus-4-6' }),
     ];
-    const block = renderHistoryBlock('reseed', selectHistory(turns, 100_000, 3));
+    const block = renderHistoryBlock('reseed', selectHistory(turns, 100_000, 2));
     expect(composePrompt({ history: block, imagePaths: [], message: 'And of Italy?' })).toBe(
       [
         RESEED_INTRO,
-        '<conversation-history kind="reseed" turns="2" omitted="3">',
-        '[3 earlier turns are left out]',
-        '<turn seq="4" role="user">',
+        '<conversation-history kind="reseed" turns="2" omitted="2">',
+        '[2 earlier turns are left out]',
+        '<turn seq="3" role="user">',
         'What is the capital of France?',
         '</turn>',
-        '<turn seq="5" role="assistant" model="anthropic/claude-opus-4-6">',
+        '<turn seq="4" role="assistant" model="anthropic/claude-opus-4-6">',
         'Paris.',
         '</turn>',
         '</conversation-history>',
