@@ -5,42 +5,51 @@
  * `codex`, against stub C), one loopback stub per candidate so that each stub's request log is that
  * candidate's alone, and readers of what each stub received.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/index.js';
 import { CooldownStore } from '../../src/store/index.js';
+import { waitUntilNoProcessWithEnv } from './processes.js';
 import { claudeBin, claudeStubEnv, codexBin, codexStubEnv } from './real-cli.js';
 import { isRecord } from './stub-server/protocol.js';
 import { startStubServer, type RecordedRequest, type StubMode, type StubServer } from './stub-server/index.js';
 
-/** The API primary of the issue's scenario. */
-export const API_MODEL = 'anthropic/claude-opus-4-6';
-/** The first fallback: the real Claude Code. */
-export const CLAUDE_MODEL = 'claude-cli/opus-4.6';
-/** The second fallback: the real Codex. */
-export const CODEX_MODEL = 'codex-cli/gpt-5.3-codex';
+/**
+ * The issue's candidate chain: the API primary, then the real Claude Code, then the real Codex.
+ * `apiRecovers` and `startConversationRig` use these refs.
+ */
+export const MODELS = Object.freeze({
+  api: 'anthropic/claude-opus-4-6',
+  claude: 'claude-cli/opus-4.6',
+  codex: 'codex-cli/gpt-5.3-codex',
+} as const);
 
-/** The three stubs, the homes of the two CLIs and a runtime wired to them. */
+/** The three stubs, the homes of the two CLIs and a runtime wired to them, in one temp folder. */
 export interface ConversationRig {
+  /** The working directory to run the CLIs in (inside the rig's temp folder). */
+  cwd: string;
   /** Stub A: the Anthropic Messages API of the `anthropic` provider. */
   api: StubServer;
   /** Stub B: the Anthropic Messages API the real `claude` talks to. */
   claude: StubServer;
   /** Stub C: the OpenAI Responses API the real `codex` talks to. */
   codex: StubServer;
-  /** `HOME=<claude home>`: marks the `claude` processes (for the leak check). */
-  claudeMarker: string;
-  /** `CODEX_HOME=<codex home>/.codex`: marks the `codex` processes. */
-  codexMarker: string;
   /** The LevelDB state folder of the runtime. */
   storeLocation: string;
   runtime: Runtime;
-  /** Closes the runtime and the stubs. */
-  close(): Promise<void>;
+  /**
+   * Closes the runtime and the stubs, waits (bounded) for every `claude` / `codex` process of the rig
+   * to end, removes the temp folder, and resolves with the pids still alive (none, when nothing leaked).
+   */
+  close(): Promise<number[]>;
 }
 
-/** Starts the three stubs (answering `ok`) and a runtime with the issue's chain, state under `dir`. */
-export async function startConversationRig(dir: string): Promise<ConversationRig> {
+/** Starts the three stubs (answering `ok`) and a runtime with the issue's chain, in a new temp folder. */
+export async function startConversationRig(): Promise<ConversationRig> {
+  const dir = await mkdtemp(join(tmpdir(), 'safetynet-conversation-'));
+  const cwd = await mkdtemp(join(dir, 'cwd-'));
   const api = await startStubServer({ modes: ['ok'] });
   const claude = await startStubServer({ modes: ['ok'] });
   const codex = await startStubServer({ modes: ['ok'] });
@@ -52,7 +61,7 @@ export async function startConversationRig(dir: string): Promise<ConversationRig
     config: {
       agents: {
         defaults: {
-          model: { primary: API_MODEL, fallbacks: [CLAUDE_MODEL, CODEX_MODEL] },
+          model: { primary: MODELS.api, fallbacks: [MODELS.claude, MODELS.codex] },
           cliBackends: {
             'claude-cli': { command: claudeBin, env: claudeStubEnv(claude, claudeHome) },
             'codex-cli': { command: codexBin, env: codexEnv },
@@ -64,17 +73,43 @@ export async function startConversationRig(dir: string): Promise<ConversationRig
     storeLocation,
   });
   return {
+    cwd,
     api,
     claude,
     codex,
-    claudeMarker: `HOME=${claudeHome}`,
-    codexMarker: `CODEX_HOME=${codexEnv.CODEX_HOME}`,
     storeLocation,
     runtime,
     async close() {
       await runtime.close();
       await Promise.all([api.close(), claude.close(), codex.close()]);
+      const left = [
+        ...(await waitUntilNoProcessWithEnv(`HOME=${claudeHome}`)),
+        ...(await waitUntilNoProcessWithEnv(`CODEX_HOME=${codexEnv.CODEX_HOME}`)),
+      ];
+      await rm(dir, { recursive: true, force: true });
+      return left;
     },
+  };
+}
+
+/**
+ * A fresh rig for each test of the calling file (`beforeEach`), closed after it (`afterEach`), which
+ * fails the test when a `claude` or `codex` process outlived it. Call the returned function inside a
+ * test to get that test's rig.
+ */
+export function useConversationRig(): () => ConversationRig {
+  let rig: ConversationRig | undefined;
+  beforeEach(async () => {
+    rig = await startConversationRig();
+  });
+  afterEach(async () => {
+    const closing = rig?.close();
+    rig = undefined;
+    expect(await closing).toEqual([]);
+  });
+  return () => {
+    if (rig === undefined) throw new Error('useConversationRig: no rig outside a test');
+    return rig;
   };
 }
 
@@ -119,19 +154,19 @@ export async function runTurn<T>(rig: ConversationRig, schedule: TurnSchedule, t
  * attempt wrote in the background, then removes it. Stands for the time a real outage takes to
  * pass, so that the next turn's API attempt reaches stub A instead of being skipped.
  *
- * @throws Error when no cooldown of {@link API_MODEL} appeared.
+ * @throws Error when no cooldown of `MODELS.api` appeared.
  */
 export async function apiRecovers(rig: ConversationRig): Promise<void> {
   const cooldowns = new CooldownStore({ location: rig.storeLocation });
   try {
     for (let i = 0; i < 200; i++) {
-      if ((await cooldowns.read([API_MODEL])).has(API_MODEL)) {
-        await cooldowns.clear(API_MODEL);
+      if ((await cooldowns.read([MODELS.api])).has(MODELS.api)) {
+        await cooldowns.clear(MODELS.api);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
-    throw new Error(`no cooldown of ${API_MODEL} was written`);
+    throw new Error(`no cooldown of ${MODELS.api} was written`);
   } finally {
     await cooldowns.close();
   }
