@@ -11,10 +11,11 @@ function turn(box: Sandbox & { config: string }, message: string, session: strin
   return safetynet(box, ['agent', '--message', message, '--model', 'fake/default', '--session', session, '--config', box.config, '--json']);
 }
 
-interface Binding {
+/** What these tests read of a `sessions list --json` / `sessions show --json` view. */
+interface View {
   sessionKey: string;
-  cliSessionId: string;
   turns: number;
+  backends: Array<{ cliSessionId: string; turns: number }>;
 }
 
 describe('concurrent safetynet processes', () => {
@@ -28,13 +29,13 @@ describe('concurrent safetynet processes', () => {
       expect(JSON.parse(b.stdout)).toMatchObject({ sessionKey: 'key-b', text: `echo: b${round} turns=${round + 1} model=default` });
     }
     const list = await safetynet(box, ['sessions', 'list', '--json', '--config', box.config]);
-    const bindings = JSON.parse(list.stdout) as Binding[];
-    expect(bindings.map((b) => [b.sessionKey, b.turns])).toEqual([
-      ['key-a', 3],
-      ['key-b', 3],
+    const views = JSON.parse(list.stdout) as View[];
+    expect(views.map((v) => [v.sessionKey, v.turns, v.backends.map((b) => b.turns)])).toEqual([
+      ['key-a', 6, [3]],
+      ['key-b', 6, [3]],
     ]);
     // each key kept one CLI session over its three turns
-    expect(await fakeSessions(box.fakeState)).toEqual(bindings.map((b) => b.cliSessionId).sort());
+    expect(await fakeSessions(box.fakeState)).toEqual(views.flatMap((v) => v.backends.map((b) => b.cliSessionId)).sort());
   });
 
   it('two safetynet processes started at the same moment both succeed (the same --session key), and the stored session stays resumable', async () => {
@@ -44,9 +45,12 @@ describe('concurrent safetynet processes', () => {
     expect(b.exitCode, b.stderr).toBe(0);
     const ids = [JSON.parse(a.stdout).cliSessionId, JSON.parse(b.stdout).cliSessionId] as string[];
 
+    // one after the other (the session lane): one CLI session, both exchanges in the transcript
     const show = await safetynet(box, ['sessions', 'show', 'shared', '--json', '--config', box.config]);
-    const [binding] = JSON.parse(show.stdout) as Binding[];
-    expect(ids).toContain(binding!.cliSessionId);
+    const view = JSON.parse(show.stdout) as View;
+    const [binding] = view.backends;
+    expect(ids).toEqual([binding!.cliSessionId, binding!.cliSessionId]);
+    expect([view.turns, binding!.turns]).toEqual([4, 2]);
 
     const next = await turn(box, 'c', 'shared');
     expect(next.exitCode, next.stderr).toBe(0);
