@@ -101,9 +101,7 @@ describe('session lanes across processes', () => {
       const killed = await doomed;
       expect(killed.signal).toBe('SIGKILL');
 
-      // Whether the CLI outlived its SIGKILLed parent is issue 13's; this test only records it.
-      const survivors = await livePidsWithEnv(box.marker);
-      console.info(`fixture CLI processes alive after the parent's SIGKILL: ${survivors.length} of ${cliGroups.length}`);
+      // The CLI outlives its SIGKILLed parent today (nothing kills its group): issue 13's, not asserted here.
 
       // nothing of the killed turn was written
       expect(await show(box, 'k')).toEqual(before);
