@@ -3,13 +3,9 @@
  * locked by one process at a time, and the others retry the lock, so every process succeeds.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fakeSandbox, fakeSessions, flagValue, lastCall, safetynet, type Sandbox } from './support.js';
+import { agentTurn, cleanup, fakeSandbox, fakeSessions, flagValue, lastCall, safetynet } from './support.js';
 
 afterEach(cleanup);
-
-function turn(box: Sandbox & { config: string }, message: string, session: string) {
-  return safetynet(box, ['agent', '--message', message, '--model', 'fake/default', '--session', session, '--config', box.config, '--json']);
-}
 
 /** What these tests read of a `sessions list --json` / `sessions show --json` view. */
 interface View {
@@ -22,7 +18,7 @@ describe('concurrent safetynet processes', () => {
   it('two safetynet processes started at the same moment both succeed (different --session keys)', async () => {
     const box = await fakeSandbox();
     for (let round = 0; round < 3; round++) {
-      const [a, b] = await Promise.all([turn(box, `a${round}`, 'key-a'), turn(box, `b${round}`, 'key-b')]);
+      const [a, b] = await Promise.all([agentTurn(box, `a${round}`, 'key-a'), agentTurn(box, `b${round}`, 'key-b')]);
       expect(a.exitCode, a.stderr).toBe(0);
       expect(b.exitCode, b.stderr).toBe(0);
       expect(JSON.parse(a.stdout)).toMatchObject({ sessionKey: 'key-a', text: `echo: a${round} turns=${round + 1} model=default` });
@@ -40,7 +36,7 @@ describe('concurrent safetynet processes', () => {
 
   it('two safetynet processes started at the same moment both succeed (the same --session key), and the stored session stays resumable', async () => {
     const box = await fakeSandbox();
-    const [a, b] = await Promise.all([turn(box, 'a', 'shared'), turn(box, 'b', 'shared')]);
+    const [a, b] = await Promise.all([agentTurn(box, 'a', 'shared'), agentTurn(box, 'b', 'shared')]);
     expect(a.exitCode, a.stderr).toBe(0);
     expect(b.exitCode, b.stderr).toBe(0);
     const ids = [JSON.parse(a.stdout).cliSessionId, JSON.parse(b.stdout).cliSessionId] as string[];
@@ -52,7 +48,7 @@ describe('concurrent safetynet processes', () => {
     expect(ids).toEqual([binding!.cliSessionId, binding!.cliSessionId]);
     expect([view.turns, binding!.turns]).toEqual([4, 2]);
 
-    const next = await turn(box, 'c', 'shared');
+    const next = await agentTurn(box, 'c', 'shared');
     expect(next.exitCode, next.stderr).toBe(0);
     expect(flagValue(lastCall(box.fakeState).argv, '--resume')).toBe(binding!.cliSessionId);
   });
@@ -60,8 +56,8 @@ describe('concurrent safetynet processes', () => {
   it('sessions list while two agents write the store at the same moment succeeds too', async () => {
     const box = await fakeSandbox();
     const results = await Promise.all([
-      turn(box, 'a', 'key-a'),
-      turn(box, 'b', 'key-b'),
+      agentTurn(box, 'a', 'key-a'),
+      agentTurn(box, 'b', 'key-b'),
       safetynet(box, ['sessions', 'list', '--json', '--config', box.config]),
     ]);
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { livePidsWithEnv } from '../support/processes.js';
 import {
+  agentTurn,
   cleanup,
   fakeSandbox,
   fakeSessions,
@@ -22,10 +23,6 @@ import {
 } from './support.js';
 
 afterEach(cleanup);
-
-function agent(box: Sandbox & { config: string }, message: string, session: string) {
-  return safetynet(box, ['agent', '--message', message, '--model', 'fake/default', '--session', session, '--config', box.config, '--json']);
-}
 
 /** What these tests read of `sessions show --json`. */
 interface View {
@@ -53,7 +50,7 @@ describe('session lanes across processes', () => {
   it('five safetynet agent --session r1 started at once all answer, one after the other: one CLI session, all five exchanges, no lost turn', async () => {
     const box = await fakeSandbox();
     const messages = ['m1', 'm2', 'm3', 'm4', 'm5'];
-    const results = await Promise.all(messages.map((message) => agent(box, message, 'r1')));
+    const results = await Promise.all(messages.map((message) => agentTurn(box, message, 'r1')));
     for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
 
     // exactly one CLI session, created by the first turn and resumed by the four others
@@ -84,7 +81,7 @@ describe('session lanes across processes', () => {
 
   it('kill -9 of safetynet agent --session k mid-turn changes neither transcript nor binding, and the next turn proceeds once the lock goes stale', async () => {
     const box = await fakeSandbox();
-    const first = await agent(box, 'one', 'k');
+    const first = await agentTurn(box, 'one', 'k');
     expect(first.exitCode, first.stderr).toBe(0);
     const sessionId = flagValue(lastCall(box.fakeState).argv, '--session-id')!;
     const before = await show(box, 'k');
@@ -107,7 +104,7 @@ describe('session lanes across processes', () => {
       expect(await show(box, 'k')).toEqual(before);
 
       // the next turn waits for the dead holder's lock to go stale, then resumes the stored session
-      const next = await agent(box, 'two', 'k');
+      const next = await agentTurn(box, 'two', 'k');
       expect(next.exitCode, next.stderr).toBe(0);
       expect(flagValue(lastCall(box.fakeState).argv, '--resume')).toBe(sessionId);
       expect(lastCall(box.fakeState).prompt).toBe('two');
