@@ -59,7 +59,8 @@ export async function sessionsCommand(action: SessionsAction, key: string | unde
     }
     if (action === 'list') {
       const views = await allSessions(runtime);
-      if (flags.json) io.stdout(`${JSON.stringify(views)}\n`);
+      // the views without their transcripts (`sessions export` prints one)
+      if (flags.json) io.stdout(`${JSON.stringify(views.map(({ transcript: _, ...view }) => view))}\n`);
       else if (views.length === 0) io.stderr('safetynet: no stored sessions\n');
       else io.stdout(formatSessionList(views));
       return EXIT.ok;

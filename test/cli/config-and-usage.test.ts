@@ -182,7 +182,7 @@ describe('usage errors', () => {
     ]);
     expect(first.exitCode, first.stderr).toBe(0);
     const show = await safetynet(box, ['sessions', 'show', 'here', '--json', '--config', box.config]);
-    expect(JSON.parse(show.stdout)).toMatchObject([{ cwd: sub }]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ backends: [{ cwd: sub }] });
 
     const second = await safetynet(
       box,

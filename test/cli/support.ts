@@ -143,6 +143,11 @@ export async function safetynet(box: Pick<Sandbox, 'home' | 'cwd'>, args: string
   };
 }
 
+/** Run one `safetynet agent --message <message> --session <key> --json` turn on the fixture CLI backend `fake`. */
+export function agentTurn(box: Sandbox & { config: string }, message: string, session: string) {
+  return safetynet(box, ['agent', '--message', message, '--model', 'fake/default', '--session', session, '--config', box.config, '--json']);
+}
+
 /** What the fixture CLI received on its last call. */
 export interface LastCall {
   argv: string[];

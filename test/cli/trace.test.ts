@@ -37,9 +37,9 @@ describe('safetynet trace', () => {
     expect(shown.stdout).not.toContain('keep this prompt private');
     const attempts = shown.stdout.split('\n').filter((line) => /^ {2}attempt \d/.test(line));
     expect(attempts).toHaveLength(3);
-    expect(attempts[0]).toMatch(/^ {2}attempt 1 a\/default failed \(auth, exit 1, HTTP 401, \d+ ms\)/);
-    expect(attempts[1]).toMatch(/^ {2}attempt 2 missing\/x failed \(config, \d+ ms\): command ".*no-such-cli" not found/);
-    expect(attempts[2]).toMatch(/^ {2}attempt 3 b\/default answered \(exit 0, \d+ ms\)/);
+    expect(attempts[0]).toMatch(/^ {2}attempt 1 a\/default failed \(auth, exit 1, HTTP 401, new, \d+ ms\)/);
+    expect(attempts[1]).toMatch(/^ {2}attempt 2 missing\/x failed \(config, new, \d+ ms\): command ".*no-such-cli" not found/);
+    expect(attempts[2]).toMatch(/^ {2}attempt 3 b\/default answered \(exit 0, new, \d+ ms\)/);
     expect(shown.stdout).toContain(`'<prompt:${'keep this prompt private'.length} chars>'`);
     expect(shown.stdout).toMatch(/planned argv: .*no-such-cli '<prompt:24 chars>'/);
     expect(shown.stdout).toMatch(/\+\d+\.\d{3}s falling-back +a\/default {2}auth: /);

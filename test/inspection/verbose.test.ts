@@ -81,8 +81,8 @@ describe('createVerbosePrinter through the runtime', () => {
     expect(stateLines.map((line) => line.split(/\s+/)[2])).toEqual(trace!.steps.map((step) => step.state));
     const attemptLines = lines.filter((line) => line.includes(' attempt '));
     expect(attemptLines).toHaveLength(2);
-    expect(attemptLines[0]).toMatch(new RegExp(`attempt 1 ${first.model} failed \\(auth, exit 1, HTTP 401, \\d+ ms\\): `));
-    expect(attemptLines[1]).toMatch(new RegExp(`attempt 2 ${second.model} answered \\(exit 0, \\d+ ms\\)`));
+    expect(attemptLines[0]).toMatch(new RegExp(`attempt 1 ${first.model} failed \\(auth, exit 1, HTTP 401, new, \\d+ ms\\): `));
+    expect(attemptLines[1]).toMatch(new RegExp(`attempt 2 ${second.model} answered \\(exit 0, new, \\d+ ms\\)`));
     expect(lines.filter((line) => line.includes('argv: '))[0]).toContain(
       `'<prompt:${'a prompt that never shows up in verbose output'.length} chars>'`,
     );

@@ -173,7 +173,7 @@ describe('runtime', () => {
     const { runtime } = await twoBackends();
     await expect(runtime.run({ message: '' })).rejects.toMatchObject({
       code: 'SAFETYNET_USAGE',
-      message: expect.stringMatching(/request\.message: expected a non-empty string, received ""/),
+      message: expect.stringMatching(/request\.message: expected a non-empty string \(or give messages\), received ""/),
     });
     await expect(runtime.run({ message: 'x', timeoutMs: -1 })).rejects.toMatchObject({
       code: 'SAFETYNET_USAGE',

@@ -280,6 +280,8 @@ describe('results and spawn errors', () => {
       newSession: true,
       parseMode: 'text',
       noOutputTimeoutMs: 30_000,
+      continuation: 'new',
+      historyTurns: 0,
       stdinChars: 0,
     });
     expect(output.durationMs).toBeGreaterThan(0);
