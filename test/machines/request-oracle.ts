@@ -1,9 +1,13 @@
 /**
  * Invariants of one request, written apart from the machine and checked on the live trace (state,
  * attempt log, recorded actor invocations, output) after every step of every replayed path. Each
- * rule reads fields only; it imports types only from `src/machines`.
+ * rule reads fields only; it imports types only from `src/machines`, and from `src/conversation` the
+ * pure sync of a binding with a conversation and the chain digest (tested apart).
  */
 import type { EventObject } from 'xstate';
+import { sessionSync } from '../../src/conversation/continuation.js';
+import { chainDigest } from '../../src/conversation/digest.js';
+import type { TranscriptTurn } from '../../src/conversation/types.js';
 import type { Attempt, Candidate, RequestInput } from '../../src/machines/types.js';
 import type { Invocation } from './request-reference.js';
 import { CLI_FIELD, actorEvent } from './request-names.js';
@@ -22,6 +26,25 @@ export interface TraceStep {
 }
 
 type Trace = { input: RequestInput; steps: TraceStep[] };
+/** The transcript part of a `recordSuccess` input. */
+type Written = { sessionKey: string; turns: TranscriptTurn[] };
+/** The stored session a `runCliTurn` input carries (`bindingView`). */
+type SentBinding = { cliSessionId: string; seenSeq: number | null; seenDigest: string | null } | null;
+
+/** Every `runCliTurn` invocation with the step that made it. */
+function runs(steps: TraceStep[]): Array<{ k: number; call: Invocation }> {
+  return steps.flatMap((_, k) =>
+    added(steps, k)
+      .filter((call) => call.role === 'runCliTurn')
+      .map((call) => ({ k, call })),
+  );
+}
+
+/** The stored session as `sessionSync` reads it. */
+function syncBinding(binding: SentBinding) {
+  if (binding === null) return undefined;
+  return binding.seenSeq === null ? {} : { seenSeq: binding.seenSeq, seenDigest: binding.seenDigest ?? undefined };
+}
 type Rule = { rule: string; holds: (trace: Trace) => true | string };
 
 const RUNNING = new Set(['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session']);
@@ -48,7 +71,12 @@ function concerns(invocation: Invocation, candidate: Candidate): boolean {
     case 'recordSuccess': {
       const session = i.session as { model: string } | null;
       const clear = i.clearCooldown as { ref: string } | null;
-      return (session === null || session.model === candidate.ref) && (clear === null || clear.ref === candidate.ref);
+      const answer = (i.transcript as Written | null)?.turns.at(-1);
+      return (
+        (session === null || session.model === candidate.ref) &&
+        (clear === null || clear.ref === candidate.ref) &&
+        (answer === undefined || answer.model === candidate.ref)
+      );
     }
   }
 }
@@ -79,18 +107,90 @@ const rules: Rule[] = [
     },
   },
   {
-    rule: 'a stale-session retry happens only when a binding was loaded, after session_expired, at most once per candidate',
+    rule: 'a CLI runs again only as the stale-session retry: after session_expired of a run that sent the stored session, once per candidate, as a new session',
     holds: ({ steps }) => {
       const retried = new Set<unknown>();
-      for (let k = 0; k < steps.length; k++) {
-        for (const call of added(steps, k).filter((c) => c.role === 'runCliTurn' && c.input.forceNewSession === true)) {
-          const error = (steps[k]!.event as { error?: { reason?: string } }).error;
-          if (steps[k]!.event.type !== actorEvent('error', 'parseCliOutput') || error?.reason !== 'session_expired')
-            return 'not after session_expired';
-          if (call.input.binding === null) return 'retried without a stored session';
-          if (retried.has(call.input.model)) return 'retried twice';
-          retried.add(call.input.model);
+      let previous: Invocation | undefined;
+      for (const { k, call } of runs(steps)) {
+        const event = steps[k]!.event;
+        if (event.type === actorEvent('done', 'loadSession')) {
+          previous = call;
+          continue;
         }
+        const error = (event as { error?: { reason?: string } }).error;
+        if (event.type !== actorEvent('error', 'parseCliOutput') || error?.reason !== 'session_expired') return `ran after ${event.type}`;
+        if (previous?.input.model !== call.input.model || previous?.input.forceNewSession !== false) return 'retried a run that was new';
+        if (call.input.forceNewSession !== true) return 'the retry sent the stored session again';
+        if (retried.has(call.input.model)) return 'retried twice';
+        retried.add(call.input.model);
+        previous = call;
+      }
+      return true;
+    },
+  },
+  {
+    rule: 'a CLI attempt resumes only a binding in sync or behind (the stored session has seen a prefix of the conversation)',
+    holds: ({ input, steps }) => {
+      for (const { call } of runs(steps)) {
+        if (call.input.forceNewSession === true) continue;
+        const sync = sessionSync(syncBinding(call.input.binding as SentBinding), input.conversation);
+        if (sync !== 'current' && sync !== 'behind') return `resumed a session that is ${sync}`;
+      }
+      return true;
+    },
+  },
+  {
+    rule: 'a reseed never sends the stored session id, and a CLI attempt logs the continuation its last run had',
+    holds: ({ input, steps }) => {
+      const { attempts } = steps.at(-1)!;
+      const last = new Map(runs(steps).map(({ call }) => [call.input.model, call.input]));
+      for (const attempt of attempts.filter((a) => a.continuation !== undefined)) {
+        const candidate = input.candidates.find((c) => c.ref === attempt.model)!;
+        const sent = last.get(candidate.model);
+        if (candidate.api !== undefined) return `API attempt ${attempt.model} has a continuation`;
+        if (sent === undefined) continue;
+        const continues = attempt.continuation === 'resume' || attempt.continuation === 'catch-up';
+        if (sent.forceNewSession === continues) return `${attempt.continuation} sent forceNewSession=${String(sent.forceNewSession)}`;
+        if (!continues && (attempt.continuation === 'reseed') !== input.conversation.turns.length > 0)
+          return `${attempt.continuation} with ${input.conversation.turns.length} history turns`;
+      }
+      return true;
+    },
+  },
+  {
+    rule: 'the transcript is written only in persisting-session and only with a session key; an answer with a session key writes it once',
+    holds: ({ input, steps }) => {
+      for (let k = 0; k < steps.length; k++) {
+        for (const call of added(steps, k).filter((c) => c.role === 'recordSuccess')) {
+          if (steps[k]!.state !== 'persisting-session') return `recordSuccess in ${steps[k]!.state}`;
+          const written = call.input.transcript as Written | null;
+          if ((written !== null) !== (input.sessionKey !== null))
+            return `transcript ${written === null ? 'missing' : 'written'} for key ${input.sessionKey}`;
+          if (written !== null && written.sessionKey !== input.sessionKey) return `written under ${written.sessionKey}`;
+        }
+      }
+      const last = steps.at(-1)!;
+      const writes = last.invocations.filter((c) => c.role === 'recordSuccess' && c.input.transcript !== null).length;
+      if (last.state === 'answered' && input.sessionKey !== null && writes !== 1) return `${writes} transcript writes for one answer`;
+      return last.state !== 'failed' || writes === 0 || 'a transcript written for a request that failed';
+    },
+  },
+  {
+    rule: "the user's turn and the answer are written together (the answer's seq = the user's + 1, chained), with the binding in the same batch (its seenSeq is the answer's)",
+    holds: ({ input, steps }) => {
+      for (const call of steps.at(-1)!.invocations.filter((c) => c.role === 'recordSuccess')) {
+        const written = call.input.transcript as Written | null;
+        if (written === null) {
+          if (call.input.session !== null) return 'a binding written without its transcript';
+          continue;
+        }
+        const [user, answer] = written.turns.slice(-2);
+        if (user?.role !== 'user' || user.text !== input.request.prompt) return "the user's message is not the turn before the answer";
+        if (answer?.role !== 'assistant' || answer.seq !== user.seq + 1) return `answer seq ${answer?.seq} after user seq ${user.seq}`;
+        if (answer.digest !== chainDigest(user.digest, 'assistant', answer.text)) return 'the answer is not chained to the user turn';
+        const before = input.conversation.turns.at(-1);
+        if (user.seq !== (before?.seq ?? input.conversation.dropped) + 1) return `user seq ${user.seq} does not follow the conversation`;
+        if (user.digest !== chainDigest(before?.digest ?? '', 'user', user.text)) return 'the user turn is not chained to the conversation';
       }
       return true;
     },
