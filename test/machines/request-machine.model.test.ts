@@ -62,10 +62,10 @@ const SCENARIOS: Scenario[] = [
   { candidates: ['fresh'], sessionKey: 'k', conversation: 'empty', bindings: [], paths: 14 },
   { candidates: ['fresh'], sessionKey: null, conversation: 'empty', bindings: [], paths: 12 },
   { candidates: ['cooling', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 119 },
-  { candidates: ['a', 'cooling'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 83 },
-  { candidates: ['a', 'none'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 118 },
-  { candidates: ['a', 'b'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 673 },
-  { candidates: ['a'], sessionKey: 'k', conversation: 'history', bindings: ['latest', 'earlier', 'edited', 'dropped'], paths: 194 },
+  { candidates: ['a', 'cooling'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 89 },
+  { candidates: ['a', 'none'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 124 },
+  { candidates: ['a', 'b'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 679 },
+  { candidates: ['a'], sessionKey: 'k', conversation: 'history', bindings: ['latest', 'earlier', 'edited', 'dropped'], paths: 196 },
   { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'history', bindings: ['earlier'], paths: 369 },
   { candidates: ['a'], sessionKey: 'k', conversation: 'messages-append', bindings: ['earlier'], paths: 119 },
   { candidates: ['fresh'], sessionKey: 'k', conversation: 'messages-replace', bindings: [], image: true, paths: 14 },
@@ -138,11 +138,12 @@ function model(scenario: Scenario) {
       __unsafe_getAllOwnEventDescriptors(snapshot as Snapshot).flatMap(
         (type) => eventCases(type, snapshot as Snapshot, scenario.bindings) ?? [{ type }],
       ) as never,
-    // Transition coverage: the state left and the event that led into a state are part of the vertex.
+    // Transition coverage: the state left (with the continuation it had, so that a stale-session retry
+    // after each continuation is its own vertex) and the event that led into a state are part of the vertex.
     serializeState: (snapshot, event, previous) =>
       key(snapshot as Snapshot) +
       (event && previous && !matchesState((previous as Snapshot).value, (snapshot as Snapshot).value)
-        ? ` from ${String((previous as Snapshot).value)} via ${JSON.stringify(event)}`
+        ? ` from ${String((previous as Snapshot).value)}/${(previous as Snapshot).context.continuation} via ${JSON.stringify(event)}`
         : ''),
     stopWhen: (snapshot) => snapshot.status !== 'active',
     stateMatcher: () => true,
