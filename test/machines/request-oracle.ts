@@ -1,58 +1,18 @@
 /**
  * Invariants of one request, written apart from the machine and checked on the live trace (state,
- * attempt log, recorded actor invocations, output) after every step of every replayed path. Each
- * rule reads fields only; it imports types only from `src/machines`, and from `src/conversation` the
- * pure sync of a binding with a conversation and the chain digest (tested apart).
+ * attempt log, recorded actor invocations, output) after every step of every replayed path: the
+ * failover rules here, the conversation rules in `request-oracle-conversation.ts`. Each rule reads
+ * fields only; it imports types only from `src/machines`.
  */
-import type { EventObject } from 'xstate';
-import { sessionSync } from '../../src/conversation/continuation.js';
-import { chainDigest } from '../../src/conversation/digest.js';
-import type { TranscriptTurn } from '../../src/conversation/types.js';
-import type { Attempt, Candidate, RequestInput } from '../../src/machines/types.js';
-import type { Invocation } from './request-reference.js';
+import type { Candidate, RequestInput } from '../../src/machines/types.js';
 import { CLI_FIELD, actorEvent } from './request-names.js';
+import { conversationRules } from './request-oracle-conversation.js';
+import type { Invocation } from './request-reference.js';
+import { type Rule, type TraceStep, type Written, added, runs } from './request-trace.js';
 
-/** The live request after one step. */
-export interface TraceStep {
-  event: EventObject;
-  state: string;
-  index: number;
-  attempts: Attempt[];
-  persistWarning: string | undefined;
-  /** The machine's output once final. */
-  output: Record<string, unknown> | undefined;
-  /** Every actor invocation so far, in order. */
-  invocations: Invocation[];
-}
-
-type Trace = { input: RequestInput; steps: TraceStep[] };
-/** The transcript part of a `recordSuccess` input. */
-type Written = { sessionKey: string; turns: TranscriptTurn[] };
-/** The stored session a `runCliTurn` input carries (`bindingView`). */
-type SentBinding = { cliSessionId: string; seenSeq: number | null; seenDigest: string | null } | null;
-
-/** Every `runCliTurn` invocation with the step that made it. */
-function runs(steps: TraceStep[]): Array<{ k: number; call: Invocation }> {
-  return steps.flatMap((_, k) =>
-    added(steps, k)
-      .filter((call) => call.role === 'runCliTurn')
-      .map((call) => ({ k, call })),
-  );
-}
-
-/** The stored session as `sessionSync` reads it. */
-function syncBinding(binding: SentBinding) {
-  if (binding === null) return undefined;
-  return binding.seenSeq === null ? {} : { seenSeq: binding.seenSeq, seenDigest: binding.seenDigest ?? undefined };
-}
-type Rule = { rule: string; holds: (trace: Trace) => true | string };
+export type { TraceStep } from './request-trace.js';
 
 const RUNNING = new Set(['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session']);
-
-/** The invocations a step added. */
-function added(steps: TraceStep[], k: number): Invocation[] {
-  return steps[k]!.invocations.slice(k === 0 ? 0 : steps[k - 1]!.invocations.length);
-}
 
 /** Does `invocation` concern `candidate` (and nothing else)? */
 function concerns(invocation: Invocation, candidate: Candidate): boolean {
@@ -124,73 +84,6 @@ const rules: Rule[] = [
         if (retried.has(call.input.model)) return 'retried twice';
         retried.add(call.input.model);
         previous = call;
-      }
-      return true;
-    },
-  },
-  {
-    rule: 'a CLI attempt resumes only a binding in sync or behind (the stored session has seen a prefix of the conversation)',
-    holds: ({ input, steps }) => {
-      for (const { call } of runs(steps)) {
-        if (call.input.forceNewSession === true) continue;
-        const sync = sessionSync(syncBinding(call.input.binding as SentBinding), input.conversation);
-        if (sync !== 'current' && sync !== 'behind') return `resumed a session that is ${sync}`;
-      }
-      return true;
-    },
-  },
-  {
-    rule: 'a reseed never sends the stored session id, and a CLI attempt logs the continuation its last run had',
-    holds: ({ input, steps }) => {
-      const { attempts } = steps.at(-1)!;
-      const last = new Map(runs(steps).map(({ call }) => [call.input.model, call.input]));
-      for (const attempt of attempts.filter((a) => a.continuation !== undefined)) {
-        const candidate = input.candidates.find((c) => c.ref === attempt.model)!;
-        const sent = last.get(candidate.model);
-        if (candidate.api !== undefined) return `API attempt ${attempt.model} has a continuation`;
-        if (sent === undefined) continue;
-        const continues = attempt.continuation === 'resume' || attempt.continuation === 'catch-up';
-        if (sent.forceNewSession === continues) return `${attempt.continuation} sent forceNewSession=${String(sent.forceNewSession)}`;
-        if (!continues && (attempt.continuation === 'reseed') !== input.conversation.turns.length > 0)
-          return `${attempt.continuation} with ${input.conversation.turns.length} history turns`;
-      }
-      return true;
-    },
-  },
-  {
-    rule: 'the transcript is written only in persisting-session and only with a session key; an answer with a session key writes it once',
-    holds: ({ input, steps }) => {
-      for (let k = 0; k < steps.length; k++) {
-        for (const call of added(steps, k).filter((c) => c.role === 'recordSuccess')) {
-          if (steps[k]!.state !== 'persisting-session') return `recordSuccess in ${steps[k]!.state}`;
-          const written = call.input.transcript as Written | null;
-          if ((written !== null) !== (input.sessionKey !== null))
-            return `transcript ${written === null ? 'missing' : 'written'} for key ${input.sessionKey}`;
-          if (written !== null && written.sessionKey !== input.sessionKey) return `written under ${written.sessionKey}`;
-        }
-      }
-      const last = steps.at(-1)!;
-      const writes = last.invocations.filter((c) => c.role === 'recordSuccess' && c.input.transcript !== null).length;
-      if (last.state === 'answered' && input.sessionKey !== null && writes !== 1) return `${writes} transcript writes for one answer`;
-      return last.state !== 'failed' || writes === 0 || 'a transcript written for a request that failed';
-    },
-  },
-  {
-    rule: "the user's turn and the answer are written together (the answer's seq = the user's + 1, chained), with the binding in the same batch (its seenSeq is the answer's)",
-    holds: ({ input, steps }) => {
-      for (const call of steps.at(-1)!.invocations.filter((c) => c.role === 'recordSuccess')) {
-        const written = call.input.transcript as Written | null;
-        if (written === null) {
-          if (call.input.session !== null) return 'a binding written without its transcript';
-          continue;
-        }
-        const [user, answer] = written.turns.slice(-2);
-        if (user?.role !== 'user' || user.text !== input.request.prompt) return "the user's message is not the turn before the answer";
-        if (answer?.role !== 'assistant' || answer.seq !== user.seq + 1) return `answer seq ${answer?.seq} after user seq ${user.seq}`;
-        if (answer.digest !== chainDigest(user.digest, 'assistant', answer.text)) return 'the answer is not chained to the user turn';
-        const before = input.conversation.turns.at(-1);
-        if (user.seq !== (before?.seq ?? input.conversation.dropped) + 1) return `user seq ${user.seq} does not follow the conversation`;
-        if (user.digest !== chainDigest(before?.digest ?? '', 'user', user.text)) return 'the user turn is not chained to the conversation';
       }
       return true;
     },
@@ -296,7 +189,7 @@ const rules: Rule[] = [
 
 /** The rules the trace breaks, as `rule: why` lines (empty when every rule holds). */
 export function brokenRules(input: RequestInput, steps: TraceStep[]): string[] {
-  return rules.flatMap(({ rule, holds }) => {
+  return [...rules, ...conversationRules].flatMap(({ rule, holds }) => {
     const verdict = holds({ input, steps });
     return verdict === true ? [] : [`${rule}: ${verdict}`];
   });

@@ -4,17 +4,16 @@
  * `CANCEL`, `cli.retry`) that computes the state the request must be in, the attempt log (with each
  * CLI attempt's continuation), every actor invocation with its input (the CLI's `forceNewSession` and
  * history, the transcript turns and binding a success writes), the persist warning and the final
- * output. The continuation follows the rules of `docs/conversations.md#continuation`, written here in
- * its own words; it imports types only from `src/machines`, and from `src/conversation` only the
- * chain digest (`chainTurns`, tested apart).
+ * output. The conversation rules (continuation, transcript) are in `request-reference-conversation.ts`.
+ * It imports types only from `src/machines`.
  */
 import type { EventObject } from 'xstate';
 import { expect } from 'vitest';
-import { chainTurns } from '../../src/conversation/digest.js';
-import type { Continuation, Conversation, TranscriptTurn } from '../../src/conversation/types.js';
+import type { Continuation } from '../../src/conversation/types.js';
 import type { Attempt, Candidate, RequestInput } from '../../src/machines/types.js';
 import type { SessionBinding } from '../../src/actors/types.js';
 import { type ActorRole, CLI_FIELD, roleOfEvent } from './request-names.js';
+import { bindingView, expectedContinuation, expectedTranscript } from './request-reference-conversation.js';
 
 /** The states a request can be in (`idle` before `xstate.init`). */
 export type ExpectedState =
@@ -65,31 +64,6 @@ type Failure = { reason: string; message: string; retryAfterMs?: number; exitCod
 const ITS_OWN_WORDS = expect.any(String) as unknown as string;
 
 const FINAL: ReadonlySet<ExpectedState> = new Set(['answered', 'failed', 'aborted']);
-
-/** What the rules read of a stored CLI session: its id and the last turn it saw. */
-export function bindingView(binding: SessionBinding | undefined): Record<string, unknown> | null {
-  if (binding === undefined) return null;
-  return { cliSessionId: binding.cliSessionId, seenSeq: binding.seenSeq ?? null, seenDigest: binding.seenDigest ?? null };
-}
-
-/**
- * How a CLI attempt continues `conversation` with the stored session `binding`
- * (`docs/conversations.md#continuation`): `resume` when the session has seen every turn, `catch-up`
- * when what it saw last is still a turn of the conversation (same seq, same digest) and turns
- * followed, else a new session: `reseed` with the history, `new` without. A session that saw
- * nothing (`seenSeq` 0) saw an empty prefix, which always matches; a binding from before
- * transcripts (no `seenSeq`) is usable only while the conversation has no turns.
- */
-export function expectedContinuation(binding: SessionBinding | undefined, conversation: Conversation): Continuation {
-  const fresh: Continuation = conversation.turns.length > 0 ? 'reseed' : 'new';
-  const lastSeq = conversation.turns.length > 0 ? conversation.turns[conversation.turns.length - 1]!.seq : conversation.dropped;
-  if (binding === undefined) return fresh;
-  if (binding.seenSeq === undefined) return lastSeq === 0 ? 'resume' : fresh;
-  if (binding.seenSeq === 0) return lastSeq === 0 ? 'resume' : 'catch-up';
-  const seen = conversation.turns.find((turn) => turn.seq === binding.seenSeq);
-  if (seen === undefined || seen.digest !== binding.seenDigest) return fresh;
-  return seen.seq === lastSeq ? 'resume' : 'catch-up';
-}
 
 /** The parts of an actor's input the rules decide, per role; the live recorder and the reference both use it. */
 export function projectInput(role: ActorRole, input: unknown): Record<string, unknown> {
@@ -233,29 +207,6 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       historyDropped: conversation.dropped,
       historyChars: input.historyChars,
     });
-  /**
-   * The transcript a success writes with a session key: the user's message and the answer, numbered
-   * and chained after the conversation's last turn, preceded by the conversation's turns the store
-   * does not hold yet (after `storedSeq` when appending, all of them when replacing).
-   */
-  const transcriptOf = (answer: string): Record<string, unknown> | null => {
-    if (input.sessionKey === null) return null;
-    const c = current();
-    const { requestId, request } = input;
-    const user = {
-      role: 'user' as const,
-      text: request.prompt,
-      requestId,
-      at: 0,
-      ...(request.imagePlaceholders.length === 0 ? {} : { images: request.imagePlaceholders }),
-    };
-    const assistant = { role: 'assistant' as const, text: answer, model: c.ref, backend: kind(c), requestId, at: 0 };
-    const exchange = chainTurns([user, assistant], conversation.turns.at(-1));
-    const { write } = conversation;
-    const unstored: TranscriptTurn[] =
-      write.mode === 'replace' ? conversation.turns : conversation.turns.filter((turn) => turn.seq > write.storedSeq);
-    return { sessionKey: input.sessionKey, write, turns: [...unstored, ...exchange] };
-  };
   const succeed = (s: Expected, turn: NonNullable<Expected['turn']>): Expected => {
     const c = current();
     const cli = cliOf(c);
@@ -277,7 +228,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
         }
       : null;
     const clearCooldown = c.hadCooldown === true ? { ref: c.ref, provider: c.provider } : null;
-    const transcript = transcriptOf(turn.text);
+    const transcript = expectedTranscript(input, c, turn.text);
     const answered = { ...s, turn };
     if (transcript === null && session === null && clearCooldown === null) return finish(answered, 'answered');
     return invoke({ ...answered, state: 'persisting-session' }, 'recordSuccess', { transcript, session, clearCooldown });
