@@ -48,8 +48,13 @@ export function keepsCliSession(context: RequestContext, sessionId: string | nul
   );
 }
 
-/** How a loaded CLI session binding stands to the request's conversation (`docs/conversations.md#continuation`). */
+/**
+ * How a loaded CLI session binding stands to the request's conversation
+ * (`docs/conversations.md#continuation`); `none` when the current candidate is not a CLI backend,
+ * so that a binding loaded for any other candidate never leads to `spawning-cli`.
+ */
 export function bindingSync(context: RequestContext, binding: SessionBinding | undefined): SessionSync {
+  if (context.candidates[context.index]?.cli === undefined) return 'none';
   return sessionSync(binding, context.conversation);
 }
 

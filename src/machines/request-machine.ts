@@ -111,7 +111,7 @@ export const requestMachine = setup({
     isApiCandidate: ({ context }) => context.candidates[context.index]?.api !== undefined,
     /**
      * The loaded CLI session has seen every turn of the conversation: resume it with the message
-     * only. (Only CLI candidates load a binding, so the session guards imply a CLI candidate.)
+     * only. (The session guards imply a CLI candidate: `bindingSync` is `none` for any other.)
      */
     isSessionCurrent: ({ context }, params: { binding: SessionBinding | undefined }) => bindingSync(context, params.binding) === 'current',
     /** The loaded CLI session saw an earlier part of the conversation that still matches: catch it up. */

@@ -12,13 +12,17 @@ type Node = any;
 // biome-ignore lint/suspicious/noExplicitAny: as above.
 type Transition = any;
 
-/** A guard's role name (stable across the machine's renames), `and(…)` for combined guards, `else` without one. */
+/** The role name of a guard (stable across the machine's renames): named, with params (`{ type, params }`), or `and(…)` of them. */
+function roleOf(guard: unknown): string {
+  if (typeof guard === 'string') return Object.entries(GUARD).find(([, name]) => name === guard)?.[0] ?? guard;
+  const { type, guards } = guard as { type?: unknown; guards?: unknown[] };
+  if (typeof type === 'string') return roleOf(type);
+  return Array.isArray(guards) ? `and(${guards.map(roleOf).join(', ')})` : 'and(…)';
+}
+
+/** A guard's role label, `else` without one. */
 function guardLabel(transition: Transition): string {
-  const guard = transition.guard;
-  if (guard === undefined) return 'else';
-  if (typeof guard !== 'string') return 'and(…)';
-  const role = Object.entries(GUARD).find(([, name]) => name === guard)?.[0];
-  return role ?? guard;
+  return transition.guard === undefined ? 'else' : roleOf(transition.guard);
 }
 
 /** `<state> —<event>[<branch>]→ <targets>` of `transition` taken while `state` was active; undefined for the initial transition. */

@@ -6,7 +6,6 @@
  * from the rules (`request-reference.ts`) and checked against the oracle's invariants
  * (`request-oracle.ts`); neither is derived from the machine.
  */
-import { EMPTY_CONVERSATION } from '../../src/conversation/types.js';
 import { DEFAULT_HISTORY_PROMPT_CHARS } from '../../src/config/session-defaults.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -21,113 +20,85 @@ import {
 } from 'xstate';
 import { TestModel } from 'xstate/graph';
 import { type RequestEvent, requestMachine } from '../../src/machines/request-machine.js';
-import type { Attempt, Candidate, RequestInput } from '../../src/machines/types.js';
-import { testBackend } from '../support/backends.js';
+import type { SessionBinding } from '../../src/actors/types.js';
+import type { Attempt, RequestInput } from '../../src/machines/types.js';
 import { machineTransitions, recordTransitions } from './request-coverage.js';
-import { ACTOR, type ActorRole, CLI_FIELD, actorEvent, roleOfEvent } from './request-names.js';
+import { type BindingName, CANDIDATES, CONVERSATIONS, type ConversationName, eventCases } from './request-fixtures.js';
+import { ACTOR, type ActorRole, roleOfEvent } from './request-names.js';
 import { brokenRules, type TraceStep } from './request-oracle.js';
 import { type Expected, type Invocation, expectedAfter, initialExpected, projectInput } from './request-reference.js';
 
 type Snapshot = SnapshotFrom<typeof requestMachine>;
 
 const TIMEOUT_MS = 30_000;
-const backend = testBackend({ id: 'fake-cli' });
-const binding = { sessionKey: 'k', backendId: 'fake-cli', cliSessionId: 'stored-1', cwd: '/tmp', createdAt: 1, updatedAt: 1, turns: 1 };
-const run = {
-  plan: {
-    command: 'fake',
-    argv: [],
-    cwd: '/tmp/run-cwd',
-    resume: false,
-    sessionIdSent: undefined,
-    newSession: true,
-    parseMode: 'json' as const,
-    noOutputTimeoutMs: 1000,
-    stdinChars: 0,
-  },
-  stdout: '{"result":"hello"}',
-  stderr: '',
-  exitCode: 0,
-  signal: undefined,
-  durationMs: 1,
+
+/**
+ * Candidates by name, the session key, the conversation the request continues, the stored CLI
+ * sessions `loadSession` may find besides none (with a session key), whether the message carries an
+ * image, and the pinned number of shortest paths.
+ */
+type Scenario = {
+  candidates: Array<keyof typeof CANDIDATES>;
+  sessionKey: string | null;
+  conversation: ConversationName;
+  bindings: BindingName[];
+  image?: boolean;
+  paths: number;
 };
 
-const api = {
-  id: 'stub-api',
-  api: 'anthropic-messages' as const,
-  baseUrl: 'http://127.0.0.1:1',
-  apiKey: 'k',
-  headers: {},
-  timeoutMs: undefined,
-  models: undefined,
-};
-const CANDIDATES: Record<string, Candidate> = {
-  a: { ref: 'fake-cli/a', provider: 'fake-cli', model: 'a', [CLI_FIELD]: backend },
-  b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', [CLI_FIELD]: backend },
-  none: { ref: 'nowhere/c', provider: 'nowhere', model: 'c' },
-  api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true },
-  fresh: { ref: 'stub-api/n', provider: 'stub-api', model: 'n', api },
-  cooling: { ref: 'stub-api/cool', provider: 'stub-api', model: 'cool', api, skip: { reason: 'rate_limit', detail: 'cooling down' } },
-};
-
-/** Candidates by name, the session key, and the pinned number of shortest paths. */
-type Scenario = { candidates: Array<keyof typeof CANDIDATES>; sessionKey: string | null; paths: number };
-
-// One CLI candidate (sessions, stale-session retry, persistence, timeout, abort), also one-shot; an
-// API candidate with a cooldown to clear falling back to a CLI; an API candidate without one; a
-// cooling-down candidate skipped; a cooling-down last candidate; a provider without a backend; two
-// CLI candidates. The path counts are pinned: a change to them must be deliberate (update them here).
+// First turns (empty conversation): one CLI candidate (a session stored before transcripts, one that
+// saw turns the conversation lacks; stale-session retry, persistence, timeout, abort), also one-shot;
+// an API candidate with a cooldown to clear falling back to a CLI; an API candidate without one, with
+// a session key (the transcript is written) and one-shot (nothing to record); a cooling-down candidate
+// skipped; a cooling-down last candidate; a provider without a backend (a binding found for it changes
+// nothing); two CLI candidates. Conversations with history: a stored transcript with dropped turns
+// and sessions current, behind (a stale retry after a catch-up), edited and dropped; an API candidate
+// failing over to a CLI that catches up; `messages` that continue (CLI) or replace (API, with an image)
+// the stored transcript. The path counts are pinned: a change to them must be deliberate (update them here).
 const SCENARIOS: Scenario[] = [
-  { candidates: ['a'], sessionKey: 'k', paths: 107 },
-  { candidates: ['a'], sessionKey: null, paths: 95 },
-  { candidates: ['api', 'a'], sessionKey: 'k', paths: 333 },
-  { candidates: ['fresh'], sessionKey: 'k', paths: 13 },
-  { candidates: ['cooling', 'a'], sessionKey: 'k', paths: 107 },
-  { candidates: ['a', 'cooling'], sessionKey: 'k', paths: 71 },
-  { candidates: ['a', 'none'], sessionKey: 'k', paths: 106 },
-  { candidates: ['a', 'b'], sessionKey: 'k', paths: 601 },
+  { candidates: ['a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy', 'ahead'], paths: 159 },
+  { candidates: ['a'], sessionKey: null, conversation: 'empty', bindings: [], paths: 36 },
+  { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['latest'], paths: 369 },
+  { candidates: ['fresh'], sessionKey: 'k', conversation: 'empty', bindings: [], paths: 14 },
+  { candidates: ['fresh'], sessionKey: null, conversation: 'empty', bindings: [], paths: 12 },
+  { candidates: ['cooling', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 119 },
+  { candidates: ['a', 'cooling'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 89 },
+  { candidates: ['a', 'none'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 124 },
+  { candidates: ['a', 'b'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 679 },
+  { candidates: ['a'], sessionKey: 'k', conversation: 'history', bindings: ['latest', 'earlier', 'edited', 'dropped'], paths: 196 },
+  { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'history', bindings: ['earlier'], paths: 369 },
+  { candidates: ['a'], sessionKey: 'k', conversation: 'messages-append', bindings: ['earlier'], paths: 119 },
+  { candidates: ['fresh'], sessionKey: 'k', conversation: 'messages-replace', bindings: [], image: true, paths: 14 },
 ];
 
 /** The machine's transitions (see `request-coverage.ts`): pinned, like the path counts. */
-const TRANSITION_COUNT = 30;
+const TRANSITION_COUNT = 33;
 
 function input(scenario: Scenario): RequestInput {
   return {
     requestId: 'r1',
-    candidates: scenario.candidates.map((name) => CANDIDATES[name]!),
+    candidates: scenario.candidates.map((name) => CANDIDATES[name]),
     sessionKey: scenario.sessionKey,
     attemptTimeoutMs: TIMEOUT_MS,
-    request: { prompt: 'hi', systemPrompt: undefined, images: [], imagePlaceholders: [], cwd: '/tmp' },
-    conversation: EMPTY_CONVERSATION,
+    request: {
+      prompt: 'hi',
+      systemPrompt: undefined,
+      images: scenario.image === true ? [{ path: '/tmp/staged/photo.png', mimeType: 'image/png' }] : [],
+      imagePlaceholders: scenario.image === true ? [{ name: 'photo.png', mimeType: 'image/png' }] : [],
+      cwd: '/tmp',
+    },
+    conversation: CONVERSATIONS[scenario.conversation],
     historyChars: DEFAULT_HISTORY_PROMPT_CHARS,
   };
 }
 
-const done = (role: ActorRole, output: unknown) => ({ type: actorEvent('done', role), output }) as EventObject;
-const error = (role: ActorRole, failure: Record<string, unknown>) => ({ type: actorEvent('error', role), error: failure }) as EventObject;
-
-/** Payload variants per event type: plain objects (Error instances would collide when serialized). */
-const eventCases: Record<string, EventObject[]> = {
-  [actorEvent('done', 'loadSession')]: [done('loadSession', { binding: undefined }), done('loadSession', { binding })],
-  [actorEvent('error', 'loadSession')]: [error('loadSession', { reason: 'unknown', message: 'store failed' })],
-  [actorEvent('done', 'callApi')]: [done('callApi', { text: 'from api', sessionId: undefined, usage: { input: 3, output: 2 } })],
-  [actorEvent('error', 'callApi')]: [error('callApi', { reason: 'rate_limit', message: '429', retryAfterMs: 2000, status: 429 })],
-  [actorEvent('done', 'runCliTurn')]: [done('runCliTurn', run)],
-  [actorEvent('error', 'runCliTurn')]: [error('runCliTurn', { reason: 'config', message: 'command not found', exitCode: 127 })],
-  [actorEvent('done', 'parseCliOutput')]: [
-    done('parseCliOutput', { text: 'hello', sessionId: 's-1', usage: undefined }),
-    done('parseCliOutput', { text: 'hello without id', sessionId: undefined, usage: undefined }),
-  ],
-  [actorEvent('error', 'parseCliOutput')]: [
-    error('parseCliOutput', { reason: 'session_expired', message: 'No conversation found' }),
-    error('parseCliOutput', { reason: 'rate_limit', message: '429' }),
-  ],
-  [actorEvent('done', 'recordSuccess')]: [done('recordSuccess', binding)],
-  [actorEvent('error', 'recordSuccess')]: [error('recordSuccess', { reason: 'unknown', message: 'store locked' })],
-  [actorEvent('done', 'recordFailure')]: [done('recordFailure', undefined)],
-  [actorEvent('error', 'recordFailure')]: [error('recordFailure', { reason: 'unknown', message: 'bookkeeping failed' })],
-  'cli.retry': [{ type: 'cli.retry', notice: 'api_retry 1/3' } as EventObject],
-};
+/** A step of a test name: the event, and the stored session a `loadSession` found (what it saw last). */
+function stepName(event: EventObject): string {
+  const type = event.type.replace(/^xstate\.(done|error)\.actor\./, '$1:').replace(/^xstate\./, '');
+  const binding = (event as EventObject & { output?: { binding?: SessionBinding } }).output?.binding;
+  if (binding === undefined) return type;
+  return `${type}(${binding.seenSeq === undefined ? 'binding without seenSeq' : `binding seen ${binding.seenSeq}`})`;
+}
 
 /** What guards read (state value, candidate index, stored session, retry flags) plus the attempt log. */
 function key(snapshot: Snapshot): string {
@@ -137,9 +108,10 @@ function key(snapshot: Snapshot): string {
     snapshot.value,
     c.index,
     c.binding !== undefined,
+    c.continuation ?? null,
     c.forceNewSession,
     c.sessionRetried,
-    c.turn !== undefined,
+    c.turn?.text ?? null,
     c.failure?.reason ?? null,
     c.notices.length > 0,
     log,
@@ -152,6 +124,7 @@ function project(snapshot: Snapshot) {
     value: snapshot.value,
     index: c.index,
     attempts: c.attempts.map((a) => [a.model, a.ok, a.reason ?? null]),
+    continuation: c.continuation ?? null,
     forceNewSession: c.forceNewSession,
     failure: c.failure?.reason ?? null,
     answered: c.turn?.text ?? null,
@@ -162,12 +135,15 @@ function model(scenario: Scenario) {
   return new TestModel(requestMachine, {
     input: input(scenario),
     events: (snapshot) =>
-      __unsafe_getAllOwnEventDescriptors(snapshot as Snapshot).flatMap((type) => eventCases[type] ?? [{ type }]) as never,
-    // Transition coverage: the state left and the event that led into a state are part of the vertex.
+      __unsafe_getAllOwnEventDescriptors(snapshot as Snapshot).flatMap(
+        (type) => eventCases(type, snapshot as Snapshot, scenario.bindings) ?? [{ type }],
+      ) as never,
+    // Transition coverage: the state left (with the continuation it had, so that a stale-session retry
+    // after each continuation is its own vertex) and the event that led into a state are part of the vertex.
     serializeState: (snapshot, event, previous) =>
       key(snapshot as Snapshot) +
       (event && previous && !matchesState((previous as Snapshot).value, (snapshot as Snapshot).value)
-        ? ` from ${String((previous as Snapshot).value)} via ${JSON.stringify(event)}`
+        ? ` from ${String((previous as Snapshot).value)}/${(previous as Snapshot).context.continuation} via ${JSON.stringify(event)}`
         : ''),
     stopWhen: (snapshot) => snapshot.status !== 'active',
     stateMatcher: () => true,
@@ -214,7 +190,10 @@ type Deferred = { resolve(value: unknown): void; reject(error: unknown): void };
  * pure transition function, matches the reference model (state, attempts, every actor input,
  * persist warning, output), and breaks no invariant of the oracle.
  */
-async function replay(path: Path, scenario: Scenario, taken: Set<string>) {
+/** What the replays covered: the machine's transitions, and the continuations of CLI attempts (`a → b` when a retry changed it). */
+type Covered = { transitions: Set<string>; continuations: Set<string> };
+
+async function replay(path: Path, scenario: Scenario, covered: Covered) {
   const clock = new SimulatedClock();
   const pending: Partial<Record<ActorRole, Deferred>> = {};
   const invocations: Invocation[] = [];
@@ -226,7 +205,7 @@ async function replay(path: Path, scenario: Scenario, taken: Set<string>) {
   const roles = Object.keys(ACTOR) as ActorRole[];
   const machine = requestMachine.provide({ actors: Object.fromEntries(roles.map((role) => [ACTOR[role], controlled(role)])) as never });
   const requestInput = input(scenario);
-  const actor = createActor(machine, { input: requestInput, clock, inspect: recordTransitions(taken, 'selecting-model') });
+  const actor = createActor(machine, { input: requestInput, clock, inspect: recordTransitions(covered.transitions, 'selecting-model') });
   const execute = (event: EventObject) => {
     const result = roleOfEvent(event.type);
     if (result !== undefined) {
@@ -240,6 +219,7 @@ async function replay(path: Path, scenario: Scenario, taken: Set<string>) {
   };
   let reference = initialExpected();
   const steps: TraceStep[] = [];
+  let continuationBefore: string | undefined;
   for (const step of path.steps) {
     execute(step.event);
     const pure = step.state as Snapshot;
@@ -247,6 +227,12 @@ async function replay(path: Path, scenario: Scenario, taken: Set<string>) {
       timeout: 2_000,
     });
     expect(project(live)).toEqual(project(pure));
+    const before = steps.at(-1)?.index === live.context.index ? continuationBefore : undefined;
+    continuationBefore = live.context.continuation;
+    if (continuationBefore !== undefined)
+      covered.continuations.add(
+        before === undefined || before === continuationBefore ? continuationBefore : `${before} → ${continuationBefore}`,
+      );
     reference = expectedAfter(reference, step.event, requestInput);
     steps.push(traceStep(step.event, live, invocations));
     expect(observed(steps.at(-1)!), `after ${step.event.type}`).toEqual(expectedView(reference));
@@ -256,18 +242,16 @@ async function replay(path: Path, scenario: Scenario, taken: Set<string>) {
 }
 
 describe('request machine (model-based, every shortest path, checked by an independent oracle)', () => {
-  const taken = new Set<string>();
+  const covered: Covered = { transitions: new Set(), continuations: new Set() };
   for (const scenario of SCENARIOS) {
-    const label = `${scenario.candidates.join(' → ')}${scenario.sessionKey === null ? ' (one-shot)' : ''}`;
+    const label = `${scenario.candidates.join(' → ')}${scenario.sessionKey === null ? ' (one-shot)' : ''}, ${scenario.conversation}${scenario.image === true ? ' + image' : ''}`;
     const paths = model(scenario).getShortestPaths();
     it(`[${label}] has exactly ${scenario.paths} shortest paths (a change must be deliberate: update the count)`, () => {
       expect(paths.length, label).toBe(scenario.paths);
     });
     for (const path of paths) {
-      const name = path.steps
-        .map((step) => step.event.type.replace(/^xstate\.(done|error)\.actor\./, '$1:').replace(/^xstate\./, ''))
-        .join(' → ');
-      it(`[${label}] ${name}`, async () => replay(path, scenario, taken));
+      const name = path.steps.map((step) => stepName(step.event)).join(' → ');
+      it(`[${label}] ${name}`, async () => replay(path, scenario, covered));
     }
   }
 
@@ -275,7 +259,12 @@ describe('request machine (model-based, every shortest path, checked by an indep
   it('every transition of the machine is taken by at least one replayed path', () => {
     const all = machineTransitions(requestMachine);
     expect(all).toHaveLength(TRANSITION_COUNT);
-    expect(all.filter((transition) => !taken.has(transition))).toEqual([]);
+    expect(all.filter((transition) => !covered.transitions.has(transition))).toEqual([]);
+  });
+
+  it('every continuation is replayed, and the stale-session retry after a resume and after a catch-up', () => {
+    const stories = ['new', 'resume', 'catch-up', 'reseed', 'resume → new', 'resume → reseed', 'catch-up → reseed'];
+    expect(stories.filter((story) => !covered.continuations.has(story))).toEqual([]);
   });
 
   it('a request without candidates is refused before anything runs', () => {

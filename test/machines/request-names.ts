@@ -18,12 +18,15 @@ export const GUARD = {
   isSkipped: 'isSkipped',
   isCliCandidate: 'isCliCandidate',
   isApiCandidate: 'isApiCandidate',
+  isSessionCurrent: 'isSessionCurrent',
+  isSessionBehind: 'isSessionBehind',
+  hasHistory: 'hasHistory',
   isStaleStoredSession: 'isStaleStoredSession',
   hasSuccessToRecord: 'hasSuccessToRecord',
   hasNextCandidate: 'hasNextCandidate',
 } as const;
 
-/** The `Candidate` field that holds a CLI candidate's resolved backend . */
+/** The `Candidate` field that holds a CLI candidate's resolved backend. */
 export const CLI_FIELD = 'cli' as const;
 
 /** An actor role. */

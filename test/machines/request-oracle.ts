@@ -1,35 +1,18 @@
 /**
  * Invariants of one request, written apart from the machine and checked on the live trace (state,
- * attempt log, recorded actor invocations, output) after every step of every replayed path. Each
- * rule reads fields only; it imports types only from `src/machines`.
+ * attempt log, recorded actor invocations, output) after every step of every replayed path: the
+ * failover rules here, the conversation rules in `request-oracle-conversation.ts`. Each rule reads
+ * fields only; it imports types only from `src/machines`.
  */
-import type { EventObject } from 'xstate';
-import type { Attempt, Candidate, RequestInput } from '../../src/machines/types.js';
-import type { Invocation } from './request-reference.js';
+import type { Candidate, RequestInput } from '../../src/machines/types.js';
 import { CLI_FIELD, actorEvent } from './request-names.js';
+import { conversationRules } from './request-oracle-conversation.js';
+import type { Invocation } from './request-reference.js';
+import { type Rule, type TraceStep, type Written, added, runs } from './request-trace.js';
 
-/** The live request after one step. */
-export interface TraceStep {
-  event: EventObject;
-  state: string;
-  index: number;
-  attempts: Attempt[];
-  persistWarning: string | undefined;
-  /** The machine's output once final. */
-  output: Record<string, unknown> | undefined;
-  /** Every actor invocation so far, in order. */
-  invocations: Invocation[];
-}
-
-type Trace = { input: RequestInput; steps: TraceStep[] };
-type Rule = { rule: string; holds: (trace: Trace) => true | string };
+export type { TraceStep } from './request-trace.js';
 
 const RUNNING = new Set(['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session']);
-
-/** The invocations a step added. */
-function added(steps: TraceStep[], k: number): Invocation[] {
-  return steps[k]!.invocations.slice(k === 0 ? 0 : steps[k - 1]!.invocations.length);
-}
 
 /** Does `invocation` concern `candidate` (and nothing else)? */
 function concerns(invocation: Invocation, candidate: Candidate): boolean {
@@ -48,7 +31,12 @@ function concerns(invocation: Invocation, candidate: Candidate): boolean {
     case 'recordSuccess': {
       const session = i.session as { model: string } | null;
       const clear = i.clearCooldown as { ref: string } | null;
-      return (session === null || session.model === candidate.ref) && (clear === null || clear.ref === candidate.ref);
+      const answer = (i.transcript as Written | null)?.turns.at(-1);
+      return (
+        (session === null || session.model === candidate.ref) &&
+        (clear === null || clear.ref === candidate.ref) &&
+        (answer === undefined || answer.model === candidate.ref)
+      );
     }
   }
 }
@@ -79,18 +67,23 @@ const rules: Rule[] = [
     },
   },
   {
-    rule: 'a stale-session retry happens only when a binding was loaded, after session_expired, at most once per candidate',
+    rule: 'a CLI runs again only as the stale-session retry: after session_expired of a run that sent the stored session, once per candidate, as a new session',
     holds: ({ steps }) => {
       const retried = new Set<unknown>();
-      for (let k = 0; k < steps.length; k++) {
-        for (const call of added(steps, k).filter((c) => c.role === 'runCliTurn' && c.input.forceNewSession === true)) {
-          const error = (steps[k]!.event as { error?: { reason?: string } }).error;
-          if (steps[k]!.event.type !== actorEvent('error', 'parseCliOutput') || error?.reason !== 'session_expired')
-            return 'not after session_expired';
-          if (call.input.binding === null) return 'retried without a stored session';
-          if (retried.has(call.input.model)) return 'retried twice';
-          retried.add(call.input.model);
+      let previous: Invocation | undefined;
+      for (const { k, call } of runs(steps)) {
+        const event = steps[k]!.event;
+        if (event.type === actorEvent('done', 'loadSession')) {
+          previous = call;
+          continue;
         }
+        const error = (event as { error?: { reason?: string } }).error;
+        if (event.type !== actorEvent('error', 'parseCliOutput') || error?.reason !== 'session_expired') return `ran after ${event.type}`;
+        if (previous?.input.model !== call.input.model || previous?.input.forceNewSession !== false) return 'retried a run that was new';
+        if (call.input.forceNewSession !== true) return 'the retry sent the stored session again';
+        if (retried.has(call.input.model)) return 'retried twice';
+        retried.add(call.input.model);
+        previous = call;
       }
       return true;
     },
@@ -196,7 +189,7 @@ const rules: Rule[] = [
 
 /** The rules the trace breaks, as `rule: why` lines (empty when every rule holds). */
 export function brokenRules(input: RequestInput, steps: TraceStep[]): string[] {
-  return rules.flatMap(({ rule, holds }) => {
+  return [...rules, ...conversationRules].flatMap(({ rule, holds }) => {
     const verdict = holds({ input, steps });
     return verdict === true ? [] : [`${rule}: ${verdict}`];
   });

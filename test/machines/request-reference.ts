@@ -1,15 +1,19 @@
 /**
  * A reference model of one request, written from the rules and not from the machine: a reducer over
  * the events the model-based test replays (`xstate.init`, actor results, the attempt deadline,
- * `CANCEL`, `cli.retry`) that computes the state the request must be in, the attempt log, every actor
- * invocation with its input, the persist warning and the final output. It imports types only from
- * `src/machines`.
+ * `CANCEL`, `cli.retry`) that computes the state the request must be in, the attempt log (with each
+ * CLI attempt's continuation), every actor invocation with its input (the CLI's `forceNewSession` and
+ * history, the transcript turns and binding a success writes), the persist warning and the final
+ * output. The conversation rules (continuation, transcript) are in `request-reference-conversation.ts`.
+ * It imports types only from `src/machines`.
  */
 import type { EventObject } from 'xstate';
 import { expect } from 'vitest';
+import type { Continuation } from '../../src/conversation/types.js';
 import type { Attempt, Candidate, RequestInput } from '../../src/machines/types.js';
 import type { SessionBinding } from '../../src/actors/types.js';
 import { type ActorRole, CLI_FIELD, roleOfEvent } from './request-names.js';
+import { bindingView, expectedContinuation, expectedTranscript } from './request-reference-conversation.js';
 
 /** The states a request can be in (`idle` before `xstate.init`). */
 export type ExpectedState =
@@ -41,10 +45,14 @@ export interface Expected {
   invocations: Invocation[];
   persistWarning: string | undefined;
   output: Record<string, unknown> | undefined;
-  /** Per attempt: the stored session loaded, the stale-session retry used, the CLI run, the answer, the failure, notices. */
+  /**
+   * Per attempt: the stored session loaded, how the CLI attempt continues the conversation, the
+   * stale-session retry used, the CLI run, the answer, the failure, notices.
+   */
   binding: SessionBinding | undefined;
+  continuation: Continuation | undefined;
   retried: boolean;
-  run: { stdout: string; plan: { cwd: string } } | undefined;
+  run: { stdout: string; plan: { cwd: string; newSession: boolean; historyTurns: number } } | undefined;
   turn: { text: string; sessionId?: string | undefined; usage?: unknown } | undefined;
   failure: Failure | undefined;
   notices: string[];
@@ -65,28 +73,32 @@ export function projectInput(role: ActorRole, input: unknown): Record<string, un
     case 'loadSession':
       return { ref: i.candidate.ref, sessionKey: i.sessionKey };
     case 'callApi':
-      return { provider: i.provider.id, model: i.model, prompt: i.prompt, timeoutMs: i.timeoutMs };
+      return { provider: i.provider.id, model: i.model, prompt: i.prompt, timeoutMs: i.timeoutMs, history: i.history };
     case 'runCliTurn':
       return {
         backend: i.backend.id,
         model: i.model,
         prompt: i.prompt,
-        binding: i.binding?.cliSessionId ?? null,
+        binding: bindingView(i.binding),
         forceNewSession: i.forceNewSession,
         timeoutMs: i.timeoutMs,
+        history: i.history,
+        historyDropped: i.historyDropped,
+        historyChars: i.historyChars,
       };
     case 'parseCliOutput':
       return { stdout: i.run.stdout, backend: i.backend.id };
     case 'recordSuccess':
-      return { session: i.session ?? null, clearCooldown: i.clearCooldown ?? null };
+      return { transcript: i.transcript ?? null, session: i.session ?? null, clearCooldown: i.clearCooldown ?? null };
     case 'recordFailure':
       return { ref: i.candidate.ref, reason: i.failure.reason, message: i.failure.message };
   }
 }
 
 /** The per-attempt part of the reference state when a candidate is taken. */
-const NEW_ATTEMPT: Pick<Expected, 'binding' | 'retried' | 'run' | 'turn' | 'failure' | 'notices'> = {
+const NEW_ATTEMPT: Pick<Expected, 'binding' | 'continuation' | 'retried' | 'run' | 'turn' | 'failure' | 'notices'> = {
   binding: undefined,
+  continuation: undefined,
   retried: false,
   run: undefined,
   turn: undefined,
@@ -118,6 +130,12 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
     invocations: [...s.invocations, { role, input: inputOf }],
   });
   const noticesOf = (s: Expected) => (s.notices.length === 0 ? {} : { notices: s.notices });
+  // CLI attempts say how they continued the conversation, and how many history turns the prompt carried once the CLI ran.
+  const continuationOf = (s: Expected) => {
+    if (s.continuation === undefined) return {};
+    return s.run === undefined ? { continuation: s.continuation } : { continuation: s.continuation, historyTurns: s.run.plan.historyTurns };
+  };
+  const { conversation } = input;
 
   const enter = (s: Expected, index: number): Expected => {
     const c = candidates[index]!;
@@ -140,7 +158,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
     if (state === 'aborted') return { ...s, state, output: { status: 'aborted', attempts: s.attempts } };
     if (state === 'failed') return { ...s, state, output: { status: 'failed', attempts: s.attempts, failure: s.failure } };
     const c = candidates[s.index]!;
-    const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...noticesOf(s) }];
+    const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...noticesOf(s), ...continuationOf(s) }];
     const turn = s.turn!;
     return {
       ...s,
@@ -171,18 +189,23 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       ...(status === undefined ? {} : { status }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       ...noticesOf(s),
+      ...continuationOf(s),
     };
     const logged = { ...s, state: 'falling-back' as const, failure, attempts: [...s.attempts, attempt] };
     return invoke(logged, 'recordFailure', { ref: c.ref, reason, message });
   };
-  const spawn = (s: Expected, forceNewSession: boolean): Expected =>
+  // Only a resume or a catch-up sends the stored session; a reseed, a new session and the stale-session retry start a new one.
+  const spawn = (s: Expected): Expected =>
     invoke({ ...s, state: 'spawning-cli' }, 'runCliTurn', {
       backend: cliOf(current())!.id,
       model: current().model,
       prompt: input.request.prompt,
-      binding: s.binding?.cliSessionId ?? null,
-      forceNewSession,
+      binding: bindingView(s.binding),
+      forceNewSession: s.retried || (s.continuation !== 'resume' && s.continuation !== 'catch-up'),
       timeoutMs: input.attemptTimeoutMs,
+      history: conversation.turns,
+      historyDropped: conversation.dropped,
+      historyChars: input.historyChars,
     });
   const succeed = (s: Expected, turn: NonNullable<Expected['turn']>): Expected => {
     const c = current();
@@ -193,13 +216,22 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       cli.sessionMode !== 'none' &&
       typeof turn.sessionId === 'string' &&
       turn.sessionId !== '';
+    // The binding is replaced when the turn started a new CLI session, continued otherwise.
     const session = keepsSession
-      ? { sessionKey: input.sessionKey, backendId: cli!.id, cliSessionId: turn.sessionId, cwd: s.run!.plan.cwd, model: c.ref }
+      ? {
+          sessionKey: input.sessionKey,
+          backendId: cli!.id,
+          cliSessionId: turn.sessionId,
+          cwd: s.run!.plan.cwd,
+          model: c.ref,
+          replace: s.run!.plan.newSession,
+        }
       : null;
     const clearCooldown = c.hadCooldown === true ? { ref: c.ref, provider: c.provider } : null;
+    const transcript = expectedTranscript(input, c, turn.text);
     const answered = { ...s, turn };
-    if (session === null && clearCooldown === null) return finish(answered, 'answered');
-    return invoke({ ...answered, state: 'persisting-session' }, 'recordSuccess', { session, clearCooldown });
+    if (transcript === null && session === null && clearCooldown === null) return finish(answered, 'answered');
+    return invoke({ ...answered, state: 'persisting-session' }, 'recordSuccess', { transcript, session, clearCooldown });
   };
 
   /** CANCEL: the current candidate is logged as aborted and nothing else runs. */
@@ -212,6 +244,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       reason: 'aborted',
       detail: ITS_OWN_WORDS,
       ...noticesOf(s),
+      ...continuationOf(s),
     };
     return { ...s, failure: { reason: 'aborted', message: ITS_OWN_WORDS }, attempts: [...s.attempts, attempt] };
   };
@@ -236,9 +269,16 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
   switch (`${r.state} ${result.kind} ${result.role}`) {
     case 'selecting-model done loadSession': {
       const binding = (output as { binding: SessionBinding | undefined }).binding;
-      if (cliOf(c) !== undefined) return spawn({ ...r, binding }, false);
+      if (cliOf(c) !== undefined) return spawn({ ...r, binding, continuation: expectedContinuation(binding, conversation) });
       if (c.api !== undefined) {
-        const call = { provider: c.api.id, model: c.model, prompt: input.request.prompt, timeoutMs: input.attemptTimeoutMs };
+        // An API provider is stateless: every call carries the whole history.
+        const call = {
+          provider: c.api.id,
+          model: c.model,
+          prompt: input.request.prompt,
+          timeoutMs: input.attemptTimeoutMs,
+          history: conversation.turns,
+        };
         return invoke({ ...r, state: 'calling-api' }, 'callApi', call);
       }
       return fail(r, { reason: 'config', message: ITS_OWN_WORDS });
@@ -251,8 +291,12 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
     case 'parsing done parseCliOutput':
       return succeed(r, output as NonNullable<Expected['turn']>);
     case 'parsing error parseCliOutput':
-      // A stored session the CLI does not know: once per candidate, and only when one was loaded.
-      if (error.reason === 'session_expired' && r.binding !== undefined && !r.retried) return spawn({ ...r, retried: true }, true);
+      // A stored session the CLI does not know: once per candidate, only when the attempt continued it (resume or
+      // catch-up); the retry is a new session, reseeded with the history when there is one.
+      if (error.reason === 'session_expired' && (r.continuation === 'resume' || r.continuation === 'catch-up') && !r.retried) {
+        const continuation: Continuation = conversation.turns.length > 0 ? 'reseed' : 'new';
+        return spawn({ ...r, retried: true, continuation, run: undefined });
+      }
       return fail(r, error);
     case 'persisting-session done recordSuccess':
       return finish(r, 'answered');

@@ -37,6 +37,9 @@ describe('visualizations/ are generated from the machines', () => {
       'invoke callApi',
       'after attemptTimeout',
       '[isStaleStoredSession]',
+      '[isSessionCurrent]',
+      '[isSessionBehind]',
+      '[isCliCandidate and hasHistory]',
       '[hasNextCandidate]',
       '[isSkipped and hasNextCandidate]',
       'CANCEL',
@@ -48,7 +51,17 @@ describe('visualizations/ are generated from the machines', () => {
 
   it('the Stately export keeps every named guard, action and actor', () => {
     const json = toStatelyJson(requestMachine);
-    for (const name of ['"loadSession"', '"callApi"', '"isStaleStoredSession"', '"logFailedAttempt"', '"attemptTimeout"'])
+    for (const name of [
+      '"loadSession"',
+      '"callApi"',
+      '"isStaleStoredSession"',
+      '"logFailedAttempt"',
+      '"attemptTimeout"',
+      '"resumeSession"',
+      '"catchUpSession"',
+      '"reseedSession"',
+      '"startFreshSession"',
+    ])
       expect(json).toContain(name);
     expect(() => JSON.parse(json)).not.toThrow();
   });
