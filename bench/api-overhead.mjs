@@ -68,7 +68,7 @@ export async function apiOverhead({ quick }) {
         sdk: (i) => directCall(client, `hello ${i}`),
         callApi: (i) =>
           callApi(
-            { provider, model: MODEL, prompt: `hello ${i}`, systemPrompt: undefined, images: [], timeoutMs: 600_000 },
+            { provider, model: MODEL, prompt: `hello ${i}`, systemPrompt: undefined, images: [], timeoutMs: 600_000, history: [] },
             new AbortController().signal,
           ),
         bare: async (i) => check(await bare.run({ message: `hello ${i}` })),

@@ -239,7 +239,7 @@ describe('the public shapes hold on a real run', () => {
     expect(typeof result.cliSessionId).toBe('string');
     expect(typeof result.durationMs).toBe('number');
     expect(result.attempts).toEqual(seen);
-    expect(Object.keys(result.attempts[0] ?? {}).sort()).toEqual(['backend', 'durationMs', 'model', 'ok']);
+    expect(Object.keys(result.attempts[0] ?? {}).sort()).toEqual(['backend', 'continuation', 'durationMs', 'historyTurns', 'model', 'ok']);
 
     cli.setMode('auth');
     const error: unknown = await runtime.run({ message: 'hi again' }).catch((e: unknown) => e);

@@ -28,7 +28,7 @@ describe('history: what an earlier turn is sent as', () => {
     ]);
     expect(messages).toEqual([
       { role: 'user', text: 'one' },
-      { role: 'user', text: '\n[image: b.webp (image/webp)]' },
+      { role: 'user', text: '[image: b.webp (image/webp)]' },
       { role: 'assistant', text: 'two' },
     ]);
   });
