@@ -5,6 +5,7 @@
  * and the new user message with its images. Rationale: `docs/conversations.md#messages`.
  */
 import { UsageError } from '../errors.js';
+import { renderReceived } from '../config/problems.js';
 import type { ImagePlaceholder, TurnRole } from './types.js';
 
 /** One content part: `{ type: 'text', text }` or `{ type: 'image_url', image_url: { url: 'data:<type>;base64,<data>' } }`. */
@@ -40,20 +41,8 @@ export interface NormalizedMessages {
 const ROLES = new Set(['system', 'user', 'assistant']);
 const DATA_URL = /^data:(image\/[a-z0-9.+-]+);base64,(.*)$/is;
 
-/** The bad value, short, for the error message; a value JSON cannot print (cyclic, BigInt) still gives one. */
-function received(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch {
-    json = undefined;
-  }
-  return (json ?? String(value)).slice(0, 80);
-}
-
 function usage(path: string, expected: string, value: unknown): UsageError {
-  return new UsageError(`request.${path}: expected ${expected}, received ${received(value)}`);
+  return new UsageError(`request.${path}: expected ${expected}, received ${renderReceived(value)}`);
 }
 
 function imageOf(part: Record<string, unknown>, path: string): { data: string; mimeType: string } {

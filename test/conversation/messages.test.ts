@@ -25,7 +25,7 @@ function usageMessage(messages: unknown): string {
 describe('bad messages are SAFETYNET_USAGE naming the index and field', () => {
   it('not an array', () => {
     expect(usageMessage({ role: 'user', content: 'hi' })).toMatch(/^request\.messages: expected an array/);
-    expect(usageMessage(undefined)).toBe('request.messages: expected an array of { role, content } messages, received undefined');
+    expect(usageMessage(undefined)).toBe('request.messages: expected an array of { role, content } messages, received (missing)');
   });
 
   it('empty', () => {
@@ -48,7 +48,7 @@ describe('bad messages are SAFETYNET_USAGE naming the index and field', () => {
       { role: 'user', content: 'd' },
     ];
     expect(usageMessage(messages)).toBe('request.messages[2].role: expected "system", "user" or "assistant", received "tool"');
-    expect(usageMessage([{ content: 'x' }])).toMatch(/^request\.messages\[0\]\.role: .*received undefined$/);
+    expect(usageMessage([{ content: 'x' }])).toMatch(/^request\.messages\[0\]\.role: .*received \(missing\)$/);
   });
 
   it('content that is neither a string nor an array of parts', () => {
@@ -72,7 +72,7 @@ describe('bad messages are SAFETYNET_USAGE naming the index and field', () => {
     const remote = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }] }];
     expect(usageMessage(remote)).toMatch(/^request\.messages\[0\]\.content\[0\]\.image_url\.url: expected a data URL/);
     const missing = [{ role: 'user', content: [{ type: 'image_url' }] }];
-    expect(usageMessage(missing)).toMatch(/^request\.messages\[0\]\.content\[0\]\.image_url\.url: .*received undefined$/);
+    expect(usageMessage(missing)).toMatch(/^request\.messages\[0\]\.content\[0\]\.image_url\.url: .*received \(missing\)$/);
     const notImage = [{ role: 'user', content: [{ type: 'image_url', image_url: 'data:text/plain;base64,aGk=' }] }];
     expect(usageMessage(notImage)).toMatch(/\.image_url\.url: expected a data URL/);
   });
