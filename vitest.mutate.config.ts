@@ -11,8 +11,8 @@ export default defineConfig({
         ? ['test/machines/**/*.test.ts']
         : [
             'test/failover/**/*.test.ts',
-            'test/actors/api/classify-api.test.ts',
-            'test/actors/cli/watch.test.ts',
+            'test/actors/api/classify-api*.test.ts',
+            'test/actors/cli/watch*.test.ts',
             'test/actors/cli/parse/**/*.test.ts',
           ],
     exclude: ['test/machines/visualizations.test.ts'],
