@@ -311,7 +311,9 @@ export const requestMachine = setup({
     },
     'persisting-session': {
       description:
-        "Write the exchange to the transcript with the CLI session id for (session key, backend), in one batch, and clear the candidate's cooldown; only successes get here.",
+        "Write the exchange to the transcript with the CLI session id for (session key, backend), in one batch, and clear the candidate's cooldown; only successes get here, and a CANCEL no longer aborts.",
+      // The answer is complete and its one-batch write is under way: a late cancel does not turn it into an abort.
+      on: { CANCEL: {} },
       invoke: {
         id: 'recordSuccess',
         src: 'recordSuccess',

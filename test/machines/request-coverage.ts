@@ -1,7 +1,7 @@
 /**
  * Transition coverage of the request machine, computed from its definition: every transition of
  * every non-final state (its own events, invoke `onDone`/`onError` branches, `after` delays,
- * `always` branches, and the root's `CANCEL` as taken from that state), and the label of a
+ * `always` branches, and the root's `CANCEL` as taken from that state, unless the state handles `CANCEL` itself), and the label of a
  * transition a live actor took (from `@xstate.microstep` inspection events).
  */
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
@@ -44,7 +44,9 @@ export function machineTransitions(machine: AnyStateMachine): string[] {
   for (const state of Object.values(root.states) as Node[]) {
     if (state.type === 'final') continue;
     for (const own of [...(state.always ?? []), ...[...state.transitions.values()].flat()]) labels.push(label(state.key, own)!);
-    for (const inherited of [...root.transitions.values()].flat()) labels.push(label(state.key, inherited)!);
+    // A root transition is inherited unless the state handles the same event itself.
+    for (const inherited of [...root.transitions.values()].flat())
+      if (!state.transitions.has(inherited.eventType)) labels.push(label(state.key, inherited)!);
   }
   return labels;
 }

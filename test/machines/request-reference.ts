@@ -252,7 +252,8 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
   if (event.type === 'xstate.init') return enter(r, 0);
   if (FINAL.has(r.state) || r.state === 'idle') return r;
   if (event.type === 'CANCEL') {
-    return finish(abort(r), 'aborted');
+    // The answer is complete once its write started: a late cancel changes nothing.
+    return r.state === 'persisting-session' ? r : finish(abort(r), 'aborted');
   }
   if (event.type === 'cli.retry') {
     const notice = (event as EventObject & { notice: string }).notice;
