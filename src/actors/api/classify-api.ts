@@ -197,7 +197,7 @@ export function classifyApiError(error: unknown, context: ApiErrorContext): Atte
     );
   }
   const code = causeCode(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : printable(error);
   const head = code === undefined ? 'error' : `error (${code})`;
   const fallback: FailureReason = message === 'terminated' ? 'transport' : 'unknown';
   return classifySignals(
@@ -205,6 +205,15 @@ export function classifyApiError(error: unknown, context: ApiErrorContext): Atte
     context,
     fallback,
   );
+}
+
+/** `String(value)`, or `[object Object]`-style text for a value `String` cannot convert (no prototype, a throwing `toString`). */
+function printable(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 /**

@@ -19,6 +19,16 @@ const lookup = (values: Record<string, string>) => ({ get: (name: string) => val
 const errno = (code: string, cause?: unknown) => Object.assign(new Error(`errno ${code}`), { code }, cause === undefined ? {} : { cause });
 
 describe('the messages of each kind of failure', () => {
+  it('a thrown value String cannot print (no prototype, a throwing toString) is still classified, as unknown', () => {
+    const bare = Object.create(null) as object;
+    const hostile = {
+      toString: () => {
+        throw new Error('no');
+      },
+    };
+    for (const value of [bare, hostile]) expect(classifyApiError(value, ctx)).toMatchObject({ reason: 'unknown' });
+  });
+
   it('a deadline without a known length says "?"', () => {
     expect(classifyApiError(new Error('x'), { ...ctx, timedOut: true })).toEqual({
       reason: 'timeout',
