@@ -3,9 +3,10 @@
  * dependencies (session store, cooldown store, CLI runner, API caller, parser) and injected with
  * `requestMachine.provide`.
  */
-import { stat } from 'node:fs/promises';
 import { fromPromise } from 'xstate';
 import { parseCliRun } from './cli/parse/index.js';
+import { isDirectory } from './cli/turn.js';
+import type { CommitBinding, CommitTurnInput, CommitTurnResult } from '../store/commit-input.js';
 import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding, Usage } from './types.js';
 import { AttemptError } from '../errors.js';
 import type { RecordCooldownFailureInput, RecordCooldownSuccessInput } from '../store/cooldown-store.js';
@@ -16,24 +17,19 @@ import type {
   ParseCliOutputInput,
   RecordFailureInput,
   RecordSuccessInput,
-  TranscriptCommit,
+  SessionToPersist,
 } from './types.js';
 
 /** What the request actors need of the session store (`SessionStore`). */
 export interface SessionsPort {
   get(sessionKey: string, backendId: string): Promise<SessionBinding | undefined>;
   /** Writes the transcript turns and the CLI session binding in one batch. */
-  commitTurn(
-    input: TranscriptCommit & { binding?: { backendId: string; cliSessionId: string; cwd: string; model?: string; replace?: boolean } },
-  ): Promise<{ binding: SessionBinding | undefined }>;
+  commitTurn(input: CommitTurnInput): Promise<Pick<CommitTurnResult, 'binding'>>;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
+/** The binding of a commit: the session to persist without its key (the commit names the key). */
+function withoutKey({ sessionKey: _sessionKey, ...binding }: SessionToPersist): CommitBinding {
+  return binding;
 }
 
 /** What the request actors need of the cooldown store. */
@@ -82,17 +78,8 @@ export function createRequestActors(deps: RequestActorDeps) {
       if (input.clearCooldown !== undefined) await (await deps.cooldowns()).recordSuccess(input.clearCooldown);
       if (input.transcript === undefined) return undefined;
       const { session } = input;
-      const binding =
-        session === undefined
-          ? undefined
-          : {
-              backendId: session.backendId,
-              cliSessionId: session.cliSessionId,
-              cwd: session.cwd,
-              model: session.model,
-              replace: session.replace,
-            };
-      return (await (await deps.sessions()).commitTurn({ ...input.transcript, ...(binding === undefined ? {} : { binding }) })).binding;
+      const commit = session === undefined ? input.transcript : { ...input.transcript, binding: withoutKey(session) };
+      return (await (await deps.sessions()).commitTurn(commit)).binding;
     }),
     // The cooldown write does not hold up the next candidate: failover stays within milliseconds.
     recordFailure: fromPromise<void, RecordFailureInput>(async ({ input }) => {

@@ -6,6 +6,9 @@
  */
 import type { Transcript, TranscriptTurn } from './types.js';
 
+/** What the functions here read of a transcript (a read-only view: any turns array will do). */
+type TurnsView = Pick<Transcript, 'dropped'> & { readonly turns: readonly TranscriptTurn[] };
+
 /** What {@link sessionSync} reads of a CLI session binding (`SessionBinding` of the store). */
 export interface SyncBinding {
   /** The `seq` of the last turn the CLI session has seen; absent on bindings older than transcripts. */
@@ -24,12 +27,12 @@ export interface SyncBinding {
 export type SessionSync = 'current' | 'behind' | 'diverged' | 'none';
 
 /** The last `seq` of a transcript (its dropped turns count). */
-export function lastSeq(transcript: Transcript): number {
+export function lastSeq(transcript: TurnsView): number {
   return transcript.turns.at(-1)?.seq ?? transcript.dropped;
 }
 
 /** The turn of `transcript` with this `seq`, if it is kept. */
-export function turnAt(transcript: Transcript, seq: number): TranscriptTurn | undefined {
+export function turnAt(transcript: TurnsView, seq: number): TranscriptTurn | undefined {
   const turn = transcript.turns[seq - transcript.dropped - 1];
   return turn?.seq === seq ? turn : undefined;
 }
@@ -38,7 +41,7 @@ export function turnAt(transcript: Transcript, seq: number): TranscriptTurn | un
  * How `binding` stands to `transcript`. A binding stored before transcripts existed (no `seenSeq`)
  * is `current` while the conversation has no turns, else `diverged`.
  */
-export function sessionSync(binding: SyncBinding | undefined, transcript: Transcript): SessionSync {
+export function sessionSync(binding: SyncBinding | undefined, transcript: TurnsView): SessionSync {
   if (binding === undefined) return 'none';
   const last = lastSeq(transcript);
   if (binding.seenSeq === undefined) return last === 0 ? 'current' : 'diverged';
@@ -50,7 +53,7 @@ export function sessionSync(binding: SyncBinding | undefined, transcript: Transc
 }
 
 /** The turns a session that saw up to `binding.seenSeq` missed (all of them without a binding). */
-export function missedTurns(binding: SyncBinding | undefined, transcript: Transcript): TranscriptTurn[] {
+export function missedTurns(binding: SyncBinding | undefined, transcript: TurnsView): TranscriptTurn[] {
   const seen = binding?.seenSeq ?? (binding === undefined ? 0 : lastSeq(transcript));
   return transcript.turns.filter((turn) => turn.seq > seen);
 }

@@ -90,7 +90,7 @@ function historyOf(
 ): { block: string; continuation: CliTurnPlan['continuation']; sent: number } {
   const history = request.history ?? [];
   const dropped = request.historyDropped ?? 0;
-  const turns = newSession ? history : missedTurns(request.binding, { turns: [...history], dropped });
+  const turns = newSession ? history : missedTurns(request.binding, { turns: history, dropped });
   const continuation = newSession ? (turns.length === 0 ? 'new' : 'reseed') : turns.length === 0 ? 'resume' : 'catch-up';
   const budget = request.historyChars ?? DEFAULT_HISTORY_PROMPT_CHARS;
   if (turns.length === 0 || budget <= 0) return { block: '', continuation, sent: 0 };

@@ -33,7 +33,8 @@ export interface RunCliTurnDeps {
   watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+/** Whether `path` is an existing directory (a CLI session's cwd still there); never throws. */
+export async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch {
