@@ -22,7 +22,8 @@ export type SafetynetErrorCode =
   | 'SAFETYNET_ABORTED'
   | 'SAFETYNET_RUNTIME_CLOSED'
   | 'SAFETYNET_SESSION_BUSY'
-  | 'SAFETYNET_TRANSCRIPT_CONFLICT';
+  | 'SAFETYNET_TRANSCRIPT_CONFLICT'
+  | 'SAFETYNET_STREAM_INTERRUPTED';
 
 /**
  * Why one attempt (one candidate, API or CLI) failed. One classification for API errors and CLI
@@ -186,6 +187,11 @@ export class AttemptError extends SafetynetError {
   readonly status: number | undefined;
   /** Milliseconds the provider asked us to wait (Retry-After), when known. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * Part of this attempt's answer already reached the caller (`RunRequest.onText`) when it failed:
+   * the request cannot fall back any more (another candidate's answer would be spliced onto it).
+   */
+  readonly outputSent: boolean;
 
   constructor(
     reason: FailureReason,
@@ -195,6 +201,7 @@ export class AttemptError extends SafetynetError {
       signal?: string | undefined;
       status?: number | undefined;
       retryAfterMs?: number | undefined;
+      outputSent?: boolean | undefined;
       cause?: unknown;
     } = {},
   ) {
@@ -204,6 +211,7 @@ export class AttemptError extends SafetynetError {
     this.signal = details.signal;
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;
+    this.outputSent = details.outputSent === true;
   }
 
   /** The plain, JSON-serializable form kept in machine context and traces. */
@@ -215,6 +223,7 @@ export class AttemptError extends SafetynetError {
       ...(this.signal === undefined ? {} : { signal: this.signal }),
       ...(this.status === undefined ? {} : { status: this.status }),
       ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
+      ...(this.outputSent ? { outputSent: true as const } : {}),
     };
   }
 }
@@ -227,6 +236,8 @@ export interface AttemptFailure {
   signal?: string;
   status?: number;
   retryAfterMs?: number;
+  /** Set when part of the attempt's answer had reached the caller: no fallback after it. */
+  outputSent?: true;
 }
 
 /** Turn anything thrown by an attempt into an {@link AttemptFailure}. Unknown errors become `unknown`. */
@@ -245,8 +256,10 @@ export function toAttemptFailure(error: unknown): AttemptFailure {
 }
 
 /**
- * A request ended without an answer: every candidate failed (`SAFETYNET_ALL_CANDIDATES_FAILED`) or
- * the caller aborted (`SAFETYNET_ABORTED`). Carries the attempt log, in order.
+ * A request ended without an answer: every candidate failed (`SAFETYNET_ALL_CANDIDATES_FAILED`),
+ * the caller aborted (`SAFETYNET_ABORTED`), or the answering attempt failed after part of its answer
+ * had been streamed to the caller (`SAFETYNET_STREAM_INTERRUPTED`: no fallback after the first
+ * streamed text; the partial answer is not an answer). Carries the attempt log, in order.
  */
 export class RequestError extends SafetynetError {
   /** Every attempt, in order: `{ model, backend, ok, reason?, detail?, durationMs }`. */
@@ -255,7 +268,7 @@ export class RequestError extends SafetynetError {
   readonly requestId: string;
 
   constructor(
-    code: 'SAFETYNET_ALL_CANDIDATES_FAILED' | 'SAFETYNET_ABORTED',
+    code: 'SAFETYNET_ALL_CANDIDATES_FAILED' | 'SAFETYNET_ABORTED' | 'SAFETYNET_STREAM_INTERRUPTED',
     message: string,
     details: { attempts: readonly RequestAttempt[]; requestId: string; cause?: unknown },
   ) {

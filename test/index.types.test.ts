@@ -74,7 +74,18 @@ describe('createRuntime and its options (types)', () => {
 describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
   it('RunRequest takes message or messages; the other keys are optional and typed', () => {
     expectTypeOf<keyof RunRequest>().toEqualTypeOf<
-      'message' | 'messages' | 'model' | 'sessionKey' | 'systemPrompt' | 'images' | 'cwd' | 'signal' | 'timeoutMs' | 'onAttempt' | 'inspect'
+      | 'message'
+      | 'messages'
+      | 'model'
+      | 'sessionKey'
+      | 'systemPrompt'
+      | 'images'
+      | 'cwd'
+      | 'signal'
+      | 'timeoutMs'
+      | 'onAttempt'
+      | 'inspect'
+      | 'onText'
     >();
     expectTypeOf<{ message: string }>().toExtend<RunRequest>();
     expectTypeOf<{ messages: [{ role: 'user'; content: string }] }>().toExtend<RunRequest>();
@@ -164,8 +175,11 @@ describe('the error classes (types)', () => {
       | 'SAFETYNET_RUNTIME_CLOSED'
       | 'SAFETYNET_SESSION_BUSY'
       | 'SAFETYNET_TRANSCRIPT_CONFLICT'
+      | 'SAFETYNET_STREAM_INTERRUPTED'
     >();
-    expectTypeOf<ConstructorParameters<typeof RequestError>[0]>().toEqualTypeOf<'SAFETYNET_ALL_CANDIDATES_FAILED' | 'SAFETYNET_ABORTED'>();
+    expectTypeOf<ConstructorParameters<typeof RequestError>[0]>().toEqualTypeOf<
+      'SAFETYNET_ALL_CANDIDATES_FAILED' | 'SAFETYNET_ABORTED' | 'SAFETYNET_STREAM_INTERRUPTED'
+    >();
     expectTypeOf<ConstructorParameters<typeof ConfigError>[0]>().toEqualTypeOf<
       'SAFETYNET_CONFIG_NOT_FOUND' | 'SAFETYNET_CONFIG_SYNTAX' | 'SAFETYNET_CONFIG_INVALID'
     >();

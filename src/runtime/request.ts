@@ -57,6 +57,24 @@ export interface RunRequest {
    * Exceptions it throws are ignored.
    */
   inspect?: InspectObserver;
+  /**
+   * Streams the answer: called with each piece of text as the answering attempt produces it (API
+   * candidates through their SDK's stream; CLI candidates as the CLI prints it where its output
+   * allows: Claude `stream-json`, Codex `--json` item events; otherwise nothing is streamed and
+   * the caller uses `RunResult.text`). Failover stays invisible until the first call: once text of
+   * an attempt was given here, that attempt's failure ends the request with
+   * `SAFETYNET_STREAM_INTERRUPTED` instead of falling back. `RunResult.text` is the whole answer;
+   * it starts with the streamed text. Exceptions it throws are ignored.
+   */
+  onText?: (delta: TextDelta) => void;
+}
+
+/** A piece of the answer while it is produced (see `RunRequest.onText`). */
+export interface TextDelta {
+  /** Text to append to what was streamed so far; never empty. */
+  text: string;
+  /** The model ref producing it, e.g. `anthropic/claude-opus-4-6`. */
+  model: string;
 }
 
 /** The answer of a request. */
@@ -109,6 +127,7 @@ export function validateRunRequest(request: RunRequest): void {
     throw problem('timeoutMs', 'a positive number of milliseconds', request.timeoutMs);
   if (request.onAttempt !== undefined && typeof request.onAttempt !== 'function')
     throw problem('onAttempt', 'a function', typeof request.onAttempt);
+  if (request.onText !== undefined && typeof request.onText !== 'function') throw problem('onText', 'a function', typeof request.onText);
   if (
     request.inspect !== undefined &&
     typeof request.inspect !== 'function' &&
