@@ -41,6 +41,9 @@ export type SafetynetErrorCode =
  * - `session_expired`: a stored CLI session id is unknown to the CLI (e.g. `No conversation found
  *   with session ID`); the turn is retried once as a new session.
  * - `config`: the candidate cannot run as configured (command not found, root refusal, bad argv).
+ * - `queue_full`: the CLI backend already has `maxQueue` turns waiting for one of its
+ *   `maxConcurrent` slots; nothing was spawned. Our own load, not the provider's health: it never
+ *   cools the candidate down.
  * - `aborted`: the caller aborted the request; the chain stops at once.
  * - `unknown`: nothing classified; still falls back to the next candidate.
  */
@@ -56,6 +59,7 @@ export type FailureReason =
   | 'context_overflow'
   | 'session_expired'
   | 'config'
+  | 'queue_full'
   | 'aborted'
   | 'unknown';
 
@@ -72,6 +76,7 @@ export const FAILURE_REASONS: readonly FailureReason[] = [
   'context_overflow',
   'session_expired',
   'config',
+  'queue_full',
   'aborted',
   'unknown',
 ];

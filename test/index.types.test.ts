@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vites
 import {
   type Attempt,
   AttemptError,
+  type CliStats,
   type AttemptFailure,
   ConfigError,
   type ConfigProblem,
@@ -60,8 +61,14 @@ describe('createRuntime and its options (types)', () => {
     expectTypeOf<{ storeLocation: undefined }>().not.toExtend<RuntimeOptions>();
   });
 
-  it('a Runtime has run, close, traces, sessions and its config', () => {
+  it('a Runtime has run, close, traces, sessions, cliStats and its config', () => {
     expectTypeOf<Runtime['run']>().toEqualTypeOf<(request: RunRequest) => Promise<RunResult>>();
+    expectTypeOf<Runtime['cliStats']>().toEqualTypeOf<() => CliStats>();
+    expectTypeOf<CliStats>().toEqualTypeOf<{
+      running: number;
+      waiting: number;
+      byBackend: Record<string, { running: number; waiting: number }>;
+    }>();
     expectTypeOf<Runtime['close']>().toEqualTypeOf<() => Promise<void>>();
     expectTypeOf<Runtime['traces']>().toEqualTypeOf<TracesApi>();
     expectTypeOf<Runtime['sessions']>().toEqualTypeOf<SessionsApi>();
@@ -215,6 +222,7 @@ describe('the error classes (types)', () => {
       | 'context_overflow'
       | 'session_expired'
       | 'config'
+      | 'queue_full'
       | 'aborted'
       | 'unknown'
     >();

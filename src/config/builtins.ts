@@ -57,6 +57,8 @@ export const DEFAULT_SESSION_ID_FIELDS: readonly string[] = deepFreeze(['session
  *
  * Difference: `serialize` defaults to `false` (the reference serializes every backend unless it is
  * explicitly `false`; safetynet runs turns of one backend concurrently unless asked not to).
+ * Extension: `maxQueue` (32 waiting turns per backend; `maxConcurrent` defaults to unbounded, 1 with
+ * `serialize: true`): bounded, so a burst fails over at once instead of piling up waiting turns.
  * Keys absent here (`modelArg`, `sessionArg`, `systemPromptArg`, `imageArg`, `resumeOutput`,
  * `maxPromptArgChars`, `promptSeparator`) default to "unset".
  */
@@ -68,6 +70,7 @@ export const BACKEND_DEFAULTS: {
   readonly imageMode: ImageMode;
   readonly sessionIdFields: readonly string[];
   readonly serialize: boolean;
+  readonly maxQueue: number;
   readonly resumeArgs: readonly string[];
   readonly sessionArgs: readonly string[];
   readonly env: Readonly<Record<string, string>>;
@@ -82,6 +85,7 @@ export const BACKEND_DEFAULTS: {
   imageMode: 'repeat',
   sessionIdFields: DEFAULT_SESSION_ID_FIELDS,
   serialize: false,
+  maxQueue: 32,
   resumeArgs: [],
   sessionArgs: [],
   env: {},

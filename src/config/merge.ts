@@ -90,12 +90,21 @@ function fullWatchdog(defaults: FullWatchdog, configured: WatchdogConfig | undef
   return { ...defaults, ...defined(configured) };
 }
 
+/** The backend's slot count: `maxConcurrent`, else 1 with `serialize: true`, else unbounded (`undefined`). */
+function concurrencyOf(backendId: string, m: CliBackendConfig, file: string): number | undefined {
+  if (m.serialize !== true) return m.maxConcurrent;
+  if (m.maxConcurrent === undefined || m.maxConcurrent === 1) return 1;
+  const path = `agents.defaults.cliBackends.${backendId}.maxConcurrent`;
+  const expected = '1 or unset (serialize: true runs one turn at a time; drop serialize to allow more)';
+  throw invalidConfig(file, [{ file, path, expected, received: renderReceived(m.maxConcurrent) }]);
+}
+
 /**
  * Resolves one backend: merges `override` (the user's config entry) over `base` (the built-in record,
  * or `undefined` for a custom CLI) with {@link mergeBackendConfig}, trims `command`, and fills every
  * unset key from {@link BACKEND_DEFAULTS} (output `json`, input `arg`, sessionMode `always`,
- * systemPromptWhen `first`, imageMode `repeat`, serialize `false`, empty lists and maps, the default
- * watchdogs in ms). Keys without a default stay `undefined`. An empty `promptSeparator` (`""`) turns
+ * systemPromptWhen `first`, imageMode `repeat`, serialize `false`, maxQueue 32, empty lists and maps, the default
+ * watchdogs in ms; maxConcurrent is 1 with `serialize: true`, else unbounded). Keys without a default stay `undefined`. An empty `promptSeparator` (`""`) turns
  * the built-in `--` separator off (resolved as `undefined`, so no empty argv element is sent).
  * An `output`/`resumeOutput` differing from a built-in's own selects the built-in's argv for that
  * mode first (`claude-cli` + `output: "json"` → the spec's argv; see `builtinArgsForOutput`).
@@ -103,7 +112,8 @@ function fullWatchdog(defaults: FullWatchdog, configured: WatchdogConfig | undef
  * @param id The provider id (stored lower-cased as `id`).
  * @param options.file Config file named in the error (default `<inline>`).
  * @throws ConfigError `SAFETYNET_CONFIG_INVALID` when the merged `command` is missing or blank (the
- *   schema reports this earlier for config files; this guards direct library use).
+ *   schema reports this earlier for config files; this guards direct library use), or when
+ *   `serialize: true` comes with a `maxConcurrent` other than 1.
  */
 export function mergeBackend(
   id: string,
@@ -121,6 +131,7 @@ export function mergeBackend(
     throw invalidConfig(file, [{ file, path, expected, received: renderReceived(m.command) }]);
   }
   const d = BACKEND_DEFAULTS;
+  const maxConcurrent = concurrencyOf(backendId, m, options.file ?? '<inline>');
   return {
     id: backendId,
     command,
@@ -143,6 +154,8 @@ export function mergeBackend(
     imageArg: m.imageArg,
     imageMode: m.imageMode ?? d.imageMode,
     serialize: m.serialize ?? d.serialize,
+    maxConcurrent,
+    maxQueue: m.maxQueue ?? d.maxQueue,
     promptSeparator: m.promptSeparator === '' ? undefined : m.promptSeparator,
     watchdog: {
       fresh: fullWatchdog(d.watchdog.fresh, m.reliability?.watchdog?.fresh),

@@ -18,6 +18,7 @@ export const E = {
   stringMap: 'an object whose values are strings',
   boolean: 'true or false',
   positiveInt: 'a positive integer',
+  nonNegativeInt: 'a non-negative integer',
   ms: `a positive integer of milliseconds (at most ${MAX_TIMER_MS})`,
   boundMs: `a non-negative integer of milliseconds (at most ${MAX_TIMER_MS})`,
   ratio: 'a number from 0.05 to 0.95',
@@ -80,11 +81,13 @@ const backendShape = {
   imageArg: nonEmpty().optional(),
   imageMode: enumOf(['repeat', 'list']).optional(),
   serialize: z.boolean({ error: E.boolean }).optional(),
+  maxConcurrent: intBetween(1, Number.MAX_SAFE_INTEGER, E.positiveInt).optional(),
+  maxQueue: intBetween(0, Number.MAX_SAFE_INTEGER, E.nonNegativeInt).optional(),
   promptSeparator: str().optional(),
   reliability: reliabilitySchema.optional(),
 } satisfies Record<keyof CliBackendConfig, z.ZodType>;
 
-/** Every key a `cliBackends.<id>` entry may contain (the spec's keys plus `promptSeparator`). */
+/** Every key a `cliBackends.<id>` entry may contain (the spec's keys plus `promptSeparator`, `maxConcurrent`, `maxQueue`). */
 export const BACKEND_KEYS: readonly string[] = Object.freeze(Object.keys(backendShape));
 
 const backendSchema = z.strictObject(backendShape, { error: E.object });

@@ -74,8 +74,21 @@ export interface CliBackendConfig {
   imageArg?: string;
   /** How several image paths are passed with `imageArg`. @default 'repeat' */
   imageMode?: ImageMode;
-  /** Run one turn of this backend at a time within the process, in arrival order. @default false */
+  /** Run one turn of this backend at a time within the process, in arrival order (the same as `maxConcurrent: 1`). @default false */
   serialize?: boolean;
+  /**
+   * safetynet extension: at most this many turns of this backend run at once within the process
+   * (a positive integer); later turns wait in arrival order (`docs/sessions.md#backend-slots`).
+   * Together with `serialize: true` it must be 1.
+   * @default unbounded (1 with `serialize: true`)
+   */
+  maxConcurrent?: number;
+  /**
+   * safetynet extension: at most this many turns wait for a slot (a non-negative integer); one more
+   * fails at once with reason `queue_full`, spawning nothing, and the request falls back.
+   * @default 32
+   */
+  maxQueue?: number;
   /**
    * safetynet extension: an argv element placed right before an argv prompt, ending the options.
    * The built-ins use `--` (variadic flags swallow a trailing prompt, and prompts starting with `-`
@@ -116,6 +129,10 @@ export interface ResolvedCliBackend {
   imageArg: string | undefined;
   imageMode: ImageMode;
   serialize: boolean;
+  /** Turns that may run at once; `undefined` means unbounded. 1 when `serialize` is true. */
+  maxConcurrent: number | undefined;
+  /** Turns that may wait for a slot. */
+  maxQueue: number;
   promptSeparator: string | undefined;
   watchdog: {
     fresh: Required<Pick<WatchdogConfig, 'noOutputTimeoutRatio' | 'minMs' | 'maxMs'>> & WatchdogConfig;

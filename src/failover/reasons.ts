@@ -62,6 +62,12 @@ export const REASON_FACTS: Readonly<Record<FailureReason, ReasonFacts>> = Object
     advice: 'the stored CLI session was not found: run `safetynet sessions reset <key>`',
   },
   config: { transient: false, ladder: undefined, advice: 'fix the configuration as the detail says' },
+  // Our own load, not the provider's health: no ladder, so other requests keep using the backend.
+  queue_full: {
+    transient: true,
+    ladder: undefined,
+    advice: "too many turns wait for this CLI backend: retry shortly, or raise the backend's maxConcurrent or maxQueue",
+  },
   aborted: { transient: false, ladder: undefined, advice: 'the request was aborted' },
   unknown: { transient: true, ladder: undefined, advice: 'see the detail; run with --json for the full attempt log' },
 } satisfies Record<FailureReason, ReasonFacts>);

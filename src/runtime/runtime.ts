@@ -7,7 +7,6 @@ import { createActor, toPromise } from 'xstate';
 import { nanoid } from 'nanoid';
 import { loadConfig, resolveCandidates } from '../config/index.js';
 import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
-import { KeyedQueue } from '../actors/cli/queue.js';
 import { stageImages } from './images.js';
 import type { CliRunOutput, CliTurnRequest } from '../actors/types.js';
 import { RequestError, SafetynetError, AttemptError } from '../errors.js';
@@ -24,7 +23,7 @@ import { CooldownReader } from './cooldown-reader.js';
 import { inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
 import { formatAttempts } from '../failover/advice.js';
 import { createRequestActors } from '../actors/create-request-actors.js';
-import { executeCliTurnRequest } from '../actors/cli/turn.js';
+import { CliTurns, type CliStats } from './cli-turns.js';
 import { reportAttempts, requestParts, toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import type { SessionLanes } from './session-lane.js';
@@ -85,8 +84,8 @@ export class Runtime {
   readonly #machine;
   /** The session lanes (lock files beside the state folder), loaded on the first keyed request. */
   #sessionLanes: Promise<SessionLanes> | undefined;
-  readonly #backendLanes = new KeyedQueue();
-  readonly #processes = new Map<string, Set<Promise<unknown>>>();
+  /** The CLI turns, in their backend slots (`maxConcurrent`, `maxQueue`). */
+  readonly #cliTurns = new CliTurns();
   readonly #running = new Set<Promise<unknown>>();
   #closed = false;
   readonly #tracing: RequestTracing;
@@ -102,7 +101,7 @@ export class Runtime {
   #api: Promise<typeof import('../actors/api/call-api.js')> | undefined;
   /** The running request actors, by request id (CLI retry notices are sent to them). */
   readonly #actors = new Map<string, { send(event: RequestEvent): void }>();
-  /** Arrival number of each running request (its place in `serialize` lanes), by request id. */
+  /** Arrival number of each running request (its place in the backends' lines of waiting turns), by request id. */
   readonly #arrivals = new Map<string, number>();
   #arrived = 0;
   readonly #inspect: InspectObserver | undefined;
@@ -153,6 +152,15 @@ export class Runtime {
     this.#running.add(running);
     void running.finally(() => this.#running.delete(running)).catch(() => undefined);
     return running;
+  }
+
+  /**
+   * The CLI turns right now (read-only, e.g. for `/metrics`): `running` turns hold one of their
+   * backend's `maxConcurrent` slots (a process starting, running or being read), `waiting` ones wait
+   * for a slot (at most `maxQueue` per backend); `byBackend` lists busy backends only. A fresh object each call.
+   */
+  cliStats(): CliStats {
+    return this.#cliTurns.stats();
   }
 
   /** The stored CLI sessions. */
@@ -276,7 +284,7 @@ export class Runtime {
       });
       return this.#finish(output, { sessionKey, requestId }, startedAt);
     } finally {
-      await this.#processesEnded(requestId);
+      await this.#cliTurns.ended(requestId);
       await staged.dispose();
     }
   }
@@ -338,27 +346,14 @@ export class Runtime {
     throw new RequestError('SAFETYNET_ALL_CANDIDATES_FAILED', message, { attempts: output.attempts, requestId: input.requestId });
   }
 
-  /** Run a CLI turn, remembering its promise so the request can wait for the process to end. */
+  /** Run a CLI turn in its backend's slots; the request waits for it before it returns. */
   #runTurn(input: CliTurnRequest, signal: AbortSignal): Promise<CliRunOutput> {
     const order = this.#arrivals.get(input.requestId ?? '');
     // The CLI's retry notices go to the request's machine, so attempts, traces and the inspector see them.
     const onEvent = (event: CliProcessEvent) => {
       if (event.type === 'cli.retry') this.#actors.get(input.requestId ?? '')?.send({ type: 'cli.retry', notice: event.message });
     };
-    const running = executeCliTurnRequest(input, signal, { queue: this.#backendLanes, onEvent, ...(order === undefined ? {} : { order }) });
-    const key = input.requestId ?? '';
-    const set = this.#processes.get(key) ?? new Set();
-    set.add(running);
-    this.#processes.set(key, set);
-    return running;
-  }
-
-  /** A child process never outlives its request: wait until every turn of this request settled. */
-  async #processesEnded(requestId: string): Promise<void> {
-    const set = this.#processes.get(requestId);
-    if (set === undefined) return;
-    await Promise.allSettled([...set]);
-    this.#processes.delete(requestId);
+    return this.#cliTurns.run(input, signal, { onEvent, ...(order === undefined ? {} : { order }) });
   }
 
   /**

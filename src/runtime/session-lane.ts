@@ -115,7 +115,7 @@ export class SessionLanes {
             await release();
           }
         },
-        waiting.signal,
+        { signal: waiting.signal },
       );
     } catch (error) {
       // The queue's own error (aborted before the task started) becomes ours: busy or aborted.

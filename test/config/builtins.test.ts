@@ -159,6 +159,7 @@ describe('built-in backends', () => {
       imageMode: 'repeat',
       sessionIdFields: ['session_id', 'sessionId', 'conversation_id', 'conversationId'],
       serialize: false,
+      maxQueue: 32,
       resumeArgs: [],
       env: {},
       clearEnv: [],

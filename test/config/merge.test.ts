@@ -96,6 +96,8 @@ describe('mergeBackend', () => {
       imageArg: undefined,
       imageMode: 'repeat',
       serialize: false,
+      maxConcurrent: undefined,
+      maxQueue: 32,
       promptSeparator: undefined,
       watchdog: {
         fresh: { noOutputTimeoutRatio: 0.8, minMs: 180_000, maxMs: 600_000 },
@@ -119,6 +121,26 @@ describe('mergeBackend', () => {
     }
     expect(() => mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { command: '   ' })).toThrow(
       /expected a non-empty string, received " {3}"/,
+    );
+  });
+
+  it('maxConcurrent is unbounded by default, 1 with serialize: true, and the configured value otherwise', () => {
+    expect(mergeBackend('my-cli', undefined, { command: 'x' })).toMatchObject({ maxConcurrent: undefined, maxQueue: 32 });
+    expect(mergeBackend('my-cli', undefined, { command: 'x', serialize: true })).toMatchObject({ maxConcurrent: 1 });
+    expect(mergeBackend('my-cli', undefined, { command: 'x', serialize: true, maxConcurrent: 1 })).toMatchObject({ maxConcurrent: 1 });
+    expect(mergeBackend('claude-cli', CLAUDE_CLI_BACKEND, { maxConcurrent: 4, maxQueue: 0 })).toMatchObject({
+      maxConcurrent: 4,
+      maxQueue: 0,
+    });
+  });
+
+  it('serialize: true with a maxConcurrent above 1 is a ConfigError naming the key and the value', () => {
+    const attempt = () => mergeBackend('my-cli', undefined, { command: 'x', serialize: true, maxConcurrent: 3 }, { file: '/tmp/c.json5' });
+    expect(attempt).toThrow(ConfigError);
+    expect(() => attempt()).toThrow(
+      expect.objectContaining({
+        problems: [expect.objectContaining({ path: 'agents.defaults.cliBackends.my-cli.maxConcurrent', received: '3' })],
+      }),
     );
   });
 

@@ -92,6 +92,23 @@ describe('config schema', () => {
     }
   });
 
+  it('maxConcurrent must be a positive integer and maxQueue a non-negative one; problems name the key path and the value', () => {
+    for (const value of [0, -1, 1.5, '2']) {
+      expect(onlyProblem(backends({ 'claude-cli': { maxConcurrent: value } }))).toMatchObject({
+        path: 'agents.defaults.cliBackends.claude-cli.maxConcurrent',
+        expected: 'a positive integer',
+        received: JSON.stringify(value),
+      });
+    }
+    for (const value of [-1, 0.5, '32', null]) {
+      expect(onlyProblem(backends({ 'codex-cli': { maxQueue: value } }))).toMatchObject({
+        path: 'agents.defaults.cliBackends.codex-cli.maxQueue',
+        expected: 'a non-negative integer',
+        received: JSON.stringify(value),
+      });
+    }
+  });
+
   it('a backend that is not built in needs a non-empty command', () => {
     expect(onlyProblem(backends({ 'my-cli': { args: ['--json'] } }))).toMatchObject({
       path: 'agents.defaults.cliBackends.my-cli.command',

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAILURE_REASONS, type FailureReason } from '../../src/errors.js';
 import { adviceFor } from '../../src/failover/advice.js';
-import { cooldownFor } from '../../src/failover/cooldown-policy.js';
+import { cooldownFor, nextCooldownEntry } from '../../src/failover/cooldown-policy.js';
 import { isTransientReason, REASON_FACTS } from '../../src/failover/reasons.js';
 
 describe('the per-reason facts', () => {
@@ -15,7 +15,7 @@ describe('the per-reason facts', () => {
 
   it('transient reasons are the ones a retry can heal', () => {
     const transient = FAILURE_REASONS.filter(isTransientReason);
-    expect(transient).toEqual(['rate_limit', 'overloaded', 'server_error', 'timeout', 'transport', 'unknown']);
+    expect(transient).toEqual(['rate_limit', 'overloaded', 'server_error', 'timeout', 'transport', 'queue_full', 'unknown']);
   });
 
   it('a reason that heals by retrying never cools the whole provider', () => {
@@ -35,5 +35,13 @@ describe('the per-reason facts', () => {
     const quoting = FAILURE_REASONS.filter((reason: FailureReason) => adviceFor(reason, 30_000) !== adviceFor(reason));
     expect(quoting).toEqual(['rate_limit', 'overloaded']);
     expect(adviceFor('rate_limit', 29_500)).toBe('rate-limited: retry after 30 s');
+  });
+
+  it("a full CLI queue is our own load, not the provider's health: it never cools the candidate, even with its Retry-After", () => {
+    expect(REASON_FACTS.queue_full.ladder).toBeUndefined();
+    expect(cooldownFor('queue_full', 1, 1_000)).toBeUndefined();
+    expect(
+      nextCooldownEntry(undefined, { ref: 'my-cli/m', provider: 'my-cli', reason: 'queue_full', retryAfterMs: 1_000, now: 0 }),
+    ).toBeUndefined();
   });
 });

@@ -26,6 +26,8 @@ export function testBackend(overrides: Partial<ResolvedCliBackend> & { id: strin
     imageArg: undefined,
     imageMode: 'repeat',
     serialize: false,
+    maxConcurrent: undefined,
+    maxQueue: 32,
     promptSeparator: undefined,
     watchdog: {
       fresh: { noOutputTimeoutRatio: 0.8, minMs: 180_000, maxMs: 600_000 },

@@ -133,6 +133,8 @@ export function fixtureBackend(cli: FixtureCli, overrides: Partial<ResolvedCliBa
     imageArg: undefined,
     imageMode: 'repeat',
     serialize: false,
+    maxConcurrent: undefined,
+    maxQueue: 32,
     promptSeparator: '--',
     watchdog: { fresh: watchdog, resume: watchdog },
   };

@@ -1,8 +1,8 @@
 /**
- * The CLI child actor of a request: plan → preflight → (serialize lane) → run the process.
+ * The CLI child actor of a request: plan → preflight → a backend slot → run the process.
  *
- * Rationale: `docs/sessions.md#serialize-lanes` (only the spawn/wait step is queued, one lane per
- * backend id), `docs/sessions.md#working-directory` (a session resumes only from its own cwd),
+ * Rationale: `docs/sessions.md#serialize-lanes` and `docs/sessions.md#backend-slots` (only the
+ * spawn/wait step is queued, one lane per backend id, bounded by `maxConcurrent` and `maxQueue`), `docs/sessions.md#working-directory` (a session resumes only from its own cwd),
  * `docs/cli-contracts.md#retry-watch` (JSONL runs are watched for retry notices so a failing
  * provider is given up in seconds).
  */
@@ -17,9 +17,9 @@ import type { CliRunOutput, CliTurnRequest } from '../types.js';
 
 /** Dependencies of {@link executeCliTurnRequest} (the runtime passes its own lanes and event sink). */
 export interface RunCliTurnDeps {
-  /** Lanes of `serialize: true` backends (keyed by backend id); the runtime owns one per instance. */
+  /** The backend slots (keyed by backend id; every turn goes through them); the runtime owns one per instance. */
   queue: KeyedQueue;
-  /** Place in the serialize lane (the request's arrival number; lower first). @default arrival at the lane */
+  /** Place in the backend's line of waiting turns (the request's arrival number; lower first). @default arrival at the queue */
   order?: number;
   /** Runs the planned process. @default {@link runCliProcess} */
   runProcess?: typeof runCliProcess;
@@ -50,10 +50,15 @@ export async function isDirectory(path: string): Promise<boolean> {
  * (`CliOutputWatcher`): a retry notice that cannot heal (401/403, quota, unknown model), Codex
  * waiting for an unreachable network, a long announced wait or too many retries ends the attempt at
  * once with the classified reason. The attempt's `timeoutMs` is also the process's overall
- * deadline, so the run ends by itself even without the request machine's timer.
+ * deadline, counted from the start of this call (the wait for a backend slot uses it up), so the run
+ * ends by itself even without the request machine's timer.
  *
- * @throws {AttemptError} from the preflight (`config`), the queue (`aborted` while waiting) or
- *   {@link runCliProcess}.
+ * The turn waits for one of the backend's `maxConcurrent` slots (unbounded unless set; 1 with
+ * `serialize: true`) in arrival order; with `maxQueue` turns already waiting it fails at once with
+ * `queue_full` and spawns nothing.
+ *
+ * @throws {AttemptError} from the preflight (`config`), the queue (`aborted` while waiting,
+ *   `queue_full` with a `retryAfterMs` estimate) or {@link runCliProcess}.
  */
 export async function executeCliTurnRequest(input: CliTurnRequest, signal: AbortSignal, deps: RunCliTurnDeps): Promise<CliRunOutput> {
   let plan = planCliTurn(input, deps.plan);
@@ -63,16 +68,22 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
   checkCliPreflight(plan, { backendId: input.backend.id, ...(deps.uid === undefined ? {} : { uid: deps.uid }) });
   const runProcess = deps.runProcess ?? runCliProcess;
   const watching = plan.parseMode === 'jsonl' && deps.watch !== false;
+  const queuedAt = performance.now();
   const run = (): Promise<CliRunOutput> =>
     runProcess(plan, {
       signal,
       backendId: input.backend.id,
-      deadlineMs: input.timeoutMs,
+      deadlineMs: Math.max(1, Math.round(input.timeoutMs - (performance.now() - queuedAt))),
       ...(watching
         ? { watch: new CliOutputWatcher({ ...deps.watch, cli: cliLabel(plan.command, input.backend.id), backendId: input.backend.id }) }
         : {}),
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     });
-  if (!input.backend.serialize) return run();
-  return deps.queue.run(input.backend.id, run, signal, deps.order);
+  const { maxConcurrent, maxQueue } = input.backend;
+  return deps.queue.run(input.backend.id, run, {
+    signal,
+    order: deps.order,
+    limit: maxConcurrent ?? Number.POSITIVE_INFINITY,
+    maxWaiting: maxQueue,
+  });
 }

@@ -224,6 +224,8 @@ describe('stdin and argv delivery', () => {
       imageArg: undefined,
       imageMode: 'repeat',
       serialize: false,
+      maxConcurrent: undefined,
+      maxQueue: 32,
       promptSeparator: '--',
       watchdog: {
         fresh: { noOutputTimeoutRatio: 0.8, minMs: 1000, maxMs: 30_000 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedQueue } from '../../../src/actors/cli/queue.js';
+import { KeyedQueue, QUEUE_FULL_RETRY_AFTER_MS } from '../../../src/actors/cli/queue.js';
 import { AttemptError } from '../../../src/errors.js';
 
 function deferred<T = void>() {
@@ -43,8 +43,8 @@ describe('KeyedQueue', () => {
     const queue = new KeyedQueue();
     const started: number[] = [];
     const gate = deferred();
-    const first = queue.run('k', () => gate.promise, undefined, 1);
-    const late = [5, 3, 4, 2].map((order) => queue.run('k', async () => void started.push(order), undefined, order));
+    const first = queue.run('k', () => gate.promise, { order: 1 });
+    const late = [5, 3, 4, 2].map((order) => queue.run('k', async () => void started.push(order), { order }));
     const unordered = queue.run('k', async () => void started.push(99));
     gate.resolve();
     await Promise.all([first, ...late, unordered]);
@@ -97,7 +97,7 @@ describe('KeyedQueue', () => {
       async () => {
         events.push('second');
       },
-      controller.signal,
+      { signal: controller.signal },
     );
     const third = queue.run('k', async () => {
       events.push('third');
@@ -122,7 +122,7 @@ describe('KeyedQueue', () => {
         async () => {
           ran = true;
         },
-        AbortSignal.abort(),
+        { signal: AbortSignal.abort() },
       )
       .catch((e: unknown) => e);
     expect((error as AttemptError).reason).toBe('aborted');
@@ -139,7 +139,7 @@ describe('KeyedQueue', () => {
         await gate.promise;
         return 'done';
       },
-      controller.signal,
+      { signal: controller.signal },
     );
     await tick();
     controller.abort();
@@ -157,5 +157,95 @@ describe('KeyedQueue', () => {
       .catch(() => {});
     await tick();
     expect(queue.size).toBe(0);
+  });
+
+  it('never runs more than `limit` tasks of a key at once; the others start in order as slots free up', async () => {
+    const queue = new KeyedQueue();
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const gates = Array.from({ length: 7 }, () => deferred());
+    const runs = gates.map((gate, i) =>
+      queue.run(
+        'k',
+        async () => {
+          started.push(i);
+          peak = Math.max(peak, ++running);
+          await gate.promise;
+          running--;
+        },
+        { limit: 3 },
+      ),
+    );
+    await tick();
+    expect([started, queue.running('k'), queue.waiting('k')]).toEqual([[0, 1, 2], 3, 4]);
+    expect(queue.load()).toEqual({ k: { running: 3, waiting: 4 } });
+    gates[1]!.resolve();
+    await tick();
+    expect(started).toEqual([0, 1, 2, 3]);
+    for (const gate of gates) gate.resolve();
+    await Promise.all(runs);
+    expect([peak, started, queue.size]).toEqual([3, [0, 1, 2, 3, 4, 5, 6], 0]);
+  });
+
+  it('a task beyond maxWaiting fails at once with queue_full and never starts', async () => {
+    const queue = new KeyedQueue();
+    const gate = deferred();
+    const options = { limit: 2, maxWaiting: 1 };
+    const held = [0, 1, 2].map(() => queue.run('k', () => gate.promise, options));
+    let ran = false;
+    const error = await queue
+      .run(
+        'k',
+        async () => {
+          ran = true;
+        },
+        options,
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AttemptError);
+    expect((error as AttemptError).reason).toBe('queue_full');
+    expect((error as AttemptError).retryAfterMs).toBe(QUEUE_FULL_RETRY_AFTER_MS);
+    expect([ran, queue.running('k'), queue.waiting('k')]).toEqual([false, 2, 1]);
+    // another key is not affected
+    expect(await queue.run('other', async () => 'ran', options)).toBe('ran');
+    gate.resolve();
+    await Promise.all(held);
+    expect(queue.size).toBe(0);
+  });
+
+  it("once tasks of a busy key have finished, queue_full's Retry-After is their mean duration instead of the default", async () => {
+    const queue = new KeyedQueue();
+    const options = { limit: 1, maxWaiting: 0 };
+    const gate = deferred();
+    const slow = queue.run('k', () => gate.promise, { limit: 2 });
+    await queue.run('k', () => new Promise((resolve) => setTimeout(resolve, 5)), { limit: 2 });
+    await tick();
+    const error = (await queue.run('k', async () => undefined, options).catch((e: unknown) => e)) as AttemptError;
+    expect(error.reason).toBe('queue_full');
+    expect(error.retryAfterMs).toBeGreaterThanOrEqual(1);
+    expect(error.retryAfterMs).not.toBe(QUEUE_FULL_RETRY_AFTER_MS);
+    gate.resolve();
+    await slow;
+  });
+
+  it('maxWaiting 0 still runs a task when a slot is free', async () => {
+    const queue = new KeyedQueue();
+    expect(await queue.run('k', async () => 'ran', { limit: 1, maxWaiting: 0 })).toBe('ran');
+  });
+
+  it('an aborted waiter frees its place in a bounded line', async () => {
+    const queue = new KeyedQueue();
+    const gate = deferred();
+    const options = { limit: 1, maxWaiting: 1 };
+    const first = queue.run('k', () => gate.promise, options);
+    const controller = new AbortController();
+    const waiting = queue.run('k', async () => 'never', { ...options, signal: controller.signal });
+    controller.abort();
+    expect(((await waiting.catch((e: unknown) => e)) as AttemptError).reason).toBe('aborted');
+    const next = queue.run('k', async () => 'ran', options);
+    gate.resolve();
+    await first;
+    expect(await next).toBe('ran');
   });
 });

@@ -36,6 +36,8 @@ function backend(overrides: Partial<ResolvedCliBackend> = {}): ResolvedCliBacken
     imageArg: undefined,
     imageMode: 'repeat',
     serialize: false,
+    maxConcurrent: undefined,
+    maxQueue: 32,
     promptSeparator: '--',
     watchdog: {
       fresh: { noOutputTimeoutRatio: 0.8, minMs: 1_000, maxMs: 30_000 },
@@ -205,7 +207,7 @@ describe('serialize', () => {
   it('serialize: true runs turns of one backend one at a time, in arrival order', async () => {
     const stub = stubProcess();
     const deps = { runProcess: stub.runProcess, queue: new KeyedQueue() };
-    const serialized = backend({ serialize: true });
+    const serialized = backend({ serialize: true, maxConcurrent: 1 });
     const first = startTurn(request({ backend: serialized, prompt: 'one' }), deps);
     const second = startTurn(request({ backend: serialized, prompt: 'two' }), deps);
     await tick();
@@ -232,7 +234,7 @@ describe('serialize', () => {
     const stub = stubProcess();
     const queue = new KeyedQueue();
     const deps = { runProcess: stub.runProcess, queue };
-    const serialized = backend({ serialize: true });
+    const serialized = backend({ serialize: true, maxConcurrent: 1 });
     const first = startTurn(request({ backend: serialized, prompt: 'one' }), deps);
     const waiting = startTurn(request({ backend: serialized, prompt: 'two' }), deps);
     await tick();
