@@ -294,6 +294,6 @@ describe('the public shapes hold on a real run', () => {
     ]);
     expect(errors.every((e) => e instanceof Error && SafetynetError.is(e))).toBe(true);
     expect(errors[0]?.cause).toBe(cause);
-    expect(FAILURE_REASONS).toHaveLength(13);
+    expect(FAILURE_REASONS).toHaveLength(14);
   });
 });

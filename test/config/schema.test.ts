@@ -82,30 +82,20 @@ describe('config schema', () => {
     ]);
   });
 
-  it('maxPromptArgChars must be a positive integer', () => {
-    for (const value of [0, -5, 1.5, '100']) {
-      expect(onlyProblem(backends({ 'claude-cli': { maxPromptArgChars: value } }))).toMatchObject({
-        path: 'agents.defaults.cliBackends.claude-cli.maxPromptArgChars',
-        expected: 'a positive integer',
-        received: JSON.stringify(value),
-      });
-    }
-  });
-
-  it('maxConcurrent must be a positive integer and maxQueue a non-negative one; problems name the key path and the value', () => {
-    for (const value of [0, -1, 1.5, '2']) {
-      expect(onlyProblem(backends({ 'claude-cli': { maxConcurrent: value } }))).toMatchObject({
-        path: 'agents.defaults.cliBackends.claude-cli.maxConcurrent',
-        expected: 'a positive integer',
-        received: JSON.stringify(value),
-      });
-    }
-    for (const value of [-1, 0.5, '32', null]) {
-      expect(onlyProblem(backends({ 'codex-cli': { maxQueue: value } }))).toMatchObject({
-        path: 'agents.defaults.cliBackends.codex-cli.maxQueue',
-        expected: 'a non-negative integer',
-        received: JSON.stringify(value),
-      });
+  it('maxPromptArgChars and maxConcurrent must be positive integers, maxQueue a non-negative one; problems name the key path and the value', () => {
+    const cases = [
+      ['maxPromptArgChars', [0, -5, 1.5, '100'], 'a positive integer'],
+      ['maxConcurrent', [0, -1, 1.5, '2'], 'a positive integer'],
+      ['maxQueue', [-1, 0.5, '32', null], 'a non-negative integer'],
+    ] as const;
+    for (const [key, values, expected] of cases) {
+      for (const value of values) {
+        expect(onlyProblem(backends({ 'claude-cli': { [key]: value } }))).toMatchObject({
+          path: `agents.defaults.cliBackends.claude-cli.${key}`,
+          expected,
+          received: JSON.stringify(value),
+        });
+      }
     }
   });
 

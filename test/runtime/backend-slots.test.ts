@@ -82,6 +82,24 @@ describe('CLI backend slots (maxConcurrent, maxQueue)', () => {
     expect(check()).toBe(true);
   }
 
+  /**
+   * Run one turn (the state and slot folders then exist), then start a turn whose process holds the
+   * backend's slot until `release()` aborts it; resolves once that process runs.
+   */
+  async function holdTheOnlySlot(rt: Runtime): Promise<{ release: () => Promise<unknown> }> {
+    await rt.run({ message: 'warm up' });
+    writeFileSync(join(slotDir, 'sleep'), '30');
+    const holder = new AbortController();
+    const blocker = rt.run({ message: 'blocker', signal: holder.signal }).catch((error: unknown) => error);
+    await until(() => counts().length === 2);
+    return {
+      release: () => {
+        holder.abort();
+        return blocker;
+      },
+    };
+  }
+
   it('200 concurrent runs against maxConcurrent 2, maxQueue 200: never more than 2 processes alive, none lost, all answered', async () => {
     const rt = await slotRuntime({ maxConcurrent: 2, maxQueue: 200 });
     const messages = Array.from({ length: 200 }, (_, n) => `turn ${n}`);
@@ -114,11 +132,7 @@ describe('CLI backend slots (maxConcurrent, maxQueue)', () => {
 
   it('a full queue fails the turn with queue_full at once, spawns nothing, falls back to the API, and cools nothing down', async () => {
     const rt = await slotRuntime({ maxConcurrent: 1, maxQueue: 0 }, { apiFallback: true });
-    await rt.run({ message: 'warm up' }); // creates the state folder and the slot folder
-    writeFileSync(join(slotDir, 'sleep'), '30');
-    const holder = new AbortController();
-    const blocker = rt.run({ message: 'blocker', signal: holder.signal }).catch((error: unknown) => error);
-    await until(() => counts().length === 2);
+    const blocker = await holdTheOnlySlot(rt);
 
     const result = await rt.run({ message: 'overflow' });
     expect(result.attempts[0]).toMatchObject({
@@ -135,8 +149,7 @@ describe('CLI backend slots (maxConcurrent, maxQueue)', () => {
     expect(rt.cliStats()).toEqual({ running: 1, waiting: 0, byBackend: { slots: { running: 1, waiting: 0 } } });
     expect(counts()).toHaveLength(2);
 
-    holder.abort();
-    expect(await blocker).toMatchObject({ code: 'SAFETYNET_ABORTED' });
+    expect(await blocker.release()).toMatchObject({ code: 'SAFETYNET_ABORTED' });
     writeFileSync(join(slotDir, 'sleep'), '0');
     // not cooled: the next request tries the CLI first again, and it answers
     expect(await rt.run({ message: 'after' })).toMatchObject({ model: CLI, text: 'answer: after', attempts: [{ ok: true }] });
@@ -146,26 +159,17 @@ describe('CLI backend slots (maxConcurrent, maxQueue)', () => {
 
   it('without another candidate, a full queue ends the request with queue_full and its Retry-After estimate', async () => {
     const rt = await slotRuntime({ maxConcurrent: 1, maxQueue: 0 });
-    await rt.run({ message: 'warm up' });
-    writeFileSync(join(slotDir, 'sleep'), '30');
-    const holder = new AbortController();
-    const blocker = rt.run({ message: 'blocker', signal: holder.signal }).catch((error: unknown) => error);
-    await until(() => counts().length === 2);
+    const blocker = await holdTheOnlySlot(rt);
     const error = (await rt.run({ message: 'overflow' }).catch((e: unknown) => e)) as RequestError;
     expect(error.code).toBe('SAFETYNET_ALL_CANDIDATES_FAILED');
     expect(error.attempts).toEqual([expect.objectContaining({ model: CLI, reason: 'queue_full', retryAfterMs: expect.any(Number) })]);
     expect(error.message).toMatch(/maxConcurrent or maxQueue/);
-    holder.abort();
-    await blocker;
+    await blocker.release();
   });
 
   it('an aborted waiting turn leaves the queue without spawning, and its place goes to the next turn', async () => {
     const rt = await slotRuntime({ maxConcurrent: 1, maxQueue: 1 });
-    await rt.run({ message: 'warm up' });
-    writeFileSync(join(slotDir, 'sleep'), '30');
-    const holder = new AbortController();
-    const blocker = rt.run({ message: 'blocker', signal: holder.signal }).catch((error: unknown) => error);
-    await until(() => counts().length === 2);
+    const blocker = await holdTheOnlySlot(rt);
 
     const leaving = new AbortController();
     const waiter = rt.run({ message: 'waiter', signal: leaving.signal }).catch((error: unknown) => error);
@@ -177,8 +181,7 @@ describe('CLI backend slots (maxConcurrent, maxQueue)', () => {
     writeFileSync(join(slotDir, 'sleep'), '0');
     const next = rt.run({ message: 'next' });
     await until(() => rt.cliStats().waiting === 1); // the line (maxQueue 1) has room again
-    holder.abort();
-    await blocker;
+    await blocker.release();
     expect((await next).text).toBe('answer: next');
     expect(counts()).toHaveLength(3); // warm up, blocker, next: the aborted waiter never spawned
   });

@@ -194,15 +194,7 @@ describe('KeyedQueue', () => {
     const options = { limit: 2, maxWaiting: 1 };
     const held = [0, 1, 2].map(() => queue.run('k', () => gate.promise, options));
     let ran = false;
-    const error = await queue
-      .run(
-        'k',
-        async () => {
-          ran = true;
-        },
-        options,
-      )
-      .catch((e: unknown) => e);
+    const error = await queue.run('k', async () => void (ran = true), options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AttemptError);
     expect((error as AttemptError).reason).toBe('queue_full');
     expect((error as AttemptError).retryAfterMs).toBe(QUEUE_FULL_RETRY_AFTER_MS);
