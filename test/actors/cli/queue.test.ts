@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KeyedQueue, QUEUE_FULL_RETRY_AFTER_MS } from '../../../src/actors/cli/queue.js';
 import { AttemptError } from '../../../src/errors.js';
 
@@ -193,12 +193,13 @@ describe('KeyedQueue', () => {
     const gate = deferred();
     const options = { limit: 2, maxWaiting: 1 };
     const held = [0, 1, 2].map(() => queue.run('k', () => gate.promise, options));
-    let ran = false;
-    const error = await queue.run('k', async () => void (ran = true), options).catch((e: unknown) => e);
+    const task = vi.fn(async () => undefined);
+    const error = await queue.run('k', task, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AttemptError);
     expect((error as AttemptError).reason).toBe('queue_full');
     expect((error as AttemptError).retryAfterMs).toBe(QUEUE_FULL_RETRY_AFTER_MS);
-    expect([ran, queue.running('k'), queue.waiting('k')]).toEqual([false, 2, 1]);
+    expect(task).not.toHaveBeenCalled();
+    expect([queue.running('k'), queue.waiting('k')]).toEqual([2, 1]);
     // another key is not affected
     expect(await queue.run('other', async () => 'ran', options)).toBe('ran');
     gate.resolve();
