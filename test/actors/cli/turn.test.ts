@@ -73,9 +73,11 @@ const binding = (cliSessionId: string, bindingCwd: string): SessionBinding => ({
 /** A stub `runProcess` that records the plans and finishes when the test says so. */
 function stubProcess() {
   const plans: CliTurnPlan[] = [];
+  const deadlines: Array<number | undefined> = [];
   const finishers: Array<() => void> = [];
-  const runProcess: typeof runCliProcess = (plan) => {
+  const runProcess: typeof runCliProcess = (plan, options) => {
     plans.push(plan);
+    deadlines.push(options?.deadlineMs);
     return new Promise<CliRunOutput>((resolve) => {
       const { env: _env, stdin, ...rest } = plan;
       finishers.push(() =>
@@ -90,7 +92,7 @@ function stubProcess() {
       );
     });
   };
-  return { plans, finishers, runProcess };
+  return { plans, deadlines, finishers, runProcess };
 }
 
 /**
@@ -203,7 +205,7 @@ describe('one CLI turn (executeCliTurnRequest, as the runtime runs it)', () => {
   });
 });
 
-describe('serialize', () => {
+describe('serialize and backend slots', () => {
   it('serialize: true runs turns of one backend one at a time, in arrival order', async () => {
     const stub = stubProcess();
     const deps = { runProcess: stub.runProcess, queue: new KeyedQueue() };
@@ -247,5 +249,34 @@ describe('serialize', () => {
     await first.done;
     await tick();
     expect(stub.plans).toHaveLength(1);
+  });
+
+  it('a turn beyond maxQueue fails at once with queue_full and a Retry-After, and plans no process', async () => {
+    const stub = stubProcess();
+    const deps = { runProcess: stub.runProcess, queue: new KeyedQueue() };
+    const bounded = backend({ maxConcurrent: 1, maxQueue: 0 });
+    const first = startTurn(request({ backend: bounded, prompt: 'one' }), deps);
+    await tick();
+    const error = (await startTurn(request({ backend: bounded, prompt: 'two' }), deps).done.catch((e: unknown) => e)) as AttemptError;
+    expect([error.reason, error.retryAfterMs]).toEqual(['queue_full', 1000]);
+    expect(stub.plans).toHaveLength(1);
+    stub.finishers[0]!();
+    await first.done;
+  });
+
+  it('a turn that waited for a slot runs with what is left of its attempt deadline, not a fresh one', async () => {
+    const stub = stubProcess();
+    const deps = { runProcess: stub.runProcess, queue: new KeyedQueue() };
+    const single = backend({ maxConcurrent: 1 });
+    const first = startTurn(request({ backend: single, prompt: 'one', timeoutMs: 60_000 }), deps);
+    const second = startTurn(request({ backend: single, prompt: 'two', timeoutMs: 60_000 }), deps);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stub.finishers[0]!();
+    await first.done;
+    await until(() => stub.plans.length === 2);
+    expect(stub.deadlines[1]).toBeLessThanOrEqual(60_000 - 40); // it waited at least ~50 ms
+    expect(stub.deadlines[1]).toBeGreaterThan(0);
+    stub.finishers[1]!();
+    await second.done;
   });
 });
