@@ -141,6 +141,7 @@ export function callApiInput({ context }: Args): CallApiInput {
     images: context.request.images,
     timeoutMs: context.attemptTimeoutMs,
     history: context.conversation.turns,
+    requestId: context.requestId,
   };
 }
 

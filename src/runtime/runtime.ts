@@ -32,6 +32,7 @@ import { imagePlaceholders, loadConversation, sessionsApi, type SessionsApi } fr
 
 export type { SessionsApi };
 import { RequestTracing, type TracesApi } from './tracing.js';
+import { AnswerStreams } from './answer-streams.js';
 
 /**
  * How long the store stays open after its last operation (ms). Requests arriving in a burst share
@@ -106,6 +107,8 @@ export class Runtime {
   readonly #arrivals = new Map<string, number>();
   #arrived = 0;
   readonly #inspect: InspectObserver | undefined;
+  /** The `onText` callers of the running requests. */
+  readonly #answers = new AnswerStreams();
   readonly #onWarning: ((message: string) => void) | undefined;
 
   constructor(
@@ -127,7 +130,12 @@ export class Runtime {
         sessions: async () => (await this.#openStores()).sessions,
         cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
-        callApi: async (input, signal) => (await this.#apiModule()).callApi(input, signal),
+        callApi: async (input, signal) =>
+          (await this.#apiModule()).callApi(
+            { ...input, clocks: this.config.streaming },
+            signal,
+            this.#answers.attempt(input.requestId, `${input.provider.id}/${input.model}`),
+          ),
         inBackground: (write) => this.#cooldownWrites.run(write, 'a cooldown could not be stored'),
       }),
     });
@@ -196,6 +204,7 @@ export class Runtime {
     const requestId = nanoid();
     this.#arrivals.set(requestId, ++this.#arrived);
     const recorder = this.#tracing.start(requestId, request.sessionKey ?? null);
+    const closeStream = this.#answers.open(requestId, request.onText);
     try {
       const result = await this.#execute(request, requestId, fanOut([recorder?.inspect, this.#inspect, request.inspect]));
       this.#saveTrace(recorder, { warnings: result.warnings });
@@ -204,6 +213,7 @@ export class Runtime {
       this.#saveTrace(recorder, { error });
       throw error;
     } finally {
+      closeStream();
       this.#arrivals.delete(requestId);
     }
   }
@@ -345,7 +355,12 @@ export class Runtime {
     const onEvent = (event: CliProcessEvent) => {
       if (event.type === 'cli.retry') this.#actors.get(input.requestId ?? '')?.send({ type: 'cli.retry', notice: event.message });
     };
-    const running = executeCliTurnRequest(input, signal, { queue: this.#backendLanes, onEvent, ...(order === undefined ? {} : { order }) });
+    const running = executeCliTurnRequest(input, signal, {
+      queue: this.#backendLanes,
+      onEvent,
+      ...this.#answers.attempt(input.requestId, `${input.backend.id}/${input.model}`),
+      ...(order === undefined ? {} : { order }),
+    });
     const key = input.requestId ?? '';
     const set = this.#processes.get(key) ?? new Set();
     set.add(running);

@@ -14,6 +14,8 @@ import { CliOutputWatcher, type CliWatchOptions } from './watch.js';
 import type { KeyedQueue } from './queue.js';
 import { cliLabel } from './parse/index.js';
 import type { CliRunOutput, CliTurnRequest } from '../types.js';
+import { CliTextStream } from './stream-text.js';
+import { withOutputSent } from '../../errors.js';
 
 /** Dependencies of {@link executeCliTurnRequest} (the runtime passes its own lanes and event sink). */
 export interface RunCliTurnDeps {
@@ -31,6 +33,12 @@ export interface RunCliTurnDeps {
   onEvent?: (event: CliProcessEvent) => void;
   /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. @default {} (the watch's own defaults) */
   watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
+  /**
+   * Receives the answer text as the CLI prints it (`output: "jsonl"` runs only, see
+   * `CliTextStream`). When it got any text, the output carries it (`streamedText`) and a failure of
+   * the run is marked `outputSent`.
+   */
+  onText?: (text: string) => void;
 }
 
 /** Whether `path` is an existing directory (a CLI session's cwd still there); never throws. */
@@ -63,8 +71,10 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
   checkCliPreflight(plan, { backendId: input.backend.id, ...(deps.uid === undefined ? {} : { uid: deps.uid }) });
   const runProcess = deps.runProcess ?? runCliProcess;
   const watching = plan.parseMode === 'jsonl' && deps.watch !== false;
+  const stream = plan.parseMode === 'jsonl' && deps.onText !== undefined ? new TextForwarder(deps.onText) : undefined;
   const run = (): Promise<CliRunOutput> =>
     runProcess(plan, {
+      ...(stream === undefined ? {} : { onOutput: stream.onOutput }),
       signal,
       backendId: input.backend.id,
       deadlineMs: input.timeoutMs,
@@ -73,6 +83,31 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
         : {}),
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     });
-  if (!input.backend.serialize) return run();
-  return deps.queue.run(input.backend.id, run, signal, deps.order);
+  const running = input.backend.serialize ? deps.queue.run(input.backend.id, run, signal, deps.order) : run();
+  if (stream === undefined) return running;
+  try {
+    const output = await running;
+    return stream.text === '' ? output : { ...output, streamedText: stream.text };
+  } catch (error) {
+    throw stream.text === '' ? error : withOutputSent(error);
+  }
+}
+
+/** Feeds stdout to a {@link CliTextStream} and forwards its text, keeping what was forwarded. */
+class TextForwarder {
+  text = '';
+  readonly #text = new CliTextStream();
+  readonly #onText: (text: string) => void;
+
+  constructor(onText: (text: string) => void) {
+    this.#onText = onText;
+  }
+
+  readonly onOutput = (stream: 'stdout' | 'stderr', chunk: string): void => {
+    if (stream !== 'stdout') return;
+    for (const piece of this.#text.feed(chunk)) {
+      this.text += piece;
+      this.#onText(piece);
+    }
+  };
 }
