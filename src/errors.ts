@@ -333,6 +333,8 @@ export interface RequestAttempt {
   /** Retry notices the CLI printed while the attempt ran (Claude `api_retry`, Codex `Reconnecting…`), in order. */
   notices?: string[];
   skipped?: boolean;
+  /** Set when part of this attempt's answer had been streamed to the caller before it failed. */
+  outputSent?: true;
   /** CLI attempts: how the conversation was continued (`resume`, `catch-up`, `reseed`, `new`). */
   continuation?: Continuation;
   /** CLI attempts: how many earlier turns were written into the prompt (catch-up and reseed). */

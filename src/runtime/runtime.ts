@@ -343,6 +343,10 @@ export class Runtime {
         requestId: input.requestId,
       });
     }
+    if (output.interrupted === true) {
+      const message = `the answer was interrupted after part of it was streamed (no fallback after streamed output):\n${formatAttempts(output.attempts)}`;
+      throw new RequestError('SAFETYNET_STREAM_INTERRUPTED', message, { attempts: output.attempts, requestId: input.requestId });
+    }
     const tried = output.attempts.filter((attempt) => !attempt.skipped).length;
     const message = `every candidate failed (${tried} tried of ${output.attempts.length}):\n${formatAttempts(output.attempts)}`;
     throw new RequestError('SAFETYNET_ALL_CANDIDATES_FAILED', message, { attempts: output.attempts, requestId: input.requestId });
