@@ -78,9 +78,18 @@ function notProvided(name: string): () => Promise<never> {
  * never falls back: its cooldown is recorded and the request ends in `failed`, output `interrupted`.
  *
  * Delay `attemptTimeout` = `context.attemptTimeoutMs` (default 600 000 ms from
- * `agents.defaults.timeoutSeconds`): an attempt that has not ended by then is stopped (an API call
- * is aborted, a CLI's process group killed) and the request falls back with reason `timeout`.
+ * `agents.defaults.timeoutSeconds`) + {@link ATTEMPT_BACKSTOP_MS}: a backstop. The API and CLI
+ * actors enforce the attempt deadline themselves and reject with `timeout` (marked `outputSent`
+ * when text was streamed); an attempt that has still not ended this much later is stopped (an API
+ * call is aborted, a CLI's process group killed) and the request falls back with reason `timeout`.
  */
+/**
+ * How long after the attempt deadline the machine's own `attemptTimeout` fires (ms): longer than the
+ * CLI runner's SIGTERM → SIGKILL grace (2 s), so the actor's own `timeout` (which knows whether text
+ * was streamed, `docs/streaming.md`) always comes first. @default 5000
+ */
+export const ATTEMPT_BACKSTOP_MS = 5000;
+
 export const requestMachine = setup({
   types: {
     context: {} as RequestContext,
@@ -209,7 +218,7 @@ export const requestMachine = setup({
     nextCandidate: assign(({ context }) => ({ index: context.index + 1 })),
   },
   delays: {
-    attemptTimeout: ({ context }) => context.attemptTimeoutMs,
+    attemptTimeout: ({ context }) => context.attemptTimeoutMs + ATTEMPT_BACKSTOP_MS,
   },
 }).createMachine({
   id: 'request',

@@ -19,7 +19,7 @@ import {
   type SnapshotFrom,
 } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { type RequestEvent, requestMachine } from '../../src/machines/request-machine.js';
+import { ATTEMPT_BACKSTOP_MS, type RequestEvent, requestMachine } from '../../src/machines/request-machine.js';
 import type { SessionBinding } from '../../src/actors/types.js';
 import type { Attempt, RequestInput } from '../../src/machines/types.js';
 import { machineTransitions, recordTransitions } from './request-coverage.js';
@@ -233,7 +233,7 @@ async function replay(path: Path, scenario: Scenario, covered: Covered) {
       if (result.kind === 'done') deferred.resolve((event as EventObject & { output: unknown }).output);
       else deferred.reject((event as EventObject & { error: unknown }).error);
     } else if (event.type === 'xstate.init') actor.start();
-    else if (event.type.startsWith('xstate.after.attemptTimeout.')) clock.increment(TIMEOUT_MS);
+    else if (event.type.startsWith('xstate.after.attemptTimeout.')) clock.increment(TIMEOUT_MS + ATTEMPT_BACKSTOP_MS);
     else actor.send(event as RequestEvent);
   };
   let reference = initialExpected();
