@@ -245,6 +245,17 @@ export interface AttemptFailure {
   outputSent?: true;
 }
 
+/**
+ * The same failure, marked as happening after part of the attempt's answer reached the caller
+ * (`AttemptError.outputSent`): the request machine then ends the request instead of falling back.
+ * The original error is kept as `cause`.
+ */
+export function withOutputSent(error: unknown): AttemptError {
+  if (error instanceof AttemptError && error.outputSent) return error;
+  const { reason, message, exitCode, signal, status, retryAfterMs } = toAttemptFailure(error);
+  return new AttemptError(reason, message, { exitCode, signal, status, retryAfterMs, outputSent: true, cause: error });
+}
+
 /** Turn anything thrown by an attempt into an {@link AttemptFailure}. Unknown errors become `unknown`. */
 export function toAttemptFailure(error: unknown): AttemptFailure {
   if (error instanceof AttemptError) return error.toFailure();
@@ -327,6 +338,8 @@ export interface RequestAttempt {
   /** Retry notices the CLI printed while the attempt ran (Claude `api_retry`, Codex `Reconnecting…`), in order. */
   notices?: string[];
   skipped?: boolean;
+  /** Set when part of this attempt's answer had been streamed to the caller before it failed. */
+  outputSent?: true;
   /** CLI attempts: how the conversation was continued (`resume`, `catch-up`, `reseed`, `new`). */
   continuation?: Continuation;
   /** CLI attempts: how many earlier turns were written into the prompt (catch-up and reseed). */

@@ -143,6 +143,7 @@ describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
       exitCode?: number;
       status?: number;
       retryAfterMs?: number;
+      outputSent?: true;
       notices?: string[];
       skipped?: boolean;
       continuation?: 'new' | 'resume' | 'catch-up' | 'reseed';

@@ -6,6 +6,7 @@
 import { fromPromise } from 'xstate';
 import { parseCliRun } from './cli/parse/index.js';
 import { isDirectory } from './cli/turn.js';
+import { streamedAnswer } from './cli/stream-text.js';
 import type { CommitBinding, CommitTurnInput, CommitTurnResult } from '../store/commit-input.js';
 import type { CliRunOutput, CliTurnRequest, ParsedTurn, SessionBinding, Usage } from './types.js';
 import { AttemptError } from '../errors.js';
@@ -69,9 +70,12 @@ export function createRequestActors(deps: RequestActorDeps) {
     runCliTurn: fromPromise<CliRunOutput, CliTurnRequest>(({ input, signal }) => deps.runTurn(input, signal)),
     parseCliOutput: fromPromise<ParsedTurn, ParseCliOutputInput>(async ({ input }) => {
       const parsed = parseCliRun(input.run, input.backend);
-      if (parsed.ok) return parsed.turn;
+      const { streamedText } = input.run;
+      if (parsed.ok)
+        return streamedText === undefined ? parsed.turn : { ...parsed.turn, text: streamedAnswer(parsed.turn.text, streamedText) };
       const { reason, message, ...details } = parsed.failure;
-      throw new AttemptError(reason, message, details);
+      // Part of the answer was streamed while the CLI ran: no fallback after it.
+      throw new AttemptError(reason, message, { ...details, outputSent: streamedText !== undefined });
     }),
     // The transcript turns and the binding go in one batch: a failed write changes neither.
     recordSuccess: fromPromise<SessionBinding | undefined, RecordSuccessInput>(async ({ input }) => {

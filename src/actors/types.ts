@@ -91,6 +91,8 @@ export interface CliRunOutput {
   exitCode: number | undefined;
   signal: string | undefined;
   durationMs: number;
+  /** The answer text streamed to the caller while it ran (`RunRequest.onText`); absent when none was. */
+  streamedText?: string;
 }
 
 /** A successful turn. */

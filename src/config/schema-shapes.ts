@@ -173,16 +173,25 @@ const sessionsShape = {
   maxChars: intBetween(1000, 100_000_000, 'an integer from 1000 to 100000000 (characters kept per session key)').optional(),
   historyChars: intBetween(0, 10_000_000, 'an integer from 0 (no history in CLI prompts) to 10000000').optional(),
 };
+/** `safetynet.streaming`: the first-token and idle clocks of API attempts. */
+const clockSeconds = 'a positive number of seconds (at most 86400)';
+const streamingShape = {
+  firstTokenSeconds: z.number({ error: clockSeconds }).positive({ error: clockSeconds }).max(86_400, { error: clockSeconds }).optional(),
+  idleSeconds: z.number({ error: clockSeconds }).positive({ error: clockSeconds }).max(86_400, { error: clockSeconds }).optional(),
+};
 /** Every key of the top-level `safetynet` section (for suggestions). */
-export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces', 'sessions']);
-/** Every key of `safetynet.traces` (for suggestions). */
-export const TRACES_KEYS: readonly string[] = Object.freeze(Object.keys(tracesShape));
-/** Every key of `safetynet.sessions` (for suggestions). */
-export const SESSIONS_KEYS: readonly string[] = Object.freeze(Object.keys(sessionsShape));
+export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces', 'sessions', 'streaming']);
+/** The keys of each `safetynet.<section>` (for suggestions). */
+export const SAFETYNET_SECTION_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  traces: Object.freeze(Object.keys(tracesShape)),
+  sessions: Object.freeze(Object.keys(sessionsShape)),
+  streaming: Object.freeze(Object.keys(streamingShape)),
+});
 const safetynetSchema = z.strictObject(
   {
     traces: z.strictObject(tracesShape, { error: E.object }).optional(),
     sessions: z.strictObject(sessionsShape, { error: E.object }).optional(),
+    streaming: z.strictObject(streamingShape, { error: E.object }).optional(),
   },
   { error: E.object },
 );

@@ -4,6 +4,7 @@
  * safetynet does not use are ignored, so an existing config of that shape works unchanged.
  */
 import type { SessionBounds } from './session-defaults.js';
+import type { StreamingClocks } from './streaming-defaults.js';
 
 /** How stdout is parsed. Spec: `json` (default), `jsonl` (Codex `--json`), `text`. */
 export type OutputMode = 'json' | 'jsonl' | 'text';
@@ -252,12 +253,24 @@ export interface SessionsConfig {
   historyChars?: number;
 }
 
+/**
+ * `safetynet.streaming`: the clocks of API attempts besides the attempt deadline
+ * (`docs/streaming.md#clocks`). safetynet's own section.
+ */
+export interface StreamingConfig {
+  /** No stream event this many seconds after an API call started: the attempt fails over (`timeout`). @default 10 */
+  firstTokenSeconds?: number;
+  /** No stream event for this many seconds after one: the attempt fails over (`timeout`). @default 30 */
+  idleSeconds?: number;
+}
+
 /** The config file shape (only the keys safetynet reads; everything else is ignored). */
 export interface SafetynetConfigFile {
   /** safetynet's own settings (not part of the reference gateway's shape). */
   safetynet?: {
     traces?: TracesConfig;
     sessions?: SessionsConfig;
+    streaming?: StreamingConfig;
   };
   /** The reference gateway's `models` section; only `providers` is read. */
   models?: {
@@ -303,4 +316,6 @@ export interface ResolvedConfig {
   traces: { maxCount: number; maxAgeMs: number };
   /** Bounds of conversations (`safetynet.sessions`): default 200 turns, 400 000 characters, 100 000 in a CLI prompt. */
   sessions: SessionBounds;
+  /** Clocks of API streams (`safetynet.streaming`): default 10 s to the first event, 30 s between events. */
+  streaming: StreamingClocks;
 }

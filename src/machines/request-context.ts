@@ -68,6 +68,14 @@ export function freshContinuation(context: RequestContext): Continuation {
   return hasHistory(context) ? 'reseed' : 'new';
 }
 
+/**
+ * Part of the failed attempt's answer already reached the caller (`AttemptFailure.outputSent`): no
+ * fallback and no retry after it (`docs/failover-policy.md#no-fallback-after-streamed-output`).
+ */
+export function outputSent(failure: AttemptFailure | undefined): boolean {
+  return failure?.outputSent === true;
+}
+
 /** The current CLI attempt continues the stored session (resume or catch-up). */
 export function continuesSession(context: RequestContext): boolean {
   return context.continuation === 'resume' || context.continuation === 'catch-up';
@@ -141,6 +149,7 @@ export function callApiInput({ context }: Args): CallApiInput {
     images: context.request.images,
     timeoutMs: context.attemptTimeoutMs,
     history: context.conversation.turns,
+    requestId: context.requestId,
   };
 }
 
@@ -236,6 +245,7 @@ export function failedAttempt(context: RequestContext): Attempt {
     ...(failure.exitCode === undefined ? {} : { exitCode: failure.exitCode }),
     ...(failure.status === undefined ? {} : { status: failure.status }),
     ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+    ...(outputSent(failure) ? { outputSent: true as const } : {}),
     ...noticesOf(context),
     ...continuationOf(context),
     durationMs: elapsed(context),
@@ -263,7 +273,11 @@ export function timeoutFailure(context: RequestContext): AttemptFailure {
   };
 }
 
-/** Output when the machine reaches a final state. */
+/**
+ * Output when the machine reaches a final state: `aborted` when the caller aborted, `answered` with
+ * the answer, else `failed`, marked `interrupted` when the last attempt failed after part of its
+ * answer was streamed to the caller.
+ */
 export function requestOutput({ context }: Args): RequestOutput {
   if (context.failure?.reason === 'aborted') return { status: 'aborted', attempts: context.attempts };
   if (context.turn !== undefined) {
@@ -279,5 +293,6 @@ export function requestOutput({ context }: Args): RequestOutput {
       persistWarning: context.persistWarning,
     };
   }
-  return { status: 'failed', attempts: context.attempts, failure: context.failure };
+  const failed = { status: 'failed' as const, attempts: context.attempts, failure: context.failure };
+  return outputSent(context.failure) ? { ...failed, interrupted: true } : failed;
 }

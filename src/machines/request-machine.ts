@@ -8,7 +8,7 @@
  *
  * Diagram: `visualizations/request.mmd` (generated from this definition).
  */
-import { and, assign, fromPromise, setup } from 'xstate';
+import { and, assign, fromPromise, not, setup } from 'xstate';
 import type {
   CliRunOutput,
   CliTurnRequest,
@@ -33,6 +33,7 @@ import {
   keepsCliSession,
   loadSessionInput,
   noBackendFailure,
+  outputSent,
   parseCliOutputInput,
   recordFailureInput,
   recordSuccessInput,
@@ -73,11 +74,22 @@ function notProvided(name: string): () => Promise<never> {
  * `spawning-cli` → `parsing` (CLI backends) → `persisting-session` → `answered`, with
  * `falling-back` between candidates and the final states `answered`, `failed`, `aborted`.
  * A candidate that cools down (or that the allowlist excludes) is skipped in `selecting-model`.
+ * A failure whose attempt had already streamed part of its answer (`AttemptFailure.outputSent`)
+ * never falls back: its cooldown is recorded and the request ends in `failed`, output `interrupted`.
  *
  * Delay `attemptTimeout` = `context.attemptTimeoutMs` (default 600 000 ms from
- * `agents.defaults.timeoutSeconds`): an attempt that has not ended by then is stopped (an API call
- * is aborted, a CLI's process group killed) and the request falls back with reason `timeout`.
+ * `agents.defaults.timeoutSeconds`) + {@link ATTEMPT_BACKSTOP_MS}: a backstop. The API and CLI
+ * actors enforce the attempt deadline themselves and reject with `timeout` (marked `outputSent`
+ * when text was streamed); an attempt that has still not ended this much later is stopped (an API
+ * call is aborted, a CLI's process group killed) and the request falls back with reason `timeout`.
  */
+/**
+ * How long after the attempt deadline the machine's own `attemptTimeout` fires (ms): longer than the
+ * CLI runner's SIGTERM → SIGKILL grace (2 s), so the actor's own `timeout` (which knows whether text
+ * was streamed, `docs/streaming.md`) always comes first. @default 5000
+ */
+export const ATTEMPT_BACKSTOP_MS = 5000;
+
 export const requestMachine = setup({
   types: {
     context: {} as RequestContext,
@@ -121,10 +133,12 @@ export const requestMachine = setup({
     /**
      * The CLI rejected the stored session id as unknown (`session_expired`) while the attempt
      * continued it, and this candidate has not retried yet: retry once as a new session, reseeded
-     * with the history (the binding is replaced on success).
+     * with the history (the binding is replaced on success). Never once part of the attempt's
+     * answer reached the caller (`outputSent`): the retry's answer would be spliced onto it.
      */
     isStaleStoredSession: ({ context }, params: { error: unknown }) =>
       toAttemptFailure(params.error).reason === 'session_expired' &&
+      !outputSent(toAttemptFailure(params.error)) &&
       context.binding !== undefined &&
       continuesSession(context) &&
       !context.forceNewSession &&
@@ -139,6 +153,12 @@ export const requestMachine = setup({
       context.candidates[context.index]?.hadCooldown === true,
     /** Another candidate follows the current one. */
     hasNextCandidate: ({ context }) => context.index + 1 < context.candidates.length,
+    /**
+     * Part of the failed attempt's answer already reached the caller (`RunRequest.onText`): the
+     * request ends as failed (interrupted) instead of falling back, since another candidate's answer
+     * would be spliced onto the partial one.
+     */
+    isOutputSent: ({ context }) => outputSent(context.failure),
   },
   actions: {
     /** Reset the per-attempt fields and start the attempt's clock. */
@@ -198,7 +218,7 @@ export const requestMachine = setup({
     nextCandidate: assign(({ context }) => ({ index: context.index + 1 })),
   },
   delays: {
-    attemptTimeout: ({ context }) => context.attemptTimeoutMs,
+    attemptTimeout: ({ context }) => context.attemptTimeoutMs + ATTEMPT_BACKSTOP_MS,
   },
 }).createMachine({
   id: 'request',
@@ -304,6 +324,7 @@ export const requestMachine = setup({
           { target: 'answered', actions: { type: 'keepTurn', params: turnParams } },
         ],
         onError: [
+          // Not after streamed output: `isStaleStoredSession` reads the rejection's `outputSent`.
           { guard: { type: 'isStaleStoredSession', params: errorParams }, target: 'spawning-cli', actions: 'startNewSession' },
           { target: 'falling-back', actions: { type: 'keepFailure', params: errorParams } },
         ],
@@ -323,14 +344,21 @@ export const requestMachine = setup({
       },
     },
     'falling-back': {
-      description: 'Log the failed attempt and cool the candidate down, then move to the next candidate.',
+      description:
+        'Log the failed attempt and cool the candidate down, then move to the next candidate; a failure after part of the answer was streamed to the caller ends the request instead (no fallback after streamed output).',
       entry: 'logFailedAttempt',
       invoke: {
         id: 'recordFailure',
         src: 'recordFailure',
         input: recordFailureInput,
-        onDone: [{ guard: 'hasNextCandidate', target: 'selecting-model', actions: 'nextCandidate' }, { target: 'failed' }],
-        onError: [{ guard: 'hasNextCandidate', target: 'selecting-model', actions: 'nextCandidate' }, { target: 'failed' }],
+        onDone: [
+          { guard: and(['hasNextCandidate', not('isOutputSent')]), target: 'selecting-model', actions: 'nextCandidate' },
+          { target: 'failed' },
+        ],
+        onError: [
+          { guard: and(['hasNextCandidate', not('isOutputSent')]), target: 'selecting-model', actions: 'nextCandidate' },
+          { target: 'failed' },
+        ],
       },
     },
     answered: { type: 'final', entry: 'logAnsweredAttempt' },

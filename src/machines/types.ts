@@ -79,7 +79,17 @@ export type RequestOutput =
       attempts: Attempt[];
       persistWarning: string | undefined;
     }
-  | { status: 'failed'; attempts: Attempt[]; failure: AttemptFailure | undefined }
+  | {
+      status: 'failed';
+      attempts: Attempt[];
+      failure: AttemptFailure | undefined;
+      /**
+       * Set when the request ended because its last attempt failed after part of its answer had been
+       * streamed to the caller (no fallback after streamed output); the runtime reports it as
+       * `SAFETYNET_STREAM_INTERRUPTED` instead of `SAFETYNET_ALL_CANDIDATES_FAILED`.
+       */
+      interrupted?: true;
+    }
   | { status: 'aborted'; attempts: Attempt[] };
 
 /** Input of the `callApi` actor (defined with the API actors). */

@@ -39,14 +39,21 @@ function eventLabel(eventType: string): string {
   return eventType;
 }
 
-/** A guard's name; combined guards (`and`, `or`, `not`) are spelled out, `{ type, params }` is its type. */
+/**
+ * A guard's name; combined guards are spelled out (`a and not b`, a nested `and` / `or` in
+ * parentheses), `{ type, params }` is its type.
+ */
 function guardName(guard: unknown): string | undefined {
   if (guard === undefined) return undefined;
   if (typeof guard === 'string') return guard;
   const combined = guard as { name?: string; guards?: unknown };
   if (typeof guard === 'function' && Array.isArray(combined.guards)) {
-    const joiner = { and: ' and ', or: ' or ', not: 'not ' }[combined.name ?? ''] ?? ', ';
-    return combined.guards.map(guardName).join(joiner);
+    const parts = combined.guards.map((inner) => {
+      const name = guardName(inner) ?? 'guard';
+      return / (and|or) /.test(name) ? `(${name})` : name;
+    });
+    if (combined.name === 'not') return `not ${parts.join(', ')}`;
+    return parts.join({ and: ' and ', or: ' or ' }[combined.name ?? ''] ?? ', ');
   }
   if (typeof guard === 'object' && guard !== null && 'type' in guard) return String((guard as { type: unknown }).type);
   return 'guard';

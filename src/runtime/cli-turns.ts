@@ -33,10 +33,10 @@ export class CliTurns {
   /**
    * Run one CLI turn in its backend's slots, remembering it under its request id.
    *
-   * @param deps - the turn's place in line and its event sink (`order`, `onEvent`).
+   * @param deps - the turn's place in line, its event sink and its text sink (`order`, `onEvent`, `onText`).
    * @throws {AttemptError} as {@link executeCliTurnRequest} (`queue_full` when the backend's line is full).
    */
-  run(input: CliTurnRequest, signal: AbortSignal, deps: Pick<RunCliTurnDeps, 'order' | 'onEvent'>): Promise<CliRunOutput> {
+  run(input: CliTurnRequest, signal: AbortSignal, deps: Pick<RunCliTurnDeps, 'order' | 'onEvent' | 'onText'>): Promise<CliRunOutput> {
     const running = executeCliTurnRequest(input, signal, { ...deps, queue: this.#slots });
     const key = input.requestId ?? '';
     const turns = this.#turns.get(key) ?? new Set();

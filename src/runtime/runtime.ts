@@ -31,6 +31,7 @@ import { imagePlaceholders, loadConversation, sessionsApi, type SessionsApi } fr
 
 export type { SessionsApi };
 import { RequestTracing, type TracesApi } from './tracing.js';
+import { AnswerStreams } from './answer-streams.js';
 
 /**
  * How long the store stays open after its last operation (ms). Requests arriving in a burst share
@@ -105,6 +106,8 @@ export class Runtime {
   readonly #arrivals = new Map<string, number>();
   #arrived = 0;
   readonly #inspect: InspectObserver | undefined;
+  /** The `onText` callers of the running requests. */
+  readonly #answers = new AnswerStreams();
   readonly #onWarning: ((message: string) => void) | undefined;
 
   constructor(
@@ -126,7 +129,12 @@ export class Runtime {
         sessions: async () => (await this.#openStores()).sessions,
         cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
-        callApi: async (input, signal) => (await this.#apiModule()).callApi(input, signal),
+        callApi: async (input, signal) =>
+          (await this.#apiModule()).callApi(
+            { ...input, clocks: this.config.streaming },
+            signal,
+            this.#answers.attempt(input.requestId, `${input.provider.id}/${input.model}`),
+          ),
         inBackground: (write) => this.#cooldownWrites.run(write, 'a cooldown could not be stored'),
       }),
     });
@@ -204,6 +212,7 @@ export class Runtime {
     const requestId = nanoid();
     this.#arrivals.set(requestId, ++this.#arrived);
     const recorder = this.#tracing.start(requestId, request.sessionKey ?? null);
+    const closeStream = this.#answers.open(requestId, request.onText);
     try {
       const result = await this.#execute(request, requestId, fanOut([recorder?.inspect, this.#inspect, request.inspect]));
       this.#saveTrace(recorder, { warnings: result.warnings });
@@ -212,6 +221,7 @@ export class Runtime {
       this.#saveTrace(recorder, { error });
       throw error;
     } finally {
+      closeStream();
       this.#arrivals.delete(requestId);
     }
   }
@@ -341,6 +351,10 @@ export class Runtime {
         requestId: input.requestId,
       });
     }
+    if (output.interrupted === true) {
+      const message = `the answer was interrupted after part of it was streamed (no fallback after streamed output):\n${formatAttempts(output.attempts)}`;
+      throw new RequestError('SAFETYNET_STREAM_INTERRUPTED', message, { attempts: output.attempts, requestId: input.requestId });
+    }
     const tried = output.attempts.filter((attempt) => !attempt.skipped).length;
     const message = `every candidate failed (${tried} tried of ${output.attempts.length}):\n${formatAttempts(output.attempts)}`;
     throw new RequestError('SAFETYNET_ALL_CANDIDATES_FAILED', message, { attempts: output.attempts, requestId: input.requestId });
@@ -353,7 +367,11 @@ export class Runtime {
     const onEvent = (event: CliProcessEvent) => {
       if (event.type === 'cli.retry') this.#actors.get(input.requestId ?? '')?.send({ type: 'cli.retry', notice: event.message });
     };
-    return this.#cliTurns.run(input, signal, { onEvent, ...(order === undefined ? {} : { order }) });
+    return this.#cliTurns.run(input, signal, {
+      onEvent,
+      ...this.#answers.attempt(input.requestId, `${input.backend.id}/${input.model}`),
+      ...(order === undefined ? {} : { order }),
+    });
   }
 
   /**

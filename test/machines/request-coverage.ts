@@ -12,12 +12,15 @@ type Node = any;
 // biome-ignore lint/suspicious/noExplicitAny: as above.
 type Transition = any;
 
-/** The role name of a guard (stable across the machine's renames): named, with params (`{ type, params }`), or `and(…)` of them. */
+/**
+ * The role name of a guard (stable across the machine's renames): named, with params (`{ type, params }`),
+ * or a combination of them (`and(…)`, `not(…)`: xstate's combinators are functions named so, holding `guards`).
+ */
 function roleOf(guard: unknown): string {
   if (typeof guard === 'string') return Object.entries(GUARD).find(([, name]) => name === guard)?.[0] ?? guard;
-  const { type, guards } = guard as { type?: unknown; guards?: unknown[] };
+  const { type, guards, name } = guard as { type?: unknown; guards?: unknown[]; name?: string };
   if (typeof type === 'string') return roleOf(type);
-  return Array.isArray(guards) ? `and(${guards.map(roleOf).join(', ')})` : 'and(…)';
+  return `${name ?? 'combined'}(${Array.isArray(guards) ? guards.map(roleOf).join(', ') : '…'})`;
 }
 
 /** A guard's role label, `else` without one. */

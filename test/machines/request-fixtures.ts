@@ -4,6 +4,8 @@
  * (actor results, `cli.retry`) the graph walk may send. The actors are stand-ins, so their results
  * follow the actors' contracts: `loadSession` finds a binding only for requests with a session key,
  * and a CLI run's plan says whether it started a new session and how many history turns it sent.
+ * Some failures come after part of the answer was streamed to the caller (`outputSent`): an API
+ * stream that broke off, and a CLI that streamed text and then reported its session unknown.
  */
 import type { EventObject, SnapshotFrom } from 'xstate';
 import type { CliRunOutput, SessionBinding } from '../../src/actors/types.js';
@@ -158,7 +160,10 @@ export function eventCases(type: string, snapshot: Snapshot, bindings: readonly 
     case actorEvent('done', 'callApi'):
       return [done('callApi', { text: 'from api', sessionId: undefined, usage: { input: 3, output: 2 } })];
     case actorEvent('error', 'callApi'):
-      return [error('callApi', { reason: 'rate_limit', message: '429', retryAfterMs: 2000, status: 429 })];
+      return [
+        error('callApi', { reason: 'rate_limit', message: '429', retryAfterMs: 2000, status: 429 }),
+        error('callApi', { reason: 'overloaded', message: 'the stream broke off: overloaded', status: 529, outputSent: true }),
+      ];
     case actorEvent('done', 'runCliTurn'):
       return [done('runCliTurn', runOf(c))];
     case actorEvent('error', 'runCliTurn'):
@@ -172,6 +177,7 @@ export function eventCases(type: string, snapshot: Snapshot, bindings: readonly 
       return [
         error('parseCliOutput', { reason: 'session_expired', message: 'No conversation found' }),
         error('parseCliOutput', { reason: 'rate_limit', message: '429' }),
+        error('parseCliOutput', { reason: 'session_expired', message: 'No conversation found (after streamed text)', outputSent: true }),
       ];
     case actorEvent('done', 'recordSuccess'):
       return [done('recordSuccess', undefined)];

@@ -19,7 +19,7 @@ import {
   type SnapshotFrom,
 } from 'xstate';
 import { TestModel } from 'xstate/graph';
-import { type RequestEvent, requestMachine } from '../../src/machines/request-machine.js';
+import { ATTEMPT_BACKSTOP_MS, type RequestEvent, requestMachine } from '../../src/machines/request-machine.js';
 import type { SessionBinding } from '../../src/actors/types.js';
 import type { Attempt, RequestInput } from '../../src/machines/types.js';
 import { machineTransitions, recordTransitions } from './request-coverage.js';
@@ -54,21 +54,23 @@ type Scenario = {
 // nothing); two CLI candidates. Conversations with history: a stored transcript with dropped turns
 // and sessions current, behind (a stale retry after a catch-up), edited and dropped; an API candidate
 // failing over to a CLI that catches up; `messages` that continue (CLI) or replace (API, with an image)
-// the stored transcript. The path counts are pinned: a change to them must be deliberate (update them here).
+// the stored transcript. Every scenario also meets failures after streamed output (an API call, a CLI
+// parse reporting its stored session unknown: see `request-fixtures.ts`), which end the request.
+// The path counts are pinned: a change to them must be deliberate (update them here).
 const SCENARIOS: Scenario[] = [
-  { candidates: ['a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy', 'ahead'], paths: 159 },
-  { candidates: ['a'], sessionKey: null, conversation: 'empty', bindings: [], paths: 36 },
-  { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['latest'], paths: 369 },
-  { candidates: ['fresh'], sessionKey: 'k', conversation: 'empty', bindings: [], paths: 14 },
-  { candidates: ['fresh'], sessionKey: null, conversation: 'empty', bindings: [], paths: 12 },
-  { candidates: ['cooling', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 119 },
-  { candidates: ['a', 'cooling'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 89 },
-  { candidates: ['a', 'none'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 124 },
-  { candidates: ['a', 'b'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 679 },
-  { candidates: ['a'], sessionKey: 'k', conversation: 'history', bindings: ['latest', 'earlier', 'edited', 'dropped'], paths: 196 },
-  { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'history', bindings: ['earlier'], paths: 369 },
-  { candidates: ['a'], sessionKey: 'k', conversation: 'messages-append', bindings: ['earlier'], paths: 119 },
-  { candidates: ['fresh'], sessionKey: 'k', conversation: 'messages-replace', bindings: [], image: true, paths: 14 },
+  { candidates: ['a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy', 'ahead'], paths: 177 },
+  { candidates: ['a'], sessionKey: null, conversation: 'empty', bindings: [], paths: 40 },
+  { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['latest'], paths: 414 },
+  { candidates: ['fresh'], sessionKey: 'k', conversation: 'empty', bindings: [], paths: 17 },
+  { candidates: ['fresh'], sessionKey: null, conversation: 'empty', bindings: [], paths: 15 },
+  { candidates: ['cooling', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 133 },
+  { candidates: ['a', 'cooling'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 103 },
+  { candidates: ['a', 'none'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 138 },
+  { candidates: ['a', 'b'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 763 },
+  { candidates: ['a'], sessionKey: 'k', conversation: 'history', bindings: ['latest', 'earlier', 'edited', 'dropped'], paths: 220 },
+  { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'history', bindings: ['earlier'], paths: 414 },
+  { candidates: ['a'], sessionKey: 'k', conversation: 'messages-append', bindings: ['earlier'], paths: 133 },
+  { candidates: ['fresh'], sessionKey: 'k', conversation: 'messages-replace', bindings: [], image: true, paths: 17 },
 ];
 
 /** The machine's transitions (see `request-coverage.ts`): pinned, like the path counts. */
@@ -113,6 +115,7 @@ function key(snapshot: Snapshot): string {
     c.sessionRetried,
     c.turn?.text ?? null,
     c.failure?.reason ?? null,
+    c.failure?.outputSent === true,
     c.notices.length > 0,
     log,
   ]);
@@ -190,8 +193,24 @@ type Deferred = { resolve(value: unknown): void; reject(error: unknown): void };
  * pure transition function, matches the reference model (state, attempts, every actor input,
  * persist warning, output), and breaks no invariant of the oracle.
  */
-/** What the replays covered: the machine's transitions, and the continuations of CLI attempts (`a → b` when a retry changed it). */
-type Covered = { transitions: Set<string>; continuations: Set<string> };
+/**
+ * What the replays covered: the machine's transitions, the continuations of CLI attempts (`a → b` when
+ * a retry changed it), and the endings of failures after streamed output (see {@link streamedStory}).
+ */
+type Covered = { transitions: Set<string>; continuations: Set<string>; streamed: Set<string> };
+
+/** The story a step tells about a failure after streamed output, if it tells one. */
+function streamedStory(event: EventObject, live: Snapshot, candidates: number): string | undefined {
+  const error = (event as EventObject & { error?: { reason?: string; outputSent?: boolean } }).error;
+  const c = live.context;
+  if (error?.outputSent === true) {
+    const stale = error.reason === 'session_expired' && (c.continuation === 'resume' || c.continuation === 'catch-up') && !c.sessionRetried;
+    return stale ? 'a stale stored session is not retried' : `${roleOfEvent(event.type)?.role} falls back no further`;
+  }
+  if (live.value === 'failed' && (live.output as { interrupted?: boolean } | undefined)?.interrupted === true)
+    return c.index + 1 < candidates ? 'interrupted with candidates left' : 'interrupted at the last candidate';
+  return undefined;
+}
 
 async function replay(path: Path, scenario: Scenario, covered: Covered) {
   const clock = new SimulatedClock();
@@ -214,7 +233,7 @@ async function replay(path: Path, scenario: Scenario, covered: Covered) {
       if (result.kind === 'done') deferred.resolve((event as EventObject & { output: unknown }).output);
       else deferred.reject((event as EventObject & { error: unknown }).error);
     } else if (event.type === 'xstate.init') actor.start();
-    else if (event.type.startsWith('xstate.after.attemptTimeout.')) clock.increment(TIMEOUT_MS);
+    else if (event.type.startsWith('xstate.after.attemptTimeout.')) clock.increment(TIMEOUT_MS + ATTEMPT_BACKSTOP_MS);
     else actor.send(event as RequestEvent);
   };
   let reference = initialExpected();
@@ -233,6 +252,8 @@ async function replay(path: Path, scenario: Scenario, covered: Covered) {
       covered.continuations.add(
         before === undefined || before === continuationBefore ? continuationBefore : `${before} → ${continuationBefore}`,
       );
+    const story = streamedStory(step.event, live, requestInput.candidates.length);
+    if (story !== undefined) covered.streamed.add(story);
     reference = expectedAfter(reference, step.event, requestInput);
     steps.push(traceStep(step.event, live, invocations));
     expect(observed(steps.at(-1)!), `after ${step.event.type}`).toEqual(expectedView(reference));
@@ -242,7 +263,7 @@ async function replay(path: Path, scenario: Scenario, covered: Covered) {
 }
 
 describe('request machine (model-based, every shortest path, checked by an independent oracle)', () => {
-  const covered: Covered = { transitions: new Set(), continuations: new Set() };
+  const covered: Covered = { transitions: new Set(), continuations: new Set(), streamed: new Set() };
   for (const scenario of SCENARIOS) {
     const label = `${scenario.candidates.join(' → ')}${scenario.sessionKey === null ? ' (one-shot)' : ''}, ${scenario.conversation}${scenario.image === true ? ' + image' : ''}`;
     const paths = model(scenario).getShortestPaths();
@@ -265,6 +286,17 @@ describe('request machine (model-based, every shortest path, checked by an indep
   it('every continuation is replayed, and the stale-session retry after a resume and after a catch-up', () => {
     const stories = ['new', 'resume', 'catch-up', 'reseed', 'resume → new', 'resume → reseed', 'catch-up → reseed'];
     expect(stories.filter((story) => !covered.continuations.has(story))).toEqual([]);
+  });
+
+  it('a failure after streamed output is replayed from an API call and a CLI parse, with candidates left and at the last one', () => {
+    const stories = [
+      'callApi falls back no further',
+      'parseCliOutput falls back no further',
+      'a stale stored session is not retried',
+      'interrupted with candidates left',
+      'interrupted at the last candidate',
+    ];
+    expect(stories.filter((story) => !covered.streamed.has(story))).toEqual([]);
   });
 
   it('a request without candidates is refused before anything runs', () => {

@@ -24,6 +24,7 @@ export const GUARD = {
   isStaleStoredSession: 'isStaleStoredSession',
   hasSuccessToRecord: 'hasSuccessToRecord',
   hasNextCandidate: 'hasNextCandidate',
+  isOutputSent: 'isOutputSent',
 } as const;
 
 /** The `Candidate` field that holds a CLI candidate's resolved backend. */

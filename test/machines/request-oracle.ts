@@ -12,6 +12,11 @@ import { type Rule, type TraceStep, type Written, added, runs } from './request-
 
 export type { TraceStep } from './request-trace.js';
 
+/** The step whose actor rejected after part of its answer reached the caller, or -1. */
+function streamedAt(steps: TraceStep[]): number {
+  return steps.findIndex((step) => (step.event as { error?: { outputSent?: unknown } }).error?.outputSent === true);
+}
+
 const RUNNING = new Set(['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session']);
 
 /** Does `invocation` concern `candidate` (and nothing else)? */
@@ -161,19 +166,38 @@ const rules: Rule[] = [
     },
   },
   {
-    rule: 'an attempt timeout always falls back, and failed comes only after the last candidate',
+    rule: 'an attempt timeout always falls back, and failed comes only after the last candidate or a failure with output sent',
     holds: ({ input, steps }) => {
       for (let k = 1; k < steps.length; k++) {
         const step = steps[k]!;
         if (step.event.type.startsWith('xstate.after.') && step.state !== 'falling-back') return `timeout went to ${step.state}`;
         if (step.state === 'failed' && steps[k - 1]!.state !== 'failed') {
           const lastSkipped = input.candidates.at(-1)!.skip !== undefined;
-          if (step.index !== input.candidates.length - 1 || (steps[k - 1]!.state !== 'falling-back' && !lastSkipped)) {
+          const early = streamedAt(steps) !== -1;
+          if ((step.index !== input.candidates.length - 1 && !early) || (steps[k - 1]!.state !== 'falling-back' && !lastSkipped)) {
             return `failed from ${steps[k - 1]!.state} at candidate ${step.index}`;
           }
         }
       }
       return true;
+    },
+  },
+  {
+    rule: 'a failure with output sent ends the request: logged as such, its cooldown recorded, nothing else invoked, output interrupted (unless cancelled first)',
+    holds: ({ steps }) => {
+      const at = streamedAt(steps);
+      const last = steps.at(-1)!;
+      if (at === -1) return last.output?.interrupted === undefined || 'interrupted without a failure after streamed output';
+      const attempt = steps[at]!.attempts.at(-1);
+      if (steps[at]!.state !== 'falling-back' || attempt?.outputSent !== true)
+        return 'the failure after streamed output was not logged as one';
+      const later = last.invocations.slice(steps[at - 1]!.invocations.length);
+      if (later.some((call) => call.role !== 'recordFailure') || later.length !== 1) {
+        return `after streamed output: ${later.map((call) => call.role).join(', ')} (only its cooldown may be written)`;
+      }
+      if (later[0]!.input.ref !== attempt.model) return 'the cooldown written after streamed output is not the failed candidate';
+      if (last.state === 'falling-back' || last.state === 'aborted') return true;
+      return (last.state === 'failed' && last.output?.interrupted === true) || `ended ${last.state}, not failed (interrupted)`;
     },
   },
   {

@@ -58,7 +58,10 @@ export interface Expected {
   notices: string[];
 }
 
-type Failure = { reason: string; message: string; retryAfterMs?: number; exitCode?: number; status?: number };
+type Failure = { reason: string; message: string; retryAfterMs?: number; exitCode?: number; status?: number; outputSent?: true };
+
+/** Part of the failed attempt's answer had reached the caller: the request may neither fall back nor retry. */
+const streamed = (failure: Failure | undefined): boolean => failure?.outputSent === true;
 
 /** Wording the machine chooses itself (timeout, abort, no backend): any text. */
 const ITS_OWN_WORDS = expect.any(String) as unknown as string;
@@ -156,7 +159,10 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
   };
   const finish = (s: Expected, state: 'answered' | 'failed' | 'aborted'): Expected => {
     if (state === 'aborted') return { ...s, state, output: { status: 'aborted', attempts: s.attempts } };
-    if (state === 'failed') return { ...s, state, output: { status: 'failed', attempts: s.attempts, failure: s.failure } };
+    if (state === 'failed') {
+      const interrupted = streamed(s.failure) ? { interrupted: true } : {};
+      return { ...s, state, output: { status: 'failed', attempts: s.attempts, failure: s.failure, ...interrupted } };
+    }
     const c = candidates[s.index]!;
     const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...noticesOf(s), ...continuationOf(s) }];
     const turn = s.turn!;
@@ -178,7 +184,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
   };
   const fail = (s: Expected, failure: Failure): Expected => {
     const c = current();
-    const { reason, message, retryAfterMs, exitCode, status } = failure;
+    const { reason, message, retryAfterMs, exitCode, status, outputSent } = failure;
     const attempt: ExpectedAttempt = {
       model: c.ref,
       backend: kind(c),
@@ -188,6 +194,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       ...(exitCode === undefined ? {} : { exitCode }),
       ...(status === undefined ? {} : { status }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...(outputSent === true ? { outputSent } : {}),
       ...noticesOf(s),
       ...continuationOf(s),
     };
@@ -293,8 +300,14 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       return succeed(r, output as NonNullable<Expected['turn']>);
     case 'parsing error parseCliOutput':
       // A stored session the CLI does not know: once per candidate, only when the attempt continued it (resume or
-      // catch-up); the retry is a new session, reseeded with the history when there is one.
-      if (error.reason === 'session_expired' && (r.continuation === 'resume' || r.continuation === 'catch-up') && !r.retried) {
+      // catch-up), and never once part of the answer reached the caller; the retry is a new session, reseeded with the
+      // history when there is one.
+      if (
+        error.reason === 'session_expired' &&
+        (r.continuation === 'resume' || r.continuation === 'catch-up') &&
+        !r.retried &&
+        !streamed(error)
+      ) {
         const continuation: Continuation = conversation.turns.length > 0 ? 'reseed' : 'new';
         return spawn({ ...r, retried: true, continuation, run: undefined });
       }
@@ -305,7 +318,8 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       return finish({ ...r, persistWarning: error.message }, 'answered');
     case 'falling-back done recordFailure':
     case 'falling-back error recordFailure':
-      return r.index + 1 < candidates.length ? enter(r, r.index + 1) : finish(r, 'failed');
+      // No fallback after streamed output: another candidate's answer would be spliced onto the partial one.
+      return r.index + 1 < candidates.length && !streamed(r.failure) ? enter(r, r.index + 1) : finish(r, 'failed');
     case 'selecting-model error loadSession':
     case 'calling-api error callApi':
     case 'spawning-cli error runCliTurn':

@@ -19,7 +19,7 @@ import { normalizeUsage } from '../cli/parse/usage.js';
 import { ApiStreamError } from './classify-api.js';
 import { anthropicClient } from './clients.js';
 import { historyMessages, mergeConsecutive } from './history.js';
-import type { ApiRequest, ApiTurn } from './types.js';
+import type { ApiRequest, ApiStreamHooks, ApiTurn } from './types.js';
 
 /**
  * `max_tokens` of every request (the Messages API requires one). 8192 is accepted by every current
@@ -70,6 +70,7 @@ export async function runAnthropicMessages(
   request: ApiRequest,
   signal: AbortSignal,
   timeoutMs: number,
+  hooks: ApiStreamHooks = {},
 ): Promise<ApiTurn> {
   const client = await anthropicClient(provider);
   const stream = await client.messages.create(anthropicBody(request), { signal, timeout: timeoutMs, maxRetries: 0 });
@@ -81,9 +82,13 @@ export async function runAnthropicMessages(
   let cacheWrite: number | null | undefined;
   let stopped = false;
   for await (const event of stream) {
+    hooks.onEvent?.();
     switch (event.type) {
       case 'content_block_delta':
-        if (event.delta.type === 'text_delta') text += event.delta.text;
+        if (event.delta.type === 'text_delta' && event.delta.text !== '') {
+          text += event.delta.text;
+          hooks.onText?.(event.delta.text);
+        }
         break;
       case 'message_start': {
         responseId = event.message.id;

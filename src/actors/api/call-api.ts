@@ -14,10 +14,14 @@ import { runAnthropicMessages } from './anthropic-messages.js';
 import { toApiAttemptError } from './classify-api.js';
 import { runOpenAICompletions } from './openai-completions.js';
 import { runOpenAIResponses } from './openai-responses.js';
+import { AttemptClocks, expiredClockMessage, timerMs } from './deadline.js';
 import type { ApiCallInput, ApiRunner, ApiTurn, InlineImage } from './types.js';
 
-/** setTimeout's upper bound (2^31 − 1 ms). */
-const MAX_TIMER_MS = 2_147_483_647;
+/** Options of {@link callApi}. */
+export interface CallApiOptions {
+  /** Receives each piece of answer text as the stream delivers it (never empty). */
+  onText?: (text: string) => void;
+}
 
 /** The runner of each protocol. */
 export const API_RUNNERS: Readonly<Record<ApiKind, ApiRunner>> = Object.freeze({
@@ -28,32 +32,6 @@ export const API_RUNNERS: Readonly<Record<ApiKind, ApiRunner>> = Object.freeze({
 
 const NO_IMAGES: readonly InlineImage[] = Object.freeze([]);
 const AUTH_HEADERS = new Set(['authorization', 'x-api-key', 'api-key']);
-
-/**
- * One controller for the SDK call: aborted by the caller's signal (→ `aborted`) or by the
- * deadline (→ `timeout`), whichever comes first. `clear()` removes the listener and the timer.
- */
-class Deadline {
-  readonly controller = new AbortController();
-  timedOut = false;
-  readonly #caller: AbortSignal;
-  readonly #timer: NodeJS.Timeout;
-  readonly #onAbort = (): void => this.controller.abort(this.#caller.reason);
-
-  constructor(caller: AbortSignal, ms: number) {
-    this.#caller = caller;
-    caller.addEventListener('abort', this.#onAbort, { once: true });
-    this.#timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort(new Error(`deadline of ${ms} ms`));
-    }, ms);
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-    this.#caller.removeEventListener('abort', this.#onAbort);
-  }
-}
 
 /** Reads the staged images as base64 (only when there are any). */
 async function inlineImages(input: ApiCallInput): Promise<readonly InlineImage[]> {
@@ -75,34 +53,55 @@ function hasAuthHeader(headers: Record<string, string>): boolean {
  * - `input.history` (the earlier turns) goes before the new message in the protocol's own form
  *   (`anthropicBody`, `responsesBody`, `completionsBody`);
  * - deadline: `provider.timeoutMs ?? input.timeoutMs` (clamped to 1 ms … 2^31 − 1 ms), over the
- *   whole call including the stream;
+ *   whole call including the stream; with `input.clocks`, also the first-token and idle clocks
+ *   (`./deadline.ts`);
+ * - `options.onText` gets the answer's text deltas as they arrive;
  * - a built-in provider (`anthropic`, `openai`) without a key (and without an auth header) fails
  *   with `auth` before anything is sent.
  *
  * @returns `{ text, usage, responseId }`; `text` is never empty.
- * @throws AttemptError with `reason` (`aborted` when the caller aborted, `timeout` when the deadline
+ * @throws AttemptError with `reason` (`aborted` when the caller aborted, `timeout` when a clock
  *   fired, else the classification of the SDK error or stream event; an empty answer is
- *   `unknown`), `status` and `retryAfterMs` when known, the SDK error as `cause`. The message is
- *   `<provider>/<model>: …` and never contains the key.
+ *   `unknown`), `status` and `retryAfterMs` when known, `outputSent` when text had been given to
+ *   `onText`, the SDK error as `cause`. The message is `<provider>/<model>: …` and never contains
+ *   the key.
  */
-export async function callApi(input: ApiCallInput, signal: AbortSignal): Promise<ApiTurn> {
+export async function callApi(input: ApiCallInput, signal: AbortSignal, options: CallApiOptions = {}): Promise<ApiTurn> {
   const { provider, model } = input;
   const label = `${provider.id}/${model}`;
   if (signal.aborted) throw new AttemptError('aborted', `${label}: aborted by the caller`);
   if (provider.apiKey === undefined && isBuiltinApiProvider(provider.id) && !hasAuthHeader(provider.headers)) {
     throw new AttemptError('auth', `${label}: no API key — set ${apiKeySource(provider.id)}`);
   }
-  const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.round(provider.timeoutMs ?? input.timeoutMs)));
-  const deadline = new Deadline(signal, timeoutMs);
+  const timeoutMs = timerMs(provider.timeoutMs ?? input.timeoutMs);
+  const clocks = new AttemptClocks(signal, timeoutMs, input.clocks);
+  let outputSent = false;
+  const onText =
+    options.onText === undefined
+      ? undefined
+      : (text: string): void => {
+          outputSent = true;
+          options.onText?.(text);
+        };
   try {
     const images = await inlineImages(input);
     const request = { model, history: input.history, prompt: input.prompt, systemPrompt: input.systemPrompt, images };
-    const turn = await API_RUNNERS[provider.api](provider, request, deadline.controller.signal, timeoutMs);
+    const hooks = { onEvent: clocks.event, ...(onText === undefined ? {} : { onText }) };
+    const turn = await API_RUNNERS[provider.api](provider, request, clocks.controller.signal, timeoutMs, hooks);
     if (turn.text.trim() === '') throw new AttemptError('unknown', `${label}: the provider sent an empty answer`);
     return turn;
   } catch (error) {
-    throw toApiAttemptError(error, { label, apiKey: provider.apiKey, aborted: signal.aborted, timedOut: deadline.timedOut, timeoutMs });
+    const expired = clocks.expired;
+    throw toApiAttemptError(error, {
+      label,
+      apiKey: provider.apiKey,
+      aborted: signal.aborted,
+      timedOut: expired !== undefined,
+      timeoutMs,
+      ...(expired === undefined ? {} : { timeoutDetail: expiredClockMessage(expired, clocks.expiredAfterMs ?? timeoutMs) }),
+      outputSent,
+    });
   } finally {
-    deadline.clear();
+    clocks.clear();
   }
 }

@@ -47,6 +47,10 @@ export interface ApiErrorContext {
   timedOut?: boolean;
   /** The deadline in ms, quoted in the timeout message. */
   timeoutMs?: number;
+  /** Which clock fired and its bound, replacing the deadline in the timeout message. */
+  timeoutDetail?: string;
+  /** Text of this attempt had already been streamed to the caller (`AttemptError.outputSent`). */
+  outputSent?: boolean;
 }
 
 /** Anything with `get(name)`, e.g. the `Headers` of an SDK `APIError`. */
@@ -167,7 +171,8 @@ function apiErrorSignals(error: Record<string, unknown>): Signals {
 export function classifyApiError(error: unknown, context: ApiErrorContext): AttemptFailure {
   const { label } = context;
   if (context.aborted === true) return { reason: 'aborted', message: `${label}: aborted by the caller` };
-  if (context.timedOut === true) return { reason: 'timeout', message: `${label}: no answer within ${context.timeoutMs ?? '?'} ms` };
+  if (context.timedOut === true)
+    return { reason: 'timeout', message: `${label}: ${context.timeoutDetail ?? `no answer within ${context.timeoutMs ?? '?'} ms`}` };
   const names = classNames(error);
   if (names.includes('APIUserAbortError')) return { reason: 'aborted', message: `${label}: request aborted` };
   if (names.includes('APIConnectionTimeoutError'))
@@ -217,11 +222,16 @@ function printable(value: unknown): string {
 }
 
 /**
- * {@link classifyApiError} as a throwable {@link AttemptError} (`status`, `retryAfterMs`, and the
- * original error as `cause`).
+ * {@link classifyApiError} as a throwable {@link AttemptError} (`status`, `retryAfterMs`,
+ * `outputSent` from the context, and the original error as `cause`).
  */
 export function toApiAttemptError(error: unknown, context: ApiErrorContext): AttemptError {
   if (error instanceof AttemptError) return error;
   const failure = classifyApiError(error, context);
-  return new AttemptError(failure.reason, failure.message, { status: failure.status, retryAfterMs: failure.retryAfterMs, cause: error });
+  return new AttemptError(failure.reason, failure.message, {
+    status: failure.status,
+    retryAfterMs: failure.retryAfterMs,
+    outputSent: context.outputSent,
+    cause: error,
+  });
 }

@@ -15,7 +15,7 @@ import type { Usage } from '../types.js';
 import { ApiStreamError } from './classify-api.js';
 import { openaiClient } from './clients.js';
 import { historyMessages, type TextMessage } from './history.js';
-import type { ApiRequest, ApiTurn } from './types.js';
+import type { ApiRequest, ApiStreamHooks, ApiTurn } from './types.js';
 
 type ChatParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming;
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -63,6 +63,7 @@ export async function runOpenAICompletions(
   request: ApiRequest,
   signal: AbortSignal,
   timeoutMs: number,
+  hooks: ApiStreamHooks = {},
 ): Promise<ApiTurn> {
   const client = await openaiClient(provider);
   const stream = await client.chat.completions.create(completionsBody(request), { signal, timeout: timeoutMs, maxRetries: 0 });
@@ -71,11 +72,15 @@ export async function runOpenAICompletions(
   let finished = false;
   let usage: Usage | undefined;
   for await (const chunk of stream) {
+    hooks.onEvent?.();
     responseId ??= chunk.id;
     const choice = chunk.choices[0];
     if (choice !== undefined) {
       const delta = choice.delta?.content;
-      if (typeof delta === 'string') text += delta;
+      if (typeof delta === 'string' && delta !== '') {
+        text += delta;
+        hooks.onText?.(delta);
+      }
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) finished = true;
     }
     if (chunk.usage !== null && chunk.usage !== undefined) usage = completionsUsage(chunk.usage);

@@ -17,7 +17,7 @@ import type { Usage } from '../types.js';
 import { ApiStreamError } from './classify-api.js';
 import { openaiClient } from './clients.js';
 import { historyMessages } from './history.js';
-import type { ApiRequest, ApiTurn } from './types.js';
+import type { ApiRequest, ApiStreamHooks, ApiTurn } from './types.js';
 
 /** The new user message as an input message: the prompt, or its images before an `input_text`. */
 function userMessage(request: ApiRequest): OpenAI.Responses.EasyInputMessage {
@@ -80,6 +80,7 @@ export async function runOpenAIResponses(
   request: ApiRequest,
   signal: AbortSignal,
   timeoutMs: number,
+  hooks: ApiStreamHooks = {},
 ): Promise<ApiTurn> {
   const client = await openaiClient(provider);
   const stream = await client.responses.create(responsesBody(request), { signal, timeout: timeoutMs, maxRetries: 0 });
@@ -87,9 +88,13 @@ export async function runOpenAIResponses(
   let responseId: string | undefined;
   let final: OpenAI.Responses.Response | undefined;
   for await (const event of stream) {
+    hooks.onEvent?.();
     switch (event.type) {
       case 'response.output_text.delta':
-        text += event.delta;
+        if (event.delta !== '') {
+          text += event.delta;
+          hooks.onText?.(event.delta);
+        }
         break;
       case 'response.created':
         responseId = event.response.id;

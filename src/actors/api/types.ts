@@ -29,6 +29,29 @@ export interface ApiCallInput {
   images: StagedImage[];
   /** Deadline of the attempt in ms; `provider.timeoutMs` replaces it when set. */
   timeoutMs: number;
+  /** The request this call belongs to (the runtime streams its text to that request's caller). */
+  requestId?: string;
+  /**
+   * The stream clocks (`safetynet.streaming`): no stream event within `firstTokenMs` of the call,
+   * or none for `idleMs` after one, fails the attempt with `timeout`. Absent: only the deadline.
+   */
+  clocks?: StreamClocks;
+}
+
+/** The two stream clocks of an API attempt, in ms (`safetynet.streaming`; `docs/streaming.md#clocks`). */
+export interface StreamClocks {
+  /** Longest wait for the first stream event after the call started. @default 10000 */
+  firstTokenMs: number;
+  /** Longest gap between two stream events. @default 30000 */
+  idleMs: number;
+}
+
+/** What a runner reports while its stream runs (all optional; exceptions they throw are not caught). */
+export interface ApiStreamHooks {
+  /** Every stream event (any type): re-arms the idle clock. */
+  onEvent?: () => void;
+  /** A piece of answer text, as it arrives (never empty). */
+  onText?: (text: string) => void;
 }
 
 /** A successful API answer. */
@@ -68,6 +91,12 @@ export interface ApiRequest {
  * Sends one streaming request with the provider's cached client and collects the answer.
  * `signal` is threaded into the SDK call; `timeoutMs` is the SDK's per-request timeout. Rejects with
  * whatever the SDK threw or an `ApiStreamError` (error event, truncated stream); the caller
- * classifies it.
+ * classifies it. `hooks` receive every stream event and each text delta as they arrive.
  */
-export type ApiRunner = (provider: ResolvedApiProvider, request: ApiRequest, signal: AbortSignal, timeoutMs: number) => Promise<ApiTurn>;
+export type ApiRunner = (
+  provider: ResolvedApiProvider,
+  request: ApiRequest,
+  signal: AbortSignal,
+  timeoutMs: number,
+  hooks?: ApiStreamHooks,
+) => Promise<ApiTurn>;

@@ -49,6 +49,8 @@ export interface QueueRunOptions {
   limit?: number | undefined;
   /** Tasks of this key that may wait; one more fails at once with `queue_full`. @default Infinity */
   maxWaiting?: number | undefined;
+  /** Longest wait for a slot, in ms; a task still waiting then leaves the line with `queue_full`. @default no limit */
+  maxWaitMs?: number | undefined;
 }
 
 /** Running and waiting tasks of one key. */
@@ -99,10 +101,10 @@ export class KeyedQueue {
    * @throws {AttemptError} reason `aborted` when `options.signal` is (or becomes) aborted before the
    *   task started; reason `queue_full` (nothing started, `retryAfterMs` set: the mean duration of
    *   the key's tasks finished while it was busy, else {@link QUEUE_FULL_RETRY_AFTER_MS}) when all
-   *   slots are taken and `maxWaiting` tasks already wait.
+   *   slots are taken and `maxWaiting` tasks already wait, or when the task waited `maxWaitMs`.
    */
   run<T>(key: string, task: () => Promise<T>, options: QueueRunOptions = {}): Promise<T> {
-    const { signal, order = Number.POSITIVE_INFINITY, limit = 1, maxWaiting = Number.POSITIVE_INFINITY } = options;
+    const { signal, order = Number.POSITIVE_INFINITY, limit = 1, maxWaiting = Number.POSITIVE_INFINITY, maxWaitMs } = options;
     return new Promise<T>((resolve, reject) => {
       if (signal?.aborted) {
         reject(abortedError(key));
@@ -111,26 +113,32 @@ export class KeyedQueue {
       const lane = this.#lanes.get(key) ?? { running: 0, waiting: [], limit, finished: 0, finishedMs: 0 };
       const free = lane.running < limit && lane.waiting.length === 0;
       if (!free && lane.waiting.length >= maxWaiting) {
-        reject(queueFullError(key, lane, limit, maxWaiting));
+        reject(queueFullError(key, lane, `${lane.waiting.length} waiting (maxQueue ${maxWaiting})`));
         return;
       }
       lane.limit = limit;
       this.#lanes.set(key, lane);
+      let timer: NodeJS.Timeout | undefined;
       const start = (): void => {
         signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
         lane.running++;
         const startedAt = performance.now();
         new Promise<T>((inner) => inner(task()))
           .then(resolve, reject)
           .finally(() => this.#settled(key, lane, performance.now() - startedAt));
       };
-      const onAbort = (): void => {
+      /** Leave the line without starting (aborted, or waited too long). */
+      const leave = (error: AttemptError): void => {
         const index = lane.waiting.findIndex((waiter) => waiter.start === start);
         if (index < 0) return;
+        signal?.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
         lane.waiting.splice(index, 1);
         this.#drop(key, lane);
-        reject(abortedError(key));
+        reject(error);
       };
+      const onAbort = (): void => leave(abortedError(key));
       if (free) {
         start();
         return;
@@ -140,6 +148,9 @@ export class KeyedQueue {
       const before = lane.waiting.findIndex((other) => other.order > waiter.order);
       lane.waiting.splice(before < 0 ? lane.waiting.length : before, 0, waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (maxWaitMs !== undefined) {
+        timer = setTimeout(() => leave(queueFullError(key, lane, `no free slot within ${maxWaitMs} ms`)), maxWaitMs);
+      }
     });
   }
 
@@ -161,11 +172,14 @@ function abortedError(key: string): AttemptError {
   return new AttemptError('aborted', `aborted while waiting for a free "${key}" slot`);
 }
 
-function queueFullError(key: string, lane: Lane, limit: number, maxWaiting: number): AttemptError {
+/** `queue_full`: `why` says what is full; the Retry-After is the lane's mean task duration so far, else the default. */
+function queueFullError(key: string, lane: Lane, why: string): AttemptError {
   const retryAfterMs = lane.finished === 0 ? QUEUE_FULL_RETRY_AFTER_MS : Math.max(1, Math.round(lane.finishedMs / lane.finished));
   return new AttemptError(
     'queue_full',
-    `"${key}" has ${lane.running} turns running (maxConcurrent ${limit}) and ${lane.waiting.length} waiting (maxQueue ${maxWaiting}); nothing was started`,
-    { retryAfterMs },
+    `"${key}" has ${lane.running} turns running (maxConcurrent ${lane.limit}), ${why}; nothing was started`,
+    {
+      retryAfterMs,
+    },
   );
 }

@@ -2,7 +2,8 @@
  * The CLI child actor of a request: plan → preflight → a backend slot → run the process.
  *
  * Rationale: `docs/sessions.md#serialize-lanes` and `docs/sessions.md#backend-slots` (only the
- * spawn/wait step is queued, one lane per backend id, bounded by `maxConcurrent` and `maxQueue`), `docs/sessions.md#working-directory` (a session resumes only from its own cwd),
+ * spawn/wait step is queued, one lane per backend id, bounded by `maxConcurrent` and `maxQueue`),
+ * `docs/sessions.md#working-directory` (a session resumes only from its own cwd),
  * `docs/cli-contracts.md#retry-watch` (JSONL runs are watched for retry notices so a failing
  * provider is given up in seconds).
  */
@@ -14,6 +15,8 @@ import { CliOutputWatcher, type CliWatchOptions } from './watch.js';
 import type { KeyedQueue } from './queue.js';
 import { cliLabel } from './parse/index.js';
 import type { CliRunOutput, CliTurnRequest } from '../types.js';
+import { CliTextStream } from './stream-text.js';
+import { withOutputSent } from '../../errors.js';
 
 /** Dependencies of {@link executeCliTurnRequest} (the runtime passes its own lanes and event sink). */
 export interface RunCliTurnDeps {
@@ -31,6 +34,12 @@ export interface RunCliTurnDeps {
   onEvent?: (event: CliProcessEvent) => void;
   /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. @default {} (the watch's own defaults) */
   watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
+  /**
+   * Receives the answer text as the CLI prints it (`output: "jsonl"` runs only, see
+   * `CliTextStream`). When it got any text, the output carries it (`streamedText`) and a failure of
+   * the run is marked `outputSent`.
+   */
+  onText?: (text: string) => void;
 }
 
 /** Whether `path` is an existing directory (a CLI session's cwd still there); never throws. */
@@ -55,7 +64,7 @@ export async function isDirectory(path: string): Promise<boolean> {
  *
  * The turn waits for one of the backend's `maxConcurrent` slots (unbounded unless set; 1 with
  * `serialize: true`) in arrival order; with `maxQueue` turns already waiting it fails at once with
- * `queue_full` and spawns nothing.
+ * `queue_full` and spawns nothing, and so does a turn still waiting at its attempt deadline.
  *
  * @throws {AttemptError} from the preflight (`config`), the queue (`aborted` while waiting,
  *   `queue_full` with a `retryAfterMs` estimate) or {@link runCliProcess}.
@@ -68,9 +77,11 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
   checkCliPreflight(plan, { backendId: input.backend.id, ...(deps.uid === undefined ? {} : { uid: deps.uid }) });
   const runProcess = deps.runProcess ?? runCliProcess;
   const watching = plan.parseMode === 'jsonl' && deps.watch !== false;
+  const stream = plan.parseMode === 'jsonl' && deps.onText !== undefined ? new TextForwarder(deps.onText) : undefined;
   const queuedAt = performance.now();
   const run = (): Promise<CliRunOutput> =>
     runProcess(plan, {
+      ...(stream === undefined ? {} : { onOutput: stream.onOutput }),
       signal,
       backendId: input.backend.id,
       deadlineMs: Math.max(1, Math.round(input.timeoutMs - (performance.now() - queuedAt))),
@@ -80,10 +91,37 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
     });
   const { maxConcurrent, maxQueue } = input.backend;
-  return deps.queue.run(input.backend.id, run, {
+  const running = deps.queue.run(input.backend.id, run, {
     signal,
     order: deps.order,
     limit: maxConcurrent ?? Number.POSITIVE_INFINITY,
     maxWaiting: maxQueue,
+    maxWaitMs: input.timeoutMs,
   });
+  if (stream === undefined) return running;
+  try {
+    const output = await running;
+    return stream.text === '' ? output : { ...output, streamedText: stream.text };
+  } catch (error) {
+    throw stream.text === '' ? error : withOutputSent(error);
+  }
+}
+
+/** Feeds stdout to a {@link CliTextStream} and forwards its text, keeping what was forwarded. */
+class TextForwarder {
+  text = '';
+  readonly #text = new CliTextStream();
+  readonly #onText: (text: string) => void;
+
+  constructor(onText: (text: string) => void) {
+    this.#onText = onText;
+  }
+
+  readonly onOutput = (stream: 'stdout' | 'stderr', chunk: string): void => {
+    if (stream !== 'stdout') return;
+    for (const piece of this.#text.feed(chunk)) {
+      this.text += piece;
+      this.#onText(piece);
+    }
+  };
 }

@@ -241,4 +241,21 @@ describe('KeyedQueue', () => {
     await first;
     expect(await next).toBe('ran');
   });
+
+  it('a task still waiting after maxWaitMs leaves the line with queue_full, and the line moves on without it', async () => {
+    const queue = new KeyedQueue();
+    const gate = deferred();
+    const first = queue.run('k', () => gate.promise, { limit: 1 });
+    const task = vi.fn(async () => undefined);
+    const error = (await queue.run('k', task, { limit: 1, maxWaitMs: 20 }).catch((e: unknown) => e)) as AttemptError;
+    expect(error.reason).toBe('queue_full');
+    expect(error.message).toMatch(/no free slot within 20 ms/);
+    expect([queue.waiting('k'), task.mock.calls.length]).toEqual([0, 0]);
+    const next = queue.run('k', async () => 'next', { limit: 1, maxWaitMs: 60_000 });
+    gate.resolve();
+    await first;
+    expect(await next).toBe('next');
+    await tick();
+    expect(queue.size).toBe(0);
+  });
 });

@@ -17,7 +17,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { anthropicMessages } from './anthropic-messages.js';
 import { openaiCompletions } from './openai-completions.js';
 import { openaiResponses } from './openai-responses.js';
-import { isRecord, type StubProtocol, type StubReply } from './protocol.js';
+import { isRecord, pieces, type ReplyContext, type StubProtocol, type StubReply } from './protocol.js';
 import { recordRequest } from './request-log.js';
 import type { RecordedRequest, StubCall, StubMode, StubServer, StubServerOptions } from './types.js';
 
@@ -155,6 +155,10 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       holdOpen(res);
       return;
     }
+    if (mode.startsWith('midstream:')) {
+      send(res, midstreamError(protocol, ctx, mode.slice('midstream:'.length) || 'api_error'), reqIdHeader);
+      return;
+    }
     if (mode.startsWith('sseerror:')) {
       send(res, protocol.streamError(ctx, mode.slice('sseerror:'.length) || 'api_error'), reqIdHeader);
       return;
@@ -246,4 +250,18 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       return closing;
     },
   };
+}
+
+/**
+ * `midstream:<type>`: the success stream up to its first text delta, then the protocol's in-stream
+ * error (a provider that fails after the first token). A non-streaming request gets the HTTP error.
+ */
+function midstreamError(protocol: StubProtocol, ctx: ReplyContext, errType: string): StubReply {
+  const failure = protocol.streamError(ctx, errType);
+  if (!ctx.stream || !('events' in failure)) return failure;
+  const ok = protocol.ok(ctx);
+  if (!('events' in ok)) return failure;
+  const firstPiece = JSON.stringify(pieces(ctx.text)[0] ?? '');
+  const upTo = ok.events.findIndex((event) => event.includes(firstPiece));
+  return { events: [...ok.events.slice(0, upTo + 1), failure.events.at(-1) ?? ''] };
 }

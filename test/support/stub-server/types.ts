@@ -29,8 +29,9 @@ export interface StubErrorMode {
  * - `badjson`: 200 `application/json` with a body that is not JSON.
  * - `sseerror:<type>`: 200 then an in-stream error (Anthropic `event: error` with that error type,
  *   OpenAI `response.failed` with that code). A non-streaming request gets the matching HTTP error.
+ * - `midstream:<type>`: 200, the reply's events up to its first text delta, then that in-stream error.
  */
-export type StubMode = 'ok' | 'echo' | 'hang' | 'stall' | 'badjson' | `sseerror:${string}` | StubErrorMode;
+export type StubMode = 'ok' | 'echo' | 'hang' | 'stall' | 'badjson' | `sseerror:${string}` | `midstream:${string}` | StubErrorMode;
 
 /** Which API a model call was made to. */
 export type StubApi = 'anthropic' | 'openai-responses' | 'openai-chat';
