@@ -185,4 +185,14 @@ describe('CLI backend slots (maxConcurrent, maxQueue)', () => {
     expect((await next).text).toBe('answer: next');
     expect(counts()).toHaveLength(3); // warm up, blocker, next: the aborted waiter never spawned
   });
+
+  it('a turn still waiting for a slot at its attempt deadline fails with queue_full, spawning nothing', async () => {
+    const rt = await slotRuntime({ maxConcurrent: 1, maxQueue: 5 });
+    const blocker = await holdTheOnlySlot(rt);
+    const error = (await rt.run({ message: 'late', timeoutMs: 300 }).catch((e: unknown) => e)) as RequestError;
+    expect(error.attempts).toEqual([expect.objectContaining({ model: CLI, reason: 'queue_full' })]);
+    expect(rt.cliStats()).toMatchObject({ running: 1, waiting: 0 });
+    expect(counts()).toHaveLength(2); // warm up and blocker only
+    await blocker.release();
+  });
 });
