@@ -170,8 +170,21 @@ const sessionsShape = {
   maxChars: intBetween(1000, 100_000_000, 'an integer from 1000 to 100000000 (characters kept per session key)').optional(),
   historyChars: intBetween(0, 10_000_000, 'an integer from 0 (no history in CLI prompts) to 10000000').optional(),
 };
+/** `safetynet.cooldowns`: the half-open probes of cooling candidates (`docs/failover-policy.md#half-open-probes`). */
+const probeSeconds = 'a number of seconds from 0 (no probes) to 3600';
+const cooldownsShape = {
+  probeIntervalSeconds: z.number({ error: probeSeconds }).min(0, { error: probeSeconds }).max(3600, { error: probeSeconds }).optional(),
+};
+/** `safetynet.retry`: one retry of the same API candidate on a short Retry-After (`docs/failover-policy.md#same-candidate-retry`). */
+const retryShape = {
+  sameCandidateMaxMs: intBetween(0, 60_000, 'an integer of milliseconds from 0 (no retry) to 60000').optional(),
+};
 /** Every key of the top-level `safetynet` section (for suggestions). */
-export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces', 'sessions']);
+export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces', 'sessions', 'cooldowns', 'retry']);
+/** Every key of `safetynet.cooldowns` (for suggestions). */
+export const COOLDOWNS_KEYS: readonly string[] = Object.freeze(Object.keys(cooldownsShape));
+/** Every key of `safetynet.retry` (for suggestions). */
+export const RETRY_KEYS: readonly string[] = Object.freeze(Object.keys(retryShape));
 /** Every key of `safetynet.traces` (for suggestions). */
 export const TRACES_KEYS: readonly string[] = Object.freeze(Object.keys(tracesShape));
 /** Every key of `safetynet.sessions` (for suggestions). */
@@ -180,6 +193,8 @@ const safetynetSchema = z.strictObject(
   {
     traces: z.strictObject(tracesShape, { error: E.object }).optional(),
     sessions: z.strictObject(sessionsShape, { error: E.object }).optional(),
+    cooldowns: z.strictObject(cooldownsShape, { error: E.object }).optional(),
+    retry: z.strictObject(retryShape, { error: E.object }).optional(),
   },
   { error: E.object },
 );

@@ -4,6 +4,7 @@
  * safetynet does not use are ignored, so an existing config of that shape works unchanged.
  */
 import type { SessionBounds } from './session-defaults.js';
+import type { CooldownSettings, RetrySettings } from './failover-settings.js';
 
 /** How stdout is parsed. Spec: `json` (default), `jsonl` (Codex `--json`), `text`. */
 export type OutputMode = 'json' | 'jsonl' | 'text';
@@ -235,12 +236,32 @@ export interface SessionsConfig {
   historyChars?: number;
 }
 
+/**
+ * `safetynet.cooldowns`: half-open probes of cooling candidates (`docs/failover-policy.md#half-open-probes`).
+ * safetynet's own section: the reference gateway has no such key.
+ */
+export interface CooldownsConfig {
+  /** While a transient cooldown runs, one request per this many seconds tries the candidate; `0` turns probes off. @default 5 */
+  probeIntervalSeconds?: number;
+}
+
+/**
+ * `safetynet.retry`: one retry of the same API candidate on a short Retry-After
+ * (`docs/failover-policy.md#same-candidate-retry`). safetynet's own section.
+ */
+export interface RetryConfig {
+  /** Longest Retry-After (ms) of a `rate_limit` / `overloaded` API failure waited out to retry once; `0` = off. @default 0 */
+  sameCandidateMaxMs?: number;
+}
+
 /** The config file shape (only the keys safetynet reads; everything else is ignored). */
 export interface SafetynetConfigFile {
   /** safetynet's own settings (not part of the reference gateway's shape). */
   safetynet?: {
     traces?: TracesConfig;
     sessions?: SessionsConfig;
+    cooldowns?: CooldownsConfig;
+    retry?: RetryConfig;
   };
   /** The reference gateway's `models` section; only `providers` is read. */
   models?: {
@@ -286,4 +307,8 @@ export interface ResolvedConfig {
   traces: { maxCount: number; maxAgeMs: number };
   /** Bounds of conversations (`safetynet.sessions`): default 200 turns, 400 000 characters, 100 000 in a CLI prompt. */
   sessions: SessionBounds;
+  /** Half-open probes (`safetynet.cooldowns`): default one probe per 5 000 ms. */
+  cooldowns: CooldownSettings;
+  /** Same-candidate retry (`safetynet.retry`): default off (0 ms). */
+  retry: RetrySettings;
 }
