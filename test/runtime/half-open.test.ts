@@ -102,6 +102,7 @@ describe('half-open probes through the runtime', () => {
     expect(skipped.attempts[0]).toMatchObject({ model: PRIMARY, skipped: true, reason: 'overloaded' });
     const probe = await runAt(runtime, T0 + 5 * S);
     expect(probe.attempts).toEqual([expect.objectContaining({ model: PRIMARY, ok: true, probe: true })]);
+    expect((await runtime.traces.find(probe.requestId))[0]?.attempts[0]).toMatchObject({ model: PRIMARY, ok: true, probe: true });
     const next = await runAt(runtime, T0 + 5 * S + 1);
     expect(next.attempts).toEqual([expect.objectContaining({ model: PRIMARY, ok: true })]);
     expect(next.attempts[0]?.probe).toBeUndefined();
@@ -125,6 +126,7 @@ describe('half-open probes through the runtime', () => {
     const skipped = await runAt(runtime, T0 + 1200);
     expect(skipped.attempts[0]).toMatchObject({ model: PRIMARY, skipped: true, retryAfterMs: 3800 });
     expect(skipped.attempts[1]).toMatchObject({ model: FALLBACK, ok: true });
+    expect((await runtime.traces.find(skipped.requestId))[0]?.attempts[0]).toMatchObject({ skipped: true, retryAfterMs: 3800 });
   });
 
   /** One request per simulated second from T0 on; the first second (from T0) the primary answers again. */
