@@ -130,6 +130,8 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
     invocations: [...s.invocations, { role, input: inputOf }],
   });
   const noticesOf = (s: Expected) => (s.notices.length === 0 ? {} : { notices: s.notices });
+  // A candidate tried although cooling down (a half-open probe) says so on every attempt it ends with.
+  const probeOf = (c: Candidate) => (c.probe === true ? { probe: true } : {});
   // CLI attempts say how they continued the conversation, and how many history turns the prompt carried once the CLI ran.
   const continuationOf = (s: Expected) => {
     if (s.continuation === undefined) return {};
@@ -150,6 +152,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       reason: c.skip.reason,
       detail: c.skip.detail,
       skipped: true,
+      ...(c.skip.retryAfterMs === undefined ? {} : { retryAfterMs: c.skip.retryAfterMs }),
     };
     const logged = { ...fresh, attempts: [...fresh.attempts, skipped] };
     return index + 1 < candidates.length ? enter(logged, index + 1) : finish(logged, 'failed');
@@ -158,7 +161,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
     if (state === 'aborted') return { ...s, state, output: { status: 'aborted', attempts: s.attempts } };
     if (state === 'failed') return { ...s, state, output: { status: 'failed', attempts: s.attempts, failure: s.failure } };
     const c = candidates[s.index]!;
-    const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...noticesOf(s), ...continuationOf(s) }];
+    const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...probeOf(c), ...noticesOf(s), ...continuationOf(s) }];
     const turn = s.turn!;
     return {
       ...s,
@@ -188,6 +191,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       ...(exitCode === undefined ? {} : { exitCode }),
       ...(status === undefined ? {} : { status }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      ...probeOf(c),
       ...noticesOf(s),
       ...continuationOf(s),
     };
@@ -243,6 +247,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       ok: false,
       reason: 'aborted',
       detail: ITS_OWN_WORDS,
+      ...probeOf(c),
       ...noticesOf(s),
       ...continuationOf(s),
     };
