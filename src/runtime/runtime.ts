@@ -25,6 +25,7 @@ import { inConfiguredOrder, withCooldowns, withProviders } from './candidates.js
 import { formatAttempts } from '../failover/advice.js';
 import { createRequestActors } from '../actors/create-request-actors.js';
 import { executeCliTurnRequest } from '../actors/cli/turn.js';
+import { callWithSameCandidateRetry } from '../actors/api/same-candidate-retry.js';
 import { reportAttempts, requestParts, toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import type { SessionLanes } from './session-lane.js';
@@ -136,7 +137,8 @@ export class Runtime {
         sessions: async () => (await this.#openStores()).sessions,
         cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
-        callApi: async (input, signal) => (await this.#apiModule()).callApi(input, signal),
+        callApi: async (input, signal) =>
+          callWithSameCandidateRetry((await this.#apiModule()).callApi, input, signal, this.config.retry.sameCandidateMaxMs),
         inBackground: (write) => this.#cooldownWrites.run(write, 'a cooldown could not be stored'),
         now: this.#now,
       }),

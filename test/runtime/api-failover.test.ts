@@ -109,6 +109,27 @@ describe('API failover through the runtime', () => {
     await cooldowns.close();
   });
 
+  it('with safetynet.retry.sameCandidateMaxMs, a short Retry-After is waited out and the same provider answers', async () => {
+    stub.setModes([{ status: 429, retryAfter: 1 }, 'echo']);
+    const retrying = await createRuntime({
+      config: {
+        safetynet: { retry: { sameCandidateMaxMs: 2_000 } },
+        agents: {
+          defaults: {
+            model: { primary: 'stub/claude-test', fallbacks: [fallback.model] },
+            cliBackends: { [fallback.backendId]: fallback.backend },
+          },
+        },
+        models: { providers: { stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' } } },
+      } as never,
+      storeLocation: join(dir, 'state-retry'),
+    });
+    const result = await retrying.run({ message: 'again' });
+    await retrying.close();
+    expect(result.attempts).toEqual([expect.objectContaining({ model: 'stub/claude-test', ok: true })]);
+    expect(stub.modelRequests()).toHaveLength(2);
+  });
+
   it('when every candidate fails, the error lists each attempt with its reason and the advice (retry after N s)', async () => {
     stub.setModes([{ status: 429, retryAfter: 7 }]);
     fallback.setMode('auth');
