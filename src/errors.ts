@@ -333,8 +333,17 @@ export interface RequestAttempt {
   exitCode?: number;
   /** HTTP status reported by the provider (or by the CLI, e.g. Claude's `api_error_status`). */
   status?: number;
-  /** How long the provider asked to wait (Retry-After), in ms. */
+  /**
+   * In ms: how long the provider asked to wait (Retry-After) on a failed attempt; on an attempt
+   * skipped for a cooldown, how long until the candidate may be tried again (its cooldown ends or
+   * its next half-open probe), so a server can answer with a Retry-After.
+   */
   retryAfterMs?: number;
+  /**
+   * The candidate was tried although it cools down: the half-open probe of its cooldown
+   * (`docs/failover-policy.md#half-open-probes`), or the forced try when every candidate cools down.
+   */
+  probe?: boolean;
   /** Retry notices the CLI printed while the attempt ran (Claude `api_retry`, Codex `Reconnecting…`), in order. */
   notices?: string[];
   skipped?: boolean;

@@ -47,7 +47,7 @@ describe('createRuntime and its options (types)', () => {
 
   it('RuntimeOptions has exactly these keys, every one optional, with these types', () => {
     expectTypeOf<keyof RuntimeOptions>().toEqualTypeOf<
-      'config' | 'configFile' | 'env' | 'storeLocation' | 'storeIdleCloseMs' | 'inspect' | 'onWarning'
+      'config' | 'configFile' | 'env' | 'storeLocation' | 'storeIdleCloseMs' | 'inspect' | 'onWarning' | 'now'
     >();
     expectTypeOf<Record<string, never>>().toExtend<RuntimeOptions>();
     expectTypeOf<RuntimeOptions['config']>().toEqualTypeOf<SafetynetConfigFile | undefined>();
@@ -57,6 +57,7 @@ describe('createRuntime and its options (types)', () => {
     expectTypeOf<RuntimeOptions['storeIdleCloseMs']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<RuntimeOptions['inspect']>().toEqualTypeOf<InspectObserver | undefined>();
     expectTypeOf<RuntimeOptions['onWarning']>().toEqualTypeOf<((message: string) => void) | undefined>();
+    expectTypeOf<RuntimeOptions['now']>().toEqualTypeOf<(() => number) | undefined>();
     // exactOptionalPropertyTypes: an option is left out, never passed as undefined.
     expectTypeOf<{ storeLocation: undefined }>().not.toExtend<RuntimeOptions>();
   });
@@ -144,6 +145,7 @@ describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
       status?: number;
       retryAfterMs?: number;
       outputSent?: true;
+      probe?: boolean;
       notices?: string[];
       skipped?: boolean;
       continuation?: 'new' | 'resume' | 'catch-up' | 'reseed';

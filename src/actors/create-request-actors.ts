@@ -51,6 +51,8 @@ export interface RequestActorDeps {
   callApi: (input: CallApiInput, signal: AbortSignal) => Promise<{ text: string; usage: Usage | undefined }>;
   /** Runs a store write off the request's path (the runtime waits for it on close). */
   inBackground: (write: () => Promise<unknown>) => void;
+  /** The clock a failure's cooldown starts at, epoch ms (taken when the attempt failed). @default Date.now */
+  now?: () => number;
 }
 
 /** Build the actor implementations for `requestMachine.provide({ actors })`. */
@@ -89,7 +91,10 @@ export function createRequestActors(deps: RequestActorDeps) {
     recordFailure: fromPromise<void, RecordFailureInput>(async ({ input }) => {
       if (input.failure.reason === 'aborted') return;
       const { candidate, failure } = input;
-      deps.inBackground(async () => (await deps.cooldowns()).recordFailure({ ref: candidate.ref, provider: candidate.provider, failure }));
+      const now = (deps.now ?? Date.now)();
+      deps.inBackground(async () =>
+        (await deps.cooldowns()).recordFailure({ ref: candidate.ref, provider: candidate.provider, failure, now }),
+      );
     }),
   };
 }

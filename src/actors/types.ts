@@ -122,9 +122,19 @@ export interface Candidate {
    * Set when the candidate is not tried (shown as a skipped attempt): it cools down (reason of the
    * cooldown) or the allowlist excludes it (`config`).
    */
-  skip?: { reason: FailureReason; detail: string };
+  skip?: {
+    reason: FailureReason;
+    detail: string;
+    /** Skipped for a cooldown: how long until it may be tried again (its cooldown ends, or its next half-open probe), in ms. */
+    retryAfterMs?: number;
+  };
   /** A cooldown entry exists for it (active or expired): a success clears it. */
   hadCooldown?: boolean;
+  /**
+   * Tried although it cools down: this request claimed the key's half-open probe
+   * (`docs/failover-policy.md#half-open-probes`), or every candidate cools down and its cooldown ends first.
+   */
+  probe?: boolean;
 }
 
 /** Input of the `loadSession` actor. */

@@ -34,6 +34,7 @@ export {
   type ConfigPathResolution,
 } from './load.js';
 export { formatProblem, invalidConfig } from './problems.js';
+export { DEFAULT_SAME_CANDIDATE_MAX_MS, resolveFailoverSettings, type CooldownSettings, type RetrySettings } from './failover-settings.js';
 export { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_AGE_MS, DEFAULT_TRACE_MAX_COUNT } from './trace-defaults.js';
 export {
   API_KINDS,

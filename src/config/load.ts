@@ -17,6 +17,7 @@ import { entriesById } from './provider-id.js';
 import { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_COUNT } from './trace-defaults.js';
 import { DEFAULT_SESSION_BOUNDS } from './session-defaults.js';
 import { DEFAULT_FIRST_TOKEN_SECONDS, DEFAULT_STREAM_IDLE_SECONDS } from './streaming-defaults.js';
+import { resolveFailoverSettings } from './failover-settings.js';
 import { resolveApiProviders } from './providers.js';
 import type { ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
@@ -154,6 +155,8 @@ function definedOnly<T extends object>(value: T | undefined): Partial<T> {
  * - `traces`: `safetynet.traces` (`maxCount`, `maxAgeDays` → `maxAgeMs`), default 500 and 7 days;
  * - `sessions`: `safetynet.sessions` (`maxTurns`, `maxChars`, `historyChars`), defaults in `./session-defaults.ts`;
  * - `streaming`: `safetynet.streaming` in ms (`firstTokenMs`, `idleMs`), defaults in `./streaming-defaults.ts`;
+ * - `cooldowns`, `retry`: `safetynet.cooldowns.probeIntervalSeconds` (→ `probeIntervalMs`, default 5 000)
+ *   and `safetynet.retry.sameCandidateMaxMs` (default 0), in `./failover-settings.ts`;
  * - `providers`: the API providers (`resolveApiProviders` in `./providers.js`): the built-ins
  *   `anthropic`/`openai` from `env`, overridden per key by `models.providers`, plus custom ones.
  *
@@ -207,5 +210,6 @@ export function resolveConfig(
       firstTokenMs: Math.round((file?.safetynet?.streaming?.firstTokenSeconds ?? DEFAULT_FIRST_TOKEN_SECONDS) * 1000),
       idleMs: Math.round((file?.safetynet?.streaming?.idleSeconds ?? DEFAULT_STREAM_IDLE_SECONDS) * 1000),
     },
+    ...resolveFailoverSettings(file?.safetynet),
   };
 }

@@ -179,19 +179,32 @@ const streamingShape = {
   firstTokenSeconds: z.number({ error: clockSeconds }).positive({ error: clockSeconds }).max(86_400, { error: clockSeconds }).optional(),
   idleSeconds: z.number({ error: clockSeconds }).positive({ error: clockSeconds }).max(86_400, { error: clockSeconds }).optional(),
 };
-/** Every key of the top-level `safetynet` section (for suggestions). */
-export const SAFETYNET_KEYS: readonly string[] = Object.freeze(['traces', 'sessions', 'streaming']);
+/** `safetynet.cooldowns`: the half-open probes of cooling candidates (`docs/failover-policy.md#half-open-probes`). */
+const probeSeconds = 'a number of seconds from 0 (no probes) to 3600';
+const cooldownsShape = {
+  probeIntervalSeconds: z.number({ error: probeSeconds }).min(0, { error: probeSeconds }).max(3600, { error: probeSeconds }).optional(),
+};
+/** `safetynet.retry`: one retry of the same API candidate on a short Retry-After (`docs/failover-policy.md#same-candidate-retry`). */
+const retryShape = {
+  sameCandidateMaxMs: intBetween(0, 60_000, 'an integer of milliseconds from 0 (no retry) to 60000').optional(),
+};
 /** The keys of each `safetynet.<section>` (for suggestions). */
 export const SAFETYNET_SECTION_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   traces: Object.freeze(Object.keys(tracesShape)),
   sessions: Object.freeze(Object.keys(sessionsShape)),
   streaming: Object.freeze(Object.keys(streamingShape)),
+  cooldowns: Object.freeze(Object.keys(cooldownsShape)),
+  retry: Object.freeze(Object.keys(retryShape)),
 });
+/** Every key of the top-level `safetynet` section (for suggestions). */
+export const SAFETYNET_KEYS: readonly string[] = Object.freeze(Object.keys(SAFETYNET_SECTION_KEYS));
 const safetynetSchema = z.strictObject(
   {
     traces: z.strictObject(tracesShape, { error: E.object }).optional(),
     sessions: z.strictObject(sessionsShape, { error: E.object }).optional(),
     streaming: z.strictObject(streamingShape, { error: E.object }).optional(),
+    cooldowns: z.strictObject(cooldownsShape, { error: E.object }).optional(),
+    retry: z.strictObject(retryShape, { error: E.object }).optional(),
   },
   { error: E.object },
 );

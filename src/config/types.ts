@@ -5,6 +5,7 @@
  */
 import type { SessionBounds } from './session-defaults.js';
 import type { StreamingClocks } from './streaming-defaults.js';
+import type { CooldownSettings, RetrySettings } from './failover-settings.js';
 
 /** How stdout is parsed. Spec: `json` (default), `jsonl` (Codex `--json`), `text`. */
 export type OutputMode = 'json' | 'jsonl' | 'text';
@@ -264,6 +265,24 @@ export interface StreamingConfig {
   idleSeconds?: number;
 }
 
+/**
+ * `safetynet.cooldowns`: half-open probes of cooling candidates (`docs/failover-policy.md#half-open-probes`).
+ * safetynet's own section: the reference gateway has no such key.
+ */
+export interface CooldownsConfig {
+  /** While a transient cooldown runs, one request per this many seconds tries the candidate; `0` turns probes off. @default 5 */
+  probeIntervalSeconds?: number;
+}
+
+/**
+ * `safetynet.retry`: one retry of the same API candidate on a short Retry-After
+ * (`docs/failover-policy.md#same-candidate-retry`). safetynet's own section.
+ */
+export interface RetryConfig {
+  /** Longest Retry-After (ms) of a `rate_limit` / `overloaded` API failure waited out to retry once; `0` = off. @default 0 */
+  sameCandidateMaxMs?: number;
+}
+
 /** The config file shape (only the keys safetynet reads; everything else is ignored). */
 export interface SafetynetConfigFile {
   /** safetynet's own settings (not part of the reference gateway's shape). */
@@ -271,6 +290,8 @@ export interface SafetynetConfigFile {
     traces?: TracesConfig;
     sessions?: SessionsConfig;
     streaming?: StreamingConfig;
+    cooldowns?: CooldownsConfig;
+    retry?: RetryConfig;
   };
   /** The reference gateway's `models` section; only `providers` is read. */
   models?: {
@@ -318,4 +339,8 @@ export interface ResolvedConfig {
   sessions: SessionBounds;
   /** Clocks of API streams (`safetynet.streaming`): default 10 s to the first event, 30 s between events. */
   streaming: StreamingClocks;
+  /** Half-open probes (`safetynet.cooldowns`): default one probe per 5 000 ms. */
+  cooldowns: CooldownSettings;
+  /** Same-candidate retry (`safetynet.retry`): default off (0 ms). */
+  retry: RetrySettings;
 }

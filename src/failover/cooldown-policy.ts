@@ -23,7 +23,8 @@
  * - No runaway extension: a failure while the key is still cooling down (concurrent requests of
  *   one outage, or the forced try of {@link planCandidates}) is the same episode. It does not step
  *   the ladder; `until` becomes `max(until, now + the current step)`, so it never shortens and never
- *   reaches further than one step (or the new Retry-After) from now.
+ *   reaches further than one step (or the new Retry-After) from now. A failed half-open probe
+ *   (`half-open.ts`) is such a failure too: it keeps the step, and keeps the probe lease.
  */
 import type { FailureReason } from '../errors.js';
 import { type CooldownLadderName, REASON_FACTS } from './reasons.js';
@@ -45,6 +46,11 @@ export interface CooldownEntry {
   lastFailureAt: number;
   /** The latest failure's Retry-After, when it had one, clamped to [1 s, 1 h] (the duration it set). */
   retryAfterMs?: number;
+  /**
+   * End of the lease of the latest half-open probe claim, epoch ms: no other probe of the key starts
+   * before it (`half-open.ts`). Kept by failures of the same episode; a new episode drops it.
+   */
+  probeAt?: number;
 }
 
 /** What a cooldown blocks: one `provider/model` ref, or every model of a provider. */
@@ -172,7 +178,8 @@ export function nextCooldownEntry(previous: CooldownEntry | undefined, failure: 
   if (prev !== undefined && sameLadder && active) {
     const step = cooldownFor(reason, prev.failures, retryAfterMs) ?? first;
     const until = Math.max(prev.until, now + step.durationMs);
-    return { key, scope: prev.scope, reason, failures: prev.failures, since: prev.since, until, lastFailureAt: now, ...retry };
+    const lease = prev.probeAt === undefined ? {} : { probeAt: prev.probeAt };
+    return { key, scope: prev.scope, reason, failures: prev.failures, since: prev.since, until, lastFailureAt: now, ...retry, ...lease };
   }
   const counts = prev !== undefined && sameLadder && now - prev.until <= COOLDOWN_LADDERS[name].resetWindowMs;
   const failures = counts ? prev.failures + 1 : 1;

@@ -155,6 +155,8 @@ export class RequestProgress implements Observer<InspectionEvent> {
       provider: candidate?.provider ?? '',
       ok: logged.ok,
       ...(logged.skipped ? { skipped: true } : {}),
+      ...(logged.probe === true ? { probe: true } : {}),
+      ...(logged.retryAfterMs === undefined ? {} : { retryAfterMs: logged.retryAfterMs }),
       ...(logged.reason === undefined ? {} : { reason: logged.reason }),
       ...(logged.detail === undefined ? {} : { detail: logged.detail }),
       startedAtMs: logged.skipped ? this.#now() : this.#attemptStartMs,

@@ -221,6 +221,11 @@ function noticesOf(context: RequestContext): Pick<Attempt, 'notices'> {
   return context.notices.length === 0 ? {} : { notices: context.notices };
 }
 
+/** Tried although cooling down (a half-open probe, or the forced try): `probe: true` on the attempt. */
+function probeOf(context: RequestContext): Pick<Attempt, 'probe'> {
+  return context.candidates[context.index]?.probe === true ? { probe: true } : {};
+}
+
 /** CLI attempts: the continuation, and the history turns the prompt carried when the CLI ran. */
 function continuationOf(context: RequestContext): Pick<Attempt, 'continuation' | 'historyTurns'> {
   if (context.continuation === undefined) return {};
@@ -228,10 +233,14 @@ function continuationOf(context: RequestContext): Pick<Attempt, 'continuation' |
   return historyTurns === undefined ? { continuation: context.continuation } : { continuation: context.continuation, historyTurns };
 }
 
-/** Attempt-log entry of a skipped candidate (it cools down, or the allowlist excludes it); 0 ms. */
+/**
+ * Attempt-log entry of a skipped candidate (it cools down, or the allowlist excludes it); 0 ms. A
+ * cooling one carries `retryAfterMs`: how long until it may be tried again.
+ */
 export function skippedAttempt(context: RequestContext): Attempt {
   const skip = context.candidates[context.index]?.skip ?? { reason: 'unknown' as const, detail: 'skipped' };
-  return { ...attemptOf(context), ok: false, reason: skip.reason, detail: skip.detail, skipped: true, durationMs: 0 };
+  const back = skip.retryAfterMs === undefined ? {} : { retryAfterMs: skip.retryAfterMs };
+  return { ...attemptOf(context), ok: false, reason: skip.reason, detail: skip.detail, skipped: true, ...back, durationMs: 0 };
 }
 
 /** Attempt-log entry of the failed current attempt: its failure's fields, notices and duration (ms). */
@@ -246,6 +255,7 @@ export function failedAttempt(context: RequestContext): Attempt {
     ...(failure.status === undefined ? {} : { status: failure.status }),
     ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
     ...(outputSent(failure) ? { outputSent: true as const } : {}),
+    ...probeOf(context),
     ...noticesOf(context),
     ...continuationOf(context),
     durationMs: elapsed(context),
@@ -254,7 +264,14 @@ export function failedAttempt(context: RequestContext): Attempt {
 
 /** Attempt-log entry of the answered current attempt: notices and duration (ms). */
 export function answeredAttempt(context: RequestContext): Attempt {
-  return { ...attemptOf(context), ok: true, ...noticesOf(context), ...continuationOf(context), durationMs: elapsed(context) };
+  return {
+    ...attemptOf(context),
+    ok: true,
+    ...probeOf(context),
+    ...noticesOf(context),
+    ...continuationOf(context),
+    durationMs: elapsed(context),
+  };
 }
 
 /** The failure of a candidate whose provider is neither a CLI backend nor an API provider (`config`). */

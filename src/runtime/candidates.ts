@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { Candidate } from '../machines/types.js';
 import type { CooldownEntry } from '../store/index.js';
 import { planCandidates } from '../failover/cooldown-policy.js';
+import { dueProbeKey, returnsAt } from '../failover/half-open.js';
 
 /**
  * Attach the serving CLI backend or API provider to each tried ref.
@@ -28,22 +29,63 @@ export function withProviders(refs: CandidateList, config: ResolvedConfig): Cand
   });
 }
 
+/** How {@link withCooldowns} applies the cooldowns of one request. */
+export interface CooldownPlanOptions {
+  /** The request's time, epoch ms. */
+  now: number;
+  /** The half-open probe interval in ms (`safetynet.cooldowns.probeIntervalSeconds`); `0` turns probes off. */
+  probeIntervalMs: number;
+  /** Claims the half-open probe of a cooling key (`CooldownStore.claimProbe`); resolves true when this request won it. */
+  claimProbe: (key: string, now: number) => Promise<boolean>;
+}
+
 /**
- * Mark cooling candidates as skipped (when every candidate cools down, the one ending first is
- * still tried: see `planCandidates`), and flag those with a cooldown entry so a success clears it.
+ * Mark cooling candidates as skipped, with the time until they may be tried again
+ * (`skip.retryAfterMs`), and flag those with a cooldown entry so a success clears it. Two cooling
+ * candidates are tried anyway and flagged `probe`: the one whose half-open probe this request
+ * claims (the first cooling candidate before the first one that would be tried, whose probe is
+ * due, when the claim wins; `docs/failover-policy.md#half-open-probes`), and, when every candidate
+ * cools down, the one ending first (see `planCandidates`).
  *
  * @param entries cooldown entries by key (`CooldownStore.read(cooldownKeys(candidates))`).
- * @param now epoch ms.
+ * @throws what `options.claimProbe` throws (a `StoreError`).
  */
-export function withCooldowns(candidates: Candidate[], entries: ReadonlyMap<string, CooldownEntry>, now: number): Candidate[] {
+export async function withCooldowns(
+  candidates: Candidate[],
+  entries: ReadonlyMap<string, CooldownEntry>,
+  options: CooldownPlanOptions,
+): Promise<Candidate[]> {
   if (entries.size === 0) return candidates;
-  return planCandidates(candidates, entries, now).map(({ cooldown, probe: _probe, ...candidate }) => ({
-    ...candidate,
-    ...(entries.has(candidate.ref) || entries.has(candidate.provider) ? { hadCooldown: true } : {}),
-    ...(cooldown === undefined
-      ? {}
-      : { skip: { reason: cooldown.reason, detail: `cooling down until ${new Date(cooldown.until).toISOString()} (${cooldown.key})` } }),
-  }));
+  const { now, probeIntervalMs } = options;
+  const planned = planCandidates(candidates, entries, now);
+  const probed = await claimDueProbe(planned, entries, options);
+  return planned.map(({ cooldown, probe: forced, ...candidate }, index) => {
+    const had = entries.has(candidate.ref) || entries.has(candidate.provider) ? { hadCooldown: true } : {};
+    if (forced !== undefined || index === probed) return { ...candidate, ...had, probe: true };
+    if (cooldown === undefined) return { ...candidate, ...had };
+    const back = returnsAt(candidate, entries, now, probeIntervalMs) ?? cooldown.until;
+    const detail = `cooling down until ${new Date(cooldown.until).toISOString()} (${cooldown.key})`;
+    return { ...candidate, ...had, skip: { reason: cooldown.reason, detail, retryAfterMs: Math.max(0, back - now) } };
+  });
+}
+
+/**
+ * The index of the candidate whose half-open probe this request claimed, or -1: the first cooling
+ * candidate with a due probe, looked for before the first candidate that will be tried anyway (a
+ * probe behind a healthy candidate would only waste the lease). One claim per request at most.
+ */
+async function claimDueProbe(
+  planned: ReadonlyArray<Candidate & { cooldown?: unknown }>,
+  entries: ReadonlyMap<string, CooldownEntry>,
+  { now, probeIntervalMs, claimProbe }: CooldownPlanOptions,
+): Promise<number> {
+  for (const [index, candidate] of planned.entries()) {
+    if (candidate.skip !== undefined) continue; // not tried at all (config)
+    if (candidate.cooldown === undefined) return -1;
+    const key = dueProbeKey(candidate, entries, now, probeIntervalMs);
+    if (key !== undefined) return (await claimProbe(key, now)) ? index : -1;
+  }
+  return -1;
 }
 
 /** Put the refs that are not tried (allowlist, unparseable) back in their configured place. */

@@ -24,6 +24,7 @@ import { inConfiguredOrder, withCooldowns, withProviders } from './candidates.js
 import { formatAttempts } from '../failover/advice.js';
 import { createRequestActors } from '../actors/create-request-actors.js';
 import { CliTurns, type CliStats } from './cli-turns.js';
+import { callWithSameCandidateRetry } from '../actors/api/same-candidate-retry.js';
 import { reportAttempts, requestParts, toRunResult, validateRunRequest, type RunRequest, type RunResult } from './request.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import type { SessionLanes } from './session-lane.js';
@@ -69,6 +70,12 @@ export interface RuntimeOptions {
    * are written after `run()` settled, off the request's path).
    */
   onWarning?: (message: string) => void;
+  /**
+   * The clock of cooldowns and half-open probes, epoch ms (simulations and tests drive it; nothing
+   * else of a request reads it).
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 /**
@@ -109,11 +116,13 @@ export class Runtime {
   /** The `onText` callers of the running requests. */
   readonly #answers = new AnswerStreams();
   readonly #onWarning: ((message: string) => void) | undefined;
+  /** The clock of cooldowns and probes (`RuntimeOptions.now`). */
+  readonly #now: () => number;
 
   constructor(
     config: ResolvedConfig,
     storeLocation: string,
-    options: Pick<RuntimeOptions, 'inspect' | 'onWarning' | 'storeIdleCloseMs'> = {},
+    options: Pick<RuntimeOptions, 'inspect' | 'onWarning' | 'storeIdleCloseMs' | 'now'> = {},
   ) {
     this.config = config;
     this.#storeLocation = storeLocation;
@@ -121,6 +130,7 @@ export class Runtime {
     this.#tracing = new RequestTracing(config, { location: storeLocation, idleCloseMs: this.#storeIdleCloseMs });
     this.#inspect = options.inspect;
     this.#onWarning = options.onWarning;
+    this.#now = options.now ?? Date.now;
     const warn = (message: string) => this.#onWarning?.(message);
     this.#traceWrites = new BackgroundWrites(warn);
     this.#cooldownWrites = new BackgroundWrites(warn);
@@ -130,12 +140,15 @@ export class Runtime {
         cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
         callApi: async (input, signal) =>
-          (await this.#apiModule()).callApi(
+          callWithSameCandidateRetry(
+            (await this.#apiModule()).callApi,
             { ...input, clocks: this.config.streaming },
             signal,
+            this.config.retry.sameCandidateMaxMs,
             this.#answers.attempt(input.requestId, `${input.provider.id}/${input.model}`),
           ),
         inBackground: (write) => this.#cooldownWrites.run(write, 'a cooldown could not be stored'),
+        now: this.#now,
       }),
     });
   }
@@ -377,15 +390,20 @@ export class Runtime {
   /**
    * Attach each candidate's provider (CLI backend or API provider) and cooldown state. Cooldowns are
    * read from LevelDB at every request, so other processes and restarts are respected; a state
-   * folder that does not exist yet holds none, and is not opened.
+   * folder that does not exist yet holds none, and is not opened. A due half-open probe is claimed
+   * in the store (`docs/failover-policy.md#half-open-probes`).
    */
   async #candidates(refs: CandidateList): Promise<Candidate[]> {
     let candidates = withProviders(refs, this.config);
     await this.#cooldownWrites.settled();
     this.#stateSeen ||= existsSync(this.#storeLocation);
     if (this.#stateSeen) {
-      const now = Date.now();
-      candidates = withCooldowns(candidates, await this.#cooldownReader.read(cooldownKeys(candidates), now), now);
+      const now = this.#now();
+      const { probeIntervalMs } = this.config.cooldowns;
+      const claimProbe = async (key: string, at: number) =>
+        (await this.#openStores()).cooldowns.claimProbe({ key, now: at, probeIntervalMs });
+      const entries = await this.#cooldownReader.read(cooldownKeys(candidates), now);
+      candidates = await withCooldowns(candidates, entries, { now, probeIntervalMs, claimProbe });
     }
     return inConfiguredOrder(candidates, refs.skipped);
   }
@@ -419,5 +437,6 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     ...(options.storeIdleCloseMs === undefined ? {} : { storeIdleCloseMs: options.storeIdleCloseMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
 }

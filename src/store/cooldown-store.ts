@@ -9,6 +9,7 @@
  */
 import { FAILURE_REASONS, type AttemptFailure, type FailureReason } from '../errors.js';
 import { isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../failover/cooldown-policy.js';
+import { claimedProbe } from '../failover/half-open.js';
 
 export type { CooldownEntry };
 import { requireNow, requireText } from './arguments.js';
@@ -50,6 +51,16 @@ export interface RecordCooldownSuccessInput {
   provider: string;
 }
 
+/** Input of {@link CooldownStore.claimProbe}. */
+export interface ClaimProbeInput {
+  /** The cooling key, a ref (`anthropic/claude-opus-4-6`; see `dueProbeKey` in the failover policy). */
+  key: string;
+  /** The probe interval in ms: the claim's lease. A positive number. */
+  probeIntervalMs: number;
+  /** The claim's time, epoch ms. @default Date.now() */
+  now?: number | undefined;
+}
+
 /** Serializes read-modify-write per (folder, key) across every cooldown store of this process. */
 const writes = new KeyedMutex();
 
@@ -63,6 +74,7 @@ function toEntry(value: unknown): CooldownEntry | undefined {
   if (!FAILURE_REASONS.includes(v['reason'] as FailureReason)) return undefined;
   if (![v['failures'], v['since'], v['until'], v['lastFailureAt']].every(isNumber)) return undefined;
   if (v['retryAfterMs'] !== undefined && !isNumber(v['retryAfterMs'])) return undefined;
+  if (v['probeAt'] !== undefined && !isNumber(v['probeAt'])) return undefined;
   const entry: CooldownEntry = {
     key: v['key'],
     scope: v['scope'],
@@ -73,6 +85,7 @@ function toEntry(value: unknown): CooldownEntry | undefined {
     lastFailureAt: v['lastFailureAt'] as number,
   };
   if (isNumber(v['retryAfterMs'])) entry.retryAfterMs = v['retryAfterMs'];
+  if (isNumber(v['probeAt'])) entry.probeAt = v['probeAt'];
   return entry;
 }
 
@@ -151,6 +164,34 @@ export class CooldownStore {
         const entry = nextCooldownEntry(toEntry(await cooldowns.get(fresh.key)), request) ?? fresh;
         await cooldowns.put(entry.key, entry);
         return entry;
+      }),
+    );
+  }
+
+  /**
+   * Claim the half-open probe of a cooling key: compare-and-set of the entry's `probeAt` lease, so
+   * that one request per probe interval tries the key while the others keep skipping it. The read
+   * and the write run in one use of the folder (other processes wait on its lock) under the key's
+   * in-process mutex, so across processes sharing the folder exactly one claim wins.
+   *
+   * @returns true when this call claimed the probe (the entry now has `probeAt = now + probeIntervalMs`);
+   *   false when the entry is gone, no longer cools, is not probed, or another claim holds the lease.
+   * @throws {TypeError} when `key` is not a non-empty string, `probeIntervalMs` is not a positive
+   *   number, or `now` is not finite.
+   */
+  async claimProbe(input: ClaimProbeInput): Promise<boolean> {
+    const key = requireText('key', input.key);
+    const now = requireNow(input.now ?? Date.now());
+    const intervalMs = input.probeIntervalMs;
+    if (!isNumber(intervalMs) || intervalMs <= 0) {
+      throw new TypeError(`Expected the \`probeIntervalMs\` argument to be a positive number, got \`${String(intervalMs)}\``);
+    }
+    return this.#exclusive(key, () =>
+      this.#cooldowns(async (cooldowns) => {
+        const claimed = claimedProbe(toEntry(await cooldowns.get(key)), now, intervalMs);
+        if (claimed === undefined) return false;
+        await cooldowns.put(key, claimed);
+        return true;
       }),
     );
   }

@@ -42,6 +42,7 @@ export {
   type CooldownStoreOptions,
   type RecordCooldownSuccessInput,
   type RecordCooldownFailureInput,
+  type ClaimProbeInput,
 } from './cooldown-store.js';
 export {
   DEFAULT_TRACE_MAX_AGE_MS,

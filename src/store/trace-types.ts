@@ -52,6 +52,10 @@ export interface TraceAttempt {
   ok: boolean;
   /** True when the candidate was not tried (cooldown, allowlist). */
   skipped?: boolean;
+  /** True when it was tried although cooling down: a half-open probe, or the forced try when every candidate cools down. */
+  probe?: boolean;
+  /** Skipped for a cooldown: ms until it may be tried again; failed: the provider's Retry-After in ms. */
+  retryAfterMs?: number;
   reason?: FailureReason;
   /** The failure's message (or why it was skipped). */
   detail?: string;

@@ -212,6 +212,12 @@ describe('resolveConfig', () => {
     expect(config.backends['codex-cli']?.output).toBe('jsonl');
   });
 
+  it('half-open probes default to one per 5 000 ms and the same-candidate retry to off; the file sets them', () => {
+    expect(resolveConfig(null, null)).toMatchObject({ cooldowns: { probeIntervalMs: 5_000 }, retry: { sameCandidateMaxMs: 0 } });
+    const file = { safetynet: { cooldowns: { probeIntervalSeconds: 2.5 }, retry: { sameCandidateMaxMs: 1500 } } };
+    expect(resolveConfig(file, '<inline>')).toMatchObject({ cooldowns: { probeIntervalMs: 2_500 }, retry: { sameCandidateMaxMs: 1500 } });
+  });
+
   it('backend ids in the file are matched case-insensitively', () => {
     const config = resolveConfig(
       { agents: { defaults: { cliBackends: { 'Claude-CLI': { command: '/x/claude' }, 'My-CLI': { command: 'mine' } } } } },

@@ -129,6 +129,29 @@ describe('config schema', () => {
     });
   });
 
+  it('safetynet.cooldowns.probeIntervalSeconds and safetynet.retry.sameCandidateMaxMs are bounded; errors name the key and the value', () => {
+    for (const value of [-1, 3601, '5']) {
+      expect(onlyProblem({ safetynet: { cooldowns: { probeIntervalSeconds: value } } })).toMatchObject({
+        path: 'safetynet.cooldowns.probeIntervalSeconds',
+        expected: 'a number of seconds from 0 (no probes) to 3600',
+        received: JSON.stringify(value),
+      });
+    }
+    for (const value of [-1, 60_001, 1.5]) {
+      expect(onlyProblem({ safetynet: { retry: { sameCandidateMaxMs: value } } })).toMatchObject({
+        path: 'safetynet.retry.sameCandidateMaxMs',
+        received: JSON.stringify(value),
+      });
+    }
+    expect(onlyProblem({ safetynet: { cooldowns: { probeIntervalSecond: 5 } } })).toMatchObject({
+      path: 'safetynet.cooldowns.probeIntervalSecond',
+      hint: 'did you mean "probeIntervalSeconds"?',
+    });
+    expect(() =>
+      validateConfigFile({ safetynet: { cooldowns: { probeIntervalSeconds: 0 }, retry: { sameCandidateMaxMs: 0 } } }, FILE),
+    ).not.toThrow();
+  });
+
   it('timeoutSeconds must be a positive number of seconds', () => {
     for (const value of [0, -1, '600', 1e12]) {
       expect(onlyProblem({ agents: { defaults: { timeoutSeconds: value } } })).toMatchObject({

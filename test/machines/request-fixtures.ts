@@ -35,9 +35,16 @@ export const CANDIDATES = {
   a: { ref: 'fake-cli/a', provider: 'fake-cli', model: 'a', [CLI_FIELD]: backend },
   b: { ref: 'fake-cli/b', provider: 'fake-cli', model: 'b', [CLI_FIELD]: backend },
   none: { ref: 'nowhere/c', provider: 'nowhere', model: 'c' },
-  api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true },
+  // A cooled candidate this request probes (half-open): its attempts say `probe: true`, a success clears its cooldown.
+  api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true, probe: true },
   fresh: { ref: 'stub-api/n', provider: 'stub-api', model: 'n', api },
-  cooling: { ref: 'stub-api/cool', provider: 'stub-api', model: 'cool', api, skip: { reason: 'rate_limit', detail: 'cooling down' } },
+  cooling: {
+    ref: 'stub-api/cool',
+    provider: 'stub-api',
+    model: 'cool',
+    api,
+    skip: { reason: 'rate_limit', detail: 'cooling down', retryAfterMs: 4000 },
+  },
 } satisfies Record<string, Candidate>;
 
 const turn = (role: 'user' | 'assistant', text: string, model?: string) =>

@@ -133,6 +133,8 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
     invocations: [...s.invocations, { role, input: inputOf }],
   });
   const noticesOf = (s: Expected) => (s.notices.length === 0 ? {} : { notices: s.notices });
+  // A candidate tried although cooling down (a half-open probe) says so on every attempt it ends with.
+  const probeOf = (c: Candidate) => (c.probe === true ? { probe: true } : {});
   // CLI attempts say how they continued the conversation, and how many history turns the prompt carried once the CLI ran.
   const continuationOf = (s: Expected) => {
     if (s.continuation === undefined) return {};
@@ -153,6 +155,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       reason: c.skip.reason,
       detail: c.skip.detail,
       skipped: true,
+      ...(c.skip.retryAfterMs === undefined ? {} : { retryAfterMs: c.skip.retryAfterMs }),
     };
     const logged = { ...fresh, attempts: [...fresh.attempts, skipped] };
     return index + 1 < candidates.length ? enter(logged, index + 1) : finish(logged, 'failed');
@@ -164,7 +167,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       return { ...s, state, output: { status: 'failed', attempts: s.attempts, failure: s.failure, ...interrupted } };
     }
     const c = candidates[s.index]!;
-    const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...noticesOf(s), ...continuationOf(s) }];
+    const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...probeOf(c), ...noticesOf(s), ...continuationOf(s) }];
     const turn = s.turn!;
     return {
       ...s,
@@ -195,6 +198,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       ...(status === undefined ? {} : { status }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       ...(outputSent === true ? { outputSent } : {}),
+      ...probeOf(c),
       ...noticesOf(s),
       ...continuationOf(s),
     };
@@ -250,6 +254,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       ok: false,
       reason: 'aborted',
       detail: ITS_OWN_WORDS,
+      ...probeOf(c),
       ...noticesOf(s),
       ...continuationOf(s),
     };

@@ -21,19 +21,22 @@ describe('API failover through the runtime', () => {
     dir = await mkdtemp(join(tmpdir(), 'safetynet-api-failover-'));
     stub = await startStubServer({ modes: ['echo'] });
     fallback = await fakeCliBackend(join(dir, 'fallback'));
-    runtime = await createRuntime({
-      config: {
-        agents: {
-          defaults: {
-            model: { primary: 'stub/claude-test', fallbacks: [fallback.model] },
-            cliBackends: { [fallback.backendId]: fallback.backend },
-          },
-        },
-        models: { providers: { stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' } } },
-      } as never,
-      storeLocation: join(dir, 'state'),
-    });
+    runtime = await createRuntime({ config: config(), storeLocation: join(dir, 'state') });
   });
+
+  /** The stub API as the primary, the fixture CLI as the fallback, and `safetynet` settings. */
+  function config(safetynet: Record<string, unknown> = {}): never {
+    return {
+      safetynet,
+      agents: {
+        defaults: {
+          model: { primary: 'stub/claude-test', fallbacks: [fallback.model] },
+          cliBackends: { [fallback.backendId]: fallback.backend },
+        },
+      },
+      models: { providers: { stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' } } },
+    } as never;
+  }
 
   afterEach(async () => {
     await runtime.close();
@@ -107,6 +110,18 @@ describe('API failover through the runtime', () => {
     expect(second.attempts).toEqual([expect.objectContaining({ model: 'stub/claude-test', ok: true })]);
     expect(stub.modelRequests()).toHaveLength(2);
     await cooldowns.close();
+  });
+
+  it('with safetynet.retry.sameCandidateMaxMs, a short Retry-After is waited out and the same provider answers', async () => {
+    stub.setModes([{ status: 429, retryAfter: 1 }, 'echo']);
+    const retrying = await createRuntime({
+      config: config({ retry: { sameCandidateMaxMs: 2_000 } }),
+      storeLocation: join(dir, 'state-retry'),
+    });
+    const result = await retrying.run({ message: 'again' });
+    await retrying.close();
+    expect(result.attempts).toEqual([expect.objectContaining({ model: 'stub/claude-test', ok: true })]);
+    expect(stub.modelRequests()).toHaveLength(2);
   });
 
   it('when every candidate fails, the error lists each attempt with its reason and the advice (retry after N s)', async () => {

@@ -192,3 +192,42 @@ describe('CooldownStore across processes', () => {
     expect((await new CooldownStore({ location }).read([opus.ref], T0)).get(opus.ref)).toMatchObject({ failures: 1, until: T0 + 30 * S });
   });
 });
+
+describe('CooldownStore half-open probe claims', () => {
+  const I = 5 * S;
+
+  it('a cooled key admits exactly one probe claim per interval among concurrent claims', async () => {
+    const store = await newStore();
+    await store.recordFailure({ ...opus, failure: failure('overloaded'), now: T0 });
+    const claims = await Promise.all(Array.from({ length: 8 }, () => store.claimProbe({ key: opus.ref, now: T0 + I, probeIntervalMs: I })));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect((await store.read([opus.ref], T0 + I)).get(opus.ref)).toMatchObject({ probeAt: T0 + 2 * I, failures: 1 });
+    expect(await store.claimProbe({ key: opus.ref, now: T0 + 2 * I - 1, probeIntervalMs: I })).toBe(false);
+    expect(await store.claimProbe({ key: opus.ref, now: T0 + 2 * I, probeIntervalMs: I })).toBe(true);
+    await store.close();
+  });
+
+  it('nothing is claimed for a key without an entry, with a Retry-After, or of an auth cooldown', async () => {
+    const store = await newStore();
+    await store.recordFailure({ ...sonnet, failure: failure('rate_limit', 20 * S), now: T0 });
+    await store.recordFailure({ ref: 'openai/gpt-5', provider: 'openai', failure: failure('auth'), now: T0 });
+    for (const key of [opus.ref, sonnet.ref, 'openai'])
+      expect(await store.claimProbe({ key, now: T0 + I, probeIntervalMs: I })).toBe(false);
+    await store.close();
+  });
+
+  it('rejects a probe interval that is not a positive number', async () => {
+    const store = await newStore();
+    await expect(store.claimProbe({ key: opus.ref, now: T0, probeIntervalMs: 0 })).rejects.toThrow(/`probeIntervalMs`/);
+    await expect(store.claimProbe({ key: '', now: T0, probeIntervalMs: I })).rejects.toThrow(/`key`/);
+  });
+
+  it('across processes sharing the folder, exactly one of simultaneous claims wins', async () => {
+    const location = path.join(await tempFolder(), 'state');
+    const store = new CooldownStore({ location });
+    await store.recordFailure({ ...opus, failure: failure('overloaded'), now: T0 });
+    await store.close();
+    const results = await Promise.all([1, 2, 3, 4].map(() => op(location, ['claim', opus.ref, String(T0 + I), String(I)])));
+    expect(results.filter((result) => (result as { claimed: boolean }).claimed)).toHaveLength(1);
+  });
+});
