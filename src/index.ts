@@ -19,6 +19,8 @@ export { configSecrets, createSanitizer, toInspectionRecord, type SanitizeOption
 export { createVerbosePrinter, type VerboseOptions } from './inspection/verbose.js';
 export { TraceRecorder, type TraceOutcome, type TraceRecorderOptions } from './inspection/trace-recorder.js';
 export type { TracesApi } from './runtime/tracing.js';
+export { createServer, type SafetynetServer, type ServeOptions } from './serve/server.js';
+export type { ServeSettings } from './config/serve-defaults.js';
 export { runDoctor, type DoctorCheck, type DoctorCheckName, type DoctorOptions, type DoctorReport } from './doctor/doctor.js';
 export type { RequestTrace, TraceAttempt, TraceAttemptSession, TraceSession, TraceStatus, TraceStep } from './store/trace-types.js';
 export {

@@ -16,6 +16,7 @@ import { mergeBackend } from './merge.js';
 import { entriesById } from './provider-id.js';
 import { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_COUNT } from './trace-defaults.js';
 import { DEFAULT_SESSION_BOUNDS } from './session-defaults.js';
+import { resolveServeSettings } from './serve-defaults.js';
 import { resolveApiProviders } from './providers.js';
 import type { ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
@@ -152,6 +153,7 @@ function definedOnly<T extends object>(value: T | undefined): Partial<T> {
  * - `attemptTimeoutMs`: `timeoutSeconds × 1000`, default {@link DEFAULT_ATTEMPT_TIMEOUT_MS};
  * - `traces`: `safetynet.traces` (`maxCount`, `maxAgeDays` → `maxAgeMs`), default 500 and 7 days;
  * - `sessions`: `safetynet.sessions` (`maxTurns`, `maxChars`, `historyChars`), defaults in `./session-defaults.ts`;
+ * - `serve`: `safetynet.serve` plus the keys of `SAFETYNET_API_KEYS`, defaults in `./serve-defaults.ts`;
  * - `providers`: the API providers (`resolveApiProviders` in `./providers.js`): the built-ins
  *   `anthropic`/`openai` from `env`, overridden per key by `models.providers`, plus custom ones.
  *
@@ -201,5 +203,6 @@ export function resolveConfig(
       maxAgeMs: Math.round((file?.safetynet?.traces?.maxAgeDays ?? DEFAULT_TRACE_MAX_AGE_DAYS) * DAY_MS),
     },
     sessions: { ...DEFAULT_SESSION_BOUNDS, ...definedOnly(file?.safetynet?.sessions) },
+    serve: resolveServeSettings(file?.safetynet?.serve, env),
   };
 }

@@ -23,9 +23,19 @@ import { closestKey, formatPath, invalidConfig, renderReceived, valueAt, type Pa
 import { providerId, splitModelRef } from './provider-id.js';
 import { BUILTIN_API_PROVIDERS, isBuiltinApiProvider } from './providers.js';
 import type { SafetynetConfigFile } from './types.js';
-import { BACKEND_KEYS, E, PROVIDER_KEYS, SAFETYNET_KEYS, SESSIONS_KEYS, TRACES_KEYS, fileSchema, watchdogShape } from './schema-shapes.js';
+import {
+  BACKEND_KEYS,
+  E,
+  PROVIDER_KEYS,
+  SAFETYNET_KEYS,
+  SERVE_KEYS,
+  SESSIONS_KEYS,
+  TRACES_KEYS,
+  fileSchema,
+  watchdogShape,
+} from './schema-shapes.js';
 
-export { BACKEND_KEYS, PROVIDER_KEYS, SAFETYNET_KEYS, SESSIONS_KEYS, TRACES_KEYS } from './schema-shapes.js';
+export { BACKEND_KEYS, PROVIDER_KEYS, SAFETYNET_KEYS, SERVE_KEYS, SESSIONS_KEYS, TRACES_KEYS } from './schema-shapes.js';
 /** Keys of later gateway versions that safetynet does not implement; named in the hint. */
 const NEWER_REFERENCE_KEYS = new Set([
   'jsonlDialect',
@@ -72,9 +82,16 @@ function receivedAt(raw: unknown, path: readonly PathKey[]): string {
   return renderReceived(valueAt(raw, path));
 }
 
+/** The keys of each `safetynet.<section>`, by section (for suggestions). */
+const SAFETYNET_SECTION_KEYS: Readonly<Record<string, readonly string[]>> = {
+  sessions: SESSIONS_KEYS,
+  serve: SERVE_KEYS,
+  traces: TRACES_KEYS,
+};
+
 /** The keys valid at an object path inside a backend or provider entry, or the `safetynet` section (for suggestions). */
 function validKeysAt(path: readonly PathKey[]): readonly string[] {
-  if (path[0] === 'safetynet') return path.length === 1 ? SAFETYNET_KEYS : path[1] === 'sessions' ? SESSIONS_KEYS : TRACES_KEYS;
+  if (path[0] === 'safetynet') return path.length === 1 ? SAFETYNET_KEYS : (SAFETYNET_SECTION_KEYS[String(path[1])] ?? TRACES_KEYS);
   if (inProvider(path)) return path.length === PROVIDERS_PATH.length + 1 ? PROVIDER_KEYS : ['source', 'provider', 'id'];
   const rest = path.slice(BACKENDS_PATH.length + 1);
   if (rest.length === 0) return BACKEND_KEYS;

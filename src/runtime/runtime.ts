@@ -88,6 +88,8 @@ export class Runtime {
   readonly #backendLanes = new KeyedQueue();
   readonly #processes = new Map<string, Set<Promise<unknown>>>();
   readonly #running = new Set<Promise<unknown>>();
+  /** CLI turns started and not yet settled (their process running, or waiting in a backend lane). */
+  #cliTurns = 0;
   #closed = false;
   readonly #tracing: RequestTracing;
   /** Trace writes, off the request's path. */
@@ -153,6 +155,11 @@ export class Runtime {
     this.#running.add(running);
     void running.finally(() => this.#running.delete(running)).catch(() => undefined);
     return running;
+  }
+
+  /** How many CLI turns are running now (each one process, or waiting for its backend lane); for metrics. */
+  get runningCliTurns(): number {
+    return this.#cliTurns;
   }
 
   /** The stored CLI sessions. */
@@ -346,6 +353,8 @@ export class Runtime {
       if (event.type === 'cli.retry') this.#actors.get(input.requestId ?? '')?.send({ type: 'cli.retry', notice: event.message });
     };
     const running = executeCliTurnRequest(input, signal, { queue: this.#backendLanes, onEvent, ...(order === undefined ? {} : { order }) });
+    this.#cliTurns++;
+    void running.finally(() => this.#cliTurns--).catch(() => undefined);
     const key = input.requestId ?? '';
     const set = this.#processes.get(key) ?? new Set();
     set.add(running);
