@@ -71,7 +71,7 @@ export async function startServeRig(options: RigOptions = {}): Promise<ServeRig>
       models: {
         providers: {
           stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' },
-          ...(options.providers as never),
+          ...options.providers,
         },
       },
     } as never,
