@@ -13,6 +13,9 @@ import { SseStream } from './sse.js';
 import { problemFor } from './status.js';
 import { errorBody, streamErrorEvent, type WireFormat } from './wire-errors.js';
 
+/** The status label of requests whose client disconnected before the answer (nginx's convention). */
+export const CLIENT_GONE_STATUS = 499;
+
 /** What a route made of its body: the runtime request and how the client wants the answer. */
 export interface ParsedExchange {
   /** The runtime request, without the parts the exchange adds (`signal`, `onText`, `onAttempt`). */
@@ -79,7 +82,6 @@ export async function runExchange(context: ExchangeContext, reply: FastifyReply,
     metrics.firstToken(performance.now() - started);
     stream.write(wire.streamStart(model, id));
   };
-  let status = 200;
   try {
     const result = await runtime.run({
       ...parsed.run,
@@ -118,7 +120,6 @@ export async function runExchange(context: ExchangeContext, reply: FastifyReply,
   } catch (error) {
     if (clientGone) return; // nobody to answer
     const problem = problemFor(error);
-    status = problem.status;
     if (stream.started) {
       stream.write(streamErrorEvent(wire.format, problem.message));
       stream.end();
@@ -133,6 +134,7 @@ export async function runExchange(context: ExchangeContext, reply: FastifyReply,
     reply.raw.off('close', onClose);
     context.inFlight.delete(controller);
     metrics.inFlight(-1);
-    metrics.request(wire.endpoint, clientGone ? 499 : status, performance.now() - started);
+    // Answers are counted when they finish (the server's onResponse hook); a gone client never finishes one.
+    if (clientGone) metrics.request(wire.endpoint, CLIENT_GONE_STATUS, performance.now() - started);
   }
 }

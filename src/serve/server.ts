@@ -39,6 +39,9 @@ export interface SafetynetServer {
   close(drainMs?: number): Promise<void>;
 }
 
+/** The routes whose requests the metrics count. */
+const MODEL_ROUTES = new Set(['/v1/chat/completions', '/v1/messages']);
+
 /** The wire format of a URL: `/v1/messages…` speaks Anthropic, everything else OpenAI. */
 export function wireFormatOf(url: string): WireFormat {
   return url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
@@ -81,6 +84,12 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
     return undefined;
   });
   const checkKey = keyChecker(settings.apiKeys);
+
+  // Every finished answer of a model route (JSON, error, or a stream once it ended) is counted here.
+  fastify.addHook('onResponse', async (request, reply) => {
+    const endpoint = request.routeOptions.url;
+    if (endpoint !== undefined && MODEL_ROUTES.has(endpoint)) context.metrics.request(endpoint, reply.statusCode, reply.elapsedTime);
+  });
 
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     const format = wireFormatOf(request.url);
