@@ -1,0 +1,60 @@
+/**
+ * What happens around a request's lifetime: a client that goes away aborts its request (the CLI's
+ * process group is killed), and many requests at once are all answered.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitForProcessWithEnv, waitUntilNoProcessWithEnv } from '../support/processes.js';
+import { PRIMARY, startServeRig, type ServeRig } from './rig.js';
+
+describe('serve: request lifetime', () => {
+  let rig: ServeRig | undefined;
+  afterEach(async () => {
+    expect(await rig?.close()).toEqual([]);
+    rig = undefined;
+  });
+
+  for (const stream of [false, true]) {
+    it(`a client that disconnects mid-request kills the CLI's process group (${stream ? 'streaming' : 'not streaming'})`, async () => {
+      rig = await startServeRig({ modes: [{ status: 500 }] });
+      rig.setCliMode('hang'); // the fixture CLI sleeps, with a grandchild in its process group
+      const controller = new AbortController();
+      const request = fetch(`${rig.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: PRIMARY, stream, messages: [{ role: 'user', content: 'sleep' }] }),
+        signal: controller.signal,
+      }).catch((error: unknown) => error);
+      expect(await waitForProcessWithEnv(rig.marker)).toBe(true);
+      controller.abort();
+      expect(await request).toBeInstanceOf(Error);
+      expect(await waitUntilNoProcessWithEnv(rig.marker)).toEqual([]);
+      // Bounded wait for the server to see the close and count it.
+      let metrics = '';
+      for (let i = 0; i < 50 && !metrics.includes('status="499"'); i++) {
+        metrics = await (await fetch(`${rig.url}/metrics`)).text();
+        if (!metrics.includes('status="499"')) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(metrics).toContain('safetynet_requests_total{endpoint="/v1/chat/completions",status="499"} 1');
+      expect(metrics).toContain('safetynet_in_flight_requests 0');
+    });
+  }
+
+  it('200 concurrent requests through the server are all answered, none lost', async () => {
+    rig = await startServeRig();
+    const url = rig.url;
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const response = await fetch(`${url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: PRIMARY, messages: [{ role: 'user', content: `request ${i}` }] }),
+        });
+        const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+        return { status: response.status, text: body.choices[0]?.message.content ?? '' };
+      }),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(200);
+    answers.forEach((answer, i) => expect(answer.text).toMatch(new RegExp(`^echo: request ${i} `)));
+    expect(rig.stub.modelRequests()).toHaveLength(200);
+  });
+});
