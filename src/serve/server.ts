@@ -39,6 +39,28 @@ export interface SafetynetServer {
   close(drainMs?: number): Promise<void>;
 }
 
+/** How often a closing server closes the connections that became idle, in ms. */
+const IDLE_SWEEP_MS = 50;
+/** After the drain, how long aborted requests get to send their answer before every connection is cut, in ms. */
+const ABORT_GRACE_MS = 5_000;
+
+/** Whether `promise` settles within `ms` (the timer never outlives the wait). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The routes whose requests the metrics count. */
 const MODEL_ROUTES = new Set(['/v1/chat/completions', '/v1/messages']);
 
@@ -144,16 +166,19 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
     },
     async close(drainMs = settings.drainSeconds * 1000) {
       const closing = fastify.close();
-      let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([
-        closing.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), drainMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!drained) for (const controller of context.inFlight) controller.abort();
-      await closing;
+      // A keep-alive connection whose answer finished during the drain would hold the close open:
+      // close each connection as soon as it is idle.
+      const idle = setInterval(() => fastify.server.closeIdleConnections(), IDLE_SWEEP_MS);
+      try {
+        if (!(await settlesWithin(closing, drainMs))) {
+          for (const controller of context.inFlight) controller.abort();
+          // Aborted requests answer at once (503 or a stream error event); then nothing is left to wait for.
+          if (!(await settlesWithin(closing, ABORT_GRACE_MS))) fastify.server.closeAllConnections();
+        }
+        await closing;
+      } finally {
+        clearInterval(idle);
+      }
     },
   };
 }
