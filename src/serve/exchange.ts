@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import type { RequestAttempt } from '../errors.js';
+import { SafetynetError, type RequestAttempt } from '../errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { RunRequest, RunResult } from '../runtime/request.js';
 import type { ServeMetrics } from './metrics.js';
@@ -15,6 +15,9 @@ import { errorBody, streamErrorEvent, type WireFormat } from './wire-errors.js';
 
 /** The status label of requests whose client disconnected before the answer (nginx's convention). */
 export const CLIENT_GONE_STATUS = 499;
+
+/** The message of a request stopped at the end of a drain. */
+const SHUTDOWN_MESSAGE = 'safetynet serve is shutting down: the request was stopped at the end of the drain (safetynet.serve.drainSeconds)';
 
 /** What a route made of its body: the runtime request and how the client wants the answer. */
 export interface ParsedExchange {
@@ -120,6 +123,8 @@ export async function runExchange(context: ExchangeContext, reply: FastifyReply,
   } catch (error) {
     if (clientGone) return; // nobody to answer
     const problem = problemFor(error);
+    // Aborted while the client is still there: the drain ran out of time.
+    if (SafetynetError.is(error) && error.code === 'SAFETYNET_ABORTED') problem.message = SHUTDOWN_MESSAGE;
     if (stream.started) {
       stream.write(streamErrorEvent(wire.format, problem.message));
       stream.end();

@@ -5,6 +5,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PRIMARY, startServeRig, type RigOptions, type ServeRig } from './rig.js';
 
+/** An error body of either format (OpenAI has no top-level `type`). */
+interface ErrorJson {
+  type?: string;
+  error: { message: string; type: string; param?: string | null; code?: string | null };
+}
+
 /** A raw POST (fetch), so the test sees exactly the status, headers and body the server sent. */
 async function post(rig: ServeRig, path: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${rig.url}${path}`, {
@@ -12,7 +18,7 @@ async function post(rig: ServeRig, path: string, body: unknown, headers: Record<
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, headers: response.headers, json: (await response.json()) as ErrorJson };
 }
 
 const chat = (content = 'hi', model = PRIMARY) => ({ model, messages: [{ role: 'user', content }] });

@@ -39,6 +39,22 @@ describe('serve: request lifetime', () => {
     });
   }
 
+  it('a request still running when the drain time is up is aborted: its client gets a 503 and the CLI is killed', async () => {
+    rig = await startServeRig({ modes: [{ status: 500 }] });
+    rig.setCliMode('hang');
+    const answer = fetch(`${rig.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: PRIMARY, max_tokens: 9, messages: [{ role: 'user', content: 'too slow' }] }),
+    });
+    expect(await waitForProcessWithEnv(rig.marker)).toBe(true);
+    await rig.server.close(100);
+    const response = await answer;
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    expect(await waitUntilNoProcessWithEnv(rig.marker)).toEqual([]);
+  });
+
   it('200 concurrent requests through the server are all answered, none lost', async () => {
     rig = await startServeRig();
     const url = rig.url;
@@ -54,7 +70,7 @@ describe('serve: request lifetime', () => {
       }),
     );
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(200);
-    answers.forEach((answer, i) => expect(answer.text).toMatch(new RegExp(`^echo: request ${i} `)));
+    for (const [i, answer] of answers.entries()) expect(answer.text).toMatch(new RegExp(`^echo: request ${i} `));
     expect(rig.stub.modelRequests()).toHaveLength(200);
   });
 });
