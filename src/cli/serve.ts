@@ -5,7 +5,7 @@
  */
 import { resolveCandidates } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
+import { EXIT, reportFailure } from './exit-codes.js';
 import type { Io } from './io.js';
 
 /** Flags of `safetynet serve` as parsed by commander. */
@@ -66,8 +66,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     await server.close();
     return EXIT.ok;
   } catch (error) {
-    io.stderr(`${describeError(error)}\n`);
-    return exitCodeFor(error);
+    return reportFailure(error, io);
   } finally {
     await runtime?.close();
     process.off('SIGTERM', onSignal);

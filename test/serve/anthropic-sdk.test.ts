@@ -4,20 +4,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PRIMARY, startServeRig, type ServeRig } from './rig.js';
+import { describe, expect, it } from 'vitest';
+import { PRIMARY, useServeRig } from './rig.js';
 
 const PIXEL = join(import.meta.dirname, '../fixtures/pixel.png');
 
 describe('serve: Anthropic Messages through the official SDK', () => {
-  let rig: ServeRig | undefined;
-  afterEach(async () => {
-    expect(await rig?.close()).toEqual([]);
-    rig = undefined;
-  });
+  const start = useServeRig();
 
   it('messages.create is answered with a message of one text block', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const message = await rig.anthropic.messages.create({
       model: PRIMARY,
       max_tokens: 100,
@@ -30,7 +26,7 @@ describe('serve: Anthropic Messages through the official SDK', () => {
   });
 
   it('a base64 image block reaches the candidate as an image', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const data = (await readFile(PIXEL)).toString('base64');
     await rig.anthropic.messages.create({
       model: PRIMARY,
@@ -49,7 +45,7 @@ describe('serve: Anthropic Messages through the official SDK', () => {
   });
 
   it('messages.stream delivers the text and a final message with end_turn', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const stream = rig.anthropic.messages.stream({ model: PRIMARY, max_tokens: 100, messages: [{ role: 'user', content: 'stream it' }] });
     let text = '';
     stream.on('text', (delta) => {
@@ -62,7 +58,7 @@ describe('serve: Anthropic Messages through the official SDK', () => {
   });
 
   it('a failover before the first byte is invisible to a streaming client: primary 529 → the CLI streams the answer', async () => {
-    rig = await startServeRig({ modes: [{ status: 529 }] });
+    const rig = await start({ modes: [{ status: 529 }] });
     const { data: stream, response } = await rig.anthropic.messages
       .create({ model: PRIMARY, max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'overloaded?' }] })
       .withResponse();
@@ -75,9 +71,9 @@ describe('serve: Anthropic Messages through the official SDK', () => {
   });
 
   it('with an X-Session-Id header the next turn resumes the same CLI session', async () => {
-    rig = await startServeRig({ modes: [{ status: 500 }] });
+    const rig = await start({ modes: [{ status: 500 }] });
     const ask = (messages: Array<{ role: 'user' | 'assistant'; content: string }>) =>
-      rig!.anthropic.messages.create({ model: PRIMARY, max_tokens: 100, messages }, { headers: { 'x-session-id': 'conversation-7' } });
+      rig.anthropic.messages.create({ model: PRIMARY, max_tokens: 100, messages }, { headers: { 'x-session-id': 'conversation-7' } });
     const first = await ask([{ role: 'user', content: 'one' }]);
     const answer = first.content[0]?.type === 'text' ? first.content[0].text : '';
     const second = await ask([

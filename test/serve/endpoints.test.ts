@@ -4,20 +4,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/index.js';
 import { createServer, StoreError, type SafetynetServer } from '../../src/index.js';
-import { PRIMARY, startServeRig, type ServeRig } from './rig.js';
+import { PRIMARY, useServeRig } from './rig.js';
 
 describe('serve: models, health, readiness and metrics', () => {
-  let rig: ServeRig | undefined;
+  const start = useServeRig();
   let server: SafetynetServer | undefined;
   afterEach(async () => {
     await server?.close(0);
     server = undefined;
-    if (rig !== undefined) expect(await rig.close()).toEqual([]);
-    rig = undefined;
   });
 
   it('/v1/models lists the primary, the fallbacks, the allowlist refs and their aliases, once each', async () => {
-    rig = await startServeRig({
+    const rig = await start({
       config: (fallback) => ({ agents: { defaults: { models: { [PRIMARY]: { alias: 'Stubby' }, [fallback]: {}, 'stub/extra': {} } } } }),
     });
     const list = await rig.openai.models.list();
@@ -27,7 +25,7 @@ describe('serve: models, health, readiness and metrics', () => {
   });
 
   it('/healthz answers while the process is up; /readyz when the store reads and a candidate can run', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     expect(await (await fetch(`${rig.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${rig.url}/readyz`);
     expect(ready.status).toBe(200);
@@ -35,7 +33,7 @@ describe('serve: models, health, readiness and metrics', () => {
   });
 
   it('/readyz is a 503 with the reason when no default candidate has a backend or provider', async () => {
-    rig = await startServeRig({ config: () => ({ agents: { defaults: { model: { primary: 'ghost/model', fallbacks: [] } } } }) });
+    const rig = await start({ config: () => ({ agents: { defaults: { model: { primary: 'ghost/model', fallbacks: [] } } } }) });
     const ready = await fetch(`${rig.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'not_ready', reason: expect.stringMatching(/no configured candidate/) });
@@ -53,7 +51,7 @@ describe('serve: models, health, readiness and metrics', () => {
   });
 
   it('/metrics counts requests by status, attempts by reason, fallbacks and stream first tokens', async () => {
-    rig = await startServeRig({ modes: [{ status: 529 }] });
+    const rig = await start({ modes: [{ status: 529 }] });
     await rig.openai.chat.completions.create({ model: PRIMARY, messages: [{ role: 'user', content: 'one' }] });
     const stream = await rig.openai.chat.completions.create({ model: PRIMARY, messages: [{ role: 'user', content: 'two' }], stream: true });
     for await (const _ of stream) {

@@ -2,8 +2,8 @@
  * Failures in the client's own wire format with a fitting status: bad bodies, unknown models,
  * every candidate failed (by reason), rate limits with Retry-After, API keys, body size, CORS.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { PRIMARY, startServeRig, type RigOptions, type ServeRig } from './rig.js';
+import { describe, expect, it } from 'vitest';
+import { PRIMARY, useServeRig, type RigOptions, type ServeRig } from './rig.js';
 
 /** An error body of either format (OpenAI has no top-level `type`). */
 interface ErrorJson {
@@ -27,14 +27,10 @@ const anthropic = (content = 'hi', model = PRIMARY) => ({ model, max_tokens: 50,
 const primaryOnly: RigOptions['config'] = () => ({ agents: { defaults: { model: { primary: PRIMARY, fallbacks: [] } } } });
 
 describe('serve: errors in the wire format of the client', () => {
-  let rig: ServeRig | undefined;
-  afterEach(async () => {
-    expect(await rig?.close()).toEqual([]);
-    rig = undefined;
-  });
+  const start = useServeRig();
 
   it('a bad body is a 400 naming the field, in each format', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const openai = await post(rig, '/v1/chat/completions', { model: PRIMARY, messages: [{ role: 'bot', content: 'x' }] });
     expect(openai.status).toBe(400);
     expect(openai.json['error']).toMatchObject({ type: 'invalid_request_error', param: 'messages[0].role' });
@@ -48,7 +44,7 @@ describe('serve: errors in the wire format of the client', () => {
   });
 
   it('tools are refused with a 400 naming the field instead of being ignored', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const openai = await post(rig, '/v1/chat/completions', { ...chat(), tools: [{ type: 'function', function: { name: 'f' } }] });
     expect(openai.status).toBe(400);
     expect(openai.json['error'].message).toMatch(/^tools: tools and structured output are not supported yet/);
@@ -61,7 +57,7 @@ describe('serve: errors in the wire format of the client', () => {
   });
 
   it('an unknown or not-allowed model is a 404 model_not_found / not_found_error', async () => {
-    rig = await startServeRig({ config: (fallback) => ({ agents: { defaults: { models: { [PRIMARY]: {}, [fallback]: {} } } } }) });
+    const rig = await start({ config: (fallback) => ({ agents: { defaults: { models: { [PRIMARY]: {}, [fallback]: {} } } } }) });
     const unknown = await post(rig, '/v1/chat/completions', chat('hi', 'nobody/none'));
     expect(unknown.status).toBe(404);
     expect(unknown.json['error']).toMatchObject({ code: 'model_not_found', param: 'model', type: 'invalid_request_error' });
@@ -72,7 +68,7 @@ describe('serve: errors in the wire format of the client', () => {
   });
 
   it('every candidate failing for different reasons is a 502 listing the attempts', async () => {
-    rig = await startServeRig({ modes: [{ status: 500 }] });
+    const rig = await start({ modes: [{ status: 500 }] });
     rig.setCliMode('auth');
     const failed = await post(rig, '/v1/chat/completions', chat());
     expect(failed.status).toBe(502);
@@ -81,14 +77,14 @@ describe('serve: errors in the wire format of the client', () => {
   });
 
   it('every candidate overloaded is a 503 overloaded_error', async () => {
-    rig = await startServeRig({ modes: [{ status: 529 }], config: primaryOnly });
+    const rig = await start({ modes: [{ status: 529 }], config: primaryOnly });
     const failed = await post(rig, '/v1/messages', anthropic());
     expect(failed.status).toBe(503);
     expect(failed.json['error'].type).toBe('overloaded_error');
   });
 
   it('every candidate timing out is a 504', async () => {
-    rig = await startServeRig({ modes: ['hang'], config: () => ({ agents: { defaults: { timeoutSeconds: 1 } } }) });
+    const rig = await start({ modes: ['hang'], config: () => ({ agents: { defaults: { timeoutSeconds: 1 } } }) });
     rig.setCliMode('hang');
     const failed = await post(rig, '/v1/chat/completions', chat());
     expect(failed.status).toBe(504);
@@ -96,7 +92,7 @@ describe('serve: errors in the wire format of the client', () => {
   });
 
   it('every candidate rate-limited is a 429 with the Retry-After the provider gave', async () => {
-    rig = await startServeRig({ modes: [{ status: 429, retryAfter: 7 }], config: primaryOnly });
+    const rig = await start({ modes: [{ status: 429, retryAfter: 7 }], config: primaryOnly });
     const limited = await post(rig, '/v1/chat/completions', chat());
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('7');
@@ -104,7 +100,7 @@ describe('serve: errors in the wire format of the client', () => {
   });
 
   it('with API keys, a wrong or missing key is a 401 in the wire format; the right one in either header is served; /healthz is open', async () => {
-    rig = await startServeRig({ serve: { apiKeys: ['sk-right'] }, clientKey: 'sk-right' });
+    const rig = await start({ serve: { apiKeys: ['sk-right'] }, clientKey: 'sk-right' });
     const wrong = await post(rig, '/v1/chat/completions', chat(), { authorization: 'Bearer sk-wrong' });
     expect(wrong.status).toBe(401);
     expect(wrong.json['error'].code).toBe('invalid_api_key');
@@ -118,7 +114,7 @@ describe('serve: errors in the wire format of the client', () => {
   });
 
   it('a 40 MB body is a 413 in the wire format (the default limit is 32 MiB)', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const big = await post(rig, '/v1/messages', anthropic('x'.repeat(40 * 1024 * 1024)));
     expect(big.status).toBe(413);
     expect(big.json['error'].type).toBe('request_too_large');
@@ -126,7 +122,7 @@ describe('serve: errors in the wire format of the client', () => {
   });
 
   it('CORS headers go to configured origins only', async () => {
-    rig = await startServeRig({ serve: { corsOrigins: ['http://app.test'] } });
+    const rig = await start({ serve: { corsOrigins: ['http://app.test'] } });
     const allowed = await fetch(`${rig.url}/v1/models`, { headers: { origin: 'http://app.test' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.test');
     const other = await fetch(`${rig.url}/v1/models`, { headers: { origin: 'http://evil.test' } });

@@ -2,20 +2,16 @@
  * What happens around a request's lifetime: a client that goes away aborts its request (the CLI's
  * process group is killed), and many requests at once are all answered.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForProcessWithEnv, waitUntilNoProcessWithEnv } from '../support/processes.js';
-import { PRIMARY, startServeRig, type ServeRig } from './rig.js';
+import { PRIMARY, useServeRig } from './rig.js';
 
 describe('serve: request lifetime', () => {
-  let rig: ServeRig | undefined;
-  afterEach(async () => {
-    expect(await rig?.close()).toEqual([]);
-    rig = undefined;
-  });
+  const start = useServeRig();
 
   for (const stream of [false, true]) {
     it(`a client that disconnects mid-request kills the CLI's process group (${stream ? 'streaming' : 'not streaming'})`, async () => {
-      rig = await startServeRig({ modes: [{ status: 500 }] });
+      const rig = await start({ modes: [{ status: 500 }] });
       rig.setCliMode('hang'); // the fixture CLI sleeps, with a grandchild in its process group
       const controller = new AbortController();
       const request = fetch(`${rig.url}/v1/chat/completions`, {
@@ -40,7 +36,7 @@ describe('serve: request lifetime', () => {
   }
 
   it('a request still running when the drain time is up is aborted: its client gets a 503 and the CLI is killed', async () => {
-    rig = await startServeRig({ modes: [{ status: 500 }] });
+    const rig = await start({ modes: [{ status: 500 }] });
     rig.setCliMode('hang');
     const answer = fetch(`${rig.url}/v1/messages`, {
       method: 'POST',
@@ -56,7 +52,7 @@ describe('serve: request lifetime', () => {
   });
 
   it('200 concurrent requests through the server are all answered, none lost', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const url = rig.url;
     const answers = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {

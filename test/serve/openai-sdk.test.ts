@@ -2,18 +2,14 @@
  * `POST /v1/chat/completions` with the official `openai` SDK: answers, streams, and failover that
  * the client only sees in the `x-safetynet-*` headers.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { PRIMARY, startServeRig, type ServeRig } from './rig.js';
+import { describe, expect, it } from 'vitest';
+import { PRIMARY, useServeRig } from './rig.js';
 
 describe('serve: OpenAI Chat Completions through the official SDK', () => {
-  let rig: ServeRig | undefined;
-  afterEach(async () => {
-    expect(await rig?.close()).toEqual([]);
-    rig = undefined;
-  });
+  const start = useServeRig();
 
   it('a chat completion is answered by the primary API candidate', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const { data, response } = await rig.openai.chat.completions
       .create({ model: PRIMARY, messages: [{ role: 'user', content: 'hello server' }] })
       .withResponse();
@@ -26,7 +22,7 @@ describe('serve: OpenAI Chat Completions through the official SDK', () => {
   });
 
   it('the system message and earlier turns reach the candidate', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     await rig.openai.chat.completions.create({
       model: PRIMARY,
       messages: [
@@ -43,7 +39,7 @@ describe('serve: OpenAI Chat Completions through the official SDK', () => {
   });
 
   it('a streamed completion arrives as chunks ending with [DONE], with a usage chunk when asked', async () => {
-    rig = await startServeRig();
+    const rig = await start();
     const stream = await rig.openai.chat.completions.create({
       model: PRIMARY,
       messages: [{ role: 'user', content: 'stream me' }],
@@ -69,7 +65,7 @@ describe('serve: OpenAI Chat Completions through the official SDK', () => {
     [{ status: 500 }, 'server_error'],
   ] as const) {
     it(`a failover before the first byte is invisible to the client: primary ${JSON.stringify(mode)} → the CLI answers 200`, async () => {
-      rig = await startServeRig({ modes: [mode] });
+      const rig = await start({ modes: [mode] });
       const { data, response } = await rig.openai.chat.completions
         .create({ model: PRIMARY, messages: [{ role: 'user', content: 'fall back' }] })
         .withResponse();
@@ -81,7 +77,7 @@ describe('serve: OpenAI Chat Completions through the official SDK', () => {
   }
 
   it('a streamed request whose primary fails before the first byte is streamed by the fallback', async () => {
-    rig = await startServeRig({ modes: [{ status: 529 }] });
+    const rig = await start({ modes: [{ status: 529 }] });
     const { data: stream, response } = await rig.openai.chat.completions
       .create({ model: PRIMARY, messages: [{ role: 'user', content: 'stream fall back' }], stream: true })
       .withResponse();
@@ -93,7 +89,7 @@ describe('serve: OpenAI Chat Completions through the official SDK', () => {
   });
 
   it('a refused primary port falls back to the CLI', async () => {
-    rig = await startServeRig({
+    const rig = await start({
       primary: 'refused/claude-test',
       providers: { refused: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-none' } },
     });

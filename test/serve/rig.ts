@@ -4,6 +4,7 @@
  * SDK clients pointed at it (no retries: a status is seen as the server gave it).
  */
 import { writeFileSync } from 'node:fs';
+import { afterEach, expect } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,5 +100,22 @@ export async function startServeRig(options: RigOptions = {}): Promise<ServeRig>
       await rm(dir, { recursive: true, force: true });
       return left;
     },
+  };
+}
+
+/**
+ * A rig per test of the calling file: call the returned `start` inside a test; the rig is closed
+ * after the test (`afterEach`), which fails when a fixture CLI process outlived it.
+ */
+export function useServeRig(): (options?: RigOptions) => Promise<ServeRig> {
+  let rig: ServeRig | undefined;
+  afterEach(async () => {
+    const closing = rig?.close();
+    rig = undefined;
+    if (closing !== undefined) expect(await closing).toEqual([]);
+  });
+  return async (options) => {
+    rig = await startServeRig(options);
+    return rig;
   };
 }

@@ -28,6 +28,13 @@ const result = (text: string): RunResult => ({
   warnings: [],
 });
 
+/** A runtime that streams a first part, then fails (the runtime's `SAFETYNET_STREAM_INTERRUPTED`). */
+const cutAfterFirstPart = () =>
+  scripted(async (request) => {
+    request.onText?.({ text: 'partial', model: MODEL });
+    throw interrupted();
+  });
+
 const interrupted = () =>
   new RequestError('SAFETYNET_STREAM_INTERRUPTED', 'the answer was cut after its first part: overloaded', {
     attempts: [],
@@ -75,13 +82,7 @@ describe('serve: the stream writer', () => {
   });
 
   it('an OpenAI stream cut after its first byte ends with an error line and no [DONE]', async () => {
-    server = await createServer(
-      scripted(async (request) => {
-        request.onText?.({ text: 'partial', model: MODEL });
-        throw interrupted();
-      }),
-      { port: 0 },
-    );
+    server = await createServer(cutAfterFirstPart(), { port: 0 });
     const { status, text } = await streamText(server, '/v1/chat/completions', chat);
     expect(status).toBe(200);
     expect(text).toContain('"content":"partial"');
@@ -92,13 +93,7 @@ describe('serve: the stream writer', () => {
   });
 
   it('an Anthropic stream cut after its first byte ends with an error event and no message_stop', async () => {
-    server = await createServer(
-      scripted(async (request) => {
-        request.onText?.({ text: 'partial', model: MODEL });
-        throw interrupted();
-      }),
-      { port: 0 },
-    );
+    server = await createServer(cutAfterFirstPart(), { port: 0 });
     const { text } = await streamText(server, '/v1/messages', messages);
     expect(text).toContain('event: content_block_delta');
     expect(text.trimEnd().split('\n\n').at(-1)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
