@@ -86,7 +86,8 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
   const [{ default: Fastify }, { createMetrics }] = await Promise.all([import('fastify'), import('./metrics.js')]);
   const fastify = Fastify({
     bodyLimit: settings.bodyLimitBytes,
-    logger: verbose ? { level: 'info', redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } : false,
+    // stderr: stdout stays free for output; pino's request serializer logs no bodies, and header keys are redacted anyway.
+    logger: verbose ? { level: 'info', stream: process.stderr, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     return503OnClosing: true,
   });

@@ -54,6 +54,28 @@ describe('safetynet serve', () => {
     );
   });
 
+  it('--verbose logs one line per request and response on stderr, never the prompt or the key', async () => {
+    const box = await fakeSandbox({ model: { primary: 'fake/default' } });
+    const running = startSafetynet(box, ['serve', '--port', '0', '--verbose', '--config', box.config], {
+      env: { SAFETYNET_API_KEYS: 'sk-verbose-secret' },
+    });
+    const url = await bannerUrl(running);
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-verbose-secret' },
+      body: JSON.stringify({ model: 'fake/default', messages: [{ role: 'user', content: 'PROMPT-NEVER-LOGGED' }] }),
+    });
+    expect(response.status).toBe(200);
+    running.kill('SIGTERM');
+    const result = await running;
+    const stderr = String(result.stderr);
+    expect(stderr).toContain('"url":"/v1/chat/completions"');
+    expect(stderr).toContain('"statusCode":200');
+    expect(stderr).not.toContain('PROMPT-NEVER-LOGGED');
+    expect(stderr).not.toContain('sk-verbose-secret');
+    expect(String(result.stdout)).toBe('');
+  });
+
   it('SIGTERM drains: a request in flight still completes with 200, then the process exits 0', async () => {
     const box = await sandbox();
     const gate = path.join(box.root, 'gate-open');
