@@ -4,6 +4,8 @@
  * come, the final text adds only what the deltas did not carry, and a failure after the first byte
  * ends the stream with an error event, never with a completion marker.
  */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/index.js';
 import { RequestError, createServer, type RunRequest, type RunResult, type SafetynetServer } from '../../src/index.js';
@@ -98,6 +100,22 @@ describe('serve: the stream writer', () => {
     expect(text).toContain('event: content_block_delta');
     expect(text.trimEnd().split('\n\n').at(-1)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
     expect(text).not.toContain('message_stop');
+  });
+
+  it('the official SDKs raise on a cut stream instead of returning the partial answer', async () => {
+    server = await createServer(cutAfterFirstPart(), { port: 0 });
+    const url = await server.listen();
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const readAll = async () => {
+      let text = '';
+      const stream = await openai.chat.completions.create({ model: MODEL, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      return text;
+    };
+    await expect(readAll()).rejects.toThrow(/cut after its first part/);
+    const anthropic = new Anthropic({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
+    const stream = anthropic.messages.stream({ model: MODEL, max_tokens: 9, messages: [{ role: 'user', content: 'hi' }] });
+    await expect(stream.finalMessage()).rejects.toThrow(/cut after its first part/);
   });
 
   it('a failure before the first byte is a real status, not a 200 stream', async () => {
