@@ -89,11 +89,22 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
     // stderr: stdout stays free for output; pino's request serializer logs no bodies, and header keys are redacted anyway.
     logger: verbose ? { level: 'info', stream: process.stderr, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
-    return503OnClosing: true,
+    // New requests during a drain are refused in the client's wire format (below), not Fastify's.
+    return503OnClosing: false,
   });
   const context: ExchangeContext = { runtime, metrics: createMetrics(() => runtime.runningCliTurns), inFlight: new Set() };
 
+  const checkKey = keyChecker(settings.apiKeys);
+  let draining = false;
   fastify.addHook('onRequest', async (request, reply) => {
+    if (draining) {
+      void reply.header('connection', 'close');
+      return sendProblem(reply, wireFormatOf(request.url), {
+        status: 503,
+        kind: 'overloaded',
+        message: 'safetynet serve is shutting down',
+      });
+    }
     const cors = corsHeaders(request.headers.origin, settings.corsOrigins);
     if (cors !== undefined) void reply.headers(cors);
     if (request.method === 'OPTIONS' && cors !== undefined) return reply.code(204).send();
@@ -106,7 +117,6 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
     }
     return undefined;
   });
-  const checkKey = keyChecker(settings.apiKeys);
 
   // Every finished answer of a model route (JSON, error, or a stream once it ended) is counted here.
   fastify.addHook('onResponse', async (request, reply) => {
@@ -166,6 +176,7 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
       return fastify.listen({ host: settings.host, port: settings.port });
     },
     async close(drainMs = settings.drainSeconds * 1000) {
+      draining = true;
       const closing = fastify.close();
       // A keep-alive connection whose answer finished during the drain would hold the close open:
       // close each connection as soon as it is idle.
