@@ -3,7 +3,7 @@
  * layers before it, and no import cycle exists. `npm test` runs this check (test/architecture/layers.test.ts).
  *
  * Layers, in order: errors → failover → config → conversation → store → actors → machines →
- * inspection / doctor / runtime → cli → index.
+ * inspection / doctor / runtime → serve → cli → index.
  */
 const LAYERS = [
   ['errors', '^src/errors\\.ts$'],
@@ -16,6 +16,7 @@ const LAYERS = [
   ['inspection', '^src/inspection/'],
   ['doctor', '^src/doctor/'],
   ['runtime', '^src/runtime/'],
+  ['serve', '^src/serve/'],
   ['cli', '^src/cli/'],
   ['index', '^src/index\\.ts$'],
 ];

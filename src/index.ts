@@ -20,6 +20,8 @@ export { createVerbosePrinter, type VerboseOptions } from './inspection/verbose.
 export { TraceRecorder, type TraceOutcome, type TraceRecorderOptions } from './inspection/trace-recorder.js';
 export type { TracesApi } from './runtime/tracing.js';
 export type { CliBackendStats, CliStats } from './runtime/cli-turns.js';
+export { createServer, type SafetynetServer, type ServeOptions } from './serve/server.js';
+export type { ServeSettings } from './config/serve-defaults.js';
 export { runDoctor, type DoctorCheck, type DoctorCheckName, type DoctorOptions, type DoctorReport } from './doctor/doctor.js';
 export type { RequestTrace, TraceAttempt, TraceAttemptSession, TraceSession, TraceStatus, TraceStep } from './store/trace-types.js';
 export {

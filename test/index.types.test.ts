@@ -17,6 +17,7 @@ import {
   ConfigError,
   type ConfigProblem,
   createRuntime,
+  createServer,
   FAILURE_REASONS,
   type FailureReason,
   type ImageInput,
@@ -28,9 +29,11 @@ import {
   type RunResult,
   Runtime,
   type RuntimeOptions,
+  type SafetynetServer,
   SafetynetError,
   type SafetynetConfigFile,
   type SafetynetErrorCode,
+  type ServeOptions,
   type SessionsApi,
   StoreError,
   type TracesApi,
@@ -298,5 +301,15 @@ describe('the public shapes hold on a real run', () => {
     expect(errors.every((e) => e instanceof Error && SafetynetError.is(e))).toBe(true);
     expect(errors[0]?.cause).toBe(cause);
     expect(FAILURE_REASONS).toHaveLength(14);
+  });
+});
+
+describe('createServer (types)', () => {
+  it('createServer takes a Runtime and optional ServeOptions and resolves to a SafetynetServer', () => {
+    expectTypeOf(createServer).parameters.toEqualTypeOf<[runtime: Runtime, options?: ServeOptions | undefined]>();
+    expectTypeOf(createServer).returns.toEqualTypeOf<Promise<SafetynetServer>>();
+    expectTypeOf<SafetynetServer['listen']>().returns.toEqualTypeOf<Promise<string>>();
+    expectTypeOf<SafetynetServer['close']>().parameters.toEqualTypeOf<[drainMs?: number | undefined]>();
+    expectTypeOf<ServeOptions>().toHaveProperty('apiKeys').toEqualTypeOf<string[] | undefined>();
   });
 });

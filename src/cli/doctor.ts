@@ -4,7 +4,7 @@
  * allowed), 1 when a check failed, 2 for a bad config.
  */
 import type { DoctorCheck, DoctorReport } from '../doctor/types.js';
-import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
+import { EXIT, reportFailure } from './exit-codes.js';
 import type { Io } from './io.js';
 
 /** Flags of `safetynet doctor`. */
@@ -24,8 +24,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
     io.stdout(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (error) {
-    io.stderr(`${describeError(error)}\n`);
-    return exitCodeFor(error);
+    return reportFailure(error, io);
   }
 }
 

@@ -29,3 +29,9 @@ export function describeError(error: unknown): string {
   if (SafetynetError.is(error)) return `safetynet: ${error.message} [${error.code}]`;
   return `safetynet: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }
+
+/** A command failed: print its diagnostic block on stderr and give its exit code. */
+export function reportFailure(error: unknown, io: { stderr(text: string): void }): number {
+  io.stderr(`${describeError(error)}\n`);
+  return exitCodeFor(error);
+}

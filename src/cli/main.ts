@@ -8,6 +8,7 @@ import { agentCommand } from './agent.js';
 import { doctorCommand } from './doctor.js';
 import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
+import { serveCommand } from './serve.js';
 import { sessionsCommand } from './sessions.js';
 import { traceCommand } from './trace.js';
 
@@ -16,6 +17,12 @@ function positiveSeconds(value: string): number {
   if (!Number.isFinite(seconds) || seconds <= 0)
     throw new InvalidArgumentError(`expected a positive number of seconds, received "${value}"`);
   return seconds;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new InvalidArgumentError(`expected a port from 0 to 65535, received "${value}"`);
+  return n;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -53,6 +60,15 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     )
     .addOption(configOption())
     .action((flags) => run(agentCommand(flags, io)));
+
+  program
+    .command('serve')
+    .description('serve OpenAI- and Anthropic-compatible HTTP endpoints with failover behind them (until SIGTERM/SIGINT, then drain)')
+    .option('--port <port>', 'TCP port (default: safetynet.serve.port, 8787)', port)
+    .option('--host <address>', 'address to bind; a non-loopback one requires API keys (default: safetynet.serve.host, 127.0.0.1)')
+    .option('--verbose', 'log each request (method, URL, status, time; never bodies or keys) to stderr')
+    .addOption(configOption())
+    .action((flags) => run(serveCommand(flags, io)));
 
   program
     .command('trace [request-id]')

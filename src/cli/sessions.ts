@@ -2,7 +2,7 @@
  * `safetynet sessions list | show <key> | export <key> | reset <key>`: the stored conversations
  * (transcripts) and the CLI sessions bound to them.
  */
-import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
+import { EXIT, reportFailure } from './exit-codes.js';
 import type { Io } from './io.js';
 import { formatConversation, formatSessionList, formatSessionShow, sessionView, type SessionView } from './sessions-format.js';
 
@@ -74,8 +74,7 @@ export async function sessionsCommand(action: SessionsAction, key: string | unde
     else io.stdout(flags.json ? `${JSON.stringify(view.transcript)}\n` : formatConversation(view));
     return EXIT.ok;
   } catch (error) {
-    io.stderr(`${describeError(error)}\n`);
-    return exitCodeFor(error);
+    return reportFailure(error, io);
   } finally {
     await runtime?.close();
   }

@@ -5,7 +5,7 @@
  */
 import type { RequestTrace } from '../store/trace-types.js';
 import { formatAttemptLine, formatStep, quote } from '../inspection/verbose.js';
-import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
+import { EXIT, reportFailure } from './exit-codes.js';
 import type { Io } from './io.js';
 
 /** Flags of `safetynet trace`. */
@@ -53,8 +53,7 @@ export async function traceCommand(requestId: string | undefined, flags: TraceFl
     io.stdout(flags.json ? `${JSON.stringify(trace)}\n` : formatTrace(trace));
     return EXIT.ok;
   } catch (error) {
-    io.stderr(`${describeError(error)}\n`);
-    return exitCodeFor(error);
+    return reportFailure(error, io);
   } finally {
     await runtime?.close();
   }

@@ -18,6 +18,7 @@ import { DAY_MS, DEFAULT_TRACE_MAX_AGE_DAYS, DEFAULT_TRACE_MAX_COUNT } from './t
 import { DEFAULT_SESSION_BOUNDS } from './session-defaults.js';
 import { DEFAULT_FIRST_TOKEN_SECONDS, DEFAULT_STREAM_IDLE_SECONDS } from './streaming-defaults.js';
 import { resolveFailoverSettings } from './failover-settings.js';
+import { resolveServeSettings } from './serve-defaults.js';
 import { resolveApiProviders } from './providers.js';
 import type { ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
@@ -157,6 +158,7 @@ function definedOnly<T extends object>(value: T | undefined): Partial<T> {
  * - `streaming`: `safetynet.streaming` in ms (`firstTokenMs`, `idleMs`), defaults in `./streaming-defaults.ts`;
  * - `cooldowns`, `retry`: `safetynet.cooldowns.probeIntervalSeconds` (→ `probeIntervalMs`, default 5 000)
  *   and `safetynet.retry.sameCandidateMaxMs` (default 0), in `./failover-settings.ts`;
+ * - `serve`: `safetynet.serve` plus the keys of `SAFETYNET_API_KEYS`, defaults in `./serve-defaults.ts`;
  * - `providers`: the API providers (`resolveApiProviders` in `./providers.js`): the built-ins
  *   `anthropic`/`openai` from `env`, overridden per key by `models.providers`, plus custom ones.
  *
@@ -211,5 +213,6 @@ export function resolveConfig(
       idleMs: Math.round((file?.safetynet?.streaming?.idleSeconds ?? DEFAULT_STREAM_IDLE_SECONDS) * 1000),
     },
     ...resolveFailoverSettings(file?.safetynet),
+    serve: resolveServeSettings(file?.safetynet?.serve, env),
   };
 }

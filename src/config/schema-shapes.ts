@@ -173,6 +173,23 @@ const sessionsShape = {
   maxChars: intBetween(1000, 100_000_000, 'an integer from 1000 to 100000000 (characters kept per session key)').optional(),
   historyChars: intBetween(0, 10_000_000, 'an integer from 0 (no history in CLI prompts) to 10000000').optional(),
 };
+/** `safetynet.serve`: the HTTP front (`safetynet serve`); defaults in `./serve-defaults.ts`. */
+const hostText = 'a host name or IP address to bind, e.g. "127.0.0.1"';
+const serveShape = {
+  host: z
+    .string({ error: hostText })
+    .refine((s) => s.trim() !== '', { error: hostText })
+    .optional(),
+  port: intBetween(0, 65_535, 'an integer port from 0 (any free port) to 65535').optional(),
+  apiKeys: z.array(nonEmpty(), { error: 'an array of non-empty API key strings' }).optional(),
+  bodyLimitBytes: intBetween(1024, 1_073_741_824, 'an integer number of bytes from 1024 to 1073741824').optional(),
+  corsOrigins: z.array(nonEmpty(), { error: 'an array of origins, e.g. ["http://localhost:3000"]' }).optional(),
+  drainSeconds: z
+    .number({ error: 'a number of seconds from 0 to 3600' })
+    .min(0, { error: 'a number of seconds from 0 to 3600' })
+    .max(3600, { error: 'a number of seconds from 0 to 3600' })
+    .optional(),
+};
 /** `safetynet.streaming`: the first-token and idle clocks of API attempts. */
 const clockSeconds = 'a positive number of seconds (at most 86400)';
 const streamingShape = {
@@ -195,6 +212,7 @@ export const SAFETYNET_SECTION_KEYS: Readonly<Record<string, readonly string[]>>
   streaming: Object.freeze(Object.keys(streamingShape)),
   cooldowns: Object.freeze(Object.keys(cooldownsShape)),
   retry: Object.freeze(Object.keys(retryShape)),
+  serve: Object.freeze(Object.keys(serveShape)),
 });
 /** Every key of the top-level `safetynet` section (for suggestions). */
 export const SAFETYNET_KEYS: readonly string[] = Object.freeze(Object.keys(SAFETYNET_SECTION_KEYS));
@@ -205,6 +223,7 @@ const safetynetSchema = z.strictObject(
     streaming: z.strictObject(streamingShape, { error: E.object }).optional(),
     cooldowns: z.strictObject(cooldownsShape, { error: E.object }).optional(),
     retry: z.strictObject(retryShape, { error: E.object }).optional(),
+    serve: z.strictObject(serveShape, { error: E.object }).optional(),
   },
   { error: E.object },
 );

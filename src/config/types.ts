@@ -6,6 +6,7 @@
 import type { SessionBounds } from './session-defaults.js';
 import type { StreamingClocks } from './streaming-defaults.js';
 import type { CooldownSettings, RetrySettings } from './failover-settings.js';
+import type { ServeSettings } from './serve-defaults.js';
 
 /** How stdout is parsed. Spec: `json` (default), `jsonl` (Codex `--json`), `text`. */
 export type OutputMode = 'json' | 'jsonl' | 'text';
@@ -283,6 +284,25 @@ export interface RetryConfig {
   sameCandidateMaxMs?: number;
 }
 
+/**
+ * `safetynet.serve`: the HTTP front (`safetynet serve`, `docs/serve.md`); defaults in `./serve-defaults.ts`.
+ * safetynet's own section: the reference gateway has no such key.
+ */
+export interface ServeConfig {
+  /** Address to bind; any non-loopback address requires `apiKeys`. @default '127.0.0.1' */
+  host?: string;
+  /** TCP port; 0 picks a free one. @default 8787 */
+  port?: number;
+  /** API keys a client must send (`Authorization: Bearer <key>` or `x-api-key`); joined by `SAFETYNET_API_KEYS`. @default [] */
+  apiKeys?: string[];
+  /** Largest request body in bytes (413 above it). @default 33554432 (32 MiB) */
+  bodyLimitBytes?: number;
+  /** Origins that get CORS headers; none without it. @default [] */
+  corsOrigins?: string[];
+  /** Seconds in-flight requests may take to finish on SIGTERM/SIGINT. @default 30 */
+  drainSeconds?: number;
+}
+
 /** The config file shape (only the keys safetynet reads; everything else is ignored). */
 export interface SafetynetConfigFile {
   /** safetynet's own settings (not part of the reference gateway's shape). */
@@ -292,6 +312,7 @@ export interface SafetynetConfigFile {
     streaming?: StreamingConfig;
     cooldowns?: CooldownsConfig;
     retry?: RetryConfig;
+    serve?: ServeConfig;
   };
   /** The reference gateway's `models` section; only `providers` is read. */
   models?: {
@@ -343,4 +364,6 @@ export interface ResolvedConfig {
   cooldowns: CooldownSettings;
   /** Same-candidate retry (`safetynet.retry`): default off (0 ms). */
   retry: RetrySettings;
+  /** The HTTP front (`safetynet.serve`, with `SAFETYNET_API_KEYS` joined to `apiKeys`); defaults in `./serve-defaults.ts`. */
+  serve: ServeSettings;
 }

@@ -1,0 +1,105 @@
+/**
+ * The Prometheus metrics of `safetynet serve` (`GET /metrics`), in a registry owned by one server
+ * (never prom-client's global one, so two servers in one process do not mix their counts).
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestAttempt } from '../errors.js';
+import type { CliStats } from '../runtime/cli-turns.js';
+
+/** Latency buckets in seconds: from 5 ms (API answers on loopback) to 10 min (the default attempt deadline). */
+const LATENCY_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+/** The server's metrics and the helpers that record them. */
+export interface ServeMetrics {
+  /** The registry `GET /metrics` renders. */
+  readonly registry: Registry;
+  /** Count one answered HTTP request of a model endpoint, with its status and duration (ms). */
+  request(endpoint: string, status: number, durationMs: number): void;
+  /** Count one attempt as the runtime reports it (`onAttempt`). */
+  attempt(attempt: RequestAttempt): void;
+  /** Count a request answered by another candidate than its first one. */
+  fallback(): void;
+  /** Record a stream's time to its first byte of content (ms). */
+  firstToken(ms: number): void;
+  /** One more (+1) or one fewer (−1) request in flight. */
+  inFlight(delta: 1 | -1): void;
+}
+
+/**
+ * Create the metrics: `safetynet_requests_total{endpoint,status}`,
+ * `safetynet_attempts_total{model,backend,outcome,reason}`, `safetynet_fallbacks_total`,
+ * `safetynet_request_duration_seconds`, `safetynet_time_to_first_token_seconds`,
+ * `safetynet_in_flight_requests`, and `safetynet_cli_processes{backend}` / `safetynet_cli_waiting{backend}`
+ * (read from `cliStats` at scrape time: turns holding one of the backend's `maxConcurrent` slots, and
+ * turns waiting for one).
+ */
+export function createMetrics(cliStats: () => CliStats): ServeMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const requests = new Counter({
+    name: 'safetynet_requests_total',
+    help: 'HTTP requests to the model endpoints, by endpoint and status code',
+    labelNames: ['endpoint', 'status'] as const,
+    registers,
+  });
+  const attempts = new Counter({
+    name: 'safetynet_attempts_total',
+    help: 'Candidate attempts, by model ref, backend, outcome (ok, failed, skipped) and failure reason',
+    labelNames: ['model', 'backend', 'outcome', 'reason'] as const,
+    registers,
+  });
+  const fallbacks = new Counter({ name: 'safetynet_fallbacks_total', help: 'Requests answered by a fallback candidate', registers });
+  const duration = new Histogram({
+    name: 'safetynet_request_duration_seconds',
+    help: 'Duration of model requests, from arrival to the last byte',
+    labelNames: ['endpoint'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const ttft = new Histogram({
+    name: 'safetynet_time_to_first_token_seconds',
+    help: 'Streams: time from arrival to the first byte of content',
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const inFlight = new Gauge({ name: 'safetynet_in_flight_requests', help: 'Model requests being answered now', registers });
+  /** A per-backend gauge of the CLI turns, read at scrape time. */
+  const cliGauge = (name: string, help: string, field: 'running' | 'waiting'): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['backend'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [backend, stats] of Object.entries(cliStats().byBackend)) this.set({ backend }, stats[field]);
+      },
+    });
+  };
+  cliGauge(
+    'safetynet_cli_processes',
+    "CLI turns running now (each holds one of its backend's maxConcurrent slots: one child process)",
+    'running',
+  );
+  cliGauge('safetynet_cli_waiting', 'CLI turns waiting for a slot of their backend (at most maxQueue each)', 'waiting');
+
+  return {
+    registry,
+    request: (endpoint, status, durationMs) => {
+      requests.inc({ endpoint, status: String(status) });
+      duration.observe({ endpoint }, durationMs / 1000);
+    },
+    attempt: (attempt) => {
+      const outcome = attempt.ok ? 'ok' : attempt.skipped ? 'skipped' : 'failed';
+      attempts.inc({
+        model: attempt.model,
+        backend: attempt.backend,
+        outcome,
+        reason: attempt.ok ? '' : String(attempt.reason ?? 'unknown'),
+      });
+    },
+    fallback: () => fallbacks.inc(),
+    firstToken: (ms) => ttft.observe(ms / 1000),
+    inFlight: (delta) => inFlight.inc(delta),
+  };
+}
