@@ -14,7 +14,7 @@ import { requestMachine, type RequestEvent } from '../machines/request-machine.j
 import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
-import type { CooldownStore, SessionStore } from '../store/index.js';
+import type { CooldownEntry, CooldownStore, SessionStore } from '../store/index.js';
 import { defaultStoreLocation } from '../store/state-folder.js';
 import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
@@ -182,6 +182,17 @@ export class Runtime {
    */
   cliStats(): CliStats {
     return this.#cliTurns.stats();
+  }
+
+  /**
+   * The cooldowns in force now (`until` later than now), sorted by key, e.g. for `/metrics`; a state
+   * folder that does not exist yet holds none and is not created.
+   * @throws {StoreError} `SAFETYNET_STORE_LOCKED` / `SAFETYNET_STORE_FAILED` when the folder cannot be read.
+   */
+  async activeCooldowns(): Promise<CooldownEntry[]> {
+    if (!(this.#stateSeen ||= existsSync(this.#storeLocation))) return [];
+    const now = this.#now();
+    return (await (await this.#openStores()).cooldowns.list(now)).filter((entry) => entry.until > now);
   }
 
   /** The stored CLI sessions. */

@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestAttempt } from '../errors.js';
 import type { CliStats } from '../runtime/cli-turns.js';
+import type { CooldownEntry } from '../store/index.js';
 
 /** Latency buckets in seconds: from 5 ms (API answers on loopback) to 10 min (the default attempt deadline). */
 const LATENCY_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -31,9 +32,10 @@ export interface ServeMetrics {
  * `safetynet_request_duration_seconds`, `safetynet_time_to_first_token_seconds`,
  * `safetynet_in_flight_requests`, and `safetynet_cli_processes{backend}` / `safetynet_cli_waiting{backend}`
  * (read from `cliStats` at scrape time: turns holding one of the backend's `maxConcurrent` slots, and
- * turns waiting for one).
+ * turns waiting for one), and `safetynet_cooldowns_active{key,reason}` (1 per cooldown in force, read
+ * from the state folder at scrape time).
  */
-export function createMetrics(cliStats: () => CliStats): ServeMetrics {
+export function createMetrics(cliStats: () => CliStats, activeCooldowns: () => Promise<readonly CooldownEntry[]>): ServeMetrics {
   const registry = new Registry();
   const registers = [registry];
   const requests = new Counter({
@@ -81,6 +83,18 @@ export function createMetrics(cliStats: () => CliStats): ServeMetrics {
     "CLI turns running now (each holds one of its backend's maxConcurrent slots: one child process)",
     'running',
   );
+  new Gauge({
+    name: 'safetynet_cooldowns_active',
+    help: 'Cooldowns in force now, by cooled key (a model ref or a provider) and the reason of the latest failure',
+    labelNames: ['key', 'reason'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      // A store that cannot be read leaves the gauge empty; /readyz reports the store.
+      const entries = await activeCooldowns().catch(() => []);
+      for (const entry of entries) this.set({ key: entry.key, reason: entry.reason }, 1);
+    },
+  });
   cliGauge('safetynet_cli_waiting', 'CLI turns waiting for a slot of their backend (at most maxQueue each)', 'waiting');
 
   return {

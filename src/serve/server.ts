@@ -92,7 +92,14 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
     // New requests during a drain are refused in the client's wire format (below), not Fastify's.
     return503OnClosing: false,
   });
-  const context: ExchangeContext = { runtime, metrics: createMetrics(() => runtime.cliStats()), inFlight: new Set() };
+  const context: ExchangeContext = {
+    runtime,
+    metrics: createMetrics(
+      () => runtime.cliStats(),
+      () => runtime.activeCooldowns(),
+    ),
+    inFlight: new Set(),
+  };
 
   const checkKey = keyChecker(settings.apiKeys);
   let draining = false;

@@ -45,7 +45,12 @@ describe('serve: models, health, readiness and metrics', () => {
       throw new StoreError('SAFETYNET_STORE_LOCKED', 'the state folder is locked by another process', { location: '/nowhere' });
     };
     server = await createServer(
-      { config, cliStats: () => ({ running: 0, waiting: 0, byBackend: {} }), sessions: { list: locked } } as never,
+      {
+        config,
+        cliStats: () => ({ running: 0, waiting: 0, byBackend: {} }),
+        activeCooldowns: async () => [],
+        sessions: { list: locked },
+      } as never,
       { port: 0 },
     );
     const ready = await fetch(`${await server.listen()}/readyz`);
@@ -76,6 +81,8 @@ describe('serve: models, health, readiness and metrics', () => {
     // Per backend, listed while a backend has a running or waiting turn: none is left.
     expect(text).toContain('# TYPE safetynet_cli_processes gauge');
     expect(text).toContain('# TYPE safetynet_cli_waiting gauge');
+    // The primary's 529 cooled it down (the skipped attempt above).
+    expect(text).toContain(`safetynet_cooldowns_active{key="${PRIMARY}",reason="overloaded"} 1`);
     expect(text).not.toMatch(/^safetynet_cli_processes\{/m);
   });
 });

@@ -15,7 +15,13 @@ const config = resolveConfig({ agents: { defaults: { model: { primary: MODEL } }
 
 /** A runtime whose `run` follows `script` (it gets the request, with its `onText`). */
 function scripted(script: (request: RunRequest) => Promise<RunResult>) {
-  return { config, cliStats: () => ({ running: 0, waiting: 0, byBackend: {} }), sessions: { list: async () => [] }, run: script } as never;
+  return {
+    config,
+    cliStats: () => ({ running: 0, waiting: 0, byBackend: {} }),
+    activeCooldowns: async () => [],
+    sessions: { list: async () => [] },
+    run: script,
+  } as never;
 }
 
 const result = (text: string): RunResult => ({
