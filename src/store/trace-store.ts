@@ -85,6 +85,12 @@ export class TraceStore {
    * new in every cycle), then kept up to date: no other process can write while the folder is open.
    */
   #counted: { sublevel: object; count: number } | undefined;
+  /**
+   * The last write, settled: writes run one after another, so that each prune reads the count and
+   * keys the previous writes left (concurrent writes used to lose count updates and let the store
+   * grow past `maxCount`).
+   */
+  #lastWrite: Promise<unknown> = Promise.resolve();
 
   /** @throws {TypeError} when a bound is negative or not a number, or a handle option is out of range. */
   constructor(options: TraceStoreOptions = {}) {
@@ -113,6 +119,7 @@ export class TraceStore {
    * another at `now`: traces already expired at `now` are not stored, older stored traces are
    * pruned first, and the traces of the batch itself are dropped (oldest key first) only when the
    * batch alone holds more than `maxCount`. Writing the same key twice keeps the last value.
+   * Concurrent calls (and {@link write}) run one after another.
    *
    * @param now epoch ms the age is measured at. @default Date.now()
    * @returns how many traces were pruned (stored ones removed, and traces of the batch not stored
@@ -124,6 +131,12 @@ export class TraceStore {
       if (!isTrace(trace))
         throw new TypeError('Expected the `trace` argument to be a RequestTrace ({ requestId, endedAt, steps, attempts, … })');
     if (this.maxCount === 0 || batch.length === 0) return 0;
+    const writing = this.#lastWrite.then(() => this.#writeBatch(batch, now));
+    this.#lastWrite = writing.catch(() => undefined);
+    return writing;
+  }
+
+  #writeBatch(batch: readonly RequestTrace[], now: number): Promise<number> {
     return this.#traces(async (traces) => {
       const oldest = traceKey({ endedAt: now - this.maxAgeMs, requestId: '' });
       const puts = new Map<string, RequestTrace>();

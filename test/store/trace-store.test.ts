@@ -91,6 +91,15 @@ describe('TraceStore', () => {
     expect((await store.list()).map((t) => t.requestId)).toEqual(['today', 'recent']);
   });
 
+  it('the count bound holds for concurrent writes (each prune sees the writes before it)', async () => {
+    const store = await newStore({ maxCount: 5, idleCloseMs: 60_000 });
+    await store.write(trace('first', T0), T0);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.write(trace(`r${i}`, T0 + 1 + i), T0 + 1 + i)));
+    expect(await store.count()).toBe(5);
+    expect((await store.list(10)).map((t) => t.requestId)).toEqual(['r39', 'r38', 'r37', 'r36', 'r35']);
+    await store.close();
+  });
+
   it('writeMany stores a burst in one batch with the bounds of writing it trace by trace', async () => {
     const store = await newStore({ maxCount: 4, maxAgeMs: 7 * DAY, idleCloseMs: 60_000 });
     await store.writeMany([trace('s0', T0), trace('s1', T0 + 1), trace('s2', T0 + 2)], T0 + 2);
