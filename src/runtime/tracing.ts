@@ -7,6 +7,7 @@ import type { RequestTrace } from '../store/trace-types.js';
 import type { TraceStore } from '../store/trace-store.js';
 import { configSecrets } from '../inspection/sanitize.js';
 import { TraceRecorder, type TraceOutcome } from '../inspection/trace-recorder.js';
+import { CoalescedWrites } from './coalesced-writes.js';
 
 /** Stored traces, as read by `safetynet trace`. */
 export interface TracesApi {
@@ -35,6 +36,8 @@ export class RequestTracing {
   readonly #options: RequestTracingOptions;
   readonly #secrets: string[];
   #store: Promise<TraceStore> | undefined;
+  /** Traces finished while a write runs go together in the next LevelDB batch. */
+  readonly #writes = new CoalescedWrites<RequestTrace>(async (traces) => (await this.store()).writeMany(traces));
 
   constructor(config: Pick<ResolvedConfig, 'traces' | 'providers' | 'backends'>, options: RequestTracingOptions) {
     this.#config = config;
@@ -50,12 +53,13 @@ export class RequestTracing {
 
   /**
    * Finish and store the trace. Never rejects: a failed write is returned as a warning
-   * (`the request trace could not be stored: …`), so that it never fails the request.
+   * (`the request trace could not be stored: …`), so that it never fails the request. Traces
+   * finished while another write runs are stored together with the next write (one batch).
    */
   async save(recorder: TraceRecorder | undefined, outcome: TraceOutcome): Promise<string | undefined> {
     if (recorder === undefined) return undefined;
     try {
-      await (await this.store()).write(recorder.finish(outcome));
+      await this.#writes.add(recorder.finish(outcome));
       return undefined;
     } catch (error) {
       return `the request trace could not be stored: ${error instanceof Error ? error.message : String(error)}`;

@@ -85,6 +85,12 @@ export class TraceStore {
    * new in every cycle), then kept up to date: no other process can write while the folder is open.
    */
   #counted: { sublevel: object; count: number } | undefined;
+  /**
+   * The last write, settled: writes run one after another, so that each prune reads the count and
+   * keys the previous writes left (concurrent writes used to lose count updates and let the store
+   * grow past `maxCount`).
+   */
+  #lastWrite: Promise<unknown> = Promise.resolve();
 
   /** @throws {TypeError} when a bound is negative or not a number, or a handle option is out of range. */
   constructor(options: TraceStoreOptions = {}) {
@@ -101,32 +107,58 @@ export class TraceStore {
    *
    * @param now epoch ms the age is measured at. @default Date.now()
    * @returns how many traces were pruned.
+   * @throws {TypeError} when `trace` is not a RequestTrace.
    */
   async write(trace: RequestTrace, now: number = Date.now()): Promise<number> {
-    if (!isTrace(trace))
-      throw new TypeError('Expected the `trace` argument to be a RequestTrace ({ requestId, endedAt, steps, attempts, … })');
-    if (this.maxCount === 0) return 0;
+    return this.writeMany([trace], now);
+  }
+
+  /**
+   * Store several traces in one LevelDB batch with one prune (a burst of requests costs one range
+   * scan and one write instead of one per trace). The result is that of writing them one after
+   * another at `now`: traces already expired at `now` are not stored, older stored traces are
+   * pruned first, and the traces of the batch itself are dropped (oldest key first) only when the
+   * batch alone holds more than `maxCount`. Writing the same key twice keeps the last value.
+   * Concurrent calls (and {@link write}) run one after another.
+   *
+   * @param now epoch ms the age is measured at. @default Date.now()
+   * @returns how many traces were pruned (stored ones removed, and traces of the batch not stored
+   *   because of the count bound).
+   * @throws {TypeError} when an element is not a RequestTrace.
+   */
+  async writeMany(batch: readonly RequestTrace[], now: number = Date.now()): Promise<number> {
+    for (const trace of batch)
+      if (!isTrace(trace))
+        throw new TypeError('Expected the `trace` argument to be a RequestTrace ({ requestId, endedAt, steps, attempts, … })');
+    if (this.maxCount === 0 || batch.length === 0) return 0;
+    const writing = this.#lastWrite.then(() => this.#writeBatch(batch, now));
+    this.#lastWrite = writing.catch(() => undefined);
+    return writing;
+  }
+
+  #writeBatch(batch: readonly RequestTrace[], now: number): Promise<number> {
     return this.#traces(async (traces) => {
-      const key = traceKey(trace);
       const oldest = traceKey({ endedAt: now - this.maxAgeMs, requestId: '' });
-      const keep = trace.endedAt >= now - this.maxAgeMs;
+      const puts = new Map<string, RequestTrace>();
+      for (const trace of batch) if (trace.endedAt >= now - this.maxAgeMs) puts.set(traceKey(trace), trace);
+      const own = new Set(batch.map(traceKey));
       // Pruning reads only what it removes: the expired range (one seek when empty) and, when the
       // count kept for this open cycle passes maxCount, the surplus oldest keys.
-      const expired = (await traces.keys({ lt: oldest }).all()).filter((k) => k !== key);
-      const count = (await this.#countAtOpen(traces)) - expired.length + (keep ? 1 : 0);
+      const expired = (await traces.keys({ lt: oldest }).all()).filter((k) => !own.has(k));
+      const count = (await this.#countAtOpen(traces)) - expired.length + puts.size;
+      const over = Math.max(0, count - this.maxCount);
       const surplus =
-        count > this.maxCount
-          ? (await traces.keys({ gte: oldest, limit: count - this.maxCount + 1 }).all())
-              .filter((k) => k !== key)
-              .slice(0, count - this.maxCount)
-          : [];
+        over > 0 ? (await traces.keys({ gte: oldest, limit: over + own.size }).all()).filter((k) => !own.has(k)).slice(0, over) : [];
+      // Only a batch larger than maxCount drops some of its own traces: the oldest keys.
+      const dropped = [...puts.keys()].sort().slice(0, over - surplus.length);
+      for (const key of dropped) puts.delete(key);
       const removed = [...expired, ...surplus];
       await traces.batch([
-        ...(keep ? [{ type: 'put' as const, key, value: trace }] : []),
+        ...[...puts].map(([key, value]) => ({ type: 'put' as const, key, value })),
         ...removed.map((k) => ({ type: 'del' as const, key: k })),
       ]);
-      this.#counted = { sublevel: traces, count: count - surplus.length };
-      return removed.length;
+      this.#counted = { sublevel: traces, count: count - surplus.length - dropped.length };
+      return removed.length + dropped.length;
     });
   }
 

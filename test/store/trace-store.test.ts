@@ -91,6 +91,35 @@ describe('TraceStore', () => {
     expect((await store.list()).map((t) => t.requestId)).toEqual(['today', 'recent']);
   });
 
+  it('the count bound holds for concurrent writes (each prune sees the writes before it)', async () => {
+    const store = await newStore({ maxCount: 5, idleCloseMs: 60_000 });
+    await store.write(trace('first', T0), T0);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.write(trace(`r${i}`, T0 + 1 + i), T0 + 1 + i)));
+    expect(await store.count()).toBe(5);
+    expect((await store.list(10)).map((t) => t.requestId)).toEqual(['r39', 'r38', 'r37', 'r36', 'r35']);
+    await store.close();
+  });
+
+  it('writeMany stores a burst in one batch with the bounds of writing it trace by trace', async () => {
+    const store = await newStore({ maxCount: 4, maxAgeMs: 7 * DAY, idleCloseMs: 60_000 });
+    await store.writeMany([trace('s0', T0), trace('s1', T0 + 1), trace('s2', T0 + 2)], T0 + 2);
+    // s0 expires, s1 is the oldest surplus, 'late' is already expired at now and never stored
+    const now = T0 + 7 * DAY + 1;
+    const pruned = await store.writeMany([trace('b0', now - 2), trace('late', T0), trace('b1', now - 1), trace('b2', now)], now);
+    expect(pruned).toBe(2);
+    expect((await store.list(10)).map((t) => t.requestId)).toEqual(['b2', 'b1', 'b0', 's2']);
+    // a batch larger than maxCount keeps its newest traces
+    expect(
+      await store.writeMany(
+        [1, 2, 3, 4, 5].map((i) => trace(`c${i}`, now + i)),
+        now + 5,
+      ),
+    ).toBe(5);
+    expect((await store.list(10)).map((t) => t.requestId)).toEqual(['c5', 'c4', 'c3', 'c2']);
+    expect(await store.count()).toBe(4);
+    await store.close();
+  });
+
   it('maxCount 0 stores nothing', async () => {
     const store = await newStore({ maxCount: 0 });
     expect(await store.write(trace('x', T0), T0)).toBe(0);

@@ -31,6 +31,9 @@ export class AttemptClocks {
   readonly #deadline: NodeJS.Timeout;
   readonly #clocks: StreamClocks | undefined;
   #stream: NodeJS.Timeout | undefined;
+  /** Which clock `#stream` is. */
+  #streamClock: 'first-token' | 'idle' | undefined;
+  #cleared = false;
   #sawEvent = false;
   readonly #onAbort = (): void => this.controller.abort(this.#caller.reason);
 
@@ -49,7 +52,7 @@ export class AttemptClocks {
 
   /** A stream event arrived: the first-token clock stops and the idle clock restarts. */
   readonly event = (): void => {
-    if (this.#clocks === undefined || this.expired !== undefined) return;
+    if (this.#clocks === undefined || this.expired !== undefined || this.#cleared) return;
     this.#sawEvent = true;
     this.#arm('idle', this.#clocks.idleMs);
   };
@@ -67,15 +70,23 @@ export class AttemptClocks {
   #expiredAfterMs: number | undefined;
 
   clear(): void {
+    this.#cleared = true;
     clearTimeout(this.#deadline);
     clearTimeout(this.#stream);
     this.#caller.removeEventListener('abort', this.#onAbort);
   }
 
   #arm(clock: 'first-token' | 'idle', ms: number): void {
+    // Every stream event restarts the idle clock: the running timer is rescheduled, not replaced
+    // (no timer object per event).
+    if (clock === 'idle' && this.#streamClock === 'idle' && this.#stream !== undefined) {
+      this.#stream.refresh();
+      return;
+    }
     clearTimeout(this.#stream);
     const bounded = timerMs(ms);
     this.#stream = setTimeout(() => this.#expire(clock, bounded), bounded);
+    this.#streamClock = clock;
   }
 
   #expire(clock: ExpiredClock, ms: number): void {

@@ -51,6 +51,16 @@ describe('AttemptClocks: the deadline, first-token and idle clocks of an API att
     expect(clocks.expired).toBeUndefined();
   });
 
+  it('a stream event after clear() arms no clock again', () => {
+    const clocks = new AttemptClocks(new AbortController().signal, 1000, { firstTokenMs: 100, idleMs: 500 });
+    clocks.event();
+    clocks.clear();
+    clocks.event();
+    vi.advanceTimersByTime(5000);
+    expect(clocks.expired).toBeUndefined();
+    expect(clocks.controller.signal.aborted).toBe(false);
+  });
+
   it('timers are clamped to what setTimeout accepts, and messages name the setting to change', () => {
     expect([timerMs(0), timerMs(2 ** 40)]).toEqual([1, 2_147_483_647]);
     expect(expiredClockMessage('first-token', 100)).toContain('safetynet.streaming.firstTokenSeconds');
