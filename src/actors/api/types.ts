@@ -36,6 +36,38 @@ export interface ApiCallInput {
    * or none for `idleMs` after one, fails the attempt with `timeout`. Absent: only the deadline.
    */
   clocks?: StreamClocks;
+  /**
+   * A passthrough request (tools, structured output, tool messages): the client's own body, sent
+   * as it is instead of `history`/`prompt` (see `./passthrough.ts`). Only a provider whose `api`
+   * speaks `format` can serve it (the runtime skips the others).
+   */
+  passthrough?: PassthroughRequest;
+}
+
+/**
+ * The wire format of a passthrough request: `openai-chat` (Chat Completions, served by providers
+ * of api `openai-completions`) or `anthropic-messages` (served by `anthropic-messages` providers).
+ */
+export type PassthroughFormat = 'openai-chat' | 'anthropic-messages';
+
+/** A client's request body passed to a provider of the same protocol (`model` and `stream` replaced). */
+export interface PassthroughRequest {
+  format: PassthroughFormat;
+  /** The body as the client sent it (JSON object). */
+  body: Readonly<Record<string, unknown>>;
+}
+
+/** One raw stream event of a passthrough call: the provider's parsed SSE `data` object. */
+export type RawStreamEvent = Record<string, unknown>;
+
+/** A successful passthrough answer: the turn plus the provider's final message object. */
+export interface PassthroughTurn extends ApiTurn {
+  /**
+   * The final message as the provider's non-streaming API would have answered it (Anthropic
+   * `message`, OpenAI `chat.completion`), accumulated from the stream: tool calls, stop reason and
+   * usage included. `text` may be empty (an answer that is only a tool call is a success).
+   */
+  response: Record<string, unknown>;
 }
 
 /** The two stream clocks of an API attempt, in ms (`safetynet.streaming`; `docs/streaming.md#clocks`). */
@@ -52,6 +84,11 @@ export interface ApiStreamHooks {
   onEvent?: () => void;
   /** A piece of answer text, as it arrives (never empty). */
   onText?: (text: string) => void;
+  /**
+   * Passthrough calls only: every raw event, and whether it is content (a non-empty delta, or the
+   * start of a tool call / non-text block) — what ends the invisible-failover window.
+   */
+  onRaw?: (event: RawStreamEvent, content: boolean) => void;
 }
 
 /** A successful API answer. */
