@@ -199,7 +199,8 @@ export class Runtime {
    * @throws {StoreError} `SAFETYNET_STORE_LOCKED` / `SAFETYNET_STORE_FAILED` when the folder cannot be read.
    */
   async activeCooldowns(): Promise<CooldownEntry[]> {
-    if (!(this.#stateSeen ||= existsSync(this.#storeLocation))) return [];
+    this.#stateSeen ||= existsSync(this.#storeLocation);
+    if (!this.#stateSeen) return [];
     const now = this.#now();
     return (await (await this.#openStores()).cooldowns.list(now)).filter((entry) => entry.until > now);
   }

@@ -49,12 +49,8 @@ export class ChatCompletionAccumulator {
     let content = false;
     for (const part of (chunk['choices'] as Json[] | undefined) ?? []) {
       const index = typeof part['index'] === 'number' ? part['index'] : 0;
-      const choice = (this.#choices[index] ??= {
-        index,
-        message: { role: 'assistant', content: null, refusal: null },
-        logprobs: null,
-        finish_reason: null,
-      });
+      this.#choices[index] ??= { index, message: { role: 'assistant', content: null, refusal: null }, logprobs: null, finish_reason: null };
+      const choice = this.#choices[index];
       const delta = (part['delta'] ?? {}) as Json;
       if (typeof delta['content'] === 'string' && delta['content'] !== '') {
         choice.message.content = (choice.message.content ?? '') + delta['content'];
@@ -78,7 +74,8 @@ export class ChatCompletionAccumulator {
   }
 
   #toolCall(choice: Choice, delta: Json): void {
-    const calls = (choice.message.tool_calls ??= []);
+    choice.message.tool_calls ??= [];
+    const calls = choice.message.tool_calls;
     const index = typeof delta['index'] === 'number' ? delta['index'] : calls.length;
     const fn = (delta['function'] ?? {}) as Json;
     let call = calls.find((entry) => entry.index === index);
