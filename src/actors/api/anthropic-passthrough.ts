@@ -1,23 +1,21 @@
 /**
  * A passthrough Messages call (`POST /v1/messages`, streaming) through `@anthropic-ai/sdk`: the
  * client's body as it is (tools, `tool_use` / `tool_result` blocks, thinking…), with `model`
- * and `stream: true` replaced. Every raw event goes to `hooks.onRaw`; the final `message` is
- * accumulated from the events the way the SDK's `MessageStream.finalMessage()` does
+ * and `stream: true` replaced. The final `message` is accumulated from the events the way the SDK's `MessageStream.finalMessage()` does
  * (`content_block_start` opens a block, deltas extend it: `text_delta`, `input_json_delta` (the
  * tool input, parsed at the end), `thinking_delta`, `signature_delta`, `citations_delta`;
  * `message_delta` sets `stop_reason` and updates `usage`). A stream that ends before
  * `message_stop` is an {@link ApiStreamError} `truncated`.
  */
-import type { ResolvedApiProvider } from '../../config/types.js';
 import { normalizeUsage } from '../cli/parse/usage.js';
 import { ApiStreamError } from './classify-api.js';
 import { anthropicClient } from './clients.js';
-import type { ApiStreamHooks, PassthroughTurn, RawStreamEvent } from './types.js';
+import type { PassthroughAccumulator, PassthroughProtocol, PassthroughTurn, RawStreamEvent } from './types.js';
 
 type Block = Record<string, unknown>;
 
 /** The final `message` of a Messages event stream, built event by event. */
-export class AnthropicMessageAccumulator {
+export class AnthropicMessageAccumulator implements PassthroughAccumulator {
   message: Record<string, unknown> | undefined;
   readonly #content: Block[] = [];
   readonly #json = new Map<number, string>();
@@ -87,6 +85,17 @@ export class AnthropicMessageAccumulator {
     }
   }
 
+  /**
+   * The final message, its text, usage and id.
+   * @throws {ApiStreamError} `truncated` when the stream ended before `message_stop`.
+   */
+  finish(): PassthroughTurn {
+    const response = this.message;
+    if (!this.stopped || response === undefined) throw new ApiStreamError('truncated', 'the stream ended before message_stop');
+    const id = response['id'];
+    return { text: this.text, usage: normalizeUsage(response['usage']), responseId: typeof id === 'string' ? id : undefined, response };
+  }
+
   /** A tool block's input is its concatenated JSON deltas (`{}` when none came). */
   #closeBlock(index: number): void {
     const json = this.#json.get(index);
@@ -101,34 +110,13 @@ function definedFields(record: Block): Block {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== null));
 }
 
-/**
- * Runs one passthrough Messages call.
- * @returns the final message (`response`), its text blocks' text, usage and id.
- * @throws the SDK's errors (HTTP status, connection, in-stream `event: error`), or
- *   {@link ApiStreamError} `truncated` when the stream ends before `message_stop`.
- */
-export async function runAnthropicPassthrough(
-  provider: ResolvedApiProvider,
-  body: Readonly<Record<string, unknown>>,
-  model: string,
-  signal: AbortSignal,
-  timeoutMs: number,
-  hooks: ApiStreamHooks = {},
-): Promise<PassthroughTurn> {
-  const client = await anthropicClient(provider);
-  const params = { ...body, model, stream: true } as unknown as Parameters<typeof client.messages.create>[0] & { stream: true };
-  const stream = await client.messages.create(params, { signal, timeout: timeoutMs, maxRetries: 0 });
-  const message = new AnthropicMessageAccumulator();
-  for await (const event of stream) {
-    hooks.onEvent?.();
-    const raw = event as unknown as RawStreamEvent;
-    const { text, content } = message.add(raw);
-    hooks.onRaw?.(raw, content);
-    if (text !== '') hooks.onText?.(text);
-  }
-  if (signal.aborted) throw new ApiStreamError('aborted', 'the request was aborted');
-  if (!message.stopped || message.message === undefined) throw new ApiStreamError('truncated', 'the stream ended before message_stop');
-  const response = message.message;
-  const id = response['id'];
-  return { text: message.text, usage: normalizeUsage(response['usage']), responseId: typeof id === 'string' ? id : undefined, response };
-}
+/** The Messages protocol of passthrough calls. */
+export const anthropicPassthrough: PassthroughProtocol = {
+  async open(provider, body, model, signal, timeoutMs) {
+    const client = await anthropicClient(provider);
+    const params = { ...body, model, stream: true } as unknown as Parameters<typeof client.messages.create>[0] & { stream: true };
+    const stream = await client.messages.create(params, { signal, timeout: timeoutMs, maxRetries: 0 });
+    return stream as unknown as AsyncIterable<RawStreamEvent>;
+  },
+  accumulator: () => new AnthropicMessageAccumulator(),
+};

@@ -3,17 +3,16 @@
  * SDK: the client's body as it is (`tools`, `tool_choice`, `response_format`, `tool` messages…),
  * with `model` and `stream: true` replaced and `stream_options.include_usage` set (the final
  * object needs the usage; serve drops the usage chunk for a client that did not ask for it).
- * Every raw chunk goes to `hooks.onRaw`; the final `chat.completion` is accumulated from the chunks
- * the way the SDK's `ChatCompletionStream.finalChatCompletion()` does: per choice, `content` and
- * `refusal` are concatenated and each `tool_calls[i]` is opened by its first delta (id, type,
+ * The final `chat.completion` is accumulated from the chunks the way the SDK's
+ * `ChatCompletionStream.finalChatCompletion()` does: per choice, `content` and `refusal` are
+ * concatenated and each `tool_calls[i]` is opened by its first delta (id, type,
  * function name) and extended by `function.arguments` pieces. No `finish_reason` is an
  * {@link ApiStreamError} `truncated`.
  */
-import type { ResolvedApiProvider } from '../../config/types.js';
 import { ApiStreamError } from './classify-api.js';
 import { openaiClient } from './clients.js';
 import { completionsUsage } from './openai-completions.js';
-import type { ApiStreamHooks, PassthroughTurn, RawStreamEvent } from './types.js';
+import type { PassthroughAccumulator, PassthroughProtocol, PassthroughTurn, RawStreamEvent } from './types.js';
 
 type Json = Record<string, unknown>;
 interface ToolCall {
@@ -30,10 +29,11 @@ interface Choice {
 }
 
 /** The final `chat.completion` of a chunk stream, built chunk by chunk. */
-export class ChatCompletionAccumulator {
+export class ChatCompletionAccumulator implements PassthroughAccumulator {
   readonly #head: Json = {};
   readonly #choices: Choice[] = [];
   #usage: unknown;
+  #text = '';
   finished = false;
 
   /**
@@ -70,6 +70,7 @@ export class ChatCompletionAccumulator {
         this.finished = true;
       }
     }
+    this.#text += text;
     return { text, content };
   }
 
@@ -88,6 +89,17 @@ export class ChatCompletionAccumulator {
     if (typeof fn['arguments'] === 'string') call.function.arguments += fn['arguments'];
   }
 
+  /**
+   * The final `chat.completion`, the first choice's text, usage and id.
+   * @throws {ApiStreamError} `truncated` when no `finish_reason` arrived.
+   */
+  finish(): PassthroughTurn {
+    if (!this.finished) throw new ApiStreamError('truncated', 'the stream ended before a finish_reason');
+    const response = this.completion();
+    const usage = completionsUsage(response['usage'] as Parameters<typeof completionsUsage>[0]);
+    return { text: this.#text, usage, responseId: typeof response['id'] === 'string' ? response['id'] : undefined, response };
+  }
+
   /** The `chat.completion` object (tool calls without their stream `index`). */
   completion(): Json {
     const choices = this.#choices.map((choice) => {
@@ -98,38 +110,14 @@ export class ChatCompletionAccumulator {
   }
 }
 
-/**
- * Runs one passthrough Chat Completions call.
- * @returns the final `chat.completion` (`response`), the first choice's text, usage and id.
- * @throws the SDK's errors (HTTP status, connection, in-stream error chunk), or
- *   {@link ApiStreamError} `truncated` when no `finish_reason` arrived.
- */
-export async function runOpenAIChatPassthrough(
-  provider: ResolvedApiProvider,
-  body: Readonly<Record<string, unknown>>,
-  model: string,
-  signal: AbortSignal,
-  timeoutMs: number,
-  hooks: ApiStreamHooks = {},
-): Promise<PassthroughTurn> {
-  const client = await openaiClient(provider);
-  const options = (body['stream_options'] ?? {}) as Json;
-  const params = { ...body, model, stream: true, stream_options: { ...options, include_usage: true } };
-  const stream = await client.chat.completions.create(params as never, { signal, timeout: timeoutMs, maxRetries: 0 });
-  const completion = new ChatCompletionAccumulator();
-  let text = '';
-  for await (const chunk of stream as unknown as AsyncIterable<RawStreamEvent>) {
-    hooks.onEvent?.();
-    const added = completion.add(chunk);
-    hooks.onRaw?.(chunk, added.content);
-    if (added.text !== '') {
-      text += added.text;
-      hooks.onText?.(added.text);
-    }
-  }
-  if (signal.aborted) throw new ApiStreamError('aborted', 'the request was aborted');
-  if (!completion.finished) throw new ApiStreamError('truncated', 'the stream ended before a finish_reason');
-  const response = completion.completion();
-  const usage = completionsUsage(response['usage'] as Parameters<typeof completionsUsage>[0]);
-  return { text, usage, responseId: typeof response['id'] === 'string' ? response['id'] : undefined, response };
-}
+/** The Chat Completions protocol of passthrough calls. */
+export const openaiChatPassthrough: PassthroughProtocol = {
+  async open(provider, body, model, signal, timeoutMs) {
+    const client = await openaiClient(provider);
+    const options = (body['stream_options'] ?? {}) as Json;
+    const params = { ...body, model, stream: true, stream_options: { ...options, include_usage: true } };
+    const stream = await client.chat.completions.create(params as never, { signal, timeout: timeoutMs, maxRetries: 0 });
+    return stream as unknown as AsyncIterable<RawStreamEvent>;
+  },
+  accumulator: () => new ChatCompletionAccumulator(),
+};

@@ -7,16 +7,19 @@
  * event (so a failover before it stays invisible to the client). Rationale: `docs/serve.md#tools-pass-through`.
  */
 import type { ResolvedApiProvider } from '../../config/types.js';
-import { runAnthropicPassthrough } from './anthropic-passthrough.js';
-import { runOpenAIChatPassthrough } from './openai-chat-passthrough.js';
+import { ApiStreamError } from './classify-api.js';
+import { anthropicPassthrough } from './anthropic-passthrough.js';
+import { openaiChatPassthrough } from './openai-chat-passthrough.js';
 import type { ApiStreamHooks, PassthroughRequest, PassthroughTurn, RawStreamEvent } from './types.js';
 
 /**
- * Sends `passthrough.body` to `provider` with `model` (the provider's `api` must be
+ * Streams `passthrough.body` to `provider` with `model`: every event re-arms the clocks
+ * (`hooks.onEvent`), goes to `hooks.onRaw` with its content flag, and its text to `hooks.onText`;
+ * resolves with the accumulated final message. Sent (the provider's `api` must be
  * `PASSTHROUGH_API[passthrough.format]` of `./passthrough-formats.ts`; the runtime skips other candidates).
  * @throws what the format's runner throws (SDK errors, `ApiStreamError`); the caller classifies it.
  */
-export function runPassthrough(
+export async function runPassthrough(
   provider: ResolvedApiProvider,
   passthrough: PassthroughRequest,
   model: string,
@@ -24,8 +27,18 @@ export function runPassthrough(
   timeoutMs: number,
   hooks: ApiStreamHooks,
 ): Promise<PassthroughTurn> {
-  const run = passthrough.format === 'anthropic-messages' ? runAnthropicPassthrough : runOpenAIChatPassthrough;
-  return run(provider, passthrough.body, model, signal, timeoutMs, hooks);
+  const protocol = passthrough.format === 'anthropic-messages' ? anthropicPassthrough : openaiChatPassthrough;
+  const stream = await protocol.open(provider, passthrough.body, model, signal, timeoutMs);
+  const answer = protocol.accumulator();
+  for await (const event of stream) {
+    hooks.onEvent?.();
+    const { text, content } = answer.add(event);
+    hooks.onRaw?.(event, content);
+    if (text !== '') hooks.onText?.(text);
+  }
+  // The SDKs end the iteration quietly when the signal aborts mid-stream.
+  if (signal.aborted) throw new ApiStreamError('aborted', 'the request was aborted');
+  return answer.finish();
 }
 
 /**

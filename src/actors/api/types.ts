@@ -60,6 +60,34 @@ export interface PassthroughRequest {
 /** One raw stream event of a passthrough call: the provider's parsed SSE `data` object. */
 export type RawStreamEvent = Record<string, unknown>;
 
+/** Builds the final message of one passthrough stream, event by event (one per format). */
+export interface PassthroughAccumulator {
+  /** Fold one raw event in: the answer text it adds (`''` for none), and whether it is content. */
+  add(event: RawStreamEvent): { text: string; content: boolean };
+  /**
+   * The answer once the stream ended.
+   * @throws {ApiStreamError} `truncated` when the stream ended before its last event.
+   */
+  finish(): PassthroughTurn;
+}
+
+/** One passthrough protocol: how its stream is opened, and the accumulator of its final message. */
+export interface PassthroughProtocol {
+  /**
+   * Send `body` with `model` and `stream: true` with the provider's cached client, the SDK's
+   * retries off, `signal` threaded in and `timeoutMs` as the SDK's timeout.
+   * @throws the SDK's errors (HTTP status, connection); in-stream errors are thrown while iterating.
+   */
+  open(
+    provider: ResolvedApiProvider,
+    body: Readonly<Record<string, unknown>>,
+    model: string,
+    signal: AbortSignal,
+    timeoutMs: number,
+  ): Promise<AsyncIterable<RawStreamEvent>>;
+  accumulator(): PassthroughAccumulator;
+}
+
 /** A successful passthrough answer: the turn plus the provider's final message object. */
 export interface PassthroughTurn extends ApiTurn {
   /**
