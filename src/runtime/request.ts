@@ -179,7 +179,7 @@ export function validateRunRequest(request: RunRequest): void {
   }
 }
 
-/** @throws {UsageError} `SAFETYNET_USAGE` for a passthrough that is not `{ format, body }` of a known format. */
+/** @throws {UsageError} `SAFETYNET_USAGE` for a passthrough that is not `{ format, body, headers? }` of a known format. */
 function validatePassthrough(passthrough: PassthroughRequest): void {
   const format = (passthrough as { format?: unknown } | null)?.format;
   if (!PASSTHROUGH_FORMATS.includes(format as PassthroughFormat))
@@ -189,6 +189,12 @@ function validatePassthrough(passthrough: PassthroughRequest): void {
   const body: unknown = passthrough.body;
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new UsageError('request.passthrough.body: expected the JSON object of the request body');
+  const headers: unknown = passthrough.headers;
+  if (
+    headers !== undefined &&
+    (typeof headers !== 'object' || headers === null || Object.values(headers).some((value) => typeof value !== 'string'))
+  )
+    throw new UsageError('request.passthrough.headers: expected an object of string header values');
 }
 
 /** What one request asks, whichever way it was given (`message` or `messages`). */

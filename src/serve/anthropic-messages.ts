@@ -77,7 +77,13 @@ export function parseMessages(request: FastifyRequest): ParsedExchange {
   const session = sessionKey === undefined ? {} : { sessionKey };
   const exchange = { stream: body.stream === true, includeUsage: true };
   if (needsPassthrough(body)) {
-    const passthrough = { format: 'anthropic-messages' as const, body: body as unknown as Record<string, unknown> };
+    const beta = request.headers['anthropic-beta'];
+    const passthrough = {
+      format: 'anthropic-messages' as const,
+      body: body as unknown as Record<string, unknown>,
+      // Claude Code turns beta body fields on with this header; the provider refuses them without it.
+      ...(typeof beta === 'string' && beta !== '' ? { headers: { 'anthropic-beta': beta } } : {}),
+    };
     return { run: { model: body.model, passthrough, ...session }, ...exchange };
   }
   const messages: ChatMessage[] = [];

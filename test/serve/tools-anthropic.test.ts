@@ -98,4 +98,24 @@ describe('serve: tools pass through to Anthropic Messages candidates', () => {
     expect(final.model).toBe('second/claude-b');
     expect(final.content[0]).toMatchObject({ type: 'tool_use', input: STUB_TOOL_INPUT });
   });
+
+  it('the client anthropic-beta header goes along to the candidate (Claude Code enables beta fields with it)', async () => {
+    const rig = await start({ modes: ['tooluse'] });
+    await rig.anthropic.messages.create(ASK, { headers: { 'anthropic-beta': 'context-management-2025-06-27' } });
+    expect(rig.stub.modelRequests()[0]?.headers['anthropic-beta']).toBe('context-management-2025-06-27');
+  });
+
+  it('a failure after the first content event ends the stream with an error, with no fallback after it', async () => {
+    const rig = await start({
+      modes: ['midstream:api_error', 'tooluse'],
+      providers: (url) => ({ second: { api: 'anthropic-messages', baseUrl: url, apiKey: 'sk-stub-second' } }),
+      config: () => ({ agents: { defaults: { model: { primary: PRIMARY, fallbacks: ['second/claude-b'] } } } }),
+    });
+    const stream = rig.anthropic.messages.stream(ASK);
+    const texts: string[] = [];
+    stream.on('text', (text) => texts.push(text));
+    await expect(stream.finalMessage()).rejects.toThrow();
+    expect(texts.length).toBeGreaterThan(0);
+    expect(rig.stub.modelRequests()).toHaveLength(1);
+  });
 });

@@ -28,7 +28,7 @@ export async function runPassthrough(
   hooks: ApiStreamHooks,
 ): Promise<PassthroughTurn> {
   const protocol = passthrough.format === 'anthropic-messages' ? anthropicPassthrough : openaiChatPassthrough;
-  const stream = await protocol.open(provider, passthrough.body, model, signal, timeoutMs);
+  const stream = await protocol.open(provider, passthrough, model, signal, timeoutMs);
   const answer = protocol.accumulator();
   for await (const event of stream) {
     hooks.onEvent?.();

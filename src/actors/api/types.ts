@@ -55,6 +55,12 @@ export interface PassthroughRequest {
   format: PassthroughFormat;
   /** The body as the client sent it (JSON object). */
   body: Readonly<Record<string, unknown>>;
+  /**
+   * Protocol headers of the client to send along, e.g. `anthropic-beta` (Claude Code enables beta
+   * body fields with it; without it the provider refuses them). Never auth headers: the
+   * provider's own key is used.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** One raw stream event of a passthrough call: the provider's parsed SSE `data` object. */
@@ -74,13 +80,13 @@ export interface PassthroughAccumulator {
 /** One passthrough protocol: how its stream is opened, and the accumulator of its final message. */
 export interface PassthroughProtocol {
   /**
-   * Send `body` with `model` and `stream: true` with the provider's cached client, the SDK's
+   * Send `request.body` (and `request.headers`) with `model` and `stream: true` with the provider's cached client, the SDK's
    * retries off, `signal` threaded in and `timeoutMs` as the SDK's timeout.
    * @throws the SDK's errors (HTTP status, connection); in-stream errors are thrown while iterating.
    */
   open(
     provider: ResolvedApiProvider,
-    body: Readonly<Record<string, unknown>>,
+    request: PassthroughRequest,
     model: string,
     signal: AbortSignal,
     timeoutMs: number,
