@@ -79,9 +79,15 @@ export async function withCooldowns(
 ): Promise<Candidate[]> {
   if (entries.size === 0) return candidates;
   const { now, probeIntervalMs } = options;
-  const planned = planCandidates(candidates, entries, now);
+  // Candidates already skipped (config: a passthrough they cannot serve, an unknown provider) keep
+  // their reason and take no part in the plan: "every candidate cools down" counts the others only.
+  const planned = planCandidates(
+    candidates.filter((candidate) => candidate.skip === undefined),
+    entries,
+    now,
+  );
   const probed = await claimDueProbe(planned, entries, options);
-  return planned.map(({ cooldown, probe: forced, ...candidate }, index) => {
+  const decided = planned.map(({ cooldown, probe: forced, ...candidate }, index): Candidate => {
     const had = entries.has(candidate.ref) || entries.has(candidate.provider) ? { hadCooldown: true } : {};
     if (forced !== undefined || index === probed) return { ...candidate, ...had, probe: true };
     if (cooldown === undefined) return { ...candidate, ...had };
@@ -89,6 +95,8 @@ export async function withCooldowns(
     const detail = `cooling down until ${new Date(cooldown.until).toISOString()} (${cooldown.key})`;
     return { ...candidate, ...had, skip: { reason: cooldown.reason, detail, retryAfterMs: Math.max(0, back - now) } };
   });
+  let next = 0;
+  return candidates.map((candidate) => (candidate.skip === undefined ? (decided[next++] ?? candidate) : candidate));
 }
 
 /**

@@ -78,6 +78,17 @@ describe('runtime: passthrough requests', () => {
     expect(error.attempts[1]?.detail).toMatch(/^text-only CLI backend: .*anthropic-messages/);
   });
 
+  it('when the only candidate that can serve it cools down, it is still tried (the skipped CLI does not count as a way out)', async () => {
+    stub.setModes([{ status: 529 }, 'tooluse']);
+    const request = { passthrough: { format: 'anthropic-messages' as const, body: BODY } };
+    await expect(runtime.run(request)).rejects.toMatchObject({ code: 'SAFETYNET_ALL_CANDIDATES_FAILED' });
+    const result = await runtime.run(request);
+    expect(result.attempts.map((attempt) => [attempt.model, attempt.skipped === true ? `skipped:${attempt.reason}` : attempt.ok])).toEqual([
+      ['stub/claude-test', true],
+    ]);
+    expect(result.passthrough?.response['stop_reason']).toBe('tool_use');
+  });
+
   it('a passthrough of an unknown format or without a body object is refused at the boundary', async () => {
     const bad = [
       { format: 'gemini', body: {} },
