@@ -7,7 +7,7 @@
 import type OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { STUB_TOOL_INPUT } from '../support/stub-server/tool-use.js';
-import { useServeRig } from './rig.js';
+import { type ServeRig, useServeRig } from './rig.js';
 
 const MODEL = 'chat/gpt-test';
 const WEATHER: OpenAI.Chat.Completions.ChatCompletionTool = {
@@ -22,6 +22,11 @@ const chatPrimary = (modes: Parameters<ReturnType<typeof useServeRig>>[0] = {}) 
   providers: (url: string) => ({ chat: { api: 'openai-completions', baseUrl: `${url}/v1`, apiKey: 'sk-stub-chat' } }),
   config: (fallback: string) => ({ agents: { defaults: { model: { primary: MODEL, fallbacks: ['stub/claude-test', fallback] } } } }),
 });
+
+/** The JSON body of the first model call the stub received. */
+function sentBody(rig: ServeRig): Record<string, unknown> {
+  return (rig.stub.modelRequests()[0]?.json ?? {}) as Record<string, unknown>;
+}
 
 describe('serve: tools pass through to Chat Completions candidates', () => {
   const start = useServeRig();
@@ -40,7 +45,7 @@ describe('serve: tools pass through to Chat Completions candidates', () => {
     ]);
     expect(data.usage).toMatchObject({ prompt_tokens: 50, completion_tokens: 12 });
     expect(response.headers.get('x-safetynet-attempts')).toBe(`${MODEL}=ok`);
-    const sent = rig.stub.modelRequests()[0]?.json as Record<string, unknown>;
+    const sent = sentBody(rig);
     expect(sent).toEqual({ ...ASK, model: 'gpt-test', stream: true, stream_options: { include_usage: true } });
   });
 
@@ -81,14 +86,14 @@ describe('serve: tools pass through to Chat Completions candidates', () => {
     // No tools field: the tool messages alone make it a passthrough request.
     const completion = await rig.openai.chat.completions.create({ model: MODEL, messages });
     expect(completion.choices[0]?.message.content).toMatch(/^echo:/);
-    expect((rig.stub.modelRequests()[0]?.json as Record<string, unknown>)['messages']).toEqual(messages);
+    expect(sentBody(rig)['messages']).toEqual(messages);
   });
 
   it('response_format passes through too', async () => {
     const rig = await start(chatPrimary({ modes: ['ok'] }));
     const format = { type: 'json_schema' as const, json_schema: { name: 'w', schema: { type: 'object' } } };
     await rig.openai.chat.completions.create({ model: MODEL, messages: ASK.messages, response_format: format });
-    expect((rig.stub.modelRequests()[0]?.json as Record<string, unknown>)['response_format']).toEqual(format);
+    expect(sentBody(rig)['response_format']).toEqual(format);
   });
 
   it('primary 529: the Anthropic-protocol candidate and the CLI are skipped attempts (config, named); a 503 in the OpenAI format', async () => {
