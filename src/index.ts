@@ -16,6 +16,7 @@ export type {
   PassthroughEvent,
   PassthroughFormat,
   PassthroughRequest,
+  PassthroughResult,
   RunRequest,
   RunResult,
   TextDelta,

@@ -3,11 +3,30 @@
  * an attempt looks its request up here for the client's body and the raw-event caller
  * (`RunRequest.onEvent`), and the answering call leaves its final message object here for the
  * request's `RunResult.passthrough`. The machine stays unaware of passthrough: it sees an API
- * turn like any other. Rationale: `docs/serve.md#tools-pass-through`.
+ * turn like any other. Also the boundary check of `RunRequest.passthrough`. Rationale: `docs/serve.md#tools-pass-through`.
  */
 import type { CallApiOptions } from '../actors/api/call-api.js';
-import type { ApiTurn, PassthroughRequest } from '../actors/api/types.js';
-import type { PassthroughEvent, RunRequest, RunResult } from './request.js';
+import { PASSTHROUGH_FORMATS } from '../actors/api/passthrough-formats.js';
+import { UsageError } from '../errors.js';
+import type { ApiTurn, PassthroughFormat, PassthroughRequest, RawStreamEvent } from '../actors/api/types.js';
+
+/** One raw event of a passthrough answer (`RunRequest.onEvent`). */
+export interface PassthroughEvent {
+  /** The provider's event (Anthropic stream event, or OpenAI `chat.completion.chunk`), as parsed. */
+  event: RawStreamEvent;
+  /** The model ref producing it, e.g. `anthropic/claude-opus-4-6`. */
+  model: string;
+}
+
+/** A passthrough request's answer (`RunResult.passthrough`). */
+export interface PassthroughResult {
+  format: PassthroughFormat;
+  /**
+   * The provider's final message object (Anthropic `message`, OpenAI `chat.completion`), with tool
+   * calls, stop reason and usage as the provider sent them; its `model` is the provider's.
+   */
+  response: Record<string, unknown>;
+}
 
 interface OpenCall {
   request: PassthroughRequest;
@@ -31,7 +50,7 @@ export class PassthroughCalls {
    * Register `request` (when it is a passthrough request) for its lifetime.
    * @returns a function that unregisters it.
    */
-  open(requestId: string, request: Pick<RunRequest, 'passthrough' | 'onEvent'>): () => void {
+  open(requestId: string, request: { passthrough?: PassthroughRequest; onEvent?: (event: PassthroughEvent) => void }): () => void {
     if (request.passthrough === undefined) return () => undefined;
     this.#calls.set(requestId, { request: request.passthrough, onEvent: request.onEvent });
     return () => this.#calls.delete(requestId);
@@ -46,7 +65,7 @@ export class PassthroughCalls {
     if (call === undefined) return NOT_PASSTHROUGH;
     const sink = call.onEvent;
     if (sink === undefined) return { input: { passthrough: call.request }, options: {} };
-    const onEvent = (event: PassthroughEvent['event']) => {
+    const onEvent = (event: RawStreamEvent) => {
       try {
         sink({ event, model });
       } catch {
@@ -63,8 +82,26 @@ export class PassthroughCalls {
   }
 
   /** The `RunResult.passthrough` of `requestId`, when it is a passthrough request that was answered. */
-  result(requestId: string): RunResult['passthrough'] {
+  result(requestId: string): PassthroughResult | undefined {
     const call = this.#calls.get(requestId);
     return call?.response === undefined ? undefined : { format: call.request.format, response: call.response };
   }
+}
+
+/** @throws {UsageError} `SAFETYNET_USAGE` for a passthrough that is not `{ format, body, headers? }` of a known format. */
+export function validatePassthrough(passthrough: PassthroughRequest): void {
+  const format = (passthrough as { format?: unknown } | null)?.format;
+  if (!PASSTHROUGH_FORMATS.includes(format as PassthroughFormat))
+    throw new UsageError(
+      `request.passthrough.format: expected one of ${PASSTHROUGH_FORMATS.join(', ')}, received ${JSON.stringify(format)}`,
+    );
+  const body: unknown = passthrough.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new UsageError('request.passthrough.body: expected the JSON object of the request body');
+  const headers: unknown = passthrough.headers;
+  if (
+    headers !== undefined &&
+    (typeof headers !== 'object' || headers === null || Object.values(headers).some((value) => typeof value !== 'string'))
+  )
+    throw new UsageError('request.passthrough.headers: expected an object of string header values');
 }

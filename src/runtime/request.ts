@@ -3,7 +3,7 @@
  * machine's output.
  */
 import type { Usage } from '../actors/types.js';
-import { PASSTHROUGH_FORMATS } from '../actors/api/passthrough-formats.js';
+import { validatePassthrough, type PassthroughEvent, type PassthroughResult } from './passthrough-calls.js';
 import type { PassthroughFormat, PassthroughRequest, RawStreamEvent } from '../actors/api/types.js';
 import { UsageError, type RequestAttempt } from '../errors.js';
 import type { RequestInput, RequestOutput } from '../machines/types.js';
@@ -12,7 +12,7 @@ import type { InspectObserver } from '../inspection/fan-out.js';
 import type { ImageInput } from './images.js';
 import { normalizeMessages, type ChatMessage, type MessageTurn } from '../conversation/messages.js';
 
-export type { ImageInput, ChatMessage, PassthroughFormat, PassthroughRequest, RawStreamEvent };
+export type { ImageInput, ChatMessage, PassthroughEvent, PassthroughFormat, PassthroughRequest, PassthroughResult, RawStreamEvent };
 
 /** One request. Give `message` or `messages`, not both (or neither, with `passthrough`). */
 export interface RunRequest {
@@ -90,14 +90,6 @@ export interface RunRequest {
   onEvent?: (event: PassthroughEvent) => void;
 }
 
-/** One raw event of a passthrough answer (see `RunRequest.onEvent`). */
-export interface PassthroughEvent {
-  /** The provider's event (Anthropic stream event, or OpenAI `chat.completion.chunk`), as parsed. */
-  event: RawStreamEvent;
-  /** The model ref producing it, e.g. `anthropic/claude-opus-4-6`. */
-  model: string;
-}
-
 /** A piece of the answer while it is produced (see `RunRequest.onText`). */
 export interface TextDelta {
   /** Text to append to what was streamed so far; never empty. */
@@ -133,7 +125,7 @@ export interface RunResult {
    * OpenAI `chat.completion`, with tool calls, stop reason and usage as the provider sent them; its
    * `model` is the provider's). `text` is then the answer's text, possibly empty.
    */
-  passthrough?: { format: PassthroughFormat; response: Record<string, unknown> };
+  passthrough?: PassthroughResult;
 }
 
 /**
@@ -177,24 +169,6 @@ export function validateRunRequest(request: RunRequest): void {
   ) {
     throw problem('inspect', 'an inspection observer (a function or { next })', typeof request.inspect);
   }
-}
-
-/** @throws {UsageError} `SAFETYNET_USAGE` for a passthrough that is not `{ format, body, headers? }` of a known format. */
-function validatePassthrough(passthrough: PassthroughRequest): void {
-  const format = (passthrough as { format?: unknown } | null)?.format;
-  if (!PASSTHROUGH_FORMATS.includes(format as PassthroughFormat))
-    throw new UsageError(
-      `request.passthrough.format: expected one of ${PASSTHROUGH_FORMATS.join(', ')}, received ${JSON.stringify(format)}`,
-    );
-  const body: unknown = passthrough.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new UsageError('request.passthrough.body: expected the JSON object of the request body');
-  const headers: unknown = passthrough.headers;
-  if (
-    headers !== undefined &&
-    (typeof headers !== 'object' || headers === null || Object.values(headers).some((value) => typeof value !== 'string'))
-  )
-    throw new UsageError('request.passthrough.headers: expected an object of string header values');
 }
 
 /** What one request asks, whichever way it was given (`message` or `messages`). */
