@@ -112,16 +112,10 @@ function definedFields(record: Block): Block {
 
 /** The Messages protocol of passthrough calls. */
 export const anthropicPassthrough: PassthroughProtocol = {
-  async open(provider, { body, headers }, model, signal, timeoutMs) {
+  async open(provider, body, model, options) {
     const client = await anthropicClient(provider);
     const params = { ...body, model, stream: true } as unknown as Parameters<typeof client.messages.create>[0] & { stream: true };
-    const stream = await client.messages.create(params, {
-      signal,
-      timeout: timeoutMs,
-      maxRetries: 0,
-      ...(headers === undefined ? {} : { headers: { ...headers } }),
-    });
-    return stream as unknown as AsyncIterable<RawStreamEvent>;
+    return (await client.messages.create(params, options)) as unknown as AsyncIterable<RawStreamEvent>;
   },
   accumulator: () => new AnthropicMessageAccumulator(),
 };

@@ -112,17 +112,11 @@ export class ChatCompletionAccumulator implements PassthroughAccumulator {
 
 /** The Chat Completions protocol of passthrough calls. */
 export const openaiChatPassthrough: PassthroughProtocol = {
-  async open(provider, { body, headers }, model, signal, timeoutMs) {
+  async open(provider, body, model, options) {
     const client = await openaiClient(provider);
-    const options = (body['stream_options'] ?? {}) as Json;
-    const params = { ...body, model, stream: true, stream_options: { ...options, include_usage: true } };
-    const stream = await client.chat.completions.create(params as never, {
-      signal,
-      timeout: timeoutMs,
-      maxRetries: 0,
-      ...(headers === undefined ? {} : { headers: { ...headers } }),
-    });
-    return stream as unknown as AsyncIterable<RawStreamEvent>;
+    const streamOptions = (body['stream_options'] ?? {}) as Json;
+    const params = { ...body, model, stream: true, stream_options: { ...streamOptions, include_usage: true } };
+    return (await client.chat.completions.create(params as never, options)) as unknown as AsyncIterable<RawStreamEvent>;
   },
   accumulator: () => new ChatCompletionAccumulator(),
 };

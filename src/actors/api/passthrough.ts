@@ -28,7 +28,9 @@ export async function runPassthrough(
   hooks: ApiStreamHooks,
 ): Promise<PassthroughTurn> {
   const protocol = passthrough.format === 'anthropic-messages' ? anthropicPassthrough : openaiChatPassthrough;
-  const stream = await protocol.open(provider, passthrough, model, signal, timeoutMs);
+  const { headers } = passthrough;
+  const options = { signal, timeout: timeoutMs, maxRetries: 0 as const, ...(headers === undefined ? {} : { headers: { ...headers } }) };
+  const stream = await protocol.open(provider, passthrough.body, model, options);
   const answer = protocol.accumulator();
   for await (const event of stream) {
     hooks.onEvent?.();

@@ -77,19 +77,28 @@ export interface PassthroughAccumulator {
   finish(): PassthroughTurn;
 }
 
+/** The SDK request options of a passthrough call (both SDKs take this shape). */
+export interface PassthroughCallOptions {
+  signal: AbortSignal;
+  /** The SDK's per-request timeout in ms. */
+  timeout: number;
+  /** Always 0: failover, not the SDK, decides what happens after a failure. */
+  maxRetries: 0;
+  headers?: Record<string, string>;
+}
+
 /** One passthrough protocol: how its stream is opened, and the accumulator of its final message. */
 export interface PassthroughProtocol {
   /**
-   * Send `request.body` (and `request.headers`) with `model` and `stream: true` with the provider's cached client, the SDK's
-   * retries off, `signal` threaded in and `timeoutMs` as the SDK's timeout.
+   * Send `body` with `model` and `stream: true` with the provider's cached client and the SDK
+   * request `options` (signal, timeout, retries off, the client's protocol headers).
    * @throws the SDK's errors (HTTP status, connection); in-stream errors are thrown while iterating.
    */
   open(
     provider: ResolvedApiProvider,
-    request: PassthroughRequest,
+    body: Readonly<Record<string, unknown>>,
     model: string,
-    signal: AbortSignal,
-    timeoutMs: number,
+    options: PassthroughCallOptions,
   ): Promise<AsyncIterable<RawStreamEvent>>;
   accumulator(): PassthroughAccumulator;
 }
