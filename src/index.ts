@@ -10,7 +10,17 @@
  * await runtime.close();
  */
 export { createRuntime, Runtime, type RuntimeOptions, type SessionsApi } from './runtime/runtime.js';
-export type { ChatMessage, ImageInput, RunRequest, RunResult, TextDelta } from './runtime/request.js';
+export type {
+  ChatMessage,
+  ImageInput,
+  PassthroughEvent,
+  PassthroughFormat,
+  PassthroughRequest,
+  PassthroughResult,
+  RunRequest,
+  RunResult,
+  TextDelta,
+} from './runtime/request.js';
 export type { Continuation, ImagePlaceholder, Transcript, TranscriptTurn, TurnRole } from './conversation/types.js';
 export type { MessagePart } from './conversation/messages.js';
 export type { ConversationSummary, ResetResult } from './store/index.js';

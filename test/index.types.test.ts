@@ -97,6 +97,8 @@ describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
       | 'onAttempt'
       | 'inspect'
       | 'onText'
+      | 'passthrough'
+      | 'onEvent'
     >();
     expectTypeOf<{ message: string }>().toExtend<RunRequest>();
     expectTypeOf<{ messages: [{ role: 'user'; content: string }] }>().toExtend<RunRequest>();
@@ -114,7 +116,7 @@ describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
     expectTypeOf<RunRequest['inspect']>().toEqualTypeOf<InspectObserver | undefined>();
   });
 
-  it('RunResult has exactly these fields and types (usage the only optional one)', () => {
+  it('RunResult has exactly these fields and types (usage and passthrough the only optional ones)', () => {
     expectTypeOf<RunResult>().toEqualTypeOf<{
       text: string;
       model: string;
@@ -126,6 +128,7 @@ describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
       durationMs: number;
       requestId: string;
       warnings: string[];
+      passthrough?: { format: 'openai-chat' | 'anthropic-messages'; response: Record<string, unknown> };
     }>();
     expectTypeOf<Usage>().toEqualTypeOf<{
       input?: number;

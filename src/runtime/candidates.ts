@@ -10,6 +10,8 @@ import type { Candidate } from '../machines/types.js';
 import type { CooldownEntry } from '../store/index.js';
 import { planCandidates } from '../failover/cooldown-policy.js';
 import { dueProbeKey, returnsAt } from '../failover/half-open.js';
+import { PASSTHROUGH_API } from '../actors/api/passthrough-formats.js';
+import type { PassthroughFormat } from '../actors/api/types.js';
 
 /**
  * Attach the serving CLI backend or API provider to each tried ref.
@@ -26,6 +28,26 @@ export function withProviders(refs: CandidateList, config: ResolvedConfig): Cand
     const problem = unknownProvider(ref.ref, ref.provider, config);
     if (index === 0) throw problem;
     return { ...ref, skip: { reason: 'config', detail: problem.message } };
+  });
+}
+
+/**
+ * A passthrough request (`RunRequest.passthrough`) can only be served by an API candidate speaking
+ * the client's protocol (`PASSTHROUGH_API`): every other candidate becomes a skipped one (reason
+ * `config`) whose detail says why, so the attempt log, `x-safetynet-attempts` and the trace show
+ * it. Applied before the cooldowns: a candidate that cannot serve the request claims no probe.
+ */
+export function forPassthrough(candidates: Candidate[], format: PassthroughFormat | undefined): Candidate[] {
+  if (format === undefined) return candidates;
+  const api = PASSTHROUGH_API[format];
+  const needs = `a request with tools or tool messages is passed through as it is and needs an API candidate speaking ${api}`;
+  return candidates.map((candidate): Candidate => {
+    if (candidate.skip !== undefined || candidate.api?.api === api) return candidate;
+    const detail =
+      candidate.cli !== undefined
+        ? `text-only CLI backend: ${needs}`
+        : `API provider "${candidate.provider}" speaks ${candidate.api?.api ?? 'another protocol'}: ${needs}`;
+    return { ...candidate, skip: { reason: 'config', detail } };
   });
 }
 
@@ -57,9 +79,15 @@ export async function withCooldowns(
 ): Promise<Candidate[]> {
   if (entries.size === 0) return candidates;
   const { now, probeIntervalMs } = options;
-  const planned = planCandidates(candidates, entries, now);
+  // Candidates already skipped (config: a passthrough they cannot serve, an unknown provider) keep
+  // their reason and take no part in the plan: "every candidate cools down" counts the others only.
+  const planned = planCandidates(
+    candidates.filter((candidate) => candidate.skip === undefined),
+    entries,
+    now,
+  );
   const probed = await claimDueProbe(planned, entries, options);
-  return planned.map(({ cooldown, probe: forced, ...candidate }, index) => {
+  const decided = planned.map(({ cooldown, probe: forced, ...candidate }, index): Candidate => {
     const had = entries.has(candidate.ref) || entries.has(candidate.provider) ? { hadCooldown: true } : {};
     if (forced !== undefined || index === probed) return { ...candidate, ...had, probe: true };
     if (cooldown === undefined) return { ...candidate, ...had };
@@ -67,6 +95,8 @@ export async function withCooldowns(
     const detail = `cooling down until ${new Date(cooldown.until).toISOString()} (${cooldown.key})`;
     return { ...candidate, ...had, skip: { reason: cooldown.reason, detail, retryAfterMs: Math.max(0, back - now) } };
   });
+  let next = 0;
+  return candidates.map((candidate) => (candidate.skip === undefined ? (decided[next++] ?? candidate) : candidate));
 }
 
 /**

@@ -3,6 +3,8 @@
  * machine's output.
  */
 import type { Usage } from '../actors/types.js';
+import { validatePassthrough, type PassthroughEvent, type PassthroughResult } from './passthrough-calls.js';
+import type { PassthroughFormat, PassthroughRequest, RawStreamEvent } from '../actors/api/types.js';
 import { UsageError, type RequestAttempt } from '../errors.js';
 import type { RequestInput, RequestOutput } from '../machines/types.js';
 import type { InspectObserver } from '../inspection/fan-out.js';
@@ -10,9 +12,9 @@ import type { InspectObserver } from '../inspection/fan-out.js';
 import type { ImageInput } from './images.js';
 import { normalizeMessages, type ChatMessage, type MessageTurn } from '../conversation/messages.js';
 
-export type { ImageInput, ChatMessage };
+export type { ImageInput, ChatMessage, PassthroughEvent, PassthroughFormat, PassthroughRequest, PassthroughResult, RawStreamEvent };
 
-/** One request. Give `message` or `messages`, not both. */
+/** One request. Give `message` or `messages`, not both (or neither, with `passthrough`). */
 export interface RunRequest {
   /** The user's message (the prompt), non-empty. With a `sessionKey`, the conversation so far is the key's transcript. */
   message?: string;
@@ -67,6 +69,25 @@ export interface RunRequest {
    * it starts with the streamed text. Exceptions it throws are ignored.
    */
   onText?: (delta: TextDelta) => void;
+  /**
+   * A passthrough request (`docs/serve.md#tools-pass-through`): a client body of one wire format
+   * (`openai-chat`: Chat Completions, `anthropic-messages`: Messages) that needs tools, tool
+   * results, structured output or non-text blocks, sent as it is to API candidates speaking that
+   * protocol, with each candidate's model and `stream: true`. Every other candidate (CLI backends,
+   * which are text-only, and API providers of another protocol) is a skipped attempt (reason
+   * `config`, the detail says why). `message`/`messages` may be left out (nothing else reads
+   * them); no transcript and no CLI session is stored (the client keeps the tool conversation),
+   * but requests of one `sessionKey` still run one at a time.
+   */
+  passthrough?: PassthroughRequest;
+  /**
+   * Streams a passthrough answer: each raw event of the provider's stream (the parsed SSE `data`
+   * object, in the client's own format) with the answering model ref. Events of an attempt are held
+   * back until its first content event (a text delta, a tool call start…), so failover stays
+   * invisible until then; after it, the attempt's failure ends the request with
+   * `SAFETYNET_STREAM_INTERRUPTED`. Exceptions it throws are ignored.
+   */
+  onEvent?: (event: PassthroughEvent) => void;
 }
 
 /** A piece of the answer while it is produced (see `RunRequest.onText`). */
@@ -99,6 +120,12 @@ export interface RunResult {
   requestId: string;
   /** Non-fatal problems, e.g. the session id could not be stored. */
   warnings: string[];
+  /**
+   * A passthrough request's answer: the provider's final message object (Anthropic `message`,
+   * OpenAI `chat.completion`, with tool calls, stop reason and usage as the provider sent them; its
+   * `model` is the provider's). `text` is then the answer's text, possibly empty.
+   */
+  passthrough?: PassthroughResult;
 }
 
 /**
@@ -111,7 +138,12 @@ export function validateRunRequest(request: RunRequest): void {
   if (typeof request !== 'object' || request === null) throw problem('', 'an object', request);
   if (request.messages !== undefined && request.message !== undefined)
     throw new UsageError('request: give either message or messages, not both');
-  if (request.messages === undefined && (typeof request.message !== 'string' || request.message.trim() === ''))
+  if (request.passthrough !== undefined) validatePassthrough(request.passthrough);
+  if (
+    request.messages === undefined &&
+    (request.passthrough === undefined || request.message !== undefined) &&
+    (typeof request.message !== 'string' || request.message.trim() === '')
+  )
     throw problem('message', 'a non-empty string (or give messages)', request.message);
   if (request.model !== undefined && (typeof request.model !== 'string' || request.model.trim() === ''))
     throw problem('model', 'a model ref "provider/model"', request.model);
@@ -128,6 +160,8 @@ export function validateRunRequest(request: RunRequest): void {
   if (request.onAttempt !== undefined && typeof request.onAttempt !== 'function')
     throw problem('onAttempt', 'a function', typeof request.onAttempt);
   if (request.onText !== undefined && typeof request.onText !== 'function') throw problem('onText', 'a function', typeof request.onText);
+  if (request.onEvent !== undefined && typeof request.onEvent !== 'function')
+    throw problem('onEvent', 'a function', typeof request.onEvent);
   if (
     request.inspect !== undefined &&
     typeof request.inspect !== 'function' &&

@@ -20,7 +20,9 @@ import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
 import { BackgroundWrites } from './background-writes.js';
 import { CooldownReader } from './cooldown-reader.js';
-import { inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
+import { forPassthrough, inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
+import { PassthroughCalls } from './passthrough-calls.js';
+import type { PassthroughFormat } from '../actors/api/types.js';
 import { formatAttempts } from '../failover/advice.js';
 import { createRequestActors } from '../actors/create-request-actors.js';
 import { CliTurns, type CliStats } from './cli-turns.js';
@@ -115,6 +117,8 @@ export class Runtime {
   readonly #inspect: InspectObserver | undefined;
   /** The `onText` callers of the running requests. */
   readonly #answers = new AnswerStreams();
+  /** The passthrough requests in flight (bodies, raw-event callers, final messages). */
+  readonly #passthroughs = new PassthroughCalls();
   readonly #onWarning: ((message: string) => void) | undefined;
   /** The clock of cooldowns and probes (`RuntimeOptions.now`). */
   readonly #now: () => number;
@@ -139,14 +143,19 @@ export class Runtime {
         sessions: async () => (await this.#openStores()).sessions,
         cooldowns: async () => (await this.#openStores()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
-        callApi: async (input, signal) =>
-          callWithSameCandidateRetry(
+        callApi: async (input, signal) => {
+          const model = `${input.provider.id}/${input.model}`;
+          const passthrough = this.#passthroughs.attempt(input.requestId, model);
+          const turn = await callWithSameCandidateRetry(
             (await this.#apiModule()).callApi,
-            { ...input, clocks: this.config.streaming },
+            { ...input, clocks: this.config.streaming, ...passthrough.input },
             signal,
             this.config.retry.sameCandidateMaxMs,
-            this.#answers.attempt(input.requestId, `${input.provider.id}/${input.model}`),
-          ),
+            { ...this.#answers.attempt(input.requestId, model), ...passthrough.options },
+          );
+          this.#passthroughs.answered(input.requestId, turn);
+          return turn;
+        },
         inBackground: (write) => this.#cooldownWrites.run(write, 'a cooldown could not be stored'),
         now: this.#now,
       }),
@@ -238,8 +247,11 @@ export class Runtime {
     this.#arrivals.set(requestId, ++this.#arrived);
     const recorder = this.#tracing.start(requestId, request.sessionKey ?? null);
     const closeStream = this.#answers.open(requestId, request.onText);
+    const closePassthrough = this.#passthroughs.open(requestId, request);
     try {
-      const result = await this.#execute(request, requestId, fanOut([recorder?.inspect, this.#inspect, request.inspect]));
+      const answer = await this.#execute(request, requestId, fanOut([recorder?.inspect, this.#inspect, request.inspect]));
+      const passthrough = this.#passthroughs.result(requestId);
+      const result = passthrough === undefined ? answer : { ...answer, passthrough };
       this.#saveTrace(recorder, { warnings: result.warnings });
       return result;
     } catch (error) {
@@ -247,6 +259,7 @@ export class Runtime {
       throw error;
     } finally {
       closeStream();
+      closePassthrough();
       this.#arrivals.delete(requestId);
     }
   }
@@ -291,6 +304,8 @@ export class Runtime {
     const parts = requestParts(request);
     const refs = resolveCandidates(this.config, request.model);
     const sessionKey = request.sessionKey ?? null;
+    // A passthrough request stores no transcript and no CLI session (the client keeps the tool conversation).
+    const storedKey = request.passthrough === undefined ? sessionKey : null;
     const attemptTimeoutMs = request.timeoutMs ?? this.config.attemptTimeoutMs;
     const staged = await stageImages(parts.images);
     try {
@@ -298,8 +313,8 @@ export class Runtime {
       const output = await this.#inSessionLane(sessionKey, attemptTimeoutMs, signal, async () => {
         const input: RequestInput = {
           requestId,
-          candidates: await this.#candidates(refs),
-          sessionKey,
+          candidates: await this.#candidates(refs, request.passthrough?.format),
+          sessionKey: storedKey,
           attemptTimeoutMs,
           request: {
             prompt: parts.message,
@@ -309,7 +324,7 @@ export class Runtime {
             cwd: resolve(request.cwd ?? '.'),
           },
           conversation: await loadConversation(() => this.#openStores().then((stores) => stores.sessions), {
-            sessionKey,
+            sessionKey: storedKey,
             history: parts.history,
             requestId,
           }),
@@ -403,10 +418,11 @@ export class Runtime {
    * Attach each candidate's provider (CLI backend or API provider) and cooldown state. Cooldowns are
    * read from LevelDB at every request, so other processes and restarts are respected; a state
    * folder that does not exist yet holds none, and is not opened. A due half-open probe is claimed
-   * in the store (`docs/failover-policy.md#half-open-probes`).
+   * in the store (`docs/failover-policy.md#half-open-probes`). For a passthrough request, the
+   * candidates that cannot serve its format are skipped first (`forPassthrough`).
    */
-  async #candidates(refs: CandidateList): Promise<Candidate[]> {
-    let candidates = withProviders(refs, this.config);
+  async #candidates(refs: CandidateList, passthrough: PassthroughFormat | undefined): Promise<Candidate[]> {
+    let candidates = forPassthrough(withProviders(refs, this.config), passthrough);
     await this.#cooldownWrites.settled();
     this.#stateSeen ||= existsSync(this.#storeLocation);
     if (this.#stateSeen) {

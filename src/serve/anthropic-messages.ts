@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import type { MessagePart } from '../conversation/messages.js';
 import type { ChatMessage, RunResult } from '../runtime/request.js';
 import type { ParsedExchange, WireAnswers } from './exchange.js';
-import { sessionKeyOf, unsupportedFields } from './request-fields.js';
+import { hasAnyField, sessionKeyOf } from './request-fields.js';
 import { sseEvent } from './sse.js';
 
 const blocks = { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } };
@@ -37,8 +37,8 @@ export const messagesSchema = {
   },
 } as const;
 
-/** Fields that need tools, which safetynet does not pass on yet. */
-const UNSUPPORTED = ['tools', 'tool_choice'];
+/** Fields that need tools: the request passes through (`docs/serve.md#tools-pass-through`). */
+const PASSTHROUGH_FIELDS = ['tools', 'tool_choice'];
 
 type Block = Record<string, unknown>;
 interface MessagesBody {
@@ -49,14 +49,43 @@ interface MessagesBody {
   metadata?: { user_id?: string | null };
 }
 
+/** A block safetynet reads itself: text, or a base64 image (every other one needs a passthrough). */
+function isPlainBlock(block: Block): boolean {
+  if (block['type'] === 'text') return true;
+  return block['type'] === 'image' && (block['source'] as Block | undefined)?.['type'] === 'base64';
+}
+
 /**
- * The runtime request of a validated body.
- * @throws {UsageError} `SAFETYNET_USAGE` naming the field, for tools, tool blocks, image URLs and
- *   other blocks than text and base64 images.
+ * Whether the body needs a passthrough: `tools` / `tool_choice`, or any block other than text and
+ * base64 images (`tool_use`, `tool_result`, `document`, `thinking`, image URLs…) in `messages`, or
+ * a non-text `system` block.
+ */
+function needsPassthrough(body: MessagesBody): boolean {
+  if (hasAnyField(body as unknown as Record<string, unknown>, PASSTHROUGH_FIELDS)) return true;
+  if (Array.isArray(body.system) && body.system.some((block) => block['type'] !== 'text')) return true;
+  return body.messages.some((message) => Array.isArray(message.content) && !message.content.every(isPlainBlock));
+}
+
+/**
+ * The runtime request of a validated body. A body that needs tools (see `needsPassthrough`)
+ * becomes a passthrough request of format `anthropic-messages`.
+ * @throws {UsageError} `SAFETYNET_USAGE` naming the field, for a malformed text or image block.
  */
 export function parseMessages(request: FastifyRequest): ParsedExchange {
   const body = request.body as MessagesBody;
-  unsupportedFields(body as unknown as Record<string, unknown>, UNSUPPORTED);
+  const sessionKey = sessionKeyOf(request, body.metadata?.user_id);
+  const session = sessionKey === undefined ? {} : { sessionKey };
+  const exchange = { stream: body.stream === true, includeUsage: true };
+  if (needsPassthrough(body)) {
+    const beta = request.headers['anthropic-beta'];
+    const passthrough = {
+      format: 'anthropic-messages' as const,
+      body: body as unknown as Record<string, unknown>,
+      // Claude Code turns beta body fields on with this header; the provider refuses them without it.
+      ...(typeof beta === 'string' && beta !== '' ? { headers: { 'anthropic-beta': beta } } : {}),
+    };
+    return { run: { model: body.model, passthrough, ...session }, ...exchange };
+  }
   const messages: ChatMessage[] = [];
   const system = systemText(body.system);
   if (system !== '') messages.push({ role: 'system', content: system });
@@ -67,12 +96,7 @@ export function parseMessages(request: FastifyRequest): ParsedExchange {
       content: typeof content === 'string' ? content : content.map((block, j) => messagePart(block, `messages[${i}].content[${j}]`)),
     });
   });
-  const sessionKey = sessionKeyOf(request, body.metadata?.user_id);
-  return {
-    run: { model: body.model, messages, ...(sessionKey === undefined ? {} : { sessionKey }) },
-    stream: body.stream === true,
-    includeUsage: true,
-  };
+  return { run: { model: body.model, messages, ...session }, ...exchange };
 }
 
 function systemText(system: MessagesBody['system']): string {
@@ -95,7 +119,6 @@ function messagePart(block: Block, at: string): MessagePart {
       throw new UsageError(`${at}.source: expected { type: "base64", media_type, data } (safetynet fetches no URLs)`);
     return { type: 'image_url', image_url: { url: `data:${source['media_type']};base64,${source['data']}` } };
   }
-  if (type === 'tool_use' || type === 'tool_result') throw new UsageError(`${at}.type: tool blocks are not supported yet ("${type}")`);
   throw new UsageError(`${at}.type: only "text" and "image" blocks are supported, received ${JSON.stringify(type)}`);
 }
 
@@ -141,4 +164,13 @@ export const messagesAnswers: WireAnswers = {
     sseEvent({ type: 'content_block_stop', index: 0 }, 'content_block_stop') +
     sseEvent({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: usageOf(result) }, 'message_delta') +
     sseEvent({ type: 'message_stop' }, 'message_stop'),
+  passthrough: {
+    body: (response, model) => ({ ...response, model }),
+    event: (event, model) => {
+      const type = String(event['type']);
+      const message = event['message'] as Record<string, unknown> | undefined;
+      return sseEvent(type === 'message_start' && message !== undefined ? { ...event, message: { ...message, model } } : event, type);
+    },
+    end: '',
+  },
 };

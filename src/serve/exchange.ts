@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { SafetynetError, type RequestAttempt } from '../errors.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { RunRequest, RunResult } from '../runtime/request.js';
+import type { RawStreamEvent, RunRequest, RunResult } from '../runtime/request.js';
 import type { ServeMetrics } from './metrics.js';
 import { SseStream } from './sse.js';
 import { problemFor } from './status.js';
@@ -21,8 +21,8 @@ const SHUTDOWN_MESSAGE = 'safetynet serve is shutting down: the request was stop
 
 /** What a route made of its body: the runtime request and how the client wants the answer. */
 export interface ParsedExchange {
-  /** The runtime request, without the parts the exchange adds (`signal`, `onText`, `onAttempt`). */
-  run: Omit<RunRequest, 'signal' | 'onText' | 'onAttempt'>;
+  /** The runtime request, without the parts the exchange adds (`signal`, `onText`, `onEvent`, `onAttempt`). */
+  run: Omit<RunRequest, 'signal' | 'onText' | 'onEvent' | 'onAttempt'>;
   /** `stream: true` in the body. */
   stream: boolean;
   /** OpenAI `stream_options.include_usage`: a final usage chunk. */
@@ -42,6 +42,18 @@ export interface WireAnswers {
   streamText(text: string, model: string, id: string): string;
   /** The events closing a complete stream. */
   streamEnd(result: RunResult, id: string, includeUsage: boolean): string;
+  /** How passthrough answers (tools) are forwarded: the provider's own objects, model rewritten. */
+  passthrough: PassthroughAnswers;
+}
+
+/** The passthrough answers of one wire format (the provider speaks the client's format). */
+export interface PassthroughAnswers {
+  /** The JSON body: the provider's final message object with `model` set to the answering ref. */
+  body(response: Record<string, unknown>, model: string): unknown;
+  /** The SSE text of one raw provider event (model rewritten); `''` drops it. */
+  event(event: RawStreamEvent, model: string, includeUsage: boolean): string;
+  /** What closes a complete stream after the provider's last event (OpenAI `[DONE]`). */
+  end: string;
 }
 
 /** What every exchange of one server shares. */
@@ -79,11 +91,13 @@ export async function runExchange(context: ExchangeContext, reply: FastifyReply,
   reply.raw.on('close', onClose);
   context.inFlight.add(controller);
   metrics.inFlight(1);
+  const passthrough = parsed.run.passthrough !== undefined;
   const startStream = (model: string) => {
     if (stream.started) return;
     stream.start({ 'x-safetynet-model': model, 'x-safetynet-attempts': attemptsHeader(attempts) });
     metrics.firstToken(performance.now() - started);
-    stream.write(wire.streamStart(model, id));
+    // A passthrough stream is the provider's own, message start included.
+    if (!passthrough) stream.write(wire.streamStart(model, id));
   };
   try {
     const result = await runtime.run({
@@ -93,7 +107,16 @@ export async function runExchange(context: ExchangeContext, reply: FastifyReply,
         attempts.push(attempt);
         metrics.attempt(attempt);
       },
-      ...(parsed.stream
+      ...(parsed.stream && passthrough
+        ? {
+            onEvent: ({ event, model }) => {
+              if (clientGone) return;
+              startStream(model);
+              stream.write(wire.passthrough.event(event, model, parsed.includeUsage));
+            },
+          }
+        : {}),
+      ...(parsed.stream && !passthrough
         ? {
             onText: (delta) => {
               if (clientGone) return;
@@ -111,10 +134,17 @@ export async function runExchange(context: ExchangeContext, reply: FastifyReply,
       'x-safetynet-request-id': result.requestId,
     };
     if (!parsed.stream) {
-      await reply.code(200).headers(headers).send(wire.body(result, id));
+      const body =
+        result.passthrough === undefined ? wire.body(result, id) : wire.passthrough.body(result.passthrough.response, result.model);
+      await reply.code(200).headers(headers).send(body);
       return;
     }
     startStream(result.model);
+    if (passthrough) {
+      stream.write(wire.passthrough.end);
+      stream.end();
+      return;
+    }
     // Without deltas the whole answer goes as one piece; after deltas only what they did not carry.
     const rest = result.text.startsWith(streamed) ? result.text.slice(streamed.length) : '';
     if (rest !== '') stream.write(wire.streamText(rest, result.model, id));

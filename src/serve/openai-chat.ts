@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { MessagePart } from '../conversation/messages.js';
 import type { ChatMessage } from '../runtime/request.js';
 import type { ParsedExchange, WireAnswers } from './exchange.js';
-import { sessionKeyOf, unsupportedFields } from './request-fields.js';
+import { hasAnyField, sessionKeyOf } from './request-fields.js';
 import { sseEvent } from './sse.js';
 
 const contentSchema = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', required: ['type'] } }, { type: 'null' }] };
@@ -38,8 +38,8 @@ export const chatCompletionsSchema = {
   },
 } as const;
 
-/** Fields that need tools or structured output, which safetynet does not pass on yet. */
-const UNSUPPORTED = ['tools', 'tool_choice', 'functions', 'function_call', 'response_format', 'parallel_tool_calls'];
+/** Fields that need tools or structured output: the request passes through (`docs/serve.md#tools-pass-through`). */
+const PASSTHROUGH_FIELDS = ['tools', 'tool_choice', 'functions', 'function_call', 'response_format', 'parallel_tool_calls'];
 
 interface ChatBody {
   model: string;
@@ -50,30 +50,42 @@ interface ChatBody {
 }
 
 /**
- * The runtime request of a validated body. `developer` messages count as `system`.
- * @throws {UsageError} `SAFETYNET_USAGE` naming the field, for tools, structured output, tool
- *   messages and content parts other than text and images.
+ * Whether the body needs a passthrough: tools or structured output, `tool` / `function` messages,
+ * assistant `tool_calls`, or content parts other than text and images (audio, files).
+ */
+function needsPassthrough(body: ChatBody): boolean {
+  if (hasAnyField(body as unknown as Record<string, unknown>, PASSTHROUGH_FIELDS)) return true;
+  return body.messages.some(
+    (message) =>
+      message.role === 'tool' ||
+      message.role === 'function' ||
+      (message.tool_calls !== undefined && message.tool_calls !== null) ||
+      (Array.isArray(message.content) && message.content.some((part) => part['type'] !== 'text' && part['type'] !== 'image_url')),
+  );
+}
+
+/**
+ * The runtime request of a validated body. `developer` messages count as `system`. A body that
+ * needs tools (see `needsPassthrough`) becomes a passthrough request of format `openai-chat`.
+ * @throws {UsageError} `SAFETYNET_USAGE` naming the field, for a malformed text or image part.
  */
 export function parseChatCompletions(request: FastifyRequest): ParsedExchange {
   const body = request.body as ChatBody;
-  unsupportedFields(body as unknown as Record<string, unknown>, UNSUPPORTED);
+  const sessionKey = sessionKeyOf(request, body.user);
+  const exchange = { stream: body.stream === true, includeUsage: body.stream_options?.include_usage === true };
+  const session = sessionKey === undefined ? {} : { sessionKey };
+  if (needsPassthrough(body)) {
+    const passthrough = { format: 'openai-chat' as const, body: body as unknown as Record<string, unknown> };
+    return { run: { model: body.model, passthrough, ...session }, ...exchange };
+  }
   const messages = body.messages.map((message, i): ChatMessage => {
     const at = `messages[${i}]`;
-    if (message.role === 'tool' || message.role === 'function' || message.tool_calls !== undefined)
-      throw new UsageError(
-        `${at}: tool calls are not supported yet (role "${message.role}"${message.tool_calls === undefined ? '' : ', tool_calls'})`,
-      );
     const role = message.role === 'developer' ? 'system' : (message.role as ChatMessage['role']);
     const content = message.content ?? '';
     if (typeof content === 'string') return { role, content };
     return { role, content: content.map((part, j) => chatPart(part, `${at}.content[${j}]`)) };
   });
-  const sessionKey = sessionKeyOf(request, body.user);
-  return {
-    run: { model: body.model, messages, ...(sessionKey === undefined ? {} : { sessionKey }) },
-    stream: body.stream === true,
-    includeUsage: body.stream_options?.include_usage === true,
-  };
+  return { run: { model: body.model, messages, ...session }, ...exchange };
 }
 
 function chatPart(part: Record<string, unknown>, at: string): MessagePart {
@@ -127,4 +139,16 @@ export const chatCompletionsAnswers: WireAnswers = {
         })
       : '') +
     'data: [DONE]\n\n',
+  passthrough: {
+    body: (response, model) => ({ ...response, model }),
+    // Upstream always asks for usage (the final object needs it): a client that did not gets none.
+    event: (event, model, includeUsage) => {
+      if (includeUsage) return sseEvent({ ...event, model });
+      const choices = event['choices'];
+      if (Array.isArray(choices) && choices.length === 0) return '';
+      const { usage: _usage, ...chunk } = event;
+      return sseEvent({ ...chunk, model });
+    },
+    end: 'data: [DONE]\n\n',
+  },
 };

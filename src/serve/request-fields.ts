@@ -1,9 +1,8 @@
 /**
  * What both wire formats read the same way: the session key (header first, then the body's own
- * user field) and the refusal of fields safetynet cannot honour yet (tools, structured output).
+ * user field) and the fields that make a request a passthrough one (tools, structured output).
  */
 import type { FastifyRequest } from 'fastify';
-import { UsageError } from '../errors.js';
 
 /** Header carrying the conversation key (CLI candidates resume their sessions by it). */
 export const SESSION_HEADER = 'x-session-id';
@@ -16,14 +15,13 @@ export function sessionKeyOf(request: FastifyRequest, bodyUser: unknown): string
 }
 
 /**
- * Refuse fields that would change the answer's kind (tools, structured output): taking such a
- * request and ignoring them would answer something else than was asked.
- * @throws {UsageError} `SAFETYNET_USAGE` naming the first such field present (not null).
+ * Whether any of `fields` is set (not null, not an empty array): such a request (tools, structured
+ * output) is passed through to API candidates of its protocol (`docs/serve.md#tools-pass-through`),
+ * never answered as plain text with the fields ignored.
  */
-export function unsupportedFields(body: Record<string, unknown>, fields: readonly string[]): void {
-  for (const field of fields) {
+export function hasAnyField(body: Record<string, unknown>, fields: readonly string[]): boolean {
+  return fields.some((field) => {
     const value = body[field];
-    if (value === undefined || value === null || (Array.isArray(value) && value.length === 0)) continue;
-    throw new UsageError(`${field}: tools and structured output are not supported yet by safetynet serve; leave "${field}" out`);
-  }
+    return !(value === undefined || value === null || (Array.isArray(value) && value.length === 0));
+  });
 }

@@ -43,16 +43,15 @@ describe('serve: errors in the wire format of the client', () => {
     expect(notJson.json['type']).toBe('error');
   });
 
-  it('tools are refused with a 400 naming the field instead of being ignored', async () => {
+  it('tools are never ignored: a tools request that no candidate speaks is a 502 listing the skipped candidates, nothing is sent', async () => {
     const rig = await start();
+    // The primary speaks Anthropic Messages and the fallback is a CLI: nothing can take a Chat Completions body.
     const openai = await post(rig, '/v1/chat/completions', { ...chat(), tools: [{ type: 'function', function: { name: 'f' } }] });
-    expect(openai.status).toBe(400);
-    expect(openai.json['error'].message).toMatch(/^tools: tools and structured output are not supported yet/);
+    expect(openai.status).toBe(502);
+    expect(openai.headers.get('x-safetynet-attempts')).toBe(`${PRIMARY}=skipped:config, ${rig.fallback}=skipped:config`);
+    expect(openai.json['error'].message).toContain('speaks anthropic-messages');
     const format = await post(rig, '/v1/chat/completions', { ...chat(), response_format: { type: 'json_object' } });
-    expect(format.json['error'].message).toMatch(/^response_format:/);
-    const tool = await post(rig, '/v1/messages', { ...anthropic(), tools: [{ name: 'f', input_schema: {} }] });
-    expect(tool.status).toBe(400);
-    expect(tool.json['error'].message).toMatch(/^tools:/);
+    expect(format.status).toBe(502);
     expect(rig.stub.modelRequests()).toHaveLength(0);
   });
 

@@ -47,8 +47,8 @@ export interface RigOptions {
   config?: (fallback: string) => Partial<SafetynetConfigFile>;
   /** The primary model ref. @default PRIMARY */
   primary?: string;
-  /** Extra API providers. */
-  providers?: Record<string, unknown>;
+  /** Extra API providers (a function gets the stub's URL, e.g. for a second provider on the stub). */
+  providers?: Record<string, unknown> | ((stubUrl: string) => Record<string, unknown>);
   /** API key the clients send. */
   clientKey?: string;
 }
@@ -72,7 +72,7 @@ export async function startServeRig(options: RigOptions = {}): Promise<ServeRig>
       models: {
         providers: {
           stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' },
-          ...options.providers,
+          ...(typeof options.providers === 'function' ? options.providers(stub.url) : options.providers),
         },
       },
     } as never,

@@ -15,12 +15,19 @@ import { toApiAttemptError } from './classify-api.js';
 import { runOpenAICompletions } from './openai-completions.js';
 import { runOpenAIResponses } from './openai-responses.js';
 import { AttemptClocks, expiredClockMessage, timerMs } from './deadline.js';
-import type { ApiCallInput, ApiRunner, ApiTurn, InlineImage } from './types.js';
+import { ContentGate, runPassthrough } from './passthrough.js';
+import type { ApiCallInput, ApiRunner, ApiTurn, InlineImage, PassthroughTurn, RawStreamEvent } from './types.js';
 
 /** Options of {@link callApi}. */
 export interface CallApiOptions {
   /** Receives each piece of answer text as the stream delivers it (never empty). */
   onText?: (text: string) => void;
+  /**
+   * Passthrough calls only: receives the provider's raw stream events, held back until the first
+   * content event (`ContentGate` of `./passthrough.ts`), so events of an attempt that fails before
+   * its first content never reach it.
+   */
+  onEvent?: (event: RawStreamEvent) => void;
 }
 
 /** The runner of each protocol. */
@@ -57,16 +64,20 @@ function hasAuthHeader(headers: Record<string, string>): boolean {
  *   (`./deadline.ts`);
  * - `options.onText` gets the answer's text deltas as they arrive;
  * - a built-in provider (`anthropic`, `openai`) without a key (and without an auth header) fails
- *   with `auth` before anything is sent.
+ *   with `auth` before anything is sent;
+ * - `input.passthrough`: the client's body is sent instead (`./passthrough.ts`), raw events go to
+ *   `options.onEvent` from the first content event on, and the answer carries the final message
+ *   object as `response`; its text may be empty (a tool call alone is an answer).
  *
- * @returns `{ text, usage, responseId }`; `text` is never empty.
+ * @returns `{ text, usage, responseId }` (plus `response` for a passthrough call); `text` is never
+ *   empty for a normal call.
  * @throws AttemptError with `reason` (`aborted` when the caller aborted, `timeout` when a clock
  *   fired, else the classification of the SDK error or stream event; an empty answer is
  *   `unknown`), `status` and `retryAfterMs` when known, `outputSent` when text had been given to
- *   `onText`, the SDK error as `cause`. The message is `<provider>/<model>: …` and never contains
+ *   `onText` or a raw event to `onEvent`, the SDK error as `cause`. The message is `<provider>/<model>: …` and never contains
  *   the key.
  */
-export async function callApi(input: ApiCallInput, signal: AbortSignal, options: CallApiOptions = {}): Promise<ApiTurn> {
+export async function callApi(input: ApiCallInput, signal: AbortSignal, options: CallApiOptions = {}): Promise<ApiTurn | PassthroughTurn> {
   const { provider, model } = input;
   const label = `${provider.id}/${model}`;
   if (signal.aborted) throw new AttemptError('aborted', `${label}: aborted by the caller`);
@@ -83,7 +94,21 @@ export async function callApi(input: ApiCallInput, signal: AbortSignal, options:
           outputSent = true;
           options.onText?.(text);
         };
+  const gate = options.onEvent === undefined ? undefined : new ContentGate(options.onEvent);
+  const onRaw =
+    gate === undefined
+      ? undefined
+      : (event: RawStreamEvent, content: boolean): void => {
+          gate.event(event, content);
+          outputSent ||= gate.open;
+        };
   try {
+    if (input.passthrough !== undefined) {
+      const hooks = { onEvent: clocks.event, ...(onText === undefined ? {} : { onText }), ...(onRaw === undefined ? {} : { onRaw }) };
+      const turn = await runPassthrough(provider, input.passthrough, model, clocks.controller.signal, timeoutMs, hooks);
+      gate?.flush();
+      return turn;
+    }
     const images = await inlineImages(input);
     const request = { model, history: input.history, prompt: input.prompt, systemPrompt: input.systemPrompt, images };
     const hooks = { onEvent: clocks.event, ...(onText === undefined ? {} : { onText }) };

@@ -36,6 +36,81 @@ export interface ApiCallInput {
    * or none for `idleMs` after one, fails the attempt with `timeout`. Absent: only the deadline.
    */
   clocks?: StreamClocks;
+  /**
+   * A passthrough request (tools, structured output, tool messages): the client's own body, sent
+   * as it is instead of `history`/`prompt` (see `./passthrough.ts`). Only a provider whose `api`
+   * speaks `format` can serve it (the runtime skips the others).
+   */
+  passthrough?: PassthroughRequest;
+}
+
+/**
+ * The wire format of a passthrough request: `openai-chat` (Chat Completions, served by providers
+ * of api `openai-completions`) or `anthropic-messages` (served by `anthropic-messages` providers).
+ */
+export type PassthroughFormat = 'openai-chat' | 'anthropic-messages';
+
+/** A client's request body passed to a provider of the same protocol (`model` and `stream` replaced). */
+export interface PassthroughRequest {
+  format: PassthroughFormat;
+  /** The body as the client sent it (JSON object). */
+  body: Readonly<Record<string, unknown>>;
+  /**
+   * Protocol headers of the client to send along, e.g. `anthropic-beta` (Claude Code enables beta
+   * body fields with it; without it the provider refuses them). Never auth headers: the
+   * provider's own key is used.
+   */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** One raw stream event of a passthrough call: the provider's parsed SSE `data` object. */
+export type RawStreamEvent = Record<string, unknown>;
+
+/** Builds the final message of one passthrough stream, event by event (one per format). */
+export interface PassthroughAccumulator {
+  /** Fold one raw event in: the answer text it adds (`''` for none), and whether it is content. */
+  add(event: RawStreamEvent): { text: string; content: boolean };
+  /**
+   * The answer once the stream ended.
+   * @throws {ApiStreamError} `truncated` when the stream ended before its last event.
+   */
+  finish(): PassthroughTurn;
+}
+
+/** The SDK request options of a passthrough call (both SDKs take this shape). */
+export interface PassthroughCallOptions {
+  signal: AbortSignal;
+  /** The SDK's per-request timeout in ms. */
+  timeout: number;
+  /** Always 0: failover, not the SDK, decides what happens after a failure. */
+  maxRetries: 0;
+  headers?: Record<string, string>;
+}
+
+/** One passthrough protocol: how its stream is opened, and the accumulator of its final message. */
+export interface PassthroughProtocol {
+  /**
+   * Send `body` with `model` and `stream: true` with the provider's cached client and the SDK
+   * request `options` (signal, timeout, retries off, the client's protocol headers).
+   * @throws the SDK's errors (HTTP status, connection); in-stream errors are thrown while iterating.
+   */
+  open(
+    provider: ResolvedApiProvider,
+    body: Readonly<Record<string, unknown>>,
+    model: string,
+    options: PassthroughCallOptions,
+  ): Promise<AsyncIterable<RawStreamEvent>>;
+  accumulator(): PassthroughAccumulator;
+}
+
+/** A successful passthrough answer: the turn plus the provider's final message object. */
+export interface PassthroughTurn extends ApiTurn {
+  /**
+   * The final message as the provider's non-streaming API would have answered it (Anthropic
+   * `message`, OpenAI `chat.completion`), accumulated from the stream: tool calls, stop reason and
+   * usage included. `text` may be empty (an answer that is only a tool call is a success).
+   */
+  response: Record<string, unknown>;
 }
 
 /** The two stream clocks of an API attempt, in ms (`safetynet.streaming`; `docs/streaming.md#clocks`). */
@@ -52,6 +127,11 @@ export interface ApiStreamHooks {
   onEvent?: () => void;
   /** A piece of answer text, as it arrives (never empty). */
   onText?: (text: string) => void;
+  /**
+   * Passthrough calls only: every raw event, and whether it is content (a non-empty delta, or the
+   * start of a tool call / non-text block) — what ends the invisible-failover window.
+   */
+  onRaw?: (event: RawStreamEvent, content: boolean) => void;
 }
 
 /** A successful API answer. */

@@ -19,6 +19,7 @@ import { openaiCompletions } from './openai-completions.js';
 import { openaiResponses } from './openai-responses.js';
 import { isRecord, pieces, type ReplyContext, type StubProtocol, type StubReply } from './protocol.js';
 import { recordRequest } from './request-log.js';
+import { toolUseReply } from './tool-use.js';
 import type { RecordedRequest, StubCall, StubMode, StubServer, StubServerOptions } from './types.js';
 
 export { summarizeBody } from './body-summary.js';
@@ -161,6 +162,10 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
     }
     if (mode.startsWith('sseerror:')) {
       send(res, protocol.streamError(ctx, mode.slice('sseerror:'.length) || 'api_error'), reqIdHeader);
+      return;
+    }
+    if (mode === 'tooluse') {
+      send(res, toolUseReply(protocol.api, ctx) ?? protocol.ok(ctx), reqIdHeader);
       return;
     }
     send(res, protocol.ok(ctx), reqIdHeader); // ok / echo

@@ -30,8 +30,18 @@ export interface StubErrorMode {
  * - `sseerror:<type>`: 200 then an in-stream error (Anthropic `event: error` with that error type,
  *   OpenAI `response.failed` with that code). A non-streaming request gets the matching HTTP error.
  * - `midstream:<type>`: 200, the reply's events up to its first text delta, then that in-stream error.
+ * - `tooluse`: a tool call only (Anthropic `tool_use` block, Chat `tool_calls`), JSON or SSE (`./tool-use.ts`).
  */
-export type StubMode = 'ok' | 'echo' | 'hang' | 'stall' | 'badjson' | `sseerror:${string}` | `midstream:${string}` | StubErrorMode;
+export type StubMode =
+  | 'ok'
+  | 'echo'
+  | 'tooluse'
+  | 'hang'
+  | 'stall'
+  | 'badjson'
+  | `sseerror:${string}`
+  | `midstream:${string}`
+  | StubErrorMode;
 
 /** Which API a model call was made to. */
 export type StubApi = 'anthropic' | 'openai-responses' | 'openai-chat';
