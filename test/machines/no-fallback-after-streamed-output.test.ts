@@ -9,8 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createActor, toPromise } from 'xstate';
+import { createActor, fromPromise, toPromise } from 'xstate';
 import { createRequestActors } from '../../src/actors/create-request-actors.js';
+import type { RecordFailureInput } from '../../src/actors/types.js';
 import type { CallApiInput, Candidate } from '../../src/machines/types.js';
 import { DEFAULT_HISTORY_PROMPT_CHARS } from '../../src/config/session-defaults.js';
 import { EMPTY_CONVERSATION } from '../../src/conversation/types.js';
@@ -40,7 +41,7 @@ afterEach(async () => {
  * the second answers. Resolves with the machine's output, the models called, and the cooldown
  * writes, awaited (the runtime runs them in the background).
  */
-async function request(failure: AttemptError) {
+async function request(failure: AttemptError, options: { cooldownWriteFails?: boolean } = {}) {
   const called: string[] = [];
   const writes: Promise<unknown>[] = [];
   const actors = createRequestActors({
@@ -54,7 +55,10 @@ async function request(failure: AttemptError) {
     },
     inBackground: (write) => writes.push(write()),
   });
-  const actor = createActor(requestMachine.provide({ actors }), {
+  // The bookkeeping of the failure itself failing: the machine takes recordFailure's onError branch.
+  const failingRecord = fromPromise<void, RecordFailureInput>(() => Promise.reject(new Error('the cooldown store is gone')));
+  const provided = options.cooldownWriteFails === true ? { ...actors, recordFailure: failingRecord } : actors;
+  const actor = createActor(requestMachine.provide({ actors: provided }), {
     input: {
       requestId: 'r-streamed',
       candidates: [first, second],
@@ -96,5 +100,20 @@ describe('no fallback after streamed output', () => {
       [second.ref, true, undefined],
     ]);
     expect((await cooldowns.read([first.ref])).get(first.ref)).toMatchObject({ reason: 'overloaded' });
+  });
+
+  it('a failed cooldown write after streamed output still ends the request without fallback', async () => {
+    const broke = new AttemptError('overloaded', 'the stream broke off: overloaded', { status: 529, outputSent: true });
+    const { output, called } = await request(broke, { cooldownWriteFails: true });
+
+    expect(called).toEqual([first.model]);
+    expect(output).toMatchObject({ status: 'failed', interrupted: true });
+  });
+
+  it('a failed cooldown write before any output still falls back to the next candidate', async () => {
+    const { output, called } = await request(new AttemptError('overloaded', 'overloaded', { status: 529 }), { cooldownWriteFails: true });
+
+    expect(called).toEqual([first.model, second.model]);
+    expect(output).toMatchObject({ status: 'answered', model: second.ref });
   });
 });
