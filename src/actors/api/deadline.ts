@@ -30,11 +30,11 @@ export class AttemptClocks {
   readonly #caller: AbortSignal;
   readonly #deadline: NodeJS.Timeout;
   readonly #clocks: StreamClocks | undefined;
+  /** The first-token clock until the first stream event, then the idle clock. */
   #stream: NodeJS.Timeout | undefined;
-  /** Which clock `#stream` is. */
-  #streamClock: 'first-token' | 'idle' | undefined;
-  #cleared = false;
   #sawEvent = false;
+  #cleared = false;
+  #expiredAfterMs: number | undefined;
   readonly #onAbort = (): void => this.controller.abort(this.#caller.reason);
 
   /**
@@ -53,21 +53,16 @@ export class AttemptClocks {
   /** A stream event arrived: the first-token clock stops and the idle clock restarts. */
   readonly event = (): void => {
     if (this.#clocks === undefined || this.expired !== undefined || this.#cleared) return;
+    // The running idle timer is rescheduled, not replaced (no timer object per event).
+    if (this.#sawEvent) this.#stream?.refresh();
+    else this.#arm('idle', this.#clocks.idleMs);
     this.#sawEvent = true;
-    this.#arm('idle', this.#clocks.idleMs);
   };
 
   /** How long the clock that fired allowed, in ms (for the message). */
   get expiredAfterMs(): number | undefined {
     return this.#expiredAfterMs;
   }
-
-  /** Whether any stream event arrived. */
-  get sawEvent(): boolean {
-    return this.#sawEvent;
-  }
-
-  #expiredAfterMs: number | undefined;
 
   clear(): void {
     this.#cleared = true;
@@ -77,16 +72,9 @@ export class AttemptClocks {
   }
 
   #arm(clock: 'first-token' | 'idle', ms: number): void {
-    // Every stream event restarts the idle clock: the running timer is rescheduled, not replaced
-    // (no timer object per event).
-    if (clock === 'idle' && this.#streamClock === 'idle' && this.#stream !== undefined) {
-      this.#stream.refresh();
-      return;
-    }
     clearTimeout(this.#stream);
     const bounded = timerMs(ms);
     this.#stream = setTimeout(() => this.#expire(clock, bounded), bounded);
-    this.#streamClock = clock;
   }
 
   #expire(clock: ExpiredClock, ms: number): void {
