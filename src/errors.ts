@@ -17,6 +17,7 @@ export type SafetynetErrorCode =
   | 'SAFETYNET_IMAGE_INVALID'
   | 'SAFETYNET_STORE_LOCKED'
   | 'SAFETYNET_STORE_FAILED'
+  | 'SAFETYNET_STORE_UNAVAILABLE'
   | 'SAFETYNET_ATTEMPT_FAILED'
   | 'SAFETYNET_ALL_CANDIDATES_FAILED'
   | 'SAFETYNET_ABORTED'
@@ -166,10 +167,10 @@ export class UsageError extends SafetynetError {
 
 /** The LevelDB state folder could not be opened or written. */
 export class StoreError extends SafetynetError {
-  /** The LevelDB folder. */
+  /** The LevelDB folder, or the Redis URL without its password. */
   readonly location: string;
   constructor(
-    code: 'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED' | 'SAFETYNET_TRANSCRIPT_CONFLICT',
+    code: 'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED' | 'SAFETYNET_STORE_UNAVAILABLE' | 'SAFETYNET_TRANSCRIPT_CONFLICT',
     message: string,
     details: { location: string; cause?: unknown },
   ) {

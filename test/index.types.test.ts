@@ -185,6 +185,7 @@ describe('the error classes (types)', () => {
       | 'SAFETYNET_IMAGE_INVALID'
       | 'SAFETYNET_STORE_LOCKED'
       | 'SAFETYNET_STORE_FAILED'
+      | 'SAFETYNET_STORE_UNAVAILABLE'
       | 'SAFETYNET_ATTEMPT_FAILED'
       | 'SAFETYNET_ALL_CANDIDATES_FAILED'
       | 'SAFETYNET_ABORTED'
@@ -200,7 +201,7 @@ describe('the error classes (types)', () => {
       'SAFETYNET_CONFIG_NOT_FOUND' | 'SAFETYNET_CONFIG_SYNTAX' | 'SAFETYNET_CONFIG_INVALID'
     >();
     expectTypeOf<ConstructorParameters<typeof StoreError>[0]>().toEqualTypeOf<
-      'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED' | 'SAFETYNET_TRANSCRIPT_CONFLICT'
+      'SAFETYNET_STORE_LOCKED' | 'SAFETYNET_STORE_FAILED' | 'SAFETYNET_STORE_UNAVAILABLE' | 'SAFETYNET_TRANSCRIPT_CONFLICT'
     >();
     expectTypeOf<NonNullable<NonNullable<ConstructorParameters<typeof UsageError>[1]>['code']>>().toEqualTypeOf<
       'SAFETYNET_USAGE' | 'SAFETYNET_MODEL_NOT_ALLOWED' | 'SAFETYNET_IMAGE_INVALID'

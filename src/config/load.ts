@@ -19,6 +19,7 @@ import { DEFAULT_SESSION_BOUNDS } from './session-defaults.js';
 import { DEFAULT_FIRST_TOKEN_SECONDS, DEFAULT_STREAM_IDLE_SECONDS } from './streaming-defaults.js';
 import { resolveFailoverSettings } from './failover-settings.js';
 import { resolveServeSettings } from './serve-defaults.js';
+import { resolveStoreSettings } from './store-defaults.js';
 import { resolveApiProviders } from './providers.js';
 import type { ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
@@ -214,5 +215,6 @@ export function resolveConfig(
     },
     ...resolveFailoverSettings(file?.safetynet),
     serve: resolveServeSettings(file?.safetynet?.serve, env),
+    store: resolveStoreSettings(file?.safetynet?.store, env),
   };
 }

@@ -205,6 +205,23 @@ const cooldownsShape = {
 const retryShape = {
   sameCandidateMaxMs: intBetween(0, 60_000, 'an integer of milliseconds from 0 (no retry) to 60000').optional(),
 };
+/** `safetynet.store`: where the state lives, LevelDB or a Redis shared by replicas; defaults in `./store-defaults.ts`. */
+const redisUrl = 'a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379/0"';
+const storeShape = {
+  kind: z.enum(['level', 'redis'], { error: '"level" (the embedded default) or "redis"' }).optional(),
+  url: z
+    .string({ error: redisUrl })
+    .refine((s) => /^rediss?:\/\/./.test(s.trim()), { error: redisUrl })
+    .optional(),
+  keyPrefix: z.string({ error: 'a string every Redis key starts with, e.g. "safetynet:"' }).optional(),
+  commandTimeoutMs: intBetween(10, 60_000, 'an integer of milliseconds from 10 to 60000').optional(),
+  leaseSeconds: z
+    .number({ error: 'a number of seconds from 1 to 3600' })
+    .min(1, { error: 'a number of seconds from 1 to 3600' })
+    .max(3600, { error: 'a number of seconds from 1 to 3600' })
+    .optional(),
+  hostId: nonEmpty().optional(),
+};
 /** The keys of each `safetynet.<section>` (for suggestions). */
 export const SAFETYNET_SECTION_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   traces: Object.freeze(Object.keys(tracesShape)),
@@ -213,6 +230,7 @@ export const SAFETYNET_SECTION_KEYS: Readonly<Record<string, readonly string[]>>
   cooldowns: Object.freeze(Object.keys(cooldownsShape)),
   retry: Object.freeze(Object.keys(retryShape)),
   serve: Object.freeze(Object.keys(serveShape)),
+  store: Object.freeze(Object.keys(storeShape)),
 });
 /** Every key of the top-level `safetynet` section (for suggestions). */
 export const SAFETYNET_KEYS: readonly string[] = Object.freeze(Object.keys(SAFETYNET_SECTION_KEYS));
@@ -224,6 +242,7 @@ const safetynetSchema = z.strictObject(
     cooldowns: z.strictObject(cooldownsShape, { error: E.object }).optional(),
     retry: z.strictObject(retryShape, { error: E.object }).optional(),
     serve: z.strictObject(serveShape, { error: E.object }).optional(),
+    store: z.strictObject(storeShape, { error: E.object }).optional(),
   },
   { error: E.object },
 );

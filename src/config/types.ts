@@ -7,6 +7,7 @@ import type { SessionBounds } from './session-defaults.js';
 import type { StreamingClocks } from './streaming-defaults.js';
 import type { CooldownSettings, RetrySettings } from './failover-settings.js';
 import type { ServeSettings } from './serve-defaults.js';
+import type { StoreConfig, StoreSettings } from './store-defaults.js';
 
 /** How stdout is parsed. Spec: `json` (default), `jsonl` (Codex `--json`), `text`. */
 export type OutputMode = 'json' | 'jsonl' | 'text';
@@ -313,6 +314,8 @@ export interface SafetynetConfigFile {
     cooldowns?: CooldownsConfig;
     retry?: RetryConfig;
     serve?: ServeConfig;
+    /** Where the state lives (`docs/replicas.md`); defaults in `./store-defaults.ts`. */
+    store?: StoreConfig;
   };
   /** The reference gateway's `models` section; only `providers` is read. */
   models?: {
@@ -366,4 +369,6 @@ export interface ResolvedConfig {
   retry: RetrySettings;
   /** The HTTP front (`safetynet.serve`, with `SAFETYNET_API_KEYS` joined to `apiKeys`); defaults in `./serve-defaults.ts`. */
   serve: ServeSettings;
+  /** Where the state lives (`safetynet.store`, with `SAFETYNET_REDIS_URL` / `SAFETYNET_HOST_ID`); defaults in `./store-defaults.ts`. */
+  store: StoreSettings;
 }

@@ -1,0 +1,61 @@
+/**
+ * The defaults of `safetynet.store` (where sessions, transcripts, cooldowns, traces and session
+ * lanes live): one home for the config resolution, the store factory and the README table.
+ * Rationale: `docs/replicas.md`.
+ */
+import os from 'node:os';
+
+/** Default `safetynet.store.kind`: the embedded LevelDB folder. */
+export const DEFAULT_STORE_KIND = 'level';
+/** Default `safetynet.store.keyPrefix`. */
+export const DEFAULT_STORE_KEY_PREFIX = 'safetynet:';
+/** Default `safetynet.store.commandTimeoutMs`: the longest one Redis command may take. */
+export const DEFAULT_STORE_COMMAND_TIMEOUT_MS = 1000;
+/** Default `safetynet.store.leaseSeconds`: a session lane lease not renewed for this long expires (a dead replica's turn). */
+export const DEFAULT_STORE_LEASE_SECONDS = 5;
+
+/** The resolved `safetynet.store` settings. */
+export interface StoreSettings {
+  /** `level` (one LevelDB folder, `$SAFETYNET_HOME/state`) or `redis` (shared by replicas). @default 'level' */
+  kind: 'level' | 'redis';
+  /** The Redis URL (`$SAFETYNET_REDIS_URL` wins); required when `kind` is `redis`, unused otherwise. */
+  url: string | undefined;
+  /** Prefix of every Redis key. @default 'safetynet:' */
+  keyPrefix: string;
+  /** Longest time one Redis command may take, queued while reconnecting or sent, in ms. @default 1000 */
+  commandTimeoutMs: number;
+  /** Session lane lease time in Redis, in ms (renewed by its holder; a dead replica's lease expires after it). @default 5000 */
+  leaseMs: number;
+  /**
+   * This process's host identity, stored with the CLI sessions it creates: a session is resumed only
+   * on the host that created it. `$SAFETYNET_HOST_ID` wins. @default os.hostname()
+   */
+  hostId: string;
+}
+
+/** The `safetynet.store` entry as written in the config file (validated by the schema). */
+export interface StoreConfig {
+  kind?: 'level' | 'redis';
+  url?: string;
+  keyPrefix?: string;
+  commandTimeoutMs?: number;
+  leaseSeconds?: number;
+  hostId?: string;
+}
+
+/**
+ * The resolved settings: the validated entry over the defaults; `SAFETYNET_REDIS_URL` and
+ * `SAFETYNET_HOST_ID` (when set and not blank) win over `url` and `hostId`.
+ */
+export function resolveStoreSettings(entry: StoreConfig | undefined, env: Readonly<Record<string, string | undefined>>): StoreSettings {
+  const envUrl = env['SAFETYNET_REDIS_URL']?.trim();
+  const envHost = env['SAFETYNET_HOST_ID']?.trim();
+  return {
+    kind: entry?.kind ?? DEFAULT_STORE_KIND,
+    url: envUrl !== undefined && envUrl !== '' ? envUrl : entry?.url?.trim(),
+    keyPrefix: entry?.keyPrefix ?? DEFAULT_STORE_KEY_PREFIX,
+    commandTimeoutMs: entry?.commandTimeoutMs ?? DEFAULT_STORE_COMMAND_TIMEOUT_MS,
+    leaseMs: Math.round((entry?.leaseSeconds ?? DEFAULT_STORE_LEASE_SECONDS) * 1000),
+    hostId: envHost !== undefined && envHost !== '' ? envHost : (entry?.hostId?.trim() ?? os.hostname()),
+  };
+}
