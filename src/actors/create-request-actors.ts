@@ -53,17 +53,31 @@ export interface RequestActorDeps {
   inBackground: (write: () => Promise<unknown>) => void;
   /** The clock a failure's cooldown starts at, epoch ms (taken when the attempt failed). @default Date.now */
   now?: () => number;
+  /**
+   * This host's identity (`safetynet.store.hostId`): a stored CLI session created on another host
+   * counts as none, so the conversation is reseeded here instead of resuming an id this host cannot
+   * resume. Bindings without a host (stored before hosts were recorded) count as this host's.
+   * @default undefined — every binding counts as this host's
+   */
+  hostId?: string | undefined;
+}
+
+/** Whether a binding created on `host` can be resumed on `hostId` (an unrecorded host or id counts as the same). */
+function isThisHost(host: string | undefined, hostId: string | undefined): boolean {
+  return host === undefined || hostId === undefined || host === hostId;
 }
 
 /** Build the actor implementations for `requestMachine.provide({ actors })`. */
 export function createRequestActors(deps: RequestActorDeps) {
   return {
-    // A session whose working directory is gone cannot resume (`docs/sessions.md#working-directory`): it counts as none.
+    // A session created on another host, or whose working directory is gone, cannot resume
+    // (`docs/replicas.md#cli-sessions-and-hosts`, `docs/sessions.md#working-directory`): it counts as none.
     loadSession: fromPromise<LoadSessionOutput, LoadSessionInput>(async ({ input }) => {
       const { cli } = input.candidate;
       if (input.sessionKey === null || cli === undefined || cli.sessionMode === 'none') return { binding: undefined };
       const binding = await (await deps.sessions()).get(input.sessionKey, cli.id);
-      return { binding: binding !== undefined && (await isDirectory(binding.cwd)) ? binding : undefined };
+      if (binding === undefined || !isThisHost(binding.host, deps.hostId)) return { binding: undefined };
+      return { binding: (await isDirectory(binding.cwd)) ? binding : undefined };
     }),
     callApi: fromPromise<ParsedTurn, CallApiInput>(async ({ input, signal }) => {
       const turn = await deps.callApi(input, signal);

@@ -215,6 +215,6 @@ export function resolveConfig(
     },
     ...resolveFailoverSettings(file?.safetynet),
     serve: resolveServeSettings(file?.safetynet?.serve, env),
-    store: resolveStoreSettings(file?.safetynet?.store, env),
+    store: resolveStoreSettings(file?.safetynet?.store, env, source ?? INLINE_SOURCE),
   };
 }

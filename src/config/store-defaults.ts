@@ -4,6 +4,7 @@
  * Rationale: `docs/replicas.md`.
  */
 import os from 'node:os';
+import { invalidConfig } from './problems.js';
 
 /** Default `safetynet.store.kind`: the embedded LevelDB folder. */
 export const DEFAULT_STORE_KIND = 'level';
@@ -43,16 +44,36 @@ export interface StoreConfig {
   hostId?: string;
 }
 
+const REDIS_URL = /^rediss?:\/\/./;
+
 /**
  * The resolved settings: the validated entry over the defaults; `SAFETYNET_REDIS_URL` and
  * `SAFETYNET_HOST_ID` (when set and not blank) win over `url` and `hostId`.
+ *
+ * @param source the config file (or `<inline>`), named by errors.
+ * @throws {ConfigError} `SAFETYNET_CONFIG_INVALID` when `kind` is `redis` without any URL, or
+ *   `SAFETYNET_REDIS_URL` is not a redis:// URL (the message never shows the URL's password).
  */
-export function resolveStoreSettings(entry: StoreConfig | undefined, env: Readonly<Record<string, string | undefined>>): StoreSettings {
+export function resolveStoreSettings(
+  entry: StoreConfig | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  source: string,
+): StoreSettings {
   const envUrl = env['SAFETYNET_REDIS_URL']?.trim();
   const envHost = env['SAFETYNET_HOST_ID']?.trim();
+  const kind = entry?.kind ?? DEFAULT_STORE_KIND;
+  if (envUrl !== undefined && envUrl !== '' && !REDIS_URL.test(envUrl)) {
+    const received = JSON.stringify(envUrl.replace(/\/\/[^@/]*@/, '//***@'));
+    throw invalidConfig(source, [{ file: source, path: '$SAFETYNET_REDIS_URL', expected: 'a redis:// or rediss:// URL', received }]);
+  }
+  const url = envUrl !== undefined && envUrl !== '' ? envUrl : entry?.url?.trim();
+  if (kind === 'redis' && url === undefined) {
+    const expected = 'a redis:// URL when kind is "redis" (or set SAFETYNET_REDIS_URL)';
+    throw invalidConfig(source, [{ file: source, path: 'safetynet.store.url', expected, received: 'nothing' }]);
+  }
   return {
-    kind: entry?.kind ?? DEFAULT_STORE_KIND,
-    url: envUrl !== undefined && envUrl !== '' ? envUrl : entry?.url?.trim(),
+    kind,
+    url,
     keyPrefix: entry?.keyPrefix ?? DEFAULT_STORE_KEY_PREFIX,
     commandTimeoutMs: entry?.commandTimeoutMs ?? DEFAULT_STORE_COMMAND_TIMEOUT_MS,
     leaseMs: Math.round((entry?.leaseSeconds ?? DEFAULT_STORE_LEASE_SECONDS) * 1000),

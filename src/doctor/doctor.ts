@@ -5,30 +5,21 @@
  */
 import { resolveCandidates, apiKeySource, isBuiltinApiProvider, splitModelRef } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
-import { SafetynetError } from '../errors.js';
-import type { CooldownEntry } from '../store/index.js';
 import { checkCliBackend, type CliCheckOptions } from './cli-checks.js';
-import type { DoctorCheck, DoctorReport } from './types.js';
-import { adviceFor } from '../failover/advice.js';
+import type { DoctorCandidate, DoctorCheck, DoctorReport } from './types.js';
+import { checkState } from './state-checks.js';
 
 export type { DoctorCheck, DoctorCheckName, DoctorReport } from './types.js';
+export { formatDuration } from './format.js';
 
 /** Options of {@link runDoctor}. */
 export interface DoctorOptions extends CliCheckOptions {
   /** The resolved config (its primary and fallbacks are the candidates). */
   config: ResolvedConfig;
-  /** The LevelDB state folder. */
+  /** The LevelDB state folder (`safetynet.store.kind: 'level'`; Redis is named by `config.store.url`). */
   storeLocation: string;
   /** "Now" for cooldowns, epoch ms. @default Date.now() */
   now?: number;
-}
-
-/** A candidate to check: its ref and provider id. */
-interface DoctorCandidate {
-  ref: string;
-  provider: string;
-  /** Set when the allowlist (or an unparseable ref) keeps it from ever being tried. */
-  skipped?: string;
 }
 
 /**
@@ -129,72 +120,4 @@ async function checkCandidate(candidate: DoctorCandidate, options: DoctorOptions
       fix: `add it under agents.defaults.cliBackends (a CLI) or models.providers (an API), or use one of: ${known}`,
     }),
   ];
-}
-
-/** The state folder: writable and not locked (a single open attempt), then its active cooldowns. */
-async function checkState(candidates: DoctorCandidate[], options: DoctorOptions): Promise<DoctorCheck[]> {
-  const location = options.storeLocation;
-  const { CooldownStore, LevelHandle } = await import('../store/index.js'); // LevelDB is loaded only when used
-  const handle = new LevelHandle(location, { budgetMs: 0 });
-  try {
-    await handle.useSublevel<number, void>('doctor', async (probe) => {
-      await probe.put('probe', Date.now());
-      await probe.del('probe');
-    });
-  } catch (error) {
-    return [storeProblem(location, error)];
-  }
-  const checks: DoctorCheck[] = [{ candidate: 'state', check: 'store', ok: true, detail: `${location} is writable and not locked` }];
-  const now = options.now ?? Date.now();
-  let entries: CooldownEntry[];
-  try {
-    entries = await new CooldownStore({ handle }).list(now);
-  } catch (error) {
-    return [...checks, storeProblem(location, error)];
-  } finally {
-    await handle.close();
-  }
-  for (const entry of entries.filter((e) => e.until > now)) {
-    const affected = candidates.filter((candidate) =>
-      entry.scope === 'model' ? candidate.ref === entry.key : candidate.provider === entry.key,
-    );
-    const problem =
-      `${entry.key} cools down after ${entry.reason} (${entry.failures} failure${entry.failures === 1 ? '' : 's'}) ` +
-      `until ${new Date(entry.until).toISOString()} (in ${formatDuration(entry.until - now)}); it is skipped until then`;
-    const check = { check: 'cooldown' as const, ok: false, level: 'warning' as const, problem, fix: adviceFor(entry.reason) };
-    if (affected.length === 0) checks.push({ candidate: 'state', ...check });
-    for (const candidate of affected) checks.push({ candidate: candidate.ref, ...check });
-  }
-  return checks;
-}
-
-function storeProblem(location: string, error: unknown): DoctorCheck {
-  const message = error instanceof Error ? error.message : String(error);
-  if (SafetynetError.is(error) && error.code === 'SAFETYNET_STORE_LOCKED') {
-    return {
-      candidate: 'state',
-      check: 'store',
-      ok: false,
-      level: 'error',
-      problem: `${location} is locked by another process`,
-      fix: 'wait for the other safetynet process to finish (or stop it), or point SAFETYNET_HOME elsewhere',
-    };
-  }
-  return {
-    candidate: 'state',
-    check: 'store',
-    ok: false,
-    level: 'error',
-    problem: message,
-    fix: `check the permissions and free space of ${location}, or point SAFETYNET_HOME elsewhere`,
-  };
-}
-
-/** `4m 12s`, `2h 5m`, `35s`. */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.ceil(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }

@@ -46,3 +46,11 @@ export interface DoctorReport {
   candidates: string[];
   checks: DoctorCheck[];
 }
+
+/** A candidate `doctor` checks: its ref and provider id. */
+export interface DoctorCandidate {
+  ref: string;
+  provider: string;
+  /** Set when the allowlist (or an unparseable ref) keeps it from ever being tried. */
+  skipped?: string;
+}

@@ -8,7 +8,8 @@ import type { SessionBinding, StagedImage } from '../actors/types.js';
 import { conversationFromMessages, conversationFromTranscript } from '../conversation/exchange.js';
 import type { MessageTurn } from '../conversation/messages.js';
 import { EMPTY_CONVERSATION, type Conversation, type ImagePlaceholder, type Transcript } from '../conversation/types.js';
-import type { ConversationSummary, ResetResult, SessionStore } from '../store/index.js';
+import type { ConversationSummary, ResetResult } from '../store/index.js';
+import type { SessionStorage } from '../store/ports.js';
 import type { ImageInput } from './images.js';
 
 /** The stored conversations and CLI sessions, as shown by `safetynet sessions`. */
@@ -27,7 +28,7 @@ export interface SessionsApi {
 }
 
 /** The session store, opened on first use. */
-type OpenSessions = () => Promise<SessionStore>;
+type OpenSessions = () => Promise<SessionStorage>;
 
 /** `runtime.sessions` over the session store. */
 export function sessionsApi(sessions: OpenSessions): SessionsApi {

@@ -14,12 +14,14 @@ import { requestMachine, type RequestEvent } from '../machines/request-machine.j
 import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import { existsSync } from 'node:fs';
-import type { CooldownEntry, CooldownStore, SessionStore } from '../store/index.js';
+import type { CooldownEntry } from '../store/index.js';
+import type { StateStores, StoreHealth } from '../store/ports.js';
 import { defaultStoreLocation } from '../store/state-folder.js';
 import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
 import { BackgroundWrites } from './background-writes.js';
 import { CooldownReader } from './cooldown-reader.js';
+import { FailOpenReads } from './fail-open.js';
 import { forPassthrough, inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
 import { PassthroughCalls } from './passthrough-calls.js';
 import type { PassthroughFormat } from '../actors/api/types.js';
@@ -89,10 +91,13 @@ export class Runtime {
   readonly config: ResolvedConfig;
   readonly #storeLocation: string;
   readonly #storeIdleCloseMs: number;
-  #stores: Promise<{ sessions: SessionStore; cooldowns: CooldownStore }> | undefined;
-  #stateSeen = false;
+  #stores: Promise<StateStores> | undefined;
+  /** Whether the state can hold anything yet: a LevelDB folder that exists, or any shared store. */
+  #stateSeen: boolean;
+  /** Cooldown reads that failed open (the shared store was unavailable), and whether the outage was warned about. */
+  readonly #failOpen = new FailOpenReads((message) => this.#onWarning?.(message));
   readonly #machine;
-  /** The session lanes (lock files beside the state folder), loaded on the first keyed request. */
+  /** The session lanes (on the store's lane locks), loaded on the first keyed request. */
   #sessionLanes: Promise<SessionLanes> | undefined;
   /** The CLI turns, in their backend slots (`maxConcurrent`, `maxQueue`). */
   readonly #cliTurns = new CliTurns();
@@ -106,7 +111,7 @@ export class Runtime {
   /** Cooldown reads of concurrent requests, coalesced and in request order. */
   readonly #cooldownReader = new CooldownReader(async () => {
     const { cooldowns } = await this.#openStores();
-    return (keys, now) => cooldowns.read(keys, now);
+    return (keys, now) => this.#failOpen.read(() => cooldowns.read(keys, now), new Map());
   });
   #api: Promise<typeof import('../actors/api/call-api.js')> | undefined;
   /** The running request actors, by request id (CLI retry notices are sent to them). */
@@ -131,7 +136,8 @@ export class Runtime {
     this.config = config;
     this.#storeLocation = storeLocation;
     this.#storeIdleCloseMs = options.storeIdleCloseMs ?? DEFAULT_STORE_IDLE_CLOSE_MS;
-    this.#tracing = new RequestTracing(config, { location: storeLocation, idleCloseMs: this.#storeIdleCloseMs });
+    this.#stateSeen = config.store.kind !== 'level';
+    this.#tracing = new RequestTracing(config, async () => (await this.#openStores()).traces);
     this.#inspect = options.inspect;
     this.#onWarning = options.onWarning;
     this.#now = options.now ?? Date.now;
@@ -158,6 +164,7 @@ export class Runtime {
         },
         inBackground: (write) => this.#cooldownWrites.run(write, 'a cooldown could not be stored'),
         now: this.#now,
+        hostId: config.store.hostId,
       }),
     });
   }
@@ -205,6 +212,19 @@ export class Runtime {
     return (await (await this.#openStores()).cooldowns.list(now)).filter((entry) => entry.until > now);
   }
 
+  /**
+   * Check the state store now (`/readyz`, `safetynet doctor`): Redis answers `PING` (with its version
+   * and the round trip in ms), or the LevelDB folder can be read. Never rejects.
+   */
+  async storeHealth(): Promise<StoreHealth> {
+    return (await this.#openStores()).health();
+  }
+
+  /** How many cooldown reads failed open since the start (the shared store was unavailable; routed as if nothing cooled down). */
+  get failOpenReads(): number {
+    return this.#failOpen.count;
+  }
+
   /** The stored CLI sessions. */
   get sessions(): SessionsApi {
     return sessionsApi(() => this.#openStores().then((stores) => stores.sessions));
@@ -234,10 +254,8 @@ export class Runtime {
     this.#closed = true;
     await Promise.allSettled([...this.#running]);
     await this.#writesDone();
-    const stores = await this.#stores;
-    await stores?.sessions.close();
-    await stores?.cooldowns.close();
-    await this.#tracing.close();
+    const stores = await this.#stores?.catch(() => undefined);
+    await stores?.close();
   }
 
   /** Run the request with its trace recorder among the inspection observers; store the trace at the end. */
@@ -276,11 +294,10 @@ export class Runtime {
     }, 'the request trace could not be stored');
   }
 
-  /** The session lanes; one-shot requests never load the lock library. */
+  /** The session lanes, on the store's lane locks; one-shot requests never load them. */
   #lanes(): Promise<SessionLanes> {
-    this.#sessionLanes ??= import('./session-lane.js').then(
-      ({ SessionLanes }) =>
-        new SessionLanes({ folder: `${this.#storeLocation}.lanes`, onWarning: (message) => this.#onWarning?.(message) }),
+    this.#sessionLanes ??= Promise.all([import('./session-lane.js'), this.#openStores()]).then(
+      ([{ SessionLanes }, { lanes }]) => new SessionLanes({ locks: lanes, onWarning: (message) => this.#onWarning?.(message) }),
     );
     return this.#sessionLanes;
   }
@@ -428,21 +445,29 @@ export class Runtime {
     if (this.#stateSeen) {
       const now = this.#now();
       const { probeIntervalMs } = this.config.cooldowns;
-      const claimProbe = async (key: string, at: number) =>
-        (await this.#openStores()).cooldowns.claimProbe({ key, now: at, probeIntervalMs });
+      const claimProbe = async (key: string, at: number) => {
+        const { cooldowns } = await this.#openStores();
+        return this.#failOpen.read(() => cooldowns.claimProbe({ key, now: at, probeIntervalMs }), false);
+      };
       const entries = await this.#cooldownReader.read(cooldownKeys(candidates), now);
       candidates = await withCooldowns(candidates, entries, { now, probeIntervalMs, claimProbe });
     }
     return inConfiguredOrder(candidates, refs.skipped);
   }
 
-  /** The session and cooldown stores (one LevelDB folder), loaded on first use. */
-  #openStores(): Promise<{ sessions: SessionStore; cooldowns: CooldownStore }> {
-    this.#stores ??= import('../store/index.js').then(({ SessionStore, CooldownStore }) => {
+  /** The state stores of `safetynet.store` (a LevelDB folder, or Redis), loaded on first use. */
+  #openStores(): Promise<StateStores> {
+    this.#stores ??= import('../store/state-stores.js').then(({ openStateStores }) => {
       this.#stateSeen = true;
-      const options = { location: this.#storeLocation, idleCloseMs: this.#storeIdleCloseMs };
       const { maxTurns, maxChars } = this.config.sessions;
-      return { sessions: new SessionStore({ ...options, bounds: { maxTurns, maxChars } }), cooldowns: new CooldownStore(options) };
+      return openStateStores({
+        settings: this.config.store,
+        location: this.#storeLocation,
+        idleCloseMs: this.#storeIdleCloseMs,
+        bounds: { maxTurns, maxChars },
+        traces: this.config.traces,
+        onWarning: (message) => this.#onWarning?.(message),
+      });
     });
     return this.#stores;
   }

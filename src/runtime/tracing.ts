@@ -4,7 +4,7 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import type { RequestTrace } from '../store/trace-types.js';
-import type { TraceStore } from '../store/trace-store.js';
+import type { TraceStorage } from '../store/ports.js';
 import { configSecrets } from '../inspection/sanitize.js';
 import { TraceRecorder, type TraceOutcome } from '../inspection/trace-recorder.js';
 import { CoalescedWrites } from './coalesced-writes.js';
@@ -19,13 +19,8 @@ export interface TracesApi {
   list(limit?: number): Promise<RequestTrace[]>;
 }
 
-/** Options of {@link RequestTracing}. */
-export interface RequestTracingOptions {
-  /** The LevelDB folder. */
-  location: string;
-  /** How long the folder stays open after a write (ms), as the runtime's other stores. */
-  idleCloseMs: number;
-}
+/** The trace store of the runtime's state stores, opened on first use. */
+export type OpenTraces = () => Promise<TraceStorage>;
 
 /**
  * Creates the per-request recorders of one runtime and stores their traces, bounded by
@@ -33,15 +28,14 @@ export interface RequestTracingOptions {
  */
 export class RequestTracing {
   readonly #config: Pick<ResolvedConfig, 'traces' | 'providers' | 'backends'>;
-  readonly #options: RequestTracingOptions;
+  readonly #store: OpenTraces;
   readonly #secrets: string[];
-  #store: Promise<TraceStore> | undefined;
-  /** Traces finished while a write runs go together in the next LevelDB batch. */
+  /** Traces finished while a write runs go together in the next store batch. */
   readonly #writes = new CoalescedWrites<RequestTrace>(async (traces) => (await this.store()).writeMany(traces));
 
-  constructor(config: Pick<ResolvedConfig, 'traces' | 'providers' | 'backends'>, options: RequestTracingOptions) {
+  constructor(config: Pick<ResolvedConfig, 'traces' | 'providers' | 'backends'>, store: OpenTraces) {
     this.#config = config;
-    this.#options = options;
+    this.#store = store;
     this.#secrets = configSecrets(config);
   }
 
@@ -66,13 +60,9 @@ export class RequestTracing {
     }
   }
 
-  /** The trace store (loaded on first use). */
-  store(): Promise<TraceStore> {
-    this.#store ??= import('../store/trace-store.js').then(
-      ({ TraceStore }) =>
-        new TraceStore({ location: this.#options.location, idleCloseMs: this.#options.idleCloseMs, ...this.#config.traces }),
-    );
-    return this.#store;
+  /** The trace store (opened on first use). */
+  store(): Promise<TraceStorage> {
+    return this.#store();
   }
 
   /** The read side, for `Runtime.traces`. */
@@ -82,11 +72,5 @@ export class RequestTracing {
       find: async (id) => (await this.store()).find(id),
       list: async (limit) => (await this.store()).list(limit),
     };
-  }
-
-  /** Release the folder if the store was opened. Never rejects. */
-  async close(): Promise<void> {
-    const store = await this.#store?.catch(() => undefined);
-    await store?.close();
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `GET /healthz` (the process is up) and `GET /readyz` (the state folder can be read and at least
+ * `GET /healthz` (the process is up) and `GET /readyz` (the state store answers and at least
  * one candidate can run), for load balancers and orchestrators.
  */
 import { resolveCandidates } from '../config/index.js';
@@ -13,16 +13,14 @@ export interface Readiness {
 }
 
 /**
- * Check readiness: the session store answers a read (`runtime.sessions.list()`), and the default
+ * Check readiness: the state store answers a check (`runtime.storeHealth()`: the LevelDB folder can
+ * be read, or Redis answers `PING`), and the default
  * candidates (primary, then fallbacks) include at least one whose CLI backend or API provider is configured.
  */
 export async function readiness(runtime: Runtime): Promise<Readiness> {
   const notReady = (reason: string): Readiness => ({ status: 503, body: { status: 'not_ready', reason } });
-  try {
-    await runtime.sessions.list();
-  } catch (error) {
-    return notReady(`the state folder cannot be read: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  const health = await runtime.storeHealth();
+  if (!health.ok) return notReady(`the state store (${health.kind} at ${health.location}) cannot be used: ${health.error ?? 'no answer'}`);
   const { config } = runtime;
   let refs: ReturnType<typeof resolveCandidates>;
   try {

@@ -6,6 +6,19 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestAttempt } from '../errors.js';
 import type { CliStats } from '../runtime/cli-turns.js';
 import type { CooldownEntry } from '../store/index.js';
+import type { StoreHealth } from '../store/ports.js';
+
+/** What the scrape-time metrics read from the runtime. */
+export interface MetricsSource {
+  /** The CLI turns running and waiting, per backend. */
+  cliStats(): CliStats;
+  /** The cooldowns in force now. */
+  activeCooldowns(): Promise<readonly CooldownEntry[]>;
+  /** Cooldown reads that failed open so far (the shared store was unavailable). */
+  failOpenReads(): number;
+  /** A check of the state store (never rejects). */
+  storeHealth(): Promise<StoreHealth>;
+}
 
 /** Latency buckets in seconds: from 5 ms (API answers on loopback) to 10 min (the default attempt deadline). */
 const LATENCY_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -32,10 +45,13 @@ export interface ServeMetrics {
  * `safetynet_request_duration_seconds`, `safetynet_time_to_first_token_seconds`,
  * `safetynet_in_flight_requests`, and `safetynet_cli_processes{backend}` / `safetynet_cli_waiting{backend}`
  * (read from `cliStats` at scrape time: turns holding one of the backend's `maxConcurrent` slots, and
- * turns waiting for one), and `safetynet_cooldowns_active{key,reason}` (1 per cooldown in force, read
- * from the state folder at scrape time).
+ * turns waiting for one), `safetynet_cooldowns_active{key,reason}` (1 per cooldown in force, read
+ * from the store at scrape time), `safetynet_store_fail_open_total` (cooldown reads routed as if
+ * nothing cooled down because the shared store was unavailable) and `safetynet_store_up{kind}` (1
+ * when the store answered a check at scrape time, else 0).
  */
-export function createMetrics(cliStats: () => CliStats, activeCooldowns: () => Promise<readonly CooldownEntry[]>): ServeMetrics {
+export function createMetrics(source: MetricsSource): ServeMetrics {
+  const { cliStats, activeCooldowns } = source;
   const registry = new Registry();
   const registers = [registry];
   const requests = new Counter({
@@ -96,6 +112,26 @@ export function createMetrics(cliStats: () => CliStats, activeCooldowns: () => P
     },
   });
   cliGauge('safetynet_cli_waiting', 'CLI turns waiting for a slot of their backend (at most maxQueue each)', 'waiting');
+  new Counter({
+    name: 'safetynet_store_fail_open_total',
+    help: 'Cooldown reads routed as if nothing cooled down, because the shared store was unavailable',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(source.failOpenReads());
+    },
+  });
+  new Gauge({
+    name: 'safetynet_store_up',
+    help: 'Whether the state store (LevelDB folder or Redis) answered a check at scrape time (1) or not (0)',
+    labelNames: ['kind'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      const health = await source.storeHealth();
+      this.set({ kind: health.kind }, health.ok ? 1 : 0);
+    },
+  });
 
   return {
     registry,

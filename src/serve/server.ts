@@ -94,10 +94,12 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
   });
   const context: ExchangeContext = {
     runtime,
-    metrics: createMetrics(
-      () => runtime.cliStats(),
-      () => runtime.activeCooldowns(),
-    ),
+    metrics: createMetrics({
+      cliStats: () => runtime.cliStats(),
+      activeCooldowns: () => runtime.activeCooldowns(),
+      failOpenReads: () => runtime.failOpenReads,
+      storeHealth: () => runtime.storeHealth(),
+    }),
     inFlight: new Set(),
   };
 

@@ -106,6 +106,7 @@ export function problemFor(error: unknown): HttpProblem {
     case 'SAFETYNET_RUNTIME_CLOSED':
     case 'SAFETYNET_STORE_LOCKED':
     case 'SAFETYNET_STORE_FAILED':
+    case 'SAFETYNET_STORE_UNAVAILABLE':
       return { status: 503, kind: 'overloaded', message };
     default:
       return { status: 500, kind: 'internal', message };

@@ -1,10 +1,29 @@
 /**
- * LevelDB state of safetynet: a shared, on-demand handle per folder ({@link LevelHandle}) and the
+ * The state of safetynet, on LevelDB (the embedded default) or Redis (replicas; `redis/`), behind one
+ * interface (`ports.ts`). LevelDB: a shared, on-demand handle per folder ({@link LevelHandle}) and the
  * CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of failed candidates
  * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it.
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
 export { defaultStoreLocation } from './state-folder.js';
+export type {
+  CooldownStorage,
+  HeldLaneLock,
+  LaneLocks,
+  SessionStorage,
+  StateStores,
+  StoreHealth,
+  StoreKind,
+  TraceStorage,
+} from './ports.js';
+export { openStateStores, type OpenStateStoresOptions } from './state-stores.js';
+export {
+  DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+  DEFAULT_REDIS_KEY_PREFIX,
+  RedisConnection,
+  redactRedisUrl,
+  type RedisConnectionOptions,
+} from './redis/connection.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export {
   LevelHandle,
