@@ -4,6 +4,7 @@
  * `safetynet.serve.drainSeconds`, aborts the rest, closes the store, exits 0.
  */
 import { resolveCandidates } from '../config/index.js';
+import { redactRedisUrl, type StoreSettings } from '../config/store-defaults.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { EXIT, reportFailure } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -59,7 +60,8 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     const { apiKeys, drainSeconds } = server.settings;
     io.stderr(
       `safetynet serve listening on ${url} (${chain(runtime.config)}; ` +
-        `${apiKeys.length === 0 ? 'no API keys' : `${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}`}; drain ${drainSeconds} s)\n`,
+        `${apiKeys.length === 0 ? 'no API keys' : `${apiKeys.length} API key${apiKeys.length === 1 ? '' : 's'}`}; drain ${drainSeconds} s; ` +
+        `${storeLine(runtime.config.store)})\n`,
     );
     const signal = await stopped;
     io.stderr(`safetynet serve: ${signal}: draining (up to ${drainSeconds} s)\n`);
@@ -72,4 +74,9 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
+}
+
+/** Where the state lives, for the start line: `state in LevelDB`, or Redis's URL (no password) and the host id. */
+function storeLine(store: StoreSettings): string {
+  return store.kind === 'redis' ? `state in Redis ${redactRedisUrl(store.url ?? '')} as host "${store.hostId}"` : 'state in LevelDB';
 }

@@ -46,6 +46,20 @@ export interface StoreConfig {
 
 const REDIS_URL = /^rediss?:\/\/./;
 
+/** `url` with its password (and user) replaced by `***`, for messages, logs and `doctor`. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '' || parsed.username !== '') {
+      parsed.username = parsed.username === '' ? '' : '***';
+      parsed.password = parsed.password === '' ? '' : '***';
+    }
+    return parsed.toString();
+  } catch {
+    return '<unparseable Redis URL>';
+  }
+}
+
 /**
  * The resolved settings: the validated entry over the defaults; `SAFETYNET_REDIS_URL` and
  * `SAFETYNET_HOST_ID` (when set and not blank) win over `url` and `hostId`.
@@ -63,7 +77,7 @@ export function resolveStoreSettings(
   const envHost = env['SAFETYNET_HOST_ID']?.trim();
   const kind = entry?.kind ?? DEFAULT_STORE_KIND;
   if (envUrl !== undefined && envUrl !== '' && !REDIS_URL.test(envUrl)) {
-    const received = JSON.stringify(envUrl.replace(/\/\/[^@/]*@/, '//***@'));
+    const received = JSON.stringify(redactRedisUrl(envUrl));
     throw invalidConfig(source, [{ file: source, path: '$SAFETYNET_REDIS_URL', expected: 'a redis:// or rediss:// URL', received }]);
   }
   const url = envUrl !== undefined && envUrl !== '' ? envUrl : entry?.url?.trim();

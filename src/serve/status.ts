@@ -81,7 +81,7 @@ export function allFailedProblem(attempts: readonly RequestAttempt[], message: s
  * | `SAFETYNET_SESSION_BUSY`, `…_TRANSCRIPT_CONFLICT` | 409 | `conflict`         |
  * | `SAFETYNET_ALL_CANDIDATES_FAILED`            | 429 / 503 / 504 / 502 | {@link allFailedProblem} |
  * | `SAFETYNET_STREAM_INTERRUPTED`               | 502    | `upstream`          |
- * | `SAFETYNET_ABORTED`, `…_RUNTIME_CLOSED`, `…_STORE_*` | 503 | `overloaded`     |
+ * | `SAFETYNET_ABORTED`, `…_RUNTIME_CLOSED`, `…_STORE_*` | 503 | `overloaded` (`…_STORE_UNAVAILABLE`: `Retry-After: 1`) |
  * | anything else                                | 500    | `internal`          |
  *
  * (An aborted request whose client has gone gets no answer at all; the caller checks that first.)
@@ -106,8 +106,10 @@ export function problemFor(error: unknown): HttpProblem {
     case 'SAFETYNET_RUNTIME_CLOSED':
     case 'SAFETYNET_STORE_LOCKED':
     case 'SAFETYNET_STORE_FAILED':
-    case 'SAFETYNET_STORE_UNAVAILABLE':
       return { status: 503, kind: 'overloaded', message };
+    case 'SAFETYNET_STORE_UNAVAILABLE':
+      // The Redis client reconnects by itself: a retry soon may well succeed.
+      return { status: 503, kind: 'overloaded', message, retryAfterSeconds: 1 };
     default:
       return { status: 500, kind: 'internal', message };
   }

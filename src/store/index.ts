@@ -17,13 +17,6 @@ export type {
   TraceStorage,
 } from './ports.js';
 export { openStateStores, type OpenStateStoresOptions } from './state-stores.js';
-export {
-  DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
-  DEFAULT_REDIS_KEY_PREFIX,
-  RedisConnection,
-  redactRedisUrl,
-  type RedisConnectionOptions,
-} from './redis/connection.js';
 export { KeyedMutex } from './keyed-mutex.js';
 export {
   LevelHandle,

@@ -4,13 +4,12 @@
  * client errors to `StoreError`. Rationale: `docs/replicas.md`.
  */
 import { Redis } from 'ioredis';
+import { DEFAULT_STORE_COMMAND_TIMEOUT_MS, DEFAULT_STORE_KEY_PREFIX, redactRedisUrl } from '../../config/store-defaults.js';
 import { StoreError } from '../../errors.js';
 import type { StoreHealth } from '../ports.js';
 
-/** Default `safetynet.store.keyPrefix`. */
-export const DEFAULT_REDIS_KEY_PREFIX = 'safetynet:';
-/** Default `safetynet.store.commandTimeoutMs`: the longest one Redis command may take, queued or sent. */
-export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;
+export { redactRedisUrl };
+
 /** Longest pause between two reconnect attempts, in ms (they start at 50 ms and grow by 50 ms). */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
@@ -24,20 +23,6 @@ export interface RedisConnectionOptions {
   commandTimeoutMs?: number | undefined;
   /** Receives connection warnings (once per outage, not per command). */
   onWarning?: ((message: string) => void) | undefined;
-}
-
-/** `url` with its password (and user) replaced by `***`, for messages, logs and `doctor`. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '' || parsed.username !== '') {
-      parsed.username = parsed.username === '' ? '' : '***';
-      parsed.password = parsed.password === '' ? '' : '***';
-    }
-    return parsed.toString();
-  } catch {
-    return '<unparseable Redis URL>';
-  }
 }
 
 /**
@@ -66,11 +51,11 @@ export class RedisConnection {
     const protocol = safeProtocol(options.url);
     if (protocol !== 'redis:' && protocol !== 'rediss:')
       throw new TypeError(`Expected a redis:// or rediss:// URL, got \`${redactRedisUrl(options.url)}\``);
-    const timeout = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
+    const timeout = options.commandTimeoutMs ?? DEFAULT_STORE_COMMAND_TIMEOUT_MS;
     if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError(`Expected commandTimeoutMs to be a positive number, got ${timeout}`);
     this.#url = options.url;
     this.location = redactRedisUrl(options.url);
-    this.prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+    this.prefix = options.keyPrefix ?? DEFAULT_STORE_KEY_PREFIX;
     this.commandTimeoutMs = timeout;
     this.#onWarning = options.onWarning ?? (() => {});
   }
