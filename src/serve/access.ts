@@ -65,7 +65,7 @@ export function corsHeaders(origin: string | undefined, allowed: readonly string
     'access-control-allow-methods': 'GET, POST, OPTIONS',
     'access-control-allow-headers':
       'authorization, content-type, x-api-key, x-session-id, anthropic-version, anthropic-beta, openai-organization, openai-project',
-    'access-control-expose-headers': 'x-safetynet-model, x-safetynet-attempts, x-safetynet-request-id, retry-after',
+    'access-control-expose-headers': 'x-safetynet-model, x-safetynet-attempts, x-safetynet-request-id, x-safetynet-warning, retry-after',
     'access-control-max-age': '600',
     vary: 'origin',
   };

@@ -72,6 +72,15 @@ export function attemptsHeader(attempts: readonly RequestAttempt[]): string {
     .replace(/[^\x20-\x7e]/g, '?');
 }
 
+/** Longest `x-safetynet-warning` value, in characters. */
+const MAX_WARNING_HEADER = 300;
+
+/** `x-safetynet-warning`: the result's warnings joined by ` | `, printable ASCII, at most 300 characters. */
+export function warningHeader(warnings: readonly string[]): string {
+  const text = warnings.join(' | ').replace(/[^\x20-\x7e]/g, '?');
+  return text.length <= MAX_WARNING_HEADER ? text : `${text.slice(0, MAX_WARNING_HEADER - 3)}...`;
+}
+
 /** Answer one model request (the route validated its body and built `parsed`). */
 export async function runExchange(context: ExchangeContext, reply: FastifyReply, wire: WireAnswers, parsed: ParsedExchange): Promise<void> {
   const { runtime, metrics } = context;
@@ -132,6 +141,8 @@ export async function runExchange(context: ExchangeContext, reply: FastifyReply,
       'x-safetynet-model': result.model,
       'x-safetynet-attempts': attemptsHeader(result.attempts),
       'x-safetynet-request-id': result.requestId,
+      // The answer stands, but e.g. the turn could not be added to the transcript: say so.
+      ...(result.warnings.length === 0 ? {} : { 'x-safetynet-warning': warningHeader(result.warnings) }),
     };
     if (!parsed.stream) {
       const body =
