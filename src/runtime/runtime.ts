@@ -238,6 +238,7 @@ export class Runtime {
     await stores?.sessions.close();
     await stores?.cooldowns.close();
     await this.#tracing.close();
+    await (await this.#sessionLanes?.catch(() => undefined))?.close();
   }
 
   /** Run the request with its trace recorder among the inspection observers; store the trace at the end. */
@@ -278,9 +279,11 @@ export class Runtime {
 
   /** The session lanes; one-shot requests never load the lock library. */
   #lanes(): Promise<SessionLanes> {
-    this.#sessionLanes ??= import('./session-lane.js').then(
-      ({ SessionLanes }) =>
-        new SessionLanes({ folder: `${this.#storeLocation}.lanes`, onWarning: (message) => this.#onWarning?.(message) }),
+    this.#sessionLanes ??= Promise.all([import('./session-lane.js'), import('../store/lanes/file-lane-locks.js')]).then(
+      ([{ SessionLanes }, { FileLaneLocks }]) => {
+        const onWarning = (message: string): void => this.#onWarning?.(message);
+        return new SessionLanes({ locks: new FileLaneLocks({ folder: `${this.#storeLocation}.lanes`, onWarning }), onWarning });
+      },
     );
     return this.#sessionLanes;
   }
