@@ -254,6 +254,7 @@ export class Runtime {
     this.#closed = true;
     await Promise.allSettled([...this.#running]);
     await this.#writesDone();
+    await (await this.#sessionLanes?.catch(() => undefined))?.close();
     const stores = await this.#stores?.catch(() => undefined);
     await stores?.close();
   }

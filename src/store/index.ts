@@ -2,7 +2,8 @@
  * The state of safetynet, on LevelDB (the embedded default) or Redis (replicas; `redis/`), behind one
  * interface (`ports.ts`). LevelDB: a shared, on-demand handle per folder ({@link LevelHandle}) and the
  * CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of failed candidates
- * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it.
+ * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it. The cross-process half of the session lanes: lock files
+ * ({@link FileLaneLocks}) or Redis leases with fencing tokens ({@link RedisLaneLocks}).
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
 export { defaultStoreLocation } from './state-folder.js';
@@ -66,3 +67,7 @@ export {
   type TraceStoreOptions,
 } from './trace-store.js';
 export type { RequestTrace, TraceAttempt, TraceAttemptSession, TraceSession, TraceStatus, TraceStep } from './trace-types.js';
+export { DEFAULT_LANE_STALE_MS, FileLaneLocks, MIN_LANE_STALE_MS, type FileLaneLocksOptions } from './lanes/file-lane-locks.js';
+export { BREAKER_SUFFIX, LOCK_SUFFIX, laneLockPath, laneLockTarget } from './lanes/lane-lock-files.js';
+// Types only from ioredis: importing these does not load the Redis client.
+export { DEFAULT_LANE_LEASE_MS, RedisLaneLocks, type RedisLaneLocksOptions } from './redis/lane-locks.js';

@@ -3,8 +3,9 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AttemptError, SessionBusyError } from '../../src/errors.js';
-import { laneLockPath } from '../../src/runtime/lane-lock-files.js';
 import { SessionLanes } from '../../src/runtime/session-lane.js';
+import { FileLaneLocks } from '../../src/store/lanes/file-lane-locks.js';
+import { laneLockPath } from '../../src/store/lanes/lane-lock-files.js';
 import { type Child, cleanup, REPO, startNode, tempFolder, waitForLine } from '../store/support.js';
 
 // The fixture runs the compiled lanes: test/global-setup.ts rebuilds dist/ when src/ is newer.
@@ -52,7 +53,7 @@ function expectStrictlyAlternating(lines: string[]): void {
 }
 
 function lanesOn(s: Setup): SessionLanes {
-  return new SessionLanes({ folder: s.folder, staleMs: STALE_MS });
+  return new SessionLanes({ locks: new FileLaneLocks({ folder: s.folder, staleMs: STALE_MS }) });
 }
 
 describe('session lanes across processes', () => {
@@ -211,7 +212,7 @@ describe('session lanes in one process', () => {
     const warnings: string[] = [];
     let warned = (): void => {};
     const lost = new Promise<void>((resolve) => (warned = resolve));
-    const lanes = new SessionLanes({
+    const locks = new FileLaneLocks({
       folder: s.folder,
       staleMs: STALE_MS,
       onWarning: (message) => {
@@ -219,6 +220,7 @@ describe('session lanes in one process', () => {
         warned();
       },
     });
+    const lanes = new SessionLanes({ locks });
 
     const result = await lanes.run(
       'demo',

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BREAKER_SUFFIX, laneLockFs, laneLockPath } from '../../src/runtime/lane-lock-files.js';
-import { SessionLanes } from '../../src/runtime/session-lane.js';
-import { cleanup, tempFolder } from '../store/support.js';
+import { SessionLanes } from '../../../src/runtime/session-lane.js';
+import { FileLaneLocks } from '../../../src/store/lanes/file-lane-locks.js';
+import { BREAKER_SUFFIX, laneLockFs, laneLockPath } from '../../../src/store/lanes/lane-lock-files.js';
+import { cleanup, tempFolder } from '../support.js';
 
 afterEach(cleanup);
 
@@ -15,6 +16,10 @@ async function leftDirectory(dir: string, ageMs: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   const then = new Date(Date.now() - ageMs);
   await utimes(dir, then, then);
+}
+
+function lanesIn(folder: string): SessionLanes {
+  return new SessionLanes({ locks: new FileLaneLocks({ folder, staleMs: STALE_MS }) });
 }
 
 async function lockOf(key: string): Promise<{ folder: string; lock: string }> {
@@ -36,7 +41,7 @@ describe('lane lock files', () => {
     const { folder, lock } = await lockOf('demo');
     await leftDirectory(lock, 10 * STALE_MS);
 
-    await expect(new SessionLanes({ folder, staleMs: STALE_MS }).run('demo', async () => 'ran', { waitMs: 0 })).resolves.toBe('ran');
+    await expect(lanesIn(folder).run('demo', async () => 'ran', { waitMs: 0 })).resolves.toBe('ran');
     expect(existsSync(lock)).toBe(false);
   });
 
@@ -64,7 +69,7 @@ describe('lane lock files', () => {
     await leftDirectory(lock, 10 * STALE_MS);
     await leftDirectory(lock + BREAKER_SUFFIX, 0);
 
-    const run = new SessionLanes({ folder, staleMs: STALE_MS }).run('demo', async () => 'ran', { waitMs: 300 });
+    const run = lanesIn(folder).run('demo', async () => 'ran', { waitMs: 300 });
 
     await expect(run).rejects.toMatchObject({ code: 'SAFETYNET_SESSION_BUSY' });
     expect(existsSync(lock)).toBe(true);
@@ -75,7 +80,7 @@ describe('lane lock files', () => {
     await leftDirectory(lock, 10 * STALE_MS);
     await leftDirectory(lock + BREAKER_SUFFIX, 10 * STALE_MS);
 
-    await expect(new SessionLanes({ folder, staleMs: STALE_MS }).run('demo', async () => 'ran', { waitMs: 5000 })).resolves.toBe('ran');
+    await expect(lanesIn(folder).run('demo', async () => 'ran', { waitMs: 5000 })).resolves.toBe('ran');
     expect(existsSync(lock)).toBe(false);
     expect(existsSync(lock + BREAKER_SUFFIX)).toBe(false);
   });
