@@ -10,7 +10,18 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const SECTIONS = ['cli-overhead', 'cold-start', 'api-overhead', 'failover', 'concurrency', 'store', 'memory', 'profiles', 'serve'];
+const SECTIONS = [
+  'cli-overhead',
+  'cold-start',
+  'api-overhead',
+  'failover',
+  'concurrency',
+  'store',
+  'memory',
+  'profiles',
+  'serve',
+  'replicas',
+];
 
 interface BenchJson {
   machine: { cores: number; node: string };
