@@ -246,14 +246,20 @@ async function replicaLoad({ quick, dir, redisUrl }) {
   );
   const servers = [];
   try {
-    for (const hostId of ['single', 'replica-0', 'replica-1', 'replica-2']) servers.push(await startServe(config, dir, hostId));
+    const starting = ['single', 'replica-0', 'replica-1', 'replica-2'].map((hostId) => startServe(config, dir, hostId));
+    const started = await Promise.allSettled(starting);
+    for (const result of started) if (result.status === 'fulfilled') servers.push(result.value);
+    const failedStart = started.find((result) => result.status === 'rejected');
+    if (failedStart !== undefined) throw failedStart.reason;
     const one = [servers[0].url];
     const three = servers.slice(1).map((s) => s.url);
     const duration = quick ? 1 : 10;
     const rounds = quick ? 1 : 2;
     log(`  fixed rate ${RATE} req/s: ${rounds} × ${duration} s on 1 replica and on 3, alternating`);
-    await cannon({ urls: one, connections: 12, duration: 1 }); // warm-up
-    await cannon({ urls: three, connections: 12, duration: 1 });
+    if (!quick) {
+      await cannon({ urls: one, connections: 12, duration: 1 }); // warm-up
+      await cannon({ urls: three, connections: 12, duration: 1 });
+    }
     const latency = { one: [], three: [] };
     let failed = 0;
     for (let i = 0; i < rounds; i++) {
