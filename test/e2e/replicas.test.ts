@@ -24,6 +24,8 @@ const GATE_CLI = path.resolve(import.meta.dirname, '../cli/fixtures/gate-cli.mjs
 const SLOT_CLI = path.join(FIXTURES, 'slot-counter.sh');
 /** `safetynet.store.leaseSeconds` of these replicas: a killed replica's lane frees after it. */
 const LEASE_SECONDS = 1;
+/** Keyless requests each replica answers during the Redis outage (more than the warnings it may print). */
+const KEYLESS_EACH = 6;
 /** Per-test limit: three serve processes start per test (the test measures no time). */
 const SLOW = 120_000;
 
@@ -336,7 +338,7 @@ describe('three serve replicas on one Redis', () => {
 
       await redis.pause();
       const keyless = [];
-      for (let i = 0; i < 9; i++) keyless.push(await ask(replicaSet.at(i).url, `keyless ${i}`));
+      for (let i = 0; i < 3 * KEYLESS_EACH; i++) keyless.push(await ask(replicaSet.at(i).url, `keyless ${i}`));
       expect(keyless.map((a) => `${a.status} ${a.attempts}`)).toEqual(keyless.map(() => '200 stuba/model-a=ok'));
 
       for (const url of replicaSet.urls) {
@@ -354,11 +356,11 @@ describe('three serve replicas on one Redis', () => {
       const failOpen = (await Promise.all(replicaSet.urls.map(metricsOf))).map((text) =>
         [...text.matchAll(/^safetynet_store_fail_open_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0),
       );
-      for (const [i, count] of failOpen.entries()) expect(count, `replica-${i} fail-open count`).toBeGreaterThanOrEqual(3);
+      for (const [i, count] of failOpen.entries()) expect(count, `replica-${i} fail-open count`).toBeGreaterThanOrEqual(1);
       for (const [i, replica] of replicaSet.replicas.entries()) {
         const during = warnings(replica.stderr()) - warningsBefore[i]!;
         expect(during, `replica-${i} warned`).toBeGreaterThanOrEqual(1);
-        expect(during, `replica-${i} warned per request`).toBeLessThan(3);
+        expect(during, `replica-${i} warned per request`).toBeLessThan(KEYLESS_EACH);
       }
 
       await redis.resume();
