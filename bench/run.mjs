@@ -4,7 +4,7 @@
 //   --out <file>     where the report goes (default: BENCHMARKS.md at the repository root)
 //   --json <file>    also write every figure as JSON
 //   --only <ids>     comma-separated section ids (cli-overhead, cold-start, api-overhead, failover,
-//                    concurrency, store, memory, profiles, serve)
+//                    concurrency, store, memory, profiles, serve, replicas)
 //   --render <json>  measure nothing: rewrite the report from a `--json` file of an earlier run
 //                    (e.g. after editing bench/findings.md, the hand-written analysis it includes)
 // Progress goes to stderr, each section's tables to stdout as it completes. Needs `dist/`
@@ -21,6 +21,7 @@ import { failover } from './failover.mjs';
 import { BENCH_DIR, cleanup, DIST, fmt, log, machine, REPO, table } from './lib.mjs';
 import { memory } from './memory.mjs';
 import { profiles } from './profile.mjs';
+import { replicasBench } from './replicas.mjs';
 import { serveBench } from './serve.mjs';
 import { storeBench } from './store.mjs';
 
@@ -34,6 +35,7 @@ export const SECTIONS = [
   ['memory', memory],
   ['profiles', profiles],
   ['serve', serveBench],
+  ['replicas', replicasBench],
 ];
 
 function renderSection(section) {

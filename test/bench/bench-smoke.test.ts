@@ -10,7 +10,18 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const SECTIONS = ['cli-overhead', 'cold-start', 'api-overhead', 'failover', 'concurrency', 'store', 'memory', 'profiles', 'serve'];
+const SECTIONS = [
+  'cli-overhead',
+  'cold-start',
+  'api-overhead',
+  'failover',
+  'concurrency',
+  'store',
+  'memory',
+  'profiles',
+  'serve',
+  'replicas',
+];
 
 interface BenchJson {
   machine: { cores: number; node: string };
@@ -53,7 +64,7 @@ describe('benchmark harness (quick smoke run)', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'safetynet-bench-smoke-'));
     const out = path.join(dir, 'BENCHMARKS.md');
     const json = path.join(dir, 'bench.json');
-    const run = await runHarness(['--quick', '--out', out, '--json', json], 100_000);
+    const run = await runHarness(['--quick', '--out', out, '--json', json], 150_000);
     expect(run.stderr).not.toContain('FAILED');
     expect(run.code, run.stderr).toBe(0);
 
@@ -78,5 +89,5 @@ describe('benchmark harness (quick smoke run)', () => {
     expect(report).toContain('## What falls short and why');
     for (const section of data.sections) expect(report).toContain(`## ${section.title}`);
     expect(run.stdout).toContain('## 1. CLI path overhead');
-  }, 120_000);
+  }, 180_000);
 });
