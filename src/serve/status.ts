@@ -109,7 +109,7 @@ export function problemFor(error: unknown): HttpProblem {
       return { status: 503, kind: 'overloaded', message };
     case 'SAFETYNET_STORE_UNAVAILABLE':
       // The Redis client reconnects by itself: a retry soon may well succeed.
-      return { status: 503, kind: 'overloaded', message, retryAfterSeconds: 1 };
+      return { status: 503, kind: 'overloaded', message, retryAfterSeconds: 1, code: error.code };
     default:
       return { status: 500, kind: 'internal', message };
   }
