@@ -1,7 +1,8 @@
 /**
  * LevelDB state of safetynet: a shared, on-demand handle per folder ({@link LevelHandle}) and the
  * CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of failed candidates
- * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it.
+ * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it; the Redis session
+ * store shared by replicas ({@link RedisSessionStore}).
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
 export { defaultStoreLocation } from './state-folder.js';
@@ -23,6 +24,7 @@ export {
   type SessionBinding,
   type SessionStoreOptions,
 } from './session-store.js';
+export { MAX_WRITE_ATTEMPTS, RedisSessionStore, type RedisSessionStoreOptions } from './redis/session-store.js';
 export type { CommitBinding, CommitTurnInput, CommitTurnResult, TranscriptBounds } from './commit-input.js';
 export { KEPT_NEWEST_TURNS } from './transcript-commit.js';
 export {
