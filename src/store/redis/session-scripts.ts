@@ -127,7 +127,7 @@ export function sessionScripts(client: Redis): SessionScripts {
     for (const [name, definition] of Object.entries(SCRIPTS)) client.defineCommand(name, definition);
     defined.add(client);
   }
-  const call = (name: keyof typeof SCRIPTS) => (client as unknown as Record<string, Call>)[name] as Call;
+  const call = (name: keyof typeof SCRIPTS) => ((client as unknown as Record<string, Call>)[name] as Call).bind(client);
   return {
     commit: async (k, args) =>
       (await call('safetynetSessionCommit')(k.fence, k.meta, k.turns, k.bindings, k.index, ...args)) as ScriptOutcome,
