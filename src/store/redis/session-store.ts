@@ -7,31 +7,30 @@
  *
  * Concurrency: a write reads what it builds on, plans in JavaScript, and its script applies the
  * plan only when those values are still stored (else it re-reads and re-plans, at most
- * {@link MAX_WRITE_ATTEMPTS} times; an append whose stored last seq moved is a conflict, as in
- * LevelDB). Writes of one session key in this process are also serialized, so they never race
- * each other. When this process holds the session lane (`connection.fences`), a commit whose
+ * `MAX_WRITE_ATTEMPTS` times, `session-writes.ts`; an append whose stored last seq moved is a conflict, as in
+ * LevelDB). Writes of one session key through one connection are also serialized, so they never
+ * race each other. When this process holds the session lane (`connection.fences`), a commit whose
  * lane fence moved (the lease was lost to another turn) is refused and writes nothing.
  */
 import { DEFAULT_SESSION_BOUNDS } from '../../config/session-defaults.js';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Transcript } from '../../conversation/types.js';
-import { StoreError } from '../../errors.js';
 import { requireNow, requireText } from '../arguments.js';
 import { decodeKeyPart, encodeKeyPart } from '../binding-key.js';
 import { checkCommitInput, requireBounds, type CommitTurnInput, type CommitTurnResult, type TranscriptBounds } from '../commit-input.js';
 import { KeyedMutex } from '../keyed-mutex.js';
 import type { SessionStorage } from '../ports.js';
-import { compareBindings, nextBinding, toBinding, withHost, type SessionBinding } from '../session-binding.js';
+import { compareBindings, toBinding, withHost, type SessionBinding } from '../session-binding.js';
 import type { RecordSessionSuccessInput, ResetResult } from '../session-store-options.js';
-import { planTurnCommit, transcriptAfter } from '../transcript-commit.js';
+import { transcriptAfter } from '../transcript-commit.js';
 import { TranscriptCache } from '../transcript-cache.js';
-import { metaOf, summaryOf, toMeta, type ConversationSummary } from '../transcript-meta.js';
+import { summaryOf, toMeta, type ConversationSummary } from '../transcript-meta.js';
 import { readTranscript } from '../transcript-record.js';
 import type { RedisConnection } from './connection.js';
 import { indexKey, sessionKeys, sessionScripts, type SessionKeys } from './session-scripts.js';
+import { orderedTurns, parse, replies, writeBinding, writeCommit } from './session-writes.js';
 
-/** Reads and plans of one write, at most, when other replicas keep changing what it builds on. */
-export const MAX_WRITE_ATTEMPTS = 8;
+export { MAX_WRITE_ATTEMPTS } from './session-writes.js';
 
 /** Options of {@link RedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -43,34 +42,11 @@ export interface RedisSessionStoreOptions {
   hostId?: string | undefined;
 }
 
-/** Serializes writes per (server, prefix, session key) across every Redis session store of this process. */
-const writes = new KeyedMutex();
-
-function parse(raw: string | null | undefined): unknown {
-  if (raw === null || raw === undefined) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The replies of a MULTI block, in order; a failed command throws its error. */
-async function replies(block: ChainableCommander): Promise<unknown[]> {
-  const results = (await block.exec()) ?? [];
-  return results.map(([error, reply]) => {
-    if (error) throw error;
-    return reply;
-  });
-}
-
-/** Turn values of a turns hash, oldest first (fields are decimal seqs). */
-function orderedTurns(hash: Record<string, string>): unknown[] {
-  return Object.entries(hash)
-    .map(([seq, raw]) => [Number(seq), raw] as const)
-    .sort((a, b) => a[0] - b[0])
-    .map(([, raw]) => parse(raw));
-}
+/**
+ * Serializes writes per session key across the Redis session stores sharing a connection (one
+ * replica); stores on other connections are other replicas, kept consistent by the scripts' checks.
+ */
+const writesOf = new WeakMap<RedisConnection, KeyedMutex>();
 
 /**
  * Session bindings and transcripts in Redis (implements `SessionStorage`).
@@ -165,50 +141,13 @@ export class RedisSessionStore implements SessionStorage {
   async commitTurn(input: CommitTurnInput): Promise<CommitTurnResult> {
     const checked = checkCommitInput(input);
     const commit = { ...checked, binding: withHost(checked.binding, this.#hostId) };
-    const { sessionKey } = commit;
-    const keys = this.#keys(sessionKey);
-    const field = commit.binding === undefined ? '' : encodeKeyPart(commit.binding.backendId);
-    return this.#exclusive(sessionKey, async () => {
-      for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-        const read = await this.#run('read a transcript before a commit', async (c) => {
-          const [metaRaw, bindingRaw] = (await replies(c.multi().get(keys.meta).hget(keys.bindings, field))) as [
-            string | null,
-            string | null,
-          ];
-          const meta = toMeta(parse(metaRaw));
-          // A missing (or unreadable) meta record is rebuilt from the turns, as LevelDB does.
-          const turns = meta === undefined ? orderedTurns(await c.hgetall(keys.turns)) : undefined;
-          return { metaRaw, bindingRaw, meta, turns };
-        });
-        const before = read.meta ?? metaOf(sessionKey, readTranscript(read.turns ?? []), commit.now);
-        const previous = field === '' ? undefined : toBinding(parse(read.bindingRaw));
-        const planned = planTurnCommit(commit, before, previous, this.#bounds, this.location);
-        const { plan, binding } = planned;
-        const args = [
-          this.#fence(sessionKey),
-          read.metaRaw ?? '',
-          String(read.turns === undefined ? -1 : read.turns.length),
-          field,
-          field === '' ? '' : (read.bindingRaw ?? ''),
-          plan.clear ? '1' : '0',
-          JSON.stringify(plan.meta),
-          binding === undefined ? '' : JSON.stringify(binding),
-          keys.member,
-          String(plan.deleteSeqs.length),
-          ...plan.deleteSeqs.map(String),
-          ...plan.puts.flatMap((turn) => [String(turn.seq), JSON.stringify(turn)]),
-        ];
-        const outcome = await this.#run('commit a transcript turn', (c) => sessionScripts(c).commit(keys, args));
-        if (outcome === 'FENCED') throw this.#leaseLost(sessionKey);
-        if (outcome === 'OK') {
-          const cached = this.#transcripts.peek(sessionKey);
-          const after = transcriptAfter(planned, cached?.version === before.version ? cached.transcript : undefined);
-          if (after === undefined) this.#transcripts.delete(sessionKey);
-          else this.#transcripts.set(sessionKey, plan.meta.version, after);
-          return planned.result;
-        }
-      }
-      throw this.#busy(sessionKey);
+    return this.#exclusive(commit.sessionKey, async () => {
+      const planned = await writeCommit(this.#connection, commit, this.#bounds);
+      const cached = this.#transcripts.peek(commit.sessionKey);
+      const after = transcriptAfter(planned, cached?.version === planned.before.version ? cached.transcript : undefined);
+      if (after === undefined) this.#transcripts.delete(commit.sessionKey);
+      else this.#transcripts.set(commit.sessionKey, planned.plan.meta.version, after);
+      return planned.result;
     });
   }
 
@@ -230,20 +169,8 @@ export class RedisSessionStore implements SessionStorage {
       throw new TypeError(`Expected the \`model\` argument to be a string, got \`${String(model)}\` (${typeof model})`);
     if (input.host !== undefined) requireText('host', input.host);
     requireNow(now);
-    const keys = this.#keys(sessionKey);
-    const field = encodeKeyPart(backendId);
     const success = withHost({ sessionKey, backendId, cliSessionId, cwd, model, replace, host: input.host }, this.#hostId);
-    return this.#exclusive(sessionKey, async () => {
-      for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-        const raw = await this.#run('read a session binding', (c) => c.hget(keys.bindings, field));
-        const binding = nextBinding(toBinding(parse(raw)), success, now);
-        const args = [this.#fence(sessionKey), field, raw ?? '', JSON.stringify(binding), keys.member];
-        const outcome = await this.#run('record a session binding', (c) => sessionScripts(c).putBinding(keys, args));
-        if (outcome === 'FENCED') throw this.#leaseLost(sessionKey);
-        if (outcome === 'OK') return binding;
-      }
-      throw this.#busy(sessionKey);
-    });
+    return this.#exclusive(sessionKey, () => writeBinding(this.#connection, success, now));
   }
 
   /** Remove one binding, or everything of `sessionKey` without `backendId` (see {@link resetAll}). @returns bindings removed. */
@@ -284,35 +211,13 @@ export class RedisSessionStore implements SessionStorage {
     return sessionKeys(this.#connection, sessionKey);
   }
 
-  /** The fence token this process holds for `sessionKey`'s lane, as the script compares it ('' = none). */
-  #fence(sessionKey: string): string {
-    const token = this.#connection.fences.get(sessionKey);
-    return token === undefined ? '' : String(token);
-  }
-
   #run<T>(what: string, fn: (client: Redis) => Promise<T>): Promise<T> {
     return this.#connection.run(what, fn);
   }
 
-  #leaseLost(sessionKey: string): StoreError {
-    return new StoreError(
-      'SAFETYNET_TRANSCRIPT_CONFLICT',
-      `the session lane lease of session key ${JSON.stringify(sessionKey)} was lost to another turn (its fence moved), ` +
-        'so this turn was not stored, and nothing was written',
-      { location: this.location },
-    );
-  }
-
-  #busy(sessionKey: string): StoreError {
-    return new StoreError(
-      'SAFETYNET_TRANSCRIPT_CONFLICT',
-      `session key ${JSON.stringify(sessionKey)} kept changing while this write was retried ${MAX_WRITE_ATTEMPTS} times ` +
-        '(other replicas write it at the same time), and nothing was written',
-      { location: this.location },
-    );
-  }
-
   #exclusive<T>(sessionKey: string, task: () => Promise<T>): Promise<T> {
-    return writes.run(`${this.location}\u0000${this.#connection.prefix}\u0000${sessionKey}`, task);
+    const writes = writesOf.get(this.#connection) ?? new KeyedMutex();
+    writesOf.set(this.#connection, writes);
+    return writes.run(sessionKey, task);
   }
 }
