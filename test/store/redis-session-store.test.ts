@@ -148,6 +148,21 @@ describe('RedisSessionStore (Redis only)', () => {
     expect(after).toEqual(before);
   });
 
+  it('stored values that are not bindings read as absent, and a missing meta record is rebuilt from the turns', async () => {
+    const [store] = replicas(1) as [RedisSessionStore];
+    const connection = connections[0] as RedisConnection;
+    await connection.run('store junk', (c) => c.hset(connection.key('session', 'binding', 'chat'), 'claude-cli', 'not json'));
+    expect(await store.get('chat', 'claude-cli')).toBeUndefined();
+    expect(await store.list()).toEqual([]);
+    expect((await store.recordSuccess({ sessionKey: 'chat', ...CLAUDE, now: 7 })).turns).toBe(1);
+
+    for (let n = 1; n <= 2; n++) await appendExchange(store, 'chat', n);
+    await connection.run('lose the meta record', (c) => c.del(connection.key('session', 'meta', 'chat')));
+    expect(await store.conversations()).toEqual([]);
+    expect(await appendExchange(store, 'chat', 3, { now: 77 })).toMatchObject({ turns: 6, dropped: 0, lastSeq: 6 });
+    expect(await store.conversations()).toEqual([{ sessionKey: 'chat', turns: 6, dropped: 0, lastSeq: 6, updatedAt: 77 }]);
+  });
+
   it('transcript bounds out of range, or an empty hostId, are a TypeError naming them', () => {
     const connection = new RedisConnection({ url: redis.url });
     connections.push(connection);
