@@ -79,6 +79,7 @@ function checkBinding(sessionKey: string, binding: CommitBinding | undefined): B
   if (binding.replace !== undefined && typeof binding.replace !== 'boolean')
     throw typeError('binding.replace', 'a boolean', binding.replace);
   if (binding.replace === true) checked.replace = true;
+  if (binding.host !== undefined) checked.host = requireText('binding.host', binding.host);
   return checked;
 }
 

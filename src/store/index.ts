@@ -3,7 +3,8 @@
  * interface (`ports.ts`). LevelDB: a shared, on-demand handle per folder ({@link LevelHandle}) and the
  * CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of failed candidates
  * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it. The cross-process half of the session lanes: lock files
- * ({@link FileLaneLocks}) or Redis leases with fencing tokens ({@link RedisLaneLocks}).
+ * ({@link FileLaneLocks}) or Redis leases with fencing tokens ({@link RedisLaneLocks}); the Redis session
+ * store shared by replicas ({@link RedisSessionStore}).
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
 export { defaultStoreLocation } from './state-folder.js';
@@ -36,6 +37,7 @@ export {
   type SessionBinding,
   type SessionStoreOptions,
 } from './session-store.js';
+export { MAX_WRITE_ATTEMPTS, RedisSessionStore, type RedisSessionStoreOptions } from './redis/session-store.js';
 export type { CommitBinding, CommitTurnInput, CommitTurnResult, TranscriptBounds } from './commit-input.js';
 export { KEPT_NEWEST_TURNS } from './transcript-commit.js';
 export {

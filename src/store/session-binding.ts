@@ -28,6 +28,12 @@ export interface SessionBinding {
   seenSeq?: number;
   /** The chain digest of that turn (`conversation/digest.ts`): the session matches a conversation whose turn `seenSeq` has this digest. */
   seenDigest?: string;
+  /**
+   * The host (`hostId` of the store that wrote it, e.g. a replica's hostname) that created the CLI
+   * session: the session's files live there, so only that host can resume it. Absent on bindings
+   * written without a `hostId` (and on older records): any host may resume those.
+   */
+  host?: string;
 }
 
 /** What a successful turn tells about the CLI session that answered it. */
@@ -44,6 +50,11 @@ export interface BindingSuccess {
   model?: string | undefined;
   /** Start a new binding (`createdAt = now`, `turns = 1`) even when the id is unchanged. @default false */
   replace?: boolean | undefined;
+  /**
+   * The host that ran the turn; stamped on a NEW binding only (a continued binding keeps the host
+   * that created it). Stores fill it from their `hostId` option when it is not given.
+   */
+  host?: string | undefined;
 }
 
 /** Where the CLI session stands in the transcript after the turn: the last committed turn. */
@@ -73,6 +84,7 @@ export function toBinding(value: unknown): SessionBinding | undefined {
     turns: v['turns'] as number,
   };
   if (isText(v['model'])) binding.model = v['model'];
+  if (isText(v['host']) && v['host'] !== '') binding.host = v['host'];
   // The seen position counts only as a pair: half of it says nothing.
   if (Number.isSafeInteger(v['seenSeq']) && isText(v['seenDigest'])) {
     binding.seenSeq = v['seenSeq'] as number;
@@ -92,19 +104,19 @@ export function compareBindings(a: SessionBinding, b: SessionBinding): number {
  * The binding after a successful turn.
  *
  * - Nothing stored, a different `cliSessionId`, or `replace`: a new binding with
- *   `createdAt = updatedAt = now`, `turns = 1`, and this `cwd`.
- * - Same `cliSessionId`: keeps `createdAt` and the original `cwd`, sets `updatedAt = now`,
- *   increments `turns`, and updates `model` when given.
+ *   `createdAt = updatedAt = now`, `turns = 1`, this `cwd` and `host` (when given).
+ * - Same `cliSessionId`: keeps `createdAt`, the original `cwd` and `host` (or its absence), sets
+ *   `updatedAt = now`, increments `turns`, and updates `model` when given.
  *
  * `seen` is the last transcript turn the session has now seen; without it (a turn written outside
  * the transcript) the seen position is unknown and left out.
  */
 export function nextBinding(previous: SessionBinding | undefined, success: BindingSuccess, now: number, seen?: SeenTurn): SessionBinding {
-  const { sessionKey, backendId, cliSessionId, cwd, model, replace = false } = success;
-  const binding: SessionBinding =
-    previous !== undefined && !replace && previous.cliSessionId === cliSessionId
-      ? { ...previous, updatedAt: now, turns: previous.turns + 1 }
-      : { sessionKey, backendId, cliSessionId, cwd, createdAt: now, updatedAt: now, turns: 1 };
+  const { sessionKey, backendId, cliSessionId, cwd, model, replace = false, host } = success;
+  const continued = previous !== undefined && !replace && previous.cliSessionId === cliSessionId;
+  const binding: SessionBinding = continued
+    ? { ...previous, updatedAt: now, turns: previous.turns + 1 }
+    : { sessionKey, backendId, cliSessionId, cwd, createdAt: now, updatedAt: now, turns: 1, ...(host === undefined ? {} : { host }) };
   if (model !== undefined) binding.model = model;
   delete binding.seenSeq;
   delete binding.seenDigest;
@@ -113,4 +125,13 @@ export function nextBinding(previous: SessionBinding | undefined, success: Bindi
     binding.seenDigest = seen.digest;
   }
   return binding;
+}
+
+/**
+ * `success` with `host` set to `hostId` when it names none (how a store's `hostId` option reaches
+ * new bindings). Unchanged when `hostId` is `undefined` or `success` already names a host.
+ */
+export function withHost<T extends BindingSuccess | undefined>(success: T, hostId: string | undefined): T {
+  if (success === undefined || hostId === undefined || success.host !== undefined) return success;
+  return { ...success, host: hostId };
 }

@@ -25,6 +25,12 @@ export interface SessionStoreOptions extends LevelHandleOptions {
    * @default DEFAULT_SESSION_BOUNDS — 200 turns, 400 000 characters
    */
   bounds?: TranscriptBounds;
+  /**
+   * This host's id (e.g. its hostname), stamped as `host` on every NEW binding this store writes
+   * (a continued binding keeps the host that created it): only that host can resume the CLI
+   * session. Unset: bindings carry no host. A non-empty string.
+   */
+  hostId?: string | undefined;
 }
 
 /** What `SessionStore.resetAll` removed. */

@@ -17,8 +17,9 @@ import { stateHandle } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { LevelHandle, JsonSublevel } from './level/handle.js';
 import type { RecordSessionSuccessInput, ResetResult, SessionStoreOptions } from './session-store-options.js';
-import { compareBindings, nextBinding, toBinding, type SessionBinding } from './session-binding.js';
-import { transcriptAfter, writeCommit } from './transcript-commit.js';
+import { compareBindings, nextBinding, toBinding, withHost, type SessionBinding } from './session-binding.js';
+import { writeCommit } from './level/transcript-batch.js';
+import { transcriptAfter } from './transcript-commit.js';
 import { TranscriptCache } from './transcript-cache.js';
 import { TRANSCRIPT_META_SUBLEVEL, TRANSCRIPTS_SUBLEVEL, transcriptMetaKey, transcriptRange } from './transcript-key.js';
 import { summaryOf, toMeta, type ConversationSummary } from './transcript-meta.js';
@@ -58,11 +59,13 @@ export class SessionStore {
   readonly location: string;
   readonly #handle: LevelHandle;
   readonly #bounds: TranscriptBounds;
+  readonly #hostId: string | undefined;
 
-  /** @throws {TypeError} when `location` is empty, a handle option is out of range, or `bounds` is invalid. */
+  /** @throws {TypeError} when `location` is empty, a handle option is out of range, `bounds` is invalid or `hostId` is empty. */
   constructor(options: SessionStoreOptions = {}) {
-    const { bounds = DEFAULT_SESSION_BOUNDS, ...handleOptions } = options;
+    const { bounds = DEFAULT_SESSION_BOUNDS, hostId, ...handleOptions } = options;
     this.#bounds = requireBounds(bounds);
+    this.#hostId = hostId === undefined ? undefined : requireText('hostId', hostId);
     this.#handle = stateHandle(handleOptions);
     this.location = this.#handle.location;
   }
@@ -127,14 +130,15 @@ export class SessionStore {
    *   first appended turn whose digest does not chain to the stored last turn.
    */
   async commitTurn(input: CommitTurnInput): Promise<CommitTurnResult> {
-    const commit = checkCommitInput(input);
+    const checked = checkCommitInput(input);
+    const commit = { ...checked, binding: withHost(checked.binding, this.#hostId) };
     const cacheKey = this.#key(commit.sessionKey);
     return this.#exclusive(commit.sessionKey, () =>
       this.#handle.useSublevels(CONVERSATION_SUBLEVELS, async ([sessions, turns, metas], db) => {
         const written = await writeCommit({ db, sessions, turns, metas }, commit, this.#bounds, this.location);
         const cached = transcripts.peek(cacheKey);
         const previous = cached?.version === written.before.version ? cached.transcript : undefined;
-        const after = transcriptAfter(written, previous, commit.write.mode === 'replace');
+        const after = transcriptAfter(written, previous);
         if (after === undefined) transcripts.delete(cacheKey);
         else transcripts.set(cacheKey, written.plan.meta.version, after);
         return written.result;
@@ -146,14 +150,15 @@ export class SessionStore {
    * Record a successful turn's binding alone, outside any transcript. Call it only after the turn
    * succeeded. The binding rule is that of `nextBinding` (`session-binding.ts`): a new binding when
    * nothing is stored, the id differs or `replace` is set; otherwise `turns + 1`, `updatedAt = now`,
-   * `createdAt` and `cwd` kept, `model` updated when given. The turn is not in the transcript, so
+   * `createdAt`, `cwd` and `host` kept, `model` updated when given. A new binding gets `host` (or
+   * the store's `hostId`). The turn is not in the transcript, so
    * the binding's `seenSeq`/`seenDigest` are removed (its position is unknown).
    *
    * Concurrent calls for one session key in this process are applied one after another.
    *
    * @returns the stored binding.
-   * @throws {TypeError} when `sessionKey`, `backendId`, `cliSessionId` or `cwd` is not a non-empty
-   *   string, `model` is not a string, or `now` is not a finite number.
+   * @throws {TypeError} when `sessionKey`, `backendId`, `cliSessionId`, `cwd` or `host` is not a
+   *   non-empty string, `model` is not a string, or `now` is not a finite number.
    */
   async recordSuccess(input: RecordSessionSuccessInput): Promise<SessionBinding> {
     const sessionKey = requireText('sessionKey', input.sessionKey);
@@ -161,13 +166,15 @@ export class SessionStore {
     const cliSessionId = requireText('cliSessionId', input.cliSessionId);
     const cwd = requireText('cwd', input.cwd);
     const { model, replace = false, now = Date.now() } = input;
+    if (input.host !== undefined) requireText('host', input.host);
     if (model !== undefined && typeof model !== 'string')
       throw new TypeError(`Expected the \`model\` argument to be a string, got \`${String(model)}\` (${typeof model})`);
     requireNow(now);
     const key = bindingKey(sessionKey, backendId);
     return this.#exclusive(sessionKey, () =>
       this.#sessions(async (sessions) => {
-        const binding = nextBinding(toBinding(await sessions.get(key)), { sessionKey, backendId, cliSessionId, cwd, model, replace }, now);
+        const success = withHost({ sessionKey, backendId, cliSessionId, cwd, model, replace, host: input.host }, this.#hostId);
+        const binding = nextBinding(toBinding(await sessions.get(key)), success, now);
         await sessions.put(key, binding);
         return binding;
       }),

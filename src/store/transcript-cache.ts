@@ -72,6 +72,12 @@ export class TranscriptCache {
     }
   }
 
+  /** Forget every entry. */
+  clear(): void {
+    this.#entries.clear();
+    this.#chars = 0;
+  }
+
   /** Forget `key`. */
   delete(key: string): void {
     const entry = this.#entries.get(key);

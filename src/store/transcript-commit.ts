@@ -1,26 +1,26 @@
 /**
- * One transcript commit: read what it builds on (the meta record and the binding), check it, plan
- * the writes (the new turns, the deletes of the turns the bounds drop, oldest first and never the
- * newest exchange, and of a replaced transcript; the new meta record and binding) and write them
- * in ONE batch. The bounds are planned from the meta record's turn lengths, without reading turns.
+ * One transcript commit, planned in pure code that every backend shares: check it against what it
+ * builds on (the stored meta record and binding), then plan the writes (the new turns, the drops
+ * of the turns the bounds remove, oldest first and never the newest exchange, the clearing of a
+ * replaced transcript, the new meta record and binding). The bounds are planned from the meta
+ * record's turn lengths, without reading turns. Backends only read the inputs and apply the plan
+ * atomically (LevelDB: `level/transcript-batch.ts`, Redis: `redis/session-scripts.ts`).
  */
 import type { Transcript, TranscriptTurn } from '../conversation/types.js';
 import { StoreError } from '../errors.js';
-import { bindingKey } from './binding-key.js';
 import { checkChain, type CheckedCommit, type CommitTurnResult, type TranscriptBounds } from './commit-input.js';
-import type { JsonSublevel, StateDatabase } from './level/handle.js';
-import { nextBinding, toBinding } from './session-binding.js';
-import { transcriptMetaKey, transcriptRange, transcriptTurnKey } from './transcript-key.js';
-import { metaOf, newVersion, toMeta, type TranscriptMeta } from './transcript-meta.js';
-import { readTranscript } from './transcript-record.js';
+import { nextBinding, type SessionBinding } from './session-binding.js';
+import { newVersion, type TranscriptMeta } from './transcript-meta.js';
 
 /** Turns of a commit the bounds never drop: the exchange just answered (user turn and answer). */
 export const KEPT_NEWEST_TURNS = 2;
 
-/** The writes of one commit. */
+/** The writes of one commit, backend-independent. */
 export interface CommitPlan {
-  /** Keys (in the transcripts sublevel) of stored turns to delete. */
-  deleteKeys: string[];
+  /** Delete every stored turn of the session key first (a `replace`). */
+  clear: boolean;
+  /** Seqs of stored turns to delete (dropped by the bounds; empty when `clear`). */
+  deleteSeqs: number[];
   /** The commit's turns to write (those the bounds did not drop). */
   puts: TranscriptTurn[];
   /** The transcript's meta record after the commit. */
@@ -32,15 +32,8 @@ export interface CommitPlan {
  * (stored ones first, then the commit's own) until at most `bounds.maxTurns` turns and
  * `bounds.maxChars` characters of text remain, never the commit's last {@link KEPT_NEWEST_TURNS}
  * turns; `dropped` accumulates over appends and restarts with a replace.
- *
- * @param storedKeys `replace` only: the keys of every stored turn of the session key.
  */
-export function planCommit(
-  commit: CheckedCommit,
-  stored: TranscriptMeta,
-  storedKeys: readonly string[],
-  bounds: TranscriptBounds,
-): CommitPlan {
+export function planCommit(commit: CheckedCommit, stored: TranscriptMeta, bounds: TranscriptBounds): CommitPlan {
   const { sessionKey, turns, now } = commit;
   const replace = commit.write.mode === 'replace';
   const base = replace ? { dropped: 0, lengths: [] } : stored;
@@ -53,9 +46,8 @@ export function planCommit(
   const storedDrops = Math.min(drop, base.lengths.length);
   const last = turns.at(-1) as TranscriptTurn;
   return {
-    deleteKeys: replace
-      ? [...storedKeys]
-      : Array.from({ length: storedDrops }, (_, i) => transcriptTurnKey(sessionKey, base.dropped + 1 + i)),
+    clear: replace,
+    deleteSeqs: Array.from({ length: storedDrops }, (_, i) => base.dropped + 1 + i),
     puts: turns.filter((turn) => turn.seq > dropped),
     meta: {
       sessionKey,
@@ -69,44 +61,33 @@ export function planCommit(
   };
 }
 
-/** The open database and the sublevels a commit reads and writes. */
-export interface CommitTarget {
-  db: StateDatabase;
-  sessions: JsonSublevel<unknown>;
-  turns: JsonSublevel<unknown>;
-  metas: JsonSublevel<unknown>;
-}
-
-/** What {@link writeCommit} did: the caller's result, and the meta records before and after (for the cache). */
-export interface WrittenCommit {
-  result: CommitTurnResult;
+/** A checked and planned commit: what to write, and what to answer. */
+export interface PlannedCommit {
+  /** The meta record the commit builds on. */
   before: TranscriptMeta;
   plan: CommitPlan;
+  /** The binding to write, or `undefined` when the commit has none. */
+  binding: SessionBinding | undefined;
+  /** The caller's result once the plan is applied. */
+  result: CommitTurnResult;
 }
 
 /**
- * Read what `commit` builds on (the meta record, rebuilt from the turns when missing, and the
- * binding), check it, and write everything in ONE batch on `target.db`. Callers serialize commits
- * of one session key.
+ * Check `commit` against the stored transcript (`before`, its meta record) and the stored binding
+ * of the commit's backend (`previous`), and plan every write (pure; both backends use it).
  *
- * @param location the LevelDB folder, for errors.
+ * @param location where the state lives, for errors.
  * @throws {StoreError} `SAFETYNET_TRANSCRIPT_CONFLICT` when appending and the transcript no longer ends at `storedSeq`.
  * @throws {TypeError} when the first appended turn does not chain to the stored last turn.
  */
-export async function writeCommit(
-  target: CommitTarget,
+export function planTurnCommit(
   commit: CheckedCommit,
+  before: TranscriptMeta,
+  previous: SessionBinding | undefined,
   bounds: TranscriptBounds,
   location: string,
-): Promise<WrittenCommit> {
-  const { db, sessions, turns, metas } = target;
+): PlannedCommit {
   const { sessionKey, write, binding: success, now } = commit;
-  const key = success === undefined ? undefined : bindingKey(sessionKey, success.backendId);
-  const range = transcriptRange(sessionKey);
-  // One read for both records: their keys as the sublevels prefix them, on the root database.
-  const reads = [metas.prefixKey(transcriptMetaKey(sessionKey), 'utf8'), ...(key === undefined ? [] : [sessions.prefixKey(key, 'utf8')])];
-  const [metaValue, previous] = await db.getMany(reads);
-  const before = toMeta(metaValue) ?? metaOf(sessionKey, readTranscript(await turns.values(range).all()), now);
   if (write.mode === 'append') {
     if (before.lastSeq !== write.storedSeq) {
       throw new StoreError(
@@ -118,25 +99,19 @@ export async function writeCommit(
     }
     checkChain(commit.turns, before.lastDigest);
   }
-  const plan = planCommit(commit, before, write.mode === 'replace' ? await turns.keys(range).all() : [], bounds);
-  const binding = success === undefined ? undefined : nextBinding(toBinding(previous), success, now, commit.turns.at(-1));
-  await db.batch([
-    ...plan.deleteKeys.map((k) => ({ type: 'del' as const, sublevel: turns, key: k })),
-    ...plan.puts.map((turn) => ({ type: 'put' as const, sublevel: turns, key: transcriptTurnKey(sessionKey, turn.seq), value: turn })),
-    { type: 'put' as const, sublevel: metas, key: transcriptMetaKey(sessionKey), value: plan.meta },
-    ...(binding === undefined || key === undefined ? [] : [{ type: 'put' as const, sublevel: sessions, key, value: binding }]),
-  ]);
+  const plan = planCommit(commit, before, bounds);
+  const binding = success === undefined ? undefined : nextBinding(previous, success, now, commit.turns.at(-1));
   const { meta } = plan;
-  return { result: { turns: meta.lengths.length, dropped: meta.dropped, lastSeq: meta.lastSeq, binding }, before, plan };
+  return { before, plan, binding, result: { turns: meta.lengths.length, dropped: meta.dropped, lastSeq: meta.lastSeq, binding } };
 }
 
 /**
- * The transcript after `written`, from the transcript `previous` of its meta version before the
- * commit (`undefined` when unknown: then only a replace tells the whole transcript).
+ * The transcript after `planned` was applied, from the transcript `previous` of its meta version
+ * before the commit (`undefined` when unknown: then only a replace tells the whole transcript).
  */
-export function transcriptAfter(written: WrittenCommit, previous: Transcript | undefined, replace: boolean): Transcript | undefined {
-  const { dropped } = written.plan.meta;
-  if (replace) return { turns: written.plan.puts, dropped };
+export function transcriptAfter(planned: PlannedCommit, previous: Transcript | undefined): Transcript | undefined {
+  const { dropped } = planned.plan.meta;
+  if (planned.plan.clear) return { turns: planned.plan.puts, dropped };
   if (previous === undefined) return undefined;
-  return { turns: [...previous.turns.filter((turn) => turn.seq > dropped), ...written.plan.puts], dropped };
+  return { turns: [...previous.turns.filter((turn) => turn.seq > dropped), ...planned.plan.puts], dropped };
 }

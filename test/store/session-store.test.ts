@@ -1,158 +1,64 @@
-import path from 'node:path';
+/**
+ * Rules of the LevelDB `SessionStore` that only LevelDB has (its sublevels, its batch, its
+ * constructor); the backend-independent rules are in the compliance suite
+ * (`compliance/session-storage.ts`, run by `session-storage.compliance.test.ts`).
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { bindingKey, LevelHandle, SESSIONS_SUBLEVEL, SessionStore } from '../../src/store/index.js';
-import { cleanup, tempFolder } from './support.js';
+import { cleanup } from './support.js';
+import { appendExchange, CLAUDE, newStore } from './transcript-support.js';
 
 afterEach(cleanup);
 
-async function newStore(): Promise<SessionStore> {
-  return new SessionStore({ location: path.join(await tempFolder(), 'state') });
-}
-
 const turn = { sessionKey: 'chat-1', backendId: 'claude-cli', cliSessionId: 'sess-A', cwd: '/work/a' };
 
-describe('SessionStore', () => {
-  it('a stored binding survives closing and reopening the store', async () => {
-    const store = await newStore();
-    const stored = await store.recordSuccess({ ...turn, model: 'claude-cli/opus-4.6', now: 1000 });
-    await store.close();
-
-    const reopened = new SessionStore({ location: store.location });
-    expect(await reopened.get('chat-1', 'claude-cli')).toEqual(stored);
-    expect(stored).toEqual({ ...turn, model: 'claude-cli/opus-4.6', createdAt: 1000, updatedAt: 1000, turns: 1 });
-  });
-
-  it('a missing binding reads as undefined', async () => {
-    const store = await newStore();
-    expect(await store.get('nobody', 'claude-cli')).toBeUndefined();
-    expect(await store.list()).toEqual([]);
-  });
-
-  it('recording the same session id again keeps createdAt and counts turns', async () => {
-    const store = await newStore();
-    await store.recordSuccess({ ...turn, model: 'claude-cli/opus-4.6', now: 1000 });
-    await store.recordSuccess({ ...turn, cwd: '/elsewhere', now: 2000 });
-    const third = await store.recordSuccess({ ...turn, model: 'claude-cli/sonnet-4.5', now: 3000 });
-
-    expect(third).toEqual({ ...turn, cwd: '/work/a', model: 'claude-cli/sonnet-4.5', createdAt: 1000, updatedAt: 3000, turns: 3 });
-    expect(await store.get('chat-1', 'claude-cli')).toEqual(third);
-  });
-
-  it('a model-less turn on the same session keeps the last known model', async () => {
-    const store = await newStore();
-    await store.recordSuccess({ ...turn, model: 'claude-cli/opus-4.6', now: 1000 });
-    const second = await store.recordSuccess({ ...turn, now: 2000 });
-    expect(second.model).toBe('claude-cli/opus-4.6');
-  });
-
-  it('a new session id replaces the binding (stale id rejected)', async () => {
-    const store = await newStore();
-    await store.recordSuccess({ ...turn, model: 'claude-cli/opus-4.6', now: 1000 });
-    await store.recordSuccess({ ...turn, now: 2000 });
-    const fresh = await store.recordSuccess({ ...turn, cliSessionId: 'sess-B', cwd: '/work/b', now: 5000 });
-
-    expect(fresh).toEqual({ ...turn, cliSessionId: 'sess-B', cwd: '/work/b', createdAt: 5000, updatedAt: 5000, turns: 1 });
-    expect(await store.get('chat-1', 'claude-cli')).toEqual(fresh);
-  });
-
-  it('replace: true starts a new binding even with the same session id', async () => {
-    const store = await newStore();
-    await store.recordSuccess({ ...turn, now: 1000 });
-    await store.recordSuccess({ ...turn, now: 2000 });
-    const replaced = await store.recordSuccess({ ...turn, cwd: '/work/c', replace: true, now: 3000 });
-    expect(replaced).toEqual({ ...turn, cwd: '/work/c', createdAt: 3000, updatedAt: 3000, turns: 1 });
-  });
-
-  it('a turn without a session id cannot overwrite the stored binding', async () => {
-    const store = await newStore();
-    const stored = await store.recordSuccess({ ...turn, now: 1000 });
-    await expect(store.recordSuccess({ ...turn, cliSessionId: '' })).rejects.toThrow(/`cliSessionId` argument/);
-    expect(await store.get('chat-1', 'claude-cli')).toEqual(stored);
-  });
-
-  it('empty or non-string keys are rejected with a TypeError naming the argument', async () => {
-    const store = await newStore();
-    await expect(store.get('', 'claude-cli')).rejects.toThrow(TypeError);
-    await expect(store.get('', 'claude-cli')).rejects.toThrow(/`sessionKey`/);
-    await expect(store.get('chat', '')).rejects.toThrow(/`backendId`/);
-    await expect(store.list('')).rejects.toThrow(/`sessionKey`/);
-    await expect(store.reset('chat', '')).rejects.toThrow(/`backendId`/);
-    await expect(store.recordSuccess({ ...turn, cwd: '' })).rejects.toThrow(/`cwd`/);
-    await expect(store.recordSuccess({ ...turn, now: Number.NaN })).rejects.toThrow(/`now`/);
-    await expect(store.get(42 as unknown as string, 'claude-cli')).rejects.toThrow(/got `42` \(number\)/);
-  });
-
-  it('reset removes one backend or every backend of a session key, and list scans only that key', async () => {
-    const store = await newStore();
-    for (const sessionKey of ['a', 'ab', 'a\u0000', 'b']) {
-      for (const backendId of ['codex-cli', 'claude-cli']) {
-        await store.recordSuccess({ ...turn, sessionKey, backendId, cliSessionId: `${sessionKey}/${backendId}`, now: 1 });
-      }
-    }
-
-    expect((await store.list('a')).map((b) => [b.sessionKey, b.backendId])).toEqual([
-      ['a', 'claude-cli'],
-      ['a', 'codex-cli'],
-    ]);
-    expect(await store.reset('a', 'codex-cli')).toBe(1);
-    expect(await store.reset('a', 'codex-cli')).toBe(0);
-    expect((await store.list('a')).map((b) => b.backendId)).toEqual(['claude-cli']);
-
-    expect(await store.reset('ab')).toBe(2);
-    expect(await store.reset('ab')).toBe(0);
-    expect(await store.reset('nobody')).toBe(0);
-    expect((await store.list()).map((b) => [b.sessionKey, b.backendId])).toEqual([
-      ['a', 'claude-cli'],
-      ['a\u0000', 'claude-cli'],
-      ['a\u0000', 'codex-cli'],
-      ['b', 'claude-cli'],
-      ['b', 'codex-cli'],
-    ]);
-  });
-
-  it('session keys with any characters do not collide', async () => {
-    const store = await newStore();
-    const pairs: [string, string][] = [
-      ['a', 'x'],
-      ['a\u0000b', 'x'],
-      ['a', 'b\u0000x'],
-      ['a/b', 'x'],
-      ['a b', 'x'],
-      ['a%0000b', 'x'],
-      ['a%0020b', 'x'],
-      ['🙂', 'x'],
-      ['\ud83d', 'x'],
-      ['\ude42', 'x'],
-      ['!sessions!', 'x'],
-      ['ä', 'ß'],
-    ];
-    for (const [sessionKey, backendId] of pairs) {
-      await store.recordSuccess({ sessionKey, backendId, cliSessionId: JSON.stringify([sessionKey, backendId]), cwd: '/w', now: 1 });
-    }
-    for (const [sessionKey, backendId] of pairs) {
-      const binding = await store.get(sessionKey, backendId);
-      expect(binding?.cliSessionId).toBe(JSON.stringify([sessionKey, backendId]));
-      const backends = pairs.filter(([key]) => key === sessionKey).map(([, backend]) => backend);
-      expect((await store.list(sessionKey)).map((b) => b.backendId)).toEqual(backends.sort());
-    }
-    expect(await store.list()).toHaveLength(pairs.length);
-  });
-
+describe('SessionStore (LevelDB only)', () => {
   it('a stored value that is not a binding reads as absent and is replaced by the next success', async () => {
     const store = await newStore();
     const handle = new LevelHandle(store.location);
     await handle.useSublevel<unknown, void>(SESSIONS_SUBLEVEL, (sessions) =>
       sessions.put(bindingKey('chat-1', 'claude-cli'), { junk: true }),
     );
-
     expect(await store.get('chat-1', 'claude-cli')).toBeUndefined();
     expect(await store.list()).toEqual([]);
     expect((await store.recordSuccess({ ...turn, now: 7 })).turns).toBe(1);
   });
 
-  it('concurrent successes on one binding in one process are all counted', async () => {
-    const store = await newStore();
-    await Promise.all(Array.from({ length: 100 }, (_, i) => store.recordSuccess({ ...turn, now: i })));
-    expect((await store.get('chat-1', 'claude-cli'))?.turns).toBe(100);
+  it('transcript bounds out of range, or an empty hostId, are a TypeError naming them', () => {
+    expect(() => new SessionStore({ location: '/tmp/x', bounds: { maxTurns: 1, maxChars: 10 } })).toThrow(/`bounds.maxTurns`/);
+    expect(() => new SessionStore({ location: '/tmp/x', bounds: { maxTurns: 2, maxChars: 0 } })).toThrow(/`bounds.maxChars`/);
+    expect(() => new SessionStore({ location: '/tmp/x', hostId: '' })).toThrow(/`hostId`/);
+  });
+
+  it('a commit whose batch fails writes nothing: transcript, meta and binding stay as they were', async () => {
+    const handle = new LevelHandle((await newStore()).location, { idleCloseMs: 60_000 });
+    const store = new SessionStore({ handle });
+    await appendExchange(store, 'chat', 1, { binding: CLAUDE });
+    const before = [await store.transcript('chat'), await store.get('chat', 'claude-cli'), await store.conversations()];
+
+    let ops = 0;
+    const failLast = () => {
+      if (++ops === 4) throw new Error('disk full (injected)');
+    };
+    await handle.use(async (db) => db.hooks.prewrite.add(failLast));
+    try {
+      const failing = appendExchange(store, 'chat', 2, { binding: { ...CLAUDE, cliSessionId: 'sess-B' } });
+      await expect(failing).rejects.toMatchObject({ code: 'SAFETYNET_STORE_FAILED' });
+    } finally {
+      await handle.use(async (db) => db.hooks.prewrite.delete(failLast));
+    }
+    expect(ops).toBe(4);
+    expect([await store.transcript('chat'), await store.get('chat', 'claude-cli'), await store.conversations()]).toEqual(before);
+    await handle.close();
+  });
+
+  it('a transcript whose meta record is missing is rebuilt from its turns on the next commit', async () => {
+    const handle = new LevelHandle((await newStore()).location);
+    const store = new SessionStore({ handle });
+    for (let n = 1; n <= 2; n++) await appendExchange(store, 'chat', n);
+    await handle.useSublevel('transcript-meta', (metas) => metas.clear());
+    expect(await store.conversations()).toEqual([]);
+    expect(await appendExchange(store, 'chat', 3, { now: 77 })).toMatchObject({ turns: 6, dropped: 0, lastSeq: 6 });
+    expect(await store.conversations()).toEqual([{ sessionKey: 'chat', turns: 6, dropped: 0, lastSeq: 6, updatedAt: 77 }]);
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { chainTurns } from '../../src/conversation/digest.js';
 import type { TranscriptTurn } from '../../src/conversation/types.js';
 import { type CommitBinding, type CommitTurnResult, SessionStore, type SessionStoreOptions } from '../../src/store/index.js';
+import type { SessionStorage } from '../../src/store/ports.js';
 import { tempFolder } from './support.js';
 
 /** A store in a fresh temp folder (removed by `cleanup()` of `support.ts`). */
@@ -30,7 +31,7 @@ export const CLAUDE: CommitBinding = { backendId: 'claude-cli', cliSessionId: 's
 
 /** Read the transcript of `sessionKey`, then append exchange `n` to it (as one request of the runtime does). */
 export async function appendExchange(
-  store: SessionStore,
+  store: SessionStorage,
   sessionKey: string,
   n: number,
   options: { size?: number; binding?: CommitBinding; now?: number } = {},
