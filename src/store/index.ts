@@ -1,7 +1,9 @@
 /**
- * LevelDB state of safetynet: a shared, on-demand handle per folder ({@link LevelHandle}) and the
- * CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of failed candidates
- * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it.
+ * State of safetynet. LevelDB (embedded): a shared, on-demand handle per folder ({@link LevelHandle})
+ * and the CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of
+ * failed candidates ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it.
+ * Redis (shared by replicas): the same stores on one shared `RedisConnection`
+ * ({@link RedisCooldownStore}, {@link RedisTraceStore}).
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
 export { defaultStoreLocation } from './state-folder.js';
@@ -54,3 +56,5 @@ export {
   type TraceStoreOptions,
 } from './trace-store.js';
 export type { RequestTrace, TraceAttempt, TraceAttemptSession, TraceSession, TraceStatus, TraceStep } from './trace-types.js';
+export { MAX_CAS_ATTEMPTS, RedisCooldownStore, type RedisCooldownStoreOptions } from './redis/cooldown-store.js';
+export { RedisTraceStore, type RedisTraceStoreOptions } from './redis/trace-store.js';
