@@ -1,6 +1,7 @@
 /**
  * Cooldown policy: how long a failed candidate is skipped, at which scope, and which candidates a
- * request tries. Pure functions, no I/O; the entries live in {@link CooldownStore} (LevelDB).
+ * request tries. Pure functions, no I/O; the entries live in a `CooldownStorage` (LevelDB
+ * `CooldownStore`, or `RedisCooldownStore` shared by replicas).
  *
  * Rules (rationale: `docs/failover-policy.md#cooldown-ladders`, `#episodes` and `#shared-cooldowns`,
  * after the reference gateway's cooldown ladder and the failures of other gateways):

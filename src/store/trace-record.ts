@@ -59,7 +59,8 @@ export function requireTraces(batch: readonly RequestTrace[]): readonly RequestT
 }
 
 /**
- * @throws {TypeError} when `limit` (of `list`) is not a positive integer.
+ * `limit` (of `list`) when it is a positive integer.
+ * @throws {TypeError} when it is not.
  */
 export function requireLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1)
