@@ -1,6 +1,7 @@
 /**
  * Cooldown policy: how long a failed candidate is skipped, at which scope, and which candidates a
- * request tries. Pure functions, no I/O; the entries live in {@link CooldownStore} (LevelDB).
+ * request tries. Pure functions, no I/O; the entries live in a `CooldownStorage` (LevelDB
+ * `CooldownStore`, or `RedisCooldownStore` shared by replicas).
  *
  * Rules (rationale: `docs/failover-policy.md#cooldown-ladders`, `#episodes` and `#shared-cooldowns`,
  * after the reference gateway's cooldown ladder and the failures of other gateways):
@@ -149,12 +150,22 @@ function entryLadder(entry: CooldownEntry): CooldownLadderName | undefined {
 }
 
 /**
- * True when `entry` no longer matters: it ended more than its ladder's reset window before `now`,
- * so it neither cools nor counts. Entries of reasons without a ladder are stale.
+ * The last moment `entry` still matters, epoch ms: its end plus its ladder's reset window. After it
+ * the entry is stale ({@link isStaleCooldown}); a store may forget it then (the Redis store sets
+ * its TTL from it). `-Infinity` for entries of reasons without a ladder (always stale).
+ */
+export function cooldownStaleAfter(entry: CooldownEntry): number {
+  const name = entryLadder(entry);
+  return name === undefined ? Number.NEGATIVE_INFINITY : entry.until + COOLDOWN_LADDERS[name].resetWindowMs;
+}
+
+/**
+ * True when `entry` no longer matters: it ended more than its ladder's reset window before `now`
+ * (`now > cooldownStaleAfter(entry)`), so it neither cools nor counts. Entries of reasons without
+ * a ladder are stale.
  */
 export function isStaleCooldown(entry: CooldownEntry, now: number): boolean {
-  const name = entryLadder(entry);
-  return name === undefined || now - entry.until > COOLDOWN_LADDERS[name].resetWindowMs;
+  return now > cooldownStaleAfter(entry);
 }
 
 /**

@@ -7,15 +7,25 @@
  * The durations, scopes and counting rules are in `src/failover/cooldown-policy.ts`; this file only
  * stores what the policy computes.
  */
-import { FAILURE_REASONS, type AttemptFailure, type FailureReason } from '../errors.js';
 import { isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../failover/cooldown-policy.js';
 import { claimedProbe } from '../failover/half-open.js';
-
-export type { CooldownEntry };
 import { requireNow, requireText } from './arguments.js';
+import { toEntry } from './cooldown-entry.js';
+import type { CooldownStorage } from './ports.js';
+import {
+  failureRequest,
+  probeClaim,
+  successKeys,
+  type ClaimProbeInput,
+  type RecordCooldownFailureInput,
+  type RecordCooldownSuccessInput,
+} from './cooldown-input.js';
 import { stateHandle } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { LevelHandle, JsonSublevel, LevelHandleOptions } from './level/handle.js';
+
+export type { CooldownEntry };
+export type { ClaimProbeInput, RecordCooldownFailureInput, RecordCooldownSuccessInput } from './cooldown-input.js';
 
 /** Name of the sublevel holding cooldowns (keys are prefixed `!cooldowns!`). */
 export const COOLDOWNS_SUBLEVEL = 'cooldowns';
@@ -31,63 +41,8 @@ export interface CooldownStoreOptions extends LevelHandleOptions {
   handle?: LevelHandle;
 }
 
-/** Input of {@link CooldownStore.recordFailure}. */
-export interface RecordCooldownFailureInput {
-  /** The failed candidate's ref, e.g. `anthropic/claude-opus-4-6`. */
-  ref: string;
-  /** Its provider, e.g. `anthropic`. */
-  provider: string;
-  /** The classified failure (`reason`, optional `retryAfterMs`). */
-  failure: AttemptFailure;
-  /** The failure's time, epoch ms. @default Date.now() */
-  now?: number | undefined;
-}
-
-/** Input of {@link CooldownStore.recordSuccess}. */
-export interface RecordCooldownSuccessInput {
-  /** The successful candidate's ref. */
-  ref: string;
-  /** Its provider. */
-  provider: string;
-}
-
-/** Input of {@link CooldownStore.claimProbe}. */
-export interface ClaimProbeInput {
-  /** The cooling key, a ref (`anthropic/claude-opus-4-6`; see `dueProbeKey` in the failover policy). */
-  key: string;
-  /** The probe interval in ms: the claim's lease. A positive number. */
-  probeIntervalMs: number;
-  /** The claim's time, epoch ms. @default Date.now() */
-  now?: number | undefined;
-}
-
 /** Serializes read-modify-write per (folder, key) across every cooldown store of this process. */
 const writes = new KeyedMutex();
-
-const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-
-/** A stored value as a {@link CooldownEntry}, or `undefined` when it does not have that shape. */
-function toEntry(value: unknown): CooldownEntry | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v['key'] !== 'string' || (v['scope'] !== 'model' && v['scope'] !== 'provider')) return undefined;
-  if (!FAILURE_REASONS.includes(v['reason'] as FailureReason)) return undefined;
-  if (![v['failures'], v['since'], v['until'], v['lastFailureAt']].every(isNumber)) return undefined;
-  if (v['retryAfterMs'] !== undefined && !isNumber(v['retryAfterMs'])) return undefined;
-  if (v['probeAt'] !== undefined && !isNumber(v['probeAt'])) return undefined;
-  const entry: CooldownEntry = {
-    key: v['key'],
-    scope: v['scope'],
-    reason: v['reason'] as FailureReason,
-    failures: v['failures'] as number,
-    since: v['since'] as number,
-    until: v['until'] as number,
-    lastFailureAt: v['lastFailureAt'] as number,
-  };
-  if (isNumber(v['retryAfterMs'])) entry.retryAfterMs = v['retryAfterMs'];
-  if (isNumber(v['probeAt'])) entry.probeAt = v['probeAt'];
-  return entry;
-}
 
 /**
  * Cooldowns in LevelDB. Every call opens the shared folder on demand and releases it afterwards
@@ -106,7 +61,7 @@ function toEntry(value: unknown): CooldownEntry | undefined {
  * // … after a successful one:
  * await cooldowns.recordSuccess({ ref: 'anthropic/claude-opus-4-6', provider: 'anthropic' });
  */
-export class CooldownStore {
+export class CooldownStore implements CooldownStorage {
   /** The absolute LevelDB folder. */
   readonly location: string;
   readonly #handle: LevelHandle;
@@ -147,16 +102,7 @@ export class CooldownStore {
    *   reason, or `now` is not finite.
    */
   async recordFailure(input: RecordCooldownFailureInput): Promise<CooldownEntry | undefined> {
-    const ref = requireText('ref', input.ref);
-    const provider = requireText('provider', input.provider);
-    const now = requireNow(input.now ?? Date.now());
-    const { failure } = input;
-    if (typeof failure !== 'object' || failure === null || !FAILURE_REASONS.includes(failure.reason)) {
-      throw new TypeError(
-        `Expected the \`failure\` argument to be an AttemptFailure with a known reason, got \`${JSON.stringify(failure)}\``,
-      );
-    }
-    const request = { ref, provider, reason: failure.reason, retryAfterMs: failure.retryAfterMs, now };
+    const request = failureRequest(input);
     const fresh = nextCooldownEntry(undefined, request);
     if (fresh === undefined) return undefined;
     return this.#exclusive(fresh.key, () =>
@@ -180,12 +126,7 @@ export class CooldownStore {
    *   number, or `now` is not finite.
    */
   async claimProbe(input: ClaimProbeInput): Promise<boolean> {
-    const key = requireText('key', input.key);
-    const now = requireNow(input.now ?? Date.now());
-    const intervalMs = input.probeIntervalMs;
-    if (!isNumber(intervalMs) || intervalMs <= 0) {
-      throw new TypeError(`Expected the \`probeIntervalMs\` argument to be a positive number, got \`${String(intervalMs)}\``);
-    }
+    const { key, now, intervalMs } = probeClaim(input);
     return this.#exclusive(key, () =>
       this.#cooldowns(async (cooldowns) => {
         const claimed = claimedProbe(toEntry(await cooldowns.get(key)), now, intervalMs);
@@ -203,7 +144,7 @@ export class CooldownStore {
    * @throws {TypeError} when `ref` or `provider` is not a non-empty string.
    */
   async recordSuccess(input: RecordCooldownSuccessInput): Promise<void> {
-    const keys = [...new Set([requireText('ref', input.ref), requireText('provider', input.provider)])].sort();
+    const keys = successKeys(input);
     // Both keys locked, always in sorted order, so two successes can never wait on each other.
     const task = keys.reduceRight<() => Promise<number>>(
       (inner, key) => () => this.#exclusive(key, inner),

@@ -1,10 +1,11 @@
 /**
  * The state of safetynet, on LevelDB (the embedded default) or Redis (replicas; `redis/`), behind one
  * interface (`ports.ts`). LevelDB: a shared, on-demand handle per folder ({@link LevelHandle}) and the
- * CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of failed candidates
- * ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it. The cross-process half of the session lanes: lock files
- * ({@link FileLaneLocks}) or Redis leases with fencing tokens ({@link RedisLaneLocks}); the Redis session
- * store shared by replicas ({@link RedisSessionStore}).
+ * CLI session bindings and conversation transcripts ({@link SessionStore}), the cooldowns of failed
+ * candidates ({@link CooldownStore}) and the request traces ({@link TraceStore}) stored in it; the
+ * session lane lock files ({@link FileLaneLocks}). Redis: the same stores on one shared
+ * `RedisConnection` ({@link RedisSessionStore}, {@link RedisCooldownStore}, {@link RedisTraceStore})
+ * and lane leases with fencing tokens ({@link RedisLaneLocks}).
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
 export { defaultStoreLocation } from './state-folder.js';
@@ -73,3 +74,5 @@ export { DEFAULT_LANE_STALE_MS, FileLaneLocks, MIN_LANE_STALE_MS, type FileLaneL
 export { BREAKER_SUFFIX, LOCK_SUFFIX, laneLockPath, laneLockTarget } from './lanes/lane-lock-files.js';
 // Types only from ioredis: importing these does not load the Redis client.
 export { DEFAULT_LANE_LEASE_MS, RedisLaneLocks, type RedisLaneLocksOptions } from './redis/lane-locks.js';
+export { MAX_CAS_ATTEMPTS, RedisCooldownStore, type RedisCooldownStoreOptions } from './redis/cooldown-store.js';
+export { RedisTraceStore, type RedisTraceStoreOptions } from './redis/trace-store.js';

@@ -7,7 +7,8 @@
  */
 import type { Transcript } from '../conversation/types.js';
 import type { CommitTurnInput, CommitTurnResult } from './commit-input.js';
-import type { ClaimProbeInput, CooldownEntry, RecordCooldownFailureInput, RecordCooldownSuccessInput } from './cooldown-store.js';
+import type { CooldownEntry } from '../failover/cooldown-policy.js';
+import type { ClaimProbeInput, RecordCooldownFailureInput, RecordCooldownSuccessInput } from './cooldown-input.js';
 import type { RecordSessionSuccessInput, ResetResult } from './session-store-options.js';
 import type { SessionBinding } from './session-binding.js';
 import type { ConversationSummary } from './transcript-meta.js';

@@ -8,19 +8,14 @@ import { DEFAULT_TRACE_MAX_AGE_MS, DEFAULT_TRACE_MAX_COUNT } from '../config/tra
 import { requireText } from './arguments.js';
 import { stateHandle } from './state-folder.js';
 import type { LevelHandle, JsonSublevel, LevelHandleOptions } from './level/handle.js';
+import type { TraceStorage } from './ports.js';
+import { isTrace, requestIdOf, requireLimit, requireTraces, traceBound, traceKey, type TraceBounds } from './trace-record.js';
 import type { RequestTrace } from './trace-types.js';
 
 /** Name of the sublevel holding traces (keys are prefixed `!traces!`). */
 export const TRACES_SUBLEVEL = 'traces';
 export { DEFAULT_TRACE_MAX_AGE_MS, DEFAULT_TRACE_MAX_COUNT } from '../config/trace-defaults.js';
-
-/** How many traces are kept. */
-export interface TraceBounds {
-  /** Newest traces kept; `0` stores none. @default 500 */
-  maxCount?: number;
-  /** Traces older than this (by `endedAt`, in ms) are removed. @default 604 800 000 (7 days) */
-  maxAgeMs?: number;
-}
+export { traceKey, type TraceBounds } from './trace-record.js';
 
 /** Options of {@link TraceStore}. */
 export interface TraceStoreOptions extends LevelHandleOptions, TraceBounds {
@@ -28,35 +23,6 @@ export interface TraceStoreOptions extends LevelHandleOptions, TraceBounds {
   location?: string;
   /** Use this handle instead of creating one; `location` and handle options are then ignored. */
   handle?: LevelHandle;
-}
-
-/** The time-sortable key of a trace: `endedAt` as 13 zero-padded digits, `-`, the request id. */
-export function traceKey(trace: Pick<RequestTrace, 'endedAt' | 'requestId'>): string {
-  return `${String(Math.max(0, Math.floor(trace.endedAt))).padStart(13, '0')}-${trace.requestId}`;
-}
-
-function requestIdOf(key: string): string {
-  return key.slice(14);
-}
-
-function isTrace(value: unknown): value is RequestTrace {
-  const v = value as Partial<RequestTrace> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.requestId === 'string' &&
-    typeof v.endedAt === 'number' &&
-    Array.isArray(v.steps) &&
-    Array.isArray(v.attempts)
-  );
-}
-
-function bound(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`Expected the \`${name}\` option to be a finite number ≥ 0, got \`${String(value)}\` (${typeof value})`);
-  }
-  return Math.floor(value);
 }
 
 /**
@@ -72,7 +38,7 @@ function bound(name: string, value: number | undefined, fallback: number): numbe
  * await traces.write(trace);
  * const newest = await traces.last();
  */
-export class TraceStore {
+export class TraceStore implements TraceStorage {
   /** The absolute LevelDB folder. */
   readonly location: string;
   /** Newest traces kept. */
@@ -95,8 +61,8 @@ export class TraceStore {
   /** @throws {TypeError} when a bound is negative or not a number, or a handle option is out of range. */
   constructor(options: TraceStoreOptions = {}) {
     const { maxCount, maxAgeMs, ...handleOptions } = options;
-    this.maxCount = bound('maxCount', maxCount, DEFAULT_TRACE_MAX_COUNT);
-    this.maxAgeMs = bound('maxAgeMs', maxAgeMs, DEFAULT_TRACE_MAX_AGE_MS);
+    this.maxCount = traceBound('maxCount', maxCount, DEFAULT_TRACE_MAX_COUNT);
+    this.maxAgeMs = traceBound('maxAgeMs', maxAgeMs, DEFAULT_TRACE_MAX_AGE_MS);
     this.#handle = stateHandle(handleOptions);
     this.location = this.#handle.location;
   }
@@ -127,9 +93,7 @@ export class TraceStore {
    * @throws {TypeError} when an element is not a RequestTrace.
    */
   async writeMany(batch: readonly RequestTrace[], now: number = Date.now()): Promise<number> {
-    for (const trace of batch)
-      if (!isTrace(trace))
-        throw new TypeError('Expected the `trace` argument to be a RequestTrace ({ requestId, endedAt, steps, attempts, … })');
+    requireTraces(batch);
     if (this.maxCount === 0 || batch.length === 0) return 0;
     const writing = this.#lastWrite.then(() => this.#writeBatch(batch, now));
     this.#lastWrite = writing.catch(() => undefined);
@@ -193,8 +157,7 @@ export class TraceStore {
 
   /** The newest `limit` traces (default 20), newest first. */
   async list(limit = 20): Promise<RequestTrace[]> {
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new TypeError(`Expected the \`limit\` argument to be a positive integer, got \`${String(limit)}\``);
+    requireLimit(limit);
     return (await this.#traces((traces) => traces.values({ reverse: true, limit }).all())).filter(isTrace);
   }
 

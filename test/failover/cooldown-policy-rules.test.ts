@@ -8,6 +8,7 @@ import {
   COOLDOWN_LADDERS,
   type CooldownEntry,
   cooldownFor,
+  cooldownStaleAfter,
   isStaleCooldown,
   nextCooldownEntry,
   planCandidates,
@@ -111,6 +112,12 @@ describe('isStaleCooldown', () => {
     expect(isStaleCooldown(entry('anthropic', T0, { reason: 'auth' }), T0 + 24 * H + 1)).toBe(true);
     expect(isStaleCooldown(entry(opus.ref, T0, { reason: 'model_not_found' }), T0 + 10 * MIN + 1)).toBe(true);
     expect(isStaleCooldown(entry(opus.ref, T0, { reason: 'unknown' }), T0 + 10 * MIN + 1)).toBe(true);
+  });
+
+  it('an entry is stale exactly after cooldownStaleAfter (its end plus its reset window); one without a ladder always', () => {
+    expect(cooldownStaleAfter(entry('anthropic', T0, { reason: 'billing' }))).toBe(T0 + 24 * H);
+    expect(cooldownStaleAfter(entry(opus.ref, T0, { reason: 'timeout' }))).toBe(T0 + 10 * MIN);
+    expect(cooldownStaleAfter(entry(opus.ref, T0, { reason: 'config' }))).toBe(Number.NEGATIVE_INFINITY);
   });
 });
 

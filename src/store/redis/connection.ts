@@ -26,9 +26,14 @@ export interface RedisConnectionOptions {
 }
 
 /**
- * A lazily connected ioredis client. Commands issued while the connection is down wait at most
- * `commandTimeoutMs` for it to come back, then fail with `SAFETYNET_STORE_UNAVAILABLE`; the client
+ * A lazily connected ioredis client. A command issued while the connection is down waits at most
+ * `commandTimeoutMs` for it to come back, then fails with `SAFETYNET_STORE_UNAVAILABLE`; the client
  * keeps reconnecting in the background (every 50–1000 ms), so the process recovers by itself.
+ *
+ * A command that failed is never sent later: there is no offline queue (commands wait for the
+ * connection in {@link run}, not in ioredis), and commands in flight when the connection drops are
+ * failed, not resent. So a commit reported as failed cannot land after its caller moved on (except
+ * one Redis received and answered too late: an outcome no client can know).
  */
 export class RedisConnection {
   /** The URL without its password. */
@@ -78,7 +83,9 @@ export class RedisConnection {
    */
   async run<T>(what: string, fn: (client: Redis) => Promise<T>): Promise<T> {
     try {
-      return await fn(this.client);
+      const client = this.client;
+      await this.#ready(client);
+      return await fn(client);
     } catch (error) {
       if (error instanceof StoreError || error instanceof TypeError) throw error;
       throw this.error(what, error);
@@ -106,6 +113,7 @@ export class RedisConnection {
   async health(): Promise<StoreHealth> {
     const base = { kind: 'redis' as const, location: this.location };
     try {
+      await this.#ready(this.client);
       const started = performance.now();
       await this.client.ping();
       const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
@@ -129,14 +137,34 @@ export class RedisConnection {
     }
   }
 
+  /** Resolves when `client` is connected and ready, or rejects after `commandTimeoutMs`. */
+  #ready(client: Redis): Promise<void> {
+    if (client.status === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error): void => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onReady = (): void => done();
+      const timer = setTimeout(
+        () => done(new Error(`not connected within ${this.commandTimeoutMs} ms (${client.status})`)),
+        this.commandTimeoutMs,
+      );
+      client.on('ready', onReady);
+    });
+  }
+
   #connect(): Redis {
     const client = new Redis(this.#url, {
       lazyConnect: false,
       commandTimeout: this.commandTimeoutMs,
       connectTimeout: Math.max(this.commandTimeoutMs, 1000),
-      // A command in flight when the connection drops is retried once after the reconnect, within its timeout.
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: true,
+      // Commands wait for the connection in `run`, bounded; none is queued or resent by the client.
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      autoResendUnfulfilledCommands: false,
       retryStrategy: (times) => Math.min(times * 50, MAX_RECONNECT_DELAY_MS),
     });
     client.on('error', (error: Error) => {

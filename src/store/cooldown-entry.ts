@@ -1,0 +1,46 @@
+/**
+ * The stored shape of a cooldown, checked on the way out of a store: every backend (LevelDB,
+ * Redis) reads its values through {@link toEntry}, so a value that is not an entry (an older
+ * shape, a hand edit, garbage) reads as absent everywhere alike.
+ */
+import { FAILURE_REASONS, type FailureReason } from '../errors.js';
+import type { CooldownEntry } from '../failover/cooldown-policy.js';
+
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/**
+ * A stored value as a {@link CooldownEntry} (only its known fields, copied), or `undefined` when
+ * it does not have that shape: `key` a string, `scope` `model`/`provider`, a known `reason`,
+ * finite `failures`/`since`/`until`/`lastFailureAt`, and finite `retryAfterMs`/`probeAt` when present.
+ */
+export function toEntry(value: unknown): CooldownEntry | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v['key'] !== 'string' || (v['scope'] !== 'model' && v['scope'] !== 'provider')) return undefined;
+  if (!FAILURE_REASONS.includes(v['reason'] as FailureReason)) return undefined;
+  if (![v['failures'], v['since'], v['until'], v['lastFailureAt']].every(isNumber)) return undefined;
+  if (v['retryAfterMs'] !== undefined && !isNumber(v['retryAfterMs'])) return undefined;
+  if (v['probeAt'] !== undefined && !isNumber(v['probeAt'])) return undefined;
+  const entry: CooldownEntry = {
+    key: v['key'],
+    scope: v['scope'],
+    reason: v['reason'] as FailureReason,
+    failures: v['failures'] as number,
+    since: v['since'] as number,
+    until: v['until'] as number,
+    lastFailureAt: v['lastFailureAt'] as number,
+  };
+  if (isNumber(v['retryAfterMs'])) entry.retryAfterMs = v['retryAfterMs'];
+  if (isNumber(v['probeAt'])) entry.probeAt = v['probeAt'];
+  return entry;
+}
+
+/** The JSON text of a stored value as an entry: `undefined` when it is not JSON or not an entry. */
+export function parseEntry(text: string | null | undefined): CooldownEntry | undefined {
+  if (text === null || text === undefined) return undefined;
+  try {
+    return toEntry(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
