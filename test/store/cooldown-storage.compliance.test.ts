@@ -97,11 +97,11 @@ describe('RedisCooldownStore across replicas', () => {
     await store.recordFailure({ ...opus, failure: failure('overloaded'), now });
     await store.claimProbe({ key: opus.ref, now: now + 5 * S, probeIntervalMs: 5 * S });
     for (const key of ['anthropic', opus.ref]) {
-      const ttl = await connection.client.pttl(connection.key('cooldowns', 'entry', key));
+      const ttl = await (await connection.ready()).pttl(connection.key('cooldowns', 'entry', key));
       expect(ttl).toBeGreaterThan(0);
     }
     if (entry === undefined) throw new Error('billing cools down');
-    const billing = await connection.client.pttl(connection.key('cooldowns', 'entry', 'anthropic'));
+    const billing = await (await connection.ready()).pttl(connection.key('cooldowns', 'entry', 'anthropic'));
     expect(billing).toBeLessThanOrEqual(cooldownStaleAfter(entry) - now + 1);
   });
 
@@ -110,15 +110,15 @@ describe('RedisCooldownStore across replicas', () => {
     const store = new RedisCooldownStore({ connection });
     await store.recordFailure({ ...opus, failure: failure('overloaded'), now: T0 });
     await store.recordFailure({ ...sonnet, failure: failure('overloaded'), now: T0 });
-    await connection.client.del(connection.key('cooldowns', 'entry', opus.ref)); // as its expiry would
+    await (await connection.ready()).del(connection.key('cooldowns', 'entry', opus.ref)); // as its expiry would
     expect((await store.list(T0)).map((e) => e.key)).toEqual([sonnet.ref]);
-    expect(await connection.client.smembers(connection.key('cooldowns', 'index'))).toEqual([sonnet.ref]);
+    expect(await (await connection.ready()).smembers(connection.key('cooldowns', 'index'))).toEqual([sonnet.ref]);
   });
 
   it('a stored value that is not an entry reads as absent and is replaced by the next failure', async () => {
     const connection = connect(freshPrefix());
     const store = new RedisCooldownStore({ connection });
-    await connection.client.set(connection.key('cooldowns', 'entry', opus.ref), '{"until":"soon"');
+    await (await connection.ready()).set(connection.key('cooldowns', 'entry', opus.ref), '{"until":"soon"');
     expect((await store.read([opus.ref], T0)).size).toBe(0);
     expect((await store.recordFailure({ ...opus, failure: failure('rate_limit'), now: T0 }))?.failures).toBe(1);
     expect((await store.read([opus.ref], T0)).get(opus.ref)).toMatchObject({ failures: 1 });

@@ -84,13 +84,13 @@ describe('Redis lane leases', () => {
 
     expect(held?.token).toBe(1);
     expect(connection.fences.get('demo')).toBe(1);
-    expect(await connection.client.get(connection.key('lane', 'demo'))).toBe('1');
-    expect(await connection.client.get(connection.key('fence', 'demo'))).toBe('1');
-    expect(await connection.client.pttl(connection.key('lane', 'demo'))).toBeGreaterThan(0);
+    expect(await (await connection.ready()).get(connection.key('lane', 'demo'))).toBe('1');
+    expect(await (await connection.ready()).get(connection.key('fence', 'demo'))).toBe('1');
+    expect(await (await connection.ready()).pttl(connection.key('lane', 'demo'))).toBeGreaterThan(0);
 
     await held?.release();
     expect(connection.fences.has('demo')).toBe(false);
-    expect(await connection.client.exists(connection.key('lane', 'demo'))).toBe(0);
+    expect(await (await connection.ready()).exists(connection.key('lane', 'demo'))).toBe(0);
   });
 
   it('a holder renews its lease: it outlives many lease periods while held', async () => {
@@ -118,7 +118,7 @@ describe('Redis lane leases', () => {
     const taken = await next.locks.tryAcquire('demo');
 
     expect(taken).toBeDefined();
-    const fenceKey = Number(await next.connection.client.get(next.connection.key('fence', 'demo')));
+    const fenceKey = Number(await (await next.connection.ready()).get(next.connection.key('fence', 'demo')));
     expect(old.connection.fences.get('demo')).toBe(stale?.token);
     expect(old.connection.fences.get('demo')).toBeLessThan(fenceKey);
     expect(taken?.token).toBe(fenceKey);
@@ -127,7 +127,7 @@ describe('Redis lane leases', () => {
     // The old holder's release leaves the new lease alone.
     await stale?.release();
     expect(old.connection.fences.has('demo')).toBe(false);
-    expect(await next.connection.client.get(next.connection.key('lane', 'demo'))).toBe(String(taken?.token));
+    expect(await (await next.connection.ready()).get(next.connection.key('lane', 'demo'))).toBe(String(taken?.token));
     expect(await old.locks.tryAcquire('demo')).toBeUndefined();
     await taken?.release();
   });

@@ -60,7 +60,7 @@ describe('RedisTraceStore across replicas', () => {
     expect(await a.count()).toBe(5);
     expect((await b.list(10)).map((t) => t.requestId)).toEqual(['r39', 'r38', 'r37', 'r36', 'r35']);
     const connection = connect(prefix);
-    expect(await connection.client.hlen(connection.key('traces', 'data'))).toBe(5); // pruned values are gone too
+    expect(await (await connection.ready()).hlen(connection.key('traces', 'data'))).toBe(5); // pruned values are gone too
   });
 
   it('a trace written by one replica is found by the other', async () => {
@@ -75,7 +75,7 @@ describe('RedisTraceStore across replicas', () => {
     const now = Date.now();
     await store.write(trace('x', now), now);
     for (const key of [connection.key('traces', 'index'), connection.key('traces', 'data')]) {
-      const ttl = await connection.client.pttl(key);
+      const ttl = await (await connection.ready()).pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(DAY + 1);
     }
@@ -86,8 +86,8 @@ describe('RedisTraceStore across replicas', () => {
     const store = new RedisTraceStore({ connection });
     await store.write(trace('good', T0), T0);
     const junk = traceKey({ endedAt: 9_999_999_999_999, requestId: 'junk' });
-    await connection.client.zadd(connection.key('traces', 'index'), 9_999_999_999_999, junk);
-    await connection.client.hset(connection.key('traces', 'data'), junk, '{"not":"a trace"}');
+    await (await connection.ready()).zadd(connection.key('traces', 'index'), 9_999_999_999_999, junk);
+    await (await connection.ready()).hset(connection.key('traces', 'data'), junk, '{"not":"a trace"}');
     expect((await store.last())?.requestId).toBe('good'); // the newest value is junk: skipped
     expect((await store.list()).map((t) => t.requestId)).toEqual(['good']);
   });

@@ -77,6 +77,14 @@ export class RedisConnection {
   }
 
   /**
+   * The client once it is connected (waits at most `commandTimeoutMs`), for direct commands outside {@link run}.
+   * @throws {StoreError} `SAFETYNET_STORE_UNAVAILABLE` when it does not connect in time.
+   */
+  async ready(): Promise<Redis> {
+    return this.run('connect', async (client) => client);
+  }
+
+  /**
    * Run `fn` with the client; its failures become `StoreError`s naming `what`: a reply error
    * (a bad command or script) is `SAFETYNET_STORE_FAILED`, anything else (connection refused or
    * lost, command timeout) `SAFETYNET_STORE_UNAVAILABLE`.
