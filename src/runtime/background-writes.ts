@@ -1,15 +1,15 @@
 /**
  * Store writes that run off the request's path (traces, cooldowns): a request does not wait for
  * them, but whoever needs their result (the next request's cooldown read, the trace readers,
- * `close()`) waits with {@link BackgroundWrites.settled}. A failed write becomes a warning.
+ * `close()`) waits with {@link BackgroundWrites.settled}. A failed write goes to `onFailure`.
  */
 export class BackgroundWrites {
   readonly #pending = new Set<Promise<void>>();
-  readonly #onWarning: (message: string) => void;
+  readonly #onFailure: (what: string, error: unknown) => void;
 
-  /** @param onWarning receives `<what>: <error message>` for each failed write. */
-  constructor(onWarning: (message: string) => void) {
-    this.#onWarning = onWarning;
+  /** @param onFailure receives what failed (the `what` of {@link run}) and the error, for each failed write. */
+  constructor(onFailure: (what: string, error: unknown) => void) {
+    this.#onFailure = onFailure;
   }
 
   /** How many writes are still running. */
@@ -17,11 +17,11 @@ export class BackgroundWrites {
     return this.#pending.size;
   }
 
-  /** Start `write` now; a rejection becomes the warning `<what>: <message>`. */
+  /** Start `write` now; a rejection goes to `onFailure(what, error)`. */
   run(write: () => Promise<unknown>, what: string): void {
     const writing: Promise<void> = write().then(
       () => undefined,
-      (error: unknown) => this.#onWarning(`${what}: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) => this.#onFailure(what, error),
     );
     this.#pending.add(writing);
     void writing.finally(() => this.#pending.delete(writing));

@@ -21,7 +21,7 @@ import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
 import { BackgroundWrites } from './background-writes.js';
 import { CooldownReader } from './cooldown-reader.js';
-import { FailOpenReads } from './fail-open.js';
+import { StoreOutage } from './store-outage.js';
 import { forPassthrough, inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
 import { PassthroughCalls } from './passthrough-calls.js';
 import type { PassthroughFormat } from '../actors/api/types.js';
@@ -95,7 +95,7 @@ export class Runtime {
   /** Whether the state can hold anything yet: a LevelDB folder that exists, or any shared store. */
   #stateSeen: boolean;
   /** Cooldown reads that failed open (the shared store was unavailable), and whether the outage was warned about. */
-  readonly #failOpen = new FailOpenReads((message) => this.#onWarning?.(message));
+  readonly #outage = new StoreOutage((message) => this.#onWarning?.(message));
   readonly #machine;
   /** The session lanes (on the store's lane locks), loaded on the first keyed request. */
   #sessionLanes: Promise<SessionLanes> | undefined;
@@ -111,7 +111,7 @@ export class Runtime {
   /** Cooldown reads of concurrent requests, coalesced and in request order. */
   readonly #cooldownReader = new CooldownReader(async () => {
     const { cooldowns } = await this.#openStores();
-    return (keys, now) => this.#failOpen.read(() => cooldowns.read(keys, now), new Map());
+    return (keys, now) => this.#outage.read(() => cooldowns.read(keys, now), new Map());
   });
   #api: Promise<typeof import('../actors/api/call-api.js')> | undefined;
   /** The running request actors, by request id (CLI retry notices are sent to them). */
@@ -141,9 +141,9 @@ export class Runtime {
     this.#inspect = options.inspect;
     this.#onWarning = options.onWarning;
     this.#now = options.now ?? Date.now;
-    const warn = (message: string) => this.#onWarning?.(message);
-    this.#traceWrites = new BackgroundWrites(warn);
-    this.#cooldownWrites = new BackgroundWrites(warn);
+    const failed = (what: string, error: unknown) => this.#outage.failed(what, error);
+    this.#traceWrites = new BackgroundWrites(failed);
+    this.#cooldownWrites = new BackgroundWrites(failed);
     this.#machine = requestMachine.provide({
       actors: createRequestActors({
         sessions: async () => (await this.#openStores()).sessions,
@@ -222,7 +222,7 @@ export class Runtime {
 
   /** How many cooldown reads failed open since the start (the shared store was unavailable; routed as if nothing cooled down). */
   get failOpenReads(): number {
-    return this.#failOpen.count;
+    return this.#outage.count;
   }
 
   /** The stored CLI sessions. */
@@ -289,10 +289,7 @@ export class Runtime {
    */
   #saveTrace(recorder: Parameters<RequestTracing['save']>[0], outcome: Parameters<RequestTracing['save']>[1]): void {
     if (recorder === undefined) return;
-    this.#traceWrites.run(async () => {
-      const warning = await this.#tracing.save(recorder, outcome);
-      if (warning !== undefined) this.#onWarning?.(warning);
-    }, 'the request trace could not be stored');
+    this.#traceWrites.run(() => this.#tracing.save(recorder, outcome), 'the request trace could not be stored');
   }
 
   /** The session lanes, on the store's lane locks; one-shot requests never load them. */
@@ -448,7 +445,7 @@ export class Runtime {
       const { probeIntervalMs } = this.config.cooldowns;
       const claimProbe = async (key: string, at: number) => {
         const { cooldowns } = await this.#openStores();
-        return this.#failOpen.read(() => cooldowns.claimProbe({ key, now: at, probeIntervalMs }), false);
+        return this.#outage.read(() => cooldowns.claimProbe({ key, now: at, probeIntervalMs }), false);
       };
       const entries = await this.#cooldownReader.read(cooldownKeys(candidates), now);
       candidates = await withCooldowns(candidates, entries, { now, probeIntervalMs, claimProbe });

@@ -46,18 +46,13 @@ export class RequestTracing {
   }
 
   /**
-   * Finish and store the trace. Never rejects: a failed write is returned as a warning
-   * (`the request trace could not be stored: …`), so that it never fails the request. Traces
-   * finished while another write runs are stored together with the next write (one batch).
+   * Finish and store the trace. Traces finished while another write runs are stored together with
+   * the next write (one batch).
+   * @throws {StoreError} when the trace store cannot be written (the runtime turns it into a warning).
    */
-  async save(recorder: TraceRecorder | undefined, outcome: TraceOutcome): Promise<string | undefined> {
-    if (recorder === undefined) return undefined;
-    try {
-      await this.#writes.add(recorder.finish(outcome));
-      return undefined;
-    } catch (error) {
-      return `the request trace could not be stored: ${error instanceof Error ? error.message : String(error)}`;
-    }
+  async save(recorder: TraceRecorder | undefined, outcome: TraceOutcome): Promise<void> {
+    if (recorder === undefined) return;
+    await this.#writes.add(recorder.finish(outcome));
   }
 
   /** The trace store (opened on first use). */

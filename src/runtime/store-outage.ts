@@ -3,14 +3,19 @@
  * (`SAFETYNET_STORE_UNAVAILABLE`, Redis down or slow), a request is routed as if nothing were cooling
  * down, rather than failing: a cooldown only saves a failing attempt, the answer is what counts. Each
  * such read is counted (`safetynet_store_fail_open_total`), and the outage is warned about once,
- * until a read succeeds again. Transcripts and session lanes fail closed instead (the request fails:
+ * until a read succeeds again: the background writes that fail for the same outage (traces,
+ * cooldowns) are not warned about one by one either. Transcripts and session lanes fail closed instead (the request fails:
  * answering without the conversation, or beside another turn of it, would be wrong).
  * Rationale: `docs/replicas.md#when-redis-is-down`.
  */
 import { SafetynetError } from '../errors.js';
 
-/** Counts and warns about the reads that failed open. */
-export class FailOpenReads {
+function isUnavailable(error: unknown): boolean {
+  return SafetynetError.is(error) && error.code === 'SAFETYNET_STORE_UNAVAILABLE';
+}
+
+/** Counts and warns about the reads that failed open, and about the other store failures of an outage once. */
+export class StoreOutage {
   readonly #warn: (message: string) => void;
   #count = 0;
   #warned = false;
@@ -35,13 +40,21 @@ export class FailOpenReads {
       this.#warned = false;
       return value;
     } catch (error) {
-      if (!SafetynetError.is(error) || error.code !== 'SAFETYNET_STORE_UNAVAILABLE') throw error;
+      if (!isUnavailable(error)) throw error;
       this.#count += 1;
-      if (!this.#warned) {
-        this.#warned = true;
-        this.#warn(`cooldowns cannot be read, routing as if none were in force until the store is back: ${error.message}`);
-      }
+      this.failed('cooldowns cannot be read, routing as if none were in force until the store is back', error);
       return fallback;
     }
+  }
+
+  /**
+   * A store operation failed (a background write): warns `<what>: <message>`, except for a second
+   * and later `SAFETYNET_STORE_UNAVAILABLE` of one outage (already warned about).
+   */
+  failed(what: string, error: unknown): void {
+    const unavailable = isUnavailable(error);
+    if (unavailable && this.#warned) return;
+    if (unavailable) this.#warned = true;
+    this.#warn(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -4,14 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import { FailOpenReads } from '../../src/runtime/fail-open.js';
+import { StoreOutage } from '../../src/runtime/store-outage.js';
 
 const unavailable = () => Promise.reject(new StoreError('SAFETYNET_STORE_UNAVAILABLE', 'Redis down', { location: 'redis://x' }));
 
-describe('FailOpenReads', () => {
+describe('StoreOutage', () => {
   it('an unavailable store gives the fallback, counts each read and warns once per outage', async () => {
     const warnings: string[] = [];
-    const reads = new FailOpenReads((message) => warnings.push(message));
+    const reads = new StoreOutage((message) => warnings.push(message));
     expect(await reads.read(unavailable, 'none')).toBe('none');
     expect(await reads.read(unavailable, 'none')).toBe('none');
     expect(reads.count).toBe(2);
@@ -23,9 +23,27 @@ describe('FailOpenReads', () => {
   });
 
   it('other store errors (a locked LevelDB folder) are not an outage: they are passed on', async () => {
-    const reads = new FailOpenReads(() => {});
+    const reads = new StoreOutage(() => {});
     const locked = new StoreError('SAFETYNET_STORE_LOCKED', 'locked', { location: '/x' });
     await expect(reads.read(() => Promise.reject(locked), 'none')).rejects.toBe(locked);
     expect(reads.count).toBe(0);
+  });
+});
+
+describe('StoreOutage: background writes', () => {
+  it('the failed writes of one outage are warned about once; other failures each time', async () => {
+    const warnings: string[] = [];
+    const outage = new StoreOutage((message) => warnings.push(message));
+    const down = new StoreError('SAFETYNET_STORE_UNAVAILABLE', 'Redis down', { location: 'redis://x' });
+    outage.failed('the request trace could not be stored', down);
+    outage.failed('the request trace could not be stored', down);
+    outage.failed('a cooldown could not be stored', down);
+    expect(warnings).toEqual(['the request trace could not be stored: Redis down']);
+    outage.failed('the request trace could not be stored', new Error('disk full'));
+    outage.failed('the request trace could not be stored', new Error('disk full'));
+    expect(warnings).toHaveLength(3);
+    await outage.read(async () => 'back', 'none'); // the store answers again: the next outage is warned about
+    outage.failed('a cooldown could not be stored', down);
+    expect(warnings).toHaveLength(4);
   });
 });
