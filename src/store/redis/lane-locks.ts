@@ -8,9 +8,10 @@
  * refuses a commit whose token is not the key's latest, so a replica that lost its lease cannot
  * overwrite the turn of the replica that took over.
  */
-import type { Redis } from 'ioredis';
+import { encodeKeyPart } from '../binding-key.js';
 import type { HeldLaneLock, LaneLocks } from '../ports.js';
 import type { RedisConnection } from './connection.js';
+import { LuaScript } from './lua-script.js';
 
 /** Default lease of a held lane, in ms: a holder that stops renewing it is taken over after this long. */
 export const DEFAULT_LANE_LEASE_MS = 5000;
@@ -20,21 +21,31 @@ export const DEFAULT_LANE_LEASE_MS = 5000;
  * and only then draws the next token: every token handed out belongs to a lease that was held, so
  * tokens per key are strictly increasing and gap-free. Returns the token, or 0 when held.
  */
-const ACQUIRE = `
+const ACQUIRE = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 local token = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[2], token, 'PX', ARGV[1])
-return token`;
+return token`);
 
 /** KEYS[1] lease; ARGV[1] token, ARGV[2] lease ms. Extends the lease only while it is still ours: 1, else 0. */
-const RENEW = `
+const RENEW = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
+return 0`);
 
 /** KEYS[1] lease; ARGV[1] token. Deletes the lease only while it is still ours: 1, else 0. */
-const RELEASE = `
+const RELEASE = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+return 0`);
+
+/**
+ * The Redis keys of `sessionKey`'s lane: the lease (`lane:<k>`) and its fencing counter
+ * (`fence:<k>`), `<k>` being the key escaped with `encodeKeyPart` (injective, printable ASCII). The
+ * one home of these names: the session store's commit script reads the fence.
+ */
+export function laneKeys(connection: RedisConnection, sessionKey: string): { lease: string; fence: string } {
+  const part = encodeKeyPart(sessionKey);
+  return { lease: connection.key('lane', part), fence: connection.key('fence', part) };
+}
 
 /** Options of {@link RedisLaneLocks}. */
 export interface RedisLaneLocksOptions {
@@ -51,8 +62,7 @@ export interface RedisLaneLocksOptions {
 }
 
 /**
- * Lane locks as Redis leases: lease key `connection.key('lane', sessionKey)`, fencing counter
- * `connection.key('fence', sessionKey)`. Each hold carries its fencing token, which is also set in
+ * Lane locks as Redis leases: the lease and fencing counter keys of {@link laneKeys}. Each hold carries its fencing token, which is also set in
  * `connection.fences` (by session key) until its release.
  *
  * @example
@@ -89,10 +99,9 @@ export class RedisLaneLocks implements LaneLocks {
    */
   async tryAcquire(sessionKey: string): Promise<HeldLaneLock | undefined> {
     const connection = this.#connection;
-    const lease = connection.key('lane', sessionKey);
-    const fence = connection.key('fence', sessionKey);
+    const { lease, fence } = laneKeys(connection, sessionKey);
     const reply = await connection.run(`take the lane lease of session ${JSON.stringify(sessionKey)}`, (client) =>
-      client.eval(ACQUIRE, 2, fence, lease, String(this.leaseMs)),
+      ACQUIRE.run(client, [fence, lease], [this.leaseMs]),
     );
     const token = Number(reply);
     if (!Number.isSafeInteger(token) || token <= 0) return undefined;
@@ -116,7 +125,7 @@ export class RedisLaneLocks implements LaneLocks {
       if (renewing || lost) return; // one renewal in flight at a time
       renewing = true;
       try {
-        const kept = await connection.client.eval(RENEW, 1, lease, String(token), String(this.leaseMs));
+        const kept = await RENEW.run(connection.client, [lease], [token, this.leaseMs]);
         if (Number(kept) === 1) {
           unreachableWarned = false;
           return;
@@ -142,9 +151,7 @@ export class RedisLaneLocks implements LaneLocks {
         clearInterval(timer);
         this.#releases.delete(release);
         try {
-          await connection.run(`release the lane lease of session ${name}`, (client: Redis) =>
-            client.eval(RELEASE, 1, lease, String(token)),
-          );
+          await connection.run(`release the lane lease of session ${name}`, (client) => RELEASE.run(client, [lease], [token]));
         } catch (error) {
           if (!lost)
             this.#onWarning(`releasing the lane lease of session ${name} failed: ${describe(error)}; it expires in ${this.leaseMs} ms`);

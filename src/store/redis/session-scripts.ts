@@ -14,12 +14,14 @@
  * - `session:meta:<k>`     string, the transcript meta record JSON (`transcript-meta.ts`)
  * - `session:index`        set of the escaped session keys having a binding or a transcript
  *                          (`list()` and `conversations()` read it; no KEYS or SCAN)
- * - `fence:<sessionKey>`   the session lane's fence counter (owned by the Redis lane locks, read here;
- *                          named with the RAW session key, as the lane locks name it)
+ * - `fence:<k>`            the session lane's fence counter (owned by the Redis lane locks, named by
+ *                          their `laneKeys`, read here)
  */
 import type { Redis } from 'ioredis';
 import { encodeKeyPart } from '../binding-key.js';
 import type { RedisConnection } from './connection.js';
+import { laneKeys } from './lane-locks.js';
+import { LuaScript } from './lua-script.js';
 
 /** What a write script answers: applied, a read value changed meanwhile (re-read and retry), or the lane's fence moved. */
 export type ScriptOutcome = 'OK' | 'STALE' | 'FENCED';
@@ -43,7 +45,7 @@ export function sessionKeys(connection: RedisConnection, sessionKey: string): Se
     turns: connection.key('session', 'turns', member),
     meta: connection.key('session', 'meta', member),
     index: indexKey(connection),
-    fence: connection.key('fence', sessionKey),
+    fence: laneKeys(connection, sessionKey).fence,
     member,
   };
 }
@@ -103,7 +105,7 @@ redis.call('SREM', KEYS[4], ARGV[1])
 return {bindings, turns}
 `;
 
-/** The scripts, callable on a client (defined on it once; ioredis sends EVALSHA, falling back to EVAL). */
+/** The scripts, run on a client by SHA (`LuaScript`: EVALSHA, falling back to EVAL). */
 export interface SessionScripts {
   commit(keys: SessionKeys, args: readonly string[]): Promise<ScriptOutcome>;
   putBinding(keys: SessionKeys, args: readonly string[]): Promise<ScriptOutcome>;
@@ -112,30 +114,21 @@ export interface SessionScripts {
 }
 
 const SCRIPTS = {
-  safetynetSessionCommit: { numberOfKeys: 5, lua: COMMIT },
-  safetynetSessionPutBinding: { numberOfKeys: 3, lua: PUT_BINDING },
-  safetynetSessionDeleteBinding: { numberOfKeys: 4, lua: DELETE_BINDING },
-  safetynetSessionDeleteSession: { numberOfKeys: 4, lua: DELETE_SESSION },
-} as const;
+  commit: new LuaScript(COMMIT),
+  putBinding: new LuaScript(PUT_BINDING),
+  deleteBinding: new LuaScript(DELETE_BINDING),
+  deleteSession: new LuaScript(DELETE_SESSION),
+};
 
-type Call = (...args: string[]) => Promise<unknown>;
-const defined = new WeakSet<Redis>();
-
-/** The session scripts on `client` (a connection's client may be replaced after `close()`, so this is per client). */
+/** The session scripts on `client`. */
 export function sessionScripts(client: Redis): SessionScripts {
-  if (!defined.has(client)) {
-    for (const [name, definition] of Object.entries(SCRIPTS)) client.defineCommand(name, definition);
-    defined.add(client);
-  }
-  const call = (name: keyof typeof SCRIPTS) => ((client as unknown as Record<string, Call>)[name] as Call).bind(client);
   return {
-    commit: async (k, args) =>
-      (await call('safetynetSessionCommit')(k.fence, k.meta, k.turns, k.bindings, k.index, ...args)) as ScriptOutcome,
-    putBinding: async (k, args) => (await call('safetynetSessionPutBinding')(k.fence, k.bindings, k.index, ...args)) as ScriptOutcome,
+    commit: async (k, args) => (await SCRIPTS.commit.run(client, [k.fence, k.meta, k.turns, k.bindings, k.index], args)) as ScriptOutcome,
+    putBinding: async (k, args) => (await SCRIPTS.putBinding.run(client, [k.fence, k.bindings, k.index], args)) as ScriptOutcome,
     deleteBinding: async (k, field) =>
-      Number(await call('safetynetSessionDeleteBinding')(k.bindings, k.meta, k.turns, k.index, field, k.member)),
+      Number(await SCRIPTS.deleteBinding.run(client, [k.bindings, k.meta, k.turns, k.index], [field, k.member])),
     deleteSession: async (k) => {
-      const [bindings, turns] = (await call('safetynetSessionDeleteSession')(k.bindings, k.turns, k.meta, k.index, k.member)) as [
+      const [bindings, turns] = (await SCRIPTS.deleteSession.run(client, [k.bindings, k.turns, k.meta, k.index], [k.member])) as [
         number,
         number,
       ];
