@@ -456,7 +456,6 @@ export class Runtime {
   /** The state stores of `safetynet.store` (a LevelDB folder, or Redis), loaded on first use. */
   #openStores(): Promise<StateStores> {
     this.#stores ??= import('../store/state-stores.js').then(({ openStateStores }) => {
-      this.#stateSeen = true;
       const { maxTurns, maxChars } = this.config.sessions;
       return openStateStores({
         settings: this.config.store,

@@ -5,13 +5,15 @@
  *
  * Rationale: `docs/replicas.md`.
  */
+import type { StoreSettings } from '../config/store-defaults.js';
 import type { Transcript } from '../conversation/types.js';
-import type { CommitTurnInput, CommitTurnResult } from './commit-input.js';
+import type { CommitTurnInput, CommitTurnResult, TranscriptBounds } from './commit-input.js';
 import type { CooldownEntry } from '../failover/cooldown-policy.js';
 import type { ClaimProbeInput, RecordCooldownFailureInput, RecordCooldownSuccessInput } from './cooldown-input.js';
 import type { RecordSessionSuccessInput, ResetResult } from './session-store-options.js';
 import type { SessionBinding } from './session-binding.js';
 import type { ConversationSummary } from './transcript-meta.js';
+import type { TraceBounds } from './trace-record.js';
 import type { RequestTrace } from './trace-types.js';
 
 /** Which backend holds the state: `level` (one folder, embedded) or `redis` (shared by replicas). */
@@ -113,4 +115,20 @@ export interface StateStores {
   health(): Promise<StoreHealth>;
   /** Close every store. Never rejects. */
   close(): Promise<void>;
+}
+
+/** Options of `openStateStores` (`state-stores.ts`) and of each backend's factory. */
+export interface OpenStateStoresOptions {
+  /** The resolved `safetynet.store` settings. */
+  settings: StoreSettings;
+  /** The LevelDB folder (`kind: 'level'`; its lane lock files go to `<location>.lanes`). */
+  location: string;
+  /** How long (ms) the LevelDB folder stays open after its last use. */
+  idleCloseMs: number;
+  /** Transcript bounds (`safetynet.sessions.maxTurns` / `maxChars`). */
+  bounds: TranscriptBounds;
+  /** Trace bounds (`safetynet.traces`). */
+  traces: Required<TraceBounds>;
+  /** Receives warnings: lost lane locks, Redis outages and recoveries. */
+  onWarning?: ((message: string) => void) | undefined;
 }

@@ -4,26 +4,9 @@
  * module is loaded only when chosen, so a LevelDB user never loads ioredis.
  * Rationale: `docs/replicas.md`.
  */
-import type { StoreSettings } from '../config/store-defaults.js';
-import type { TranscriptBounds } from './commit-input.js';
-import type { StateStores } from './ports.js';
-import type { TraceBounds } from './trace-store.js';
+import type { OpenStateStoresOptions, StateStores } from './ports.js';
 
-/** Options of {@link openStateStores}. */
-export interface OpenStateStoresOptions {
-  /** The resolved `safetynet.store` settings. */
-  settings: StoreSettings;
-  /** The LevelDB folder (`kind: 'level'`; its lane lock files go to `<location>.lanes`). */
-  location: string;
-  /** How long (ms) the LevelDB folder stays open after its last use. */
-  idleCloseMs: number;
-  /** Transcript bounds (`safetynet.sessions.maxTurns` / `maxChars`). */
-  bounds: TranscriptBounds;
-  /** Trace bounds (`safetynet.traces`). */
-  traces: Required<TraceBounds>;
-  /** Receives warnings: lost lane locks, Redis outages and recoveries. */
-  onWarning?: ((message: string) => void) | undefined;
-}
+export type { OpenStateStoresOptions } from './ports.js';
 
 /**
  * Open the state stores of `options.settings.kind`. Nothing is connected or opened yet: LevelDB

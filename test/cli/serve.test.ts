@@ -50,7 +50,7 @@ describe('safetynet serve', () => {
     const result = await running;
     expect(result.exitCode).toBe(0);
     expect(String(result.stderr).split('\n')[0]).toMatch(
-      /^safetynet serve listening on http:\/\/127\.0\.0\.1:\d+ \(1 candidate: fake\/default; no API keys; drain 30 s\)$/,
+      /^safetynet serve listening on http:\/\/127\.0\.0\.1:\d+ \(1 candidate: fake\/default; no API keys; drain 30 s; state in LevelDB\)$/,
     );
   });
 

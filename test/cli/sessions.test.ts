@@ -4,6 +4,7 @@
  * (LevelDB under `$SAFETYNET_HOME/state`); an API provider on a loopback stub where a turn must be
  * answered by an API.
  */
+import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startStubServer } from '../support/stub-server/index.js';
 import {
@@ -158,6 +159,7 @@ describe('safetynet sessions', () => {
           backendId: 'fake',
           cliSessionId: alphaId,
           cwd: box.cwd,
+          host: hostname(), // the host that created the CLI session (safetynet.store.hostId)
           createdAt: expect.any(Number),
           updatedAt: expect.any(Number),
           turns: 1,

@@ -41,15 +41,13 @@ describe('serve: models, health, readiness and metrics', () => {
 
   it('/readyz is a 503 with the reason when the state folder cannot be read', async () => {
     const config = resolveConfig({ agents: { defaults: { model: { primary: 'claude-cli/opus-4.6' } } } }, '<inline>', {});
-    const locked = async () => {
-      throw new StoreError('SAFETYNET_STORE_LOCKED', 'the state folder is locked by another process', { location: '/nowhere' });
-    };
+    const locked = new StoreError('SAFETYNET_STORE_LOCKED', 'the state folder is locked by another process', { location: '/nowhere' });
     server = await createServer(
       {
         config,
         cliStats: () => ({ running: 0, waiting: 0, byBackend: {} }),
         activeCooldowns: async () => [],
-        sessions: { list: locked },
+        storeHealth: async () => ({ kind: 'level', location: '/nowhere', ok: false, error: locked.message }),
       } as never,
       { port: 0 },
     );

@@ -50,14 +50,30 @@ describe('RedisSessionStore (Redis only)', () => {
   it('two replicas appending to one session key at once: exactly one wins, the other conflicts, nothing is half-written', async () => {
     const [a, b] = replicas(2) as [RedisSessionStore, RedisSessionStore];
     for (let round = 1; round <= 20; round++) {
+      // Both replicas read the same transcript, then both commit on it: only one append can land.
+      const [seenA, seenB] = await Promise.all([a.transcript('chat'), b.transcript('chat')]);
+      const lastA = seenA.turns.at(-1);
+      const lastB = seenB.turns.at(-1);
       const [ra, rb] = await Promise.allSettled([
-        appendExchange(a, 'chat', 2 * round, { binding: CLAUDE }),
-        appendExchange(b, 'chat', 2 * round + 1, { binding: { ...CLAUDE, cliSessionId: `sess-${round}` } }),
+        a.commitTurn({
+          sessionKey: 'chat',
+          write: { mode: 'append', storedSeq: lastA?.seq ?? 0 },
+          turns: exchange(2 * round, lastA),
+          binding: CLAUDE,
+          now: 1000 + 2 * round,
+        }),
+        b.commitTurn({
+          sessionKey: 'chat',
+          write: { mode: 'append', storedSeq: lastB?.seq ?? 0 },
+          turns: exchange(2 * round + 1, lastB),
+          binding: { ...CLAUDE, cliSessionId: `sess-${round}` },
+          now: 1001 + 2 * round,
+        }),
       ]);
       expect([ra.status, rb.status].sort(), `round ${round}`).toEqual(['fulfilled', 'rejected']);
       const lost = (ra.status === 'rejected' ? ra : rb) as PromiseRejectedResult;
       expect(lost.reason).toMatchObject({ code: 'SAFETYNET_TRANSCRIPT_CONFLICT' });
-      const won = (ra.status === 'fulfilled' ? ra : rb) as PromiseFulfilledResult<Awaited<ReturnType<typeof appendExchange>>>;
+      const won = (ra.status === 'fulfilled' ? ra : rb) as PromiseFulfilledResult<Awaited<ReturnType<RedisSessionStore['commitTurn']>>>;
 
       const { turns } = await b.transcript('chat');
       expect(turns.map((turn) => turn.seq)).toEqual(turns.map((_, i) => i + 1));

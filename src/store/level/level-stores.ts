@@ -4,9 +4,8 @@
  * The lane lock library is loaded on the first keyed request only.
  */
 import { CooldownStore } from '../cooldown-store.js';
-import type { HeldLaneLock, LaneLocks, StateStores, StoreHealth } from '../ports.js';
+import type { HeldLaneLock, LaneLocks, OpenStateStoresOptions, StateStores, StoreHealth } from '../ports.js';
 import { SessionStore } from '../session-store.js';
-import type { OpenStateStoresOptions } from '../state-stores.js';
 import { TraceStore } from '../trace-store.js';
 import { LevelHandle } from './handle.js';
 

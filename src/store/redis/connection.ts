@@ -138,6 +138,7 @@ export class RedisConnection {
     const client = this.#client;
     this.#client = undefined;
     if (client === undefined) return;
+    client.removeAllListeners('close'); // our own close is not an outage
     try {
       await client.quit();
     } catch {
@@ -175,11 +176,13 @@ export class RedisConnection {
       autoResendUnfulfilledCommands: false,
       retryStrategy: (times) => Math.min(times * 50, MAX_RECONNECT_DELAY_MS),
     });
-    client.on('error', (error: Error) => {
+    const down = (why: string): void => {
       if (this.#down) return;
       this.#down = true;
-      this.#onWarning(`Redis at ${this.location} is unreachable (${error.message}); retrying in the background`);
-    });
+      this.#onWarning(`Redis at ${this.location} is unreachable (${why}); retrying in the background`);
+    };
+    client.on('error', (error: Error) => down(error.message));
+    client.on('close', () => down('the connection was closed'));
     client.on('ready', () => {
       if (this.#down) this.#onWarning(`Redis at ${this.location} is reachable again`);
       this.#down = false;

@@ -2,8 +2,7 @@
  * The Redis backend of the state stores (replicas): sessions, transcripts, cooldowns, traces and
  * session lane leases under one key prefix, on one connection. Rationale: `docs/replicas.md`.
  */
-import type { StateStores } from '../ports.js';
-import type { OpenStateStoresOptions } from '../state-stores.js';
+import type { OpenStateStoresOptions, StateStores } from '../ports.js';
 import { RedisConnection } from './connection.js';
 import { RedisCooldownStore } from './cooldown-store.js';
 import { RedisLaneLocks } from './lane-locks.js';
