@@ -316,8 +316,10 @@ export async function replicasBench({ quick }) {
     { name: 'replicas: failed responses under load', target: '0', value: load.failed, met: load.failed === 0 },
   ];
   if (cost.redisStores) {
-    const p99 = figures['replicas.redis.requestP99'];
-    targets.unshift({ name: 'replicas: Redis store calls of one request p99', target: '< 2 ms', value: p99, met: p99 < 2 });
+    // The target: what the shared store adds per request over the embedded one, at p99.
+    const added = figures['replicas.redis.requestP99'] - figures['replicas.level.requestP99'];
+    figures['replicas.addedStoreP99'] = added;
+    targets.unshift({ name: 'replicas: p99 the Redis store adds per request over LevelDB', target: '< 1 ms', value: added, met: added < 1 });
   }
   return {
     id: 'replicas',
