@@ -90,6 +90,8 @@ interface Answer {
   text: string;
   /** `x-safetynet-attempts` */
   attempts: string;
+  /** `x-safetynet-request-id` ('' on failures) */
+  requestId: string;
   /** The whole JSON body as text (an error's code and message included). */
   raw: string;
 }
@@ -109,7 +111,14 @@ async function chat(url: string, model: string, messages: Message[], sessionKey?
   } catch {
     // not JSON: `raw` tells
   }
-  return { status: response.status, text, attempts: response.headers.get('x-safetynet-attempts') ?? '', raw };
+  const headers = response.headers;
+  return {
+    status: response.status,
+    text,
+    attempts: headers.get('x-safetynet-attempts') ?? '',
+    requestId: headers.get('x-safetynet-request-id') ?? '',
+    raw,
+  };
 }
 
 /** The stored conversation of `key` as `safetynet sessions show <key> --json` prints it (run on the replicas' config). */
@@ -128,6 +137,22 @@ async function showSession(replicaSet: ReplicaSet, key: string) {
     transcript: { turns: Array<{ seq: number; role: string; text: string }> };
     backends: Array<{ backendId: string; cliSessionId: string }>;
   };
+}
+
+/** `safetynet trace <id> --json` run outside every replica (its own home, the replicas' config): the trace, or undefined. */
+async function traceOf(
+  replicaSet: ReplicaSet,
+  requestId: string,
+): Promise<{ requestId: string; attempts: Array<{ model: string }> } | undefined> {
+  const env: Record<string, string | undefined> = { ...process.env, ...replicaSet.commandEnv() };
+  delete env['SAFETYNET_CONFIG'];
+  const result = await execa(process.execPath, [SAFETYNET_BIN, 'trace', requestId, '--json', '--config', replicaSet.configFile], {
+    env,
+    extendEnv: false,
+    reject: false,
+    timeout: 30_000,
+  });
+  return result.exitCode === 0 ? JSON.parse(String(result.stdout)) : undefined;
 }
 
 /** Poll (bounded) until `check` holds; the last value otherwise. */
@@ -149,7 +174,7 @@ const readyStatus = (url: string) =>
 
 describe('three serve replicas on one Redis', () => {
   it(
-    'a 429 seen by replica 1 makes replicas 2 and 3 skip that model on their next request (the cooldown is shared)',
+    'a 429 seen by replica 1 makes replicas 2 and 3 skip that model on their next request (the cooldown is shared), and its trace is readable from anywhere',
     async () => {
       answerFor = (model) => (model === 'model-a' ? { status: 429 } : 'echo');
       const replicaSet = await replicas({ model: { primary: 'stuba/model-a', fallbacks: ['stubb/model-b'] } });
@@ -177,6 +202,16 @@ describe('three serve replicas on one Redis', () => {
         expect(next.attempts).toMatch(/^stuba\/model-a=skipped:rate_limit, stubb\/model-b=ok$/);
       }
       expect(calls('model-a'), 'replicas 2 and 3 never called the cooling model').toBe(before + 1);
+
+      // Every replica's traces are in the shared store: replica 1's request, read by `safetynet trace` from elsewhere.
+      const trace = await until(
+        () => traceOf(replicaSet, first.requestId),
+        (found) => found !== undefined,
+        100,
+        100,
+      );
+      expect(trace?.requestId).toBe(first.requestId);
+      expect(trace?.attempts.map((attempt) => attempt.model)).toEqual(['stuba/model-a', 'stubb/model-b']);
     },
     SLOW,
   );
