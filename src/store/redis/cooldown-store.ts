@@ -20,7 +20,7 @@ import { StoreError } from '../../errors.js';
 import { cooldownStaleAfter, isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../../failover/cooldown-policy.js';
 import { claimedProbe } from '../../failover/half-open.js';
 import { requireNow, requireText } from '../arguments.js';
-import { parseEntry } from '../cooldown-entry.js';
+import { parseEntry, readFreshEntries } from '../cooldown-entry.js';
 import {
   failureRequest,
   probeClaim,
@@ -125,17 +125,9 @@ export class RedisCooldownStore implements CooldownStorage {
    * @param now epoch ms. @default Date.now()
    */
   async read(keys: readonly string[], now: number = Date.now()): Promise<Map<string, CooldownEntry>> {
-    for (const [i, key] of keys.entries()) requireText(`keys[${i}]`, key);
-    requireNow(now);
-    const unique = [...new Set(keys)];
-    const found = new Map<string, CooldownEntry>();
-    if (unique.length === 0) return found;
-    const values = await this.#connection.run('read cooldowns', (client) => client.mget(unique.map((key) => this.#entryKey(key))));
-    values.forEach((value, i) => {
-      const entry = parseEntry(value);
-      if (entry !== undefined && !isStaleCooldown(entry, now)) found.set(unique[i] as string, entry);
-    });
-    return found;
+    const mget = (unique: string[]) =>
+      this.#connection.run('read cooldowns', (client) => client.mget(unique.map((key) => this.#entryKey(key))));
+    return readFreshEntries(keys, now, mget, parseEntry);
   }
 
   /**
