@@ -74,3 +74,17 @@ export async function readFreshEntries<V>(
   });
   return found;
 }
+
+/**
+ * The `list` answer of every cooldown backend: the stored values that decode to an entry
+ * (`decode` answers `undefined` for the others) and are not stale at `now`, sorted by key
+ * (UTF-16 code unit order).
+ *
+ * @param now epoch ms.
+ */
+export function liveEntriesByKey<V>(values: readonly V[], decode: (value: V) => CooldownEntry | undefined, now: number): CooldownEntry[] {
+  return values
+    .flatMap((value) => decode(value) ?? [])
+    .filter((entry) => !isStaleCooldown(entry, now))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

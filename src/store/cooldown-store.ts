@@ -7,10 +7,10 @@
  * The durations, scopes and counting rules are in `src/failover/cooldown-policy.ts`; this file only
  * stores what the policy computes.
  */
-import { isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../failover/cooldown-policy.js';
+import { nextCooldownEntry, type CooldownEntry } from '../failover/cooldown-policy.js';
 import { claimedProbe } from '../failover/half-open.js';
 import { requireNow, requireText } from './arguments.js';
-import { readFreshEntries, toEntry } from './cooldown-entry.js';
+import { liveEntriesByKey, readFreshEntries, toEntry } from './cooldown-entry.js';
 import type { CooldownStorage } from './ports.js';
 import {
   failureRequest,
@@ -151,10 +151,7 @@ export class CooldownStore implements CooldownStorage {
   async list(now: number = Date.now()): Promise<CooldownEntry[]> {
     requireNow(now);
     const values = await this.#cooldowns((cooldowns) => cooldowns.values().all());
-    return values
-      .flatMap((value) => toEntry(value) ?? [])
-      .filter((entry) => !isStaleCooldown(entry, now))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return liveEntriesByKey(values, toEntry, now);
   }
 
   /**

@@ -17,10 +17,10 @@
  * other replicas (other connections). No `WATCH`: it would watch for every user of the shared connection.
  */
 import { StoreError } from '../../errors.js';
-import { cooldownStaleAfter, isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../../failover/cooldown-policy.js';
+import { cooldownStaleAfter, nextCooldownEntry, type CooldownEntry } from '../../failover/cooldown-policy.js';
 import { claimedProbe } from '../../failover/half-open.js';
 import { requireNow, requireText } from '../arguments.js';
-import { parseEntry, readFreshEntries } from '../cooldown-entry.js';
+import { liveEntriesByKey, parseEntry, readFreshEntries } from '../cooldown-entry.js';
 import {
   failureRequest,
   probeClaim,
@@ -178,10 +178,7 @@ export class RedisCooldownStore implements CooldownStorage {
       const values = await client.mget(members.map((key) => this.#entryKey(key)));
       const gone = members.filter((_, i) => values[i] === null);
       if (gone.length > 0) await UNINDEX_MISSING.run(client, [...gone.map((key) => this.#entryKey(key)), this.#indexKey()], gone);
-      return values
-        .flatMap((value) => parseEntry(value) ?? [])
-        .filter((entry) => !isStaleCooldown(entry, now))
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return liveEntriesByKey(values, parseEntry, now);
     });
   }
 
