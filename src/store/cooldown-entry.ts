@@ -4,7 +4,8 @@
  * shape, a hand edit, garbage) reads as absent everywhere alike.
  */
 import { FAILURE_REASONS, type FailureReason } from '../errors.js';
-import type { CooldownEntry } from '../failover/cooldown-policy.js';
+import { isStaleCooldown, type CooldownEntry } from '../failover/cooldown-policy.js';
+import { requireNow, requireText } from './arguments.js';
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -43,4 +44,47 @@ export function parseEntry(text: string | null | undefined): CooldownEntry | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The `read` of every cooldown backend: the entries of `keys` that are not stale at `now`, by key.
+ * Duplicate keys are asked once: `fetch` gets the unique keys and answers their stored values in
+ * that order (it is not called when `keys` is empty); `decode` turns a value into an entry
+ * (`undefined` when it is not one, which then reads as absent). Expired entries are included
+ * (callers compare `until` with their `now`); stale ones (past their ladder's reset window) are not.
+ *
+ * @param now epoch ms.
+ * @throws {TypeError} when a key is not a non-empty string or `now` is not finite (before `fetch`).
+ */
+export async function readFreshEntries<V>(
+  keys: readonly string[],
+  now: number,
+  fetch: (unique: string[]) => Promise<readonly V[]>,
+  decode: (value: V) => CooldownEntry | undefined,
+): Promise<Map<string, CooldownEntry>> {
+  for (const [i, key] of keys.entries()) requireText(`keys[${i}]`, key);
+  requireNow(now);
+  const unique = [...new Set(keys)];
+  const found = new Map<string, CooldownEntry>();
+  if (unique.length === 0) return found;
+  const values = await fetch(unique);
+  values.forEach((value, i) => {
+    const entry = decode(value);
+    if (entry !== undefined && !isStaleCooldown(entry, now)) found.set(unique[i] as string, entry);
+  });
+  return found;
+}
+
+/**
+ * The `list` answer of every cooldown backend: the stored values that decode to an entry
+ * (`decode` answers `undefined` for the others) and are not stale at `now`, sorted by key
+ * (UTF-16 code unit order).
+ *
+ * @param now epoch ms.
+ */
+export function liveEntriesByKey<V>(values: readonly V[], decode: (value: V) => CooldownEntry | undefined, now: number): CooldownEntry[] {
+  return values
+    .flatMap((value) => decode(value) ?? [])
+    .filter((entry) => !isStaleCooldown(entry, now))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -7,10 +7,10 @@
  * The durations, scopes and counting rules are in `src/failover/cooldown-policy.ts`; this file only
  * stores what the policy computes.
  */
-import { isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../failover/cooldown-policy.js';
+import { nextCooldownEntry, type CooldownEntry } from '../failover/cooldown-policy.js';
 import { claimedProbe } from '../failover/half-open.js';
 import { requireNow, requireText } from './arguments.js';
-import { toEntry } from './cooldown-entry.js';
+import { liveEntriesByKey, readFreshEntries, toEntry } from './cooldown-entry.js';
 import type { CooldownStorage } from './ports.js';
 import {
   failureRequest,
@@ -80,17 +80,7 @@ export class CooldownStore implements CooldownStorage {
    * @param now epoch ms. @default Date.now()
    */
   async read(keys: readonly string[], now: number = Date.now()): Promise<Map<string, CooldownEntry>> {
-    for (const [i, key] of keys.entries()) requireText(`keys[${i}]`, key);
-    requireNow(now);
-    const unique = [...new Set(keys)];
-    const found = new Map<string, CooldownEntry>();
-    if (unique.length === 0) return found;
-    const values = await this.#cooldowns((cooldowns) => cooldowns.getMany(unique));
-    values.forEach((value, i) => {
-      const entry = toEntry(value);
-      if (entry !== undefined && !isStaleCooldown(entry, now)) found.set(unique[i] as string, entry);
-    });
-    return found;
+    return readFreshEntries(keys, now, (unique) => this.#cooldowns((cooldowns) => cooldowns.getMany(unique)), toEntry);
   }
 
   /**
@@ -161,10 +151,7 @@ export class CooldownStore implements CooldownStorage {
   async list(now: number = Date.now()): Promise<CooldownEntry[]> {
     requireNow(now);
     const values = await this.#cooldowns((cooldowns) => cooldowns.values().all());
-    return values
-      .flatMap((value) => toEntry(value) ?? [])
-      .filter((entry) => !isStaleCooldown(entry, now))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return liveEntriesByKey(values, toEntry, now);
   }
 
   /**

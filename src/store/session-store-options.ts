@@ -1,7 +1,8 @@
 /**
  * The option and argument shapes of `SessionStore` (`session-store.ts`), apart so that the store
- * itself stays one concept.
+ * itself stays one concept, and the argument check of `recordSuccess` every session backend uses.
  */
+import { requireNow, requireText } from './arguments.js';
 import type { TranscriptBounds } from './commit-input.js';
 import type { LevelHandle, LevelHandleOptions } from './level/handle.js';
 import type { BindingSuccess } from './session-binding.js';
@@ -45,4 +46,32 @@ export interface ResetResult {
 export interface RecordSessionSuccessInput extends BindingSuccess {
   /** The turn's time, epoch ms. @default Date.now() */
   now?: number | undefined;
+}
+
+/** A checked {@link RecordSessionSuccessInput}: the binding success (`replace` defaulted) and the turn's time. */
+export interface CheckedRecordSuccess {
+  success: BindingSuccess & { replace: boolean };
+  /** Epoch ms. */
+  now: number;
+}
+
+/**
+ * Check the argument of `recordSuccess` (every session backend's) before anything is read or
+ * written; `now` defaults to `Date.now()`, `replace` to false. `host` is kept as given (the store
+ * fills it from its `hostId` with `withHost`).
+ *
+ * @throws {TypeError} when `sessionKey`, `backendId`, `cliSessionId`, `cwd` or `host` is not a
+ *   non-empty string, `model` is not a string, or `now` is not a finite number.
+ */
+export function checkRecordSuccess(input: RecordSessionSuccessInput): CheckedRecordSuccess {
+  const sessionKey = requireText('sessionKey', input.sessionKey);
+  const backendId = requireText('backendId', input.backendId);
+  const cliSessionId = requireText('cliSessionId', input.cliSessionId);
+  const cwd = requireText('cwd', input.cwd);
+  const { model, replace = false, now = Date.now() } = input;
+  if (input.host !== undefined) requireText('host', input.host);
+  if (model !== undefined && typeof model !== 'string')
+    throw new TypeError(`Expected the \`model\` argument to be a string, got \`${String(model)}\` (${typeof model})`);
+  requireNow(now);
+  return { success: { sessionKey, backendId, cliSessionId, cwd, model, replace, host: input.host }, now };
 }

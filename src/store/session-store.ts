@@ -11,18 +11,18 @@
 import { DEFAULT_SESSION_BOUNDS } from '../config/session-defaults.js';
 import type { Transcript } from '../conversation/types.js';
 import { bindingKey, sessionKeyRange } from './binding-key.js';
-import { requireNow, requireText } from './arguments.js';
+import { requireText } from './arguments.js';
 import { checkCommitInput, requireBounds, type CommitTurnInput, type CommitTurnResult, type TranscriptBounds } from './commit-input.js';
 import { stateHandle } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { LevelHandle, JsonSublevel } from './level/handle.js';
-import type { RecordSessionSuccessInput, ResetResult, SessionStoreOptions } from './session-store-options.js';
+import { checkRecordSuccess, type RecordSessionSuccessInput, type ResetResult, type SessionStoreOptions } from './session-store-options.js';
 import { compareBindings, nextBinding, toBinding, withHost, type SessionBinding } from './session-binding.js';
 import { writeCommit } from './level/transcript-batch.js';
-import { transcriptAfter } from './transcript-commit.js';
+import { cacheCommitted } from './transcript-commit.js';
 import { TranscriptCache } from './transcript-cache.js';
 import { TRANSCRIPT_META_SUBLEVEL, TRANSCRIPTS_SUBLEVEL, transcriptMetaKey, transcriptRange } from './transcript-key.js';
-import { summaryOf, toMeta, type ConversationSummary } from './transcript-meta.js';
+import { sortedSummaries, toMeta, type ConversationSummary } from './transcript-meta.js';
 import { readTranscript } from './transcript-record.js';
 
 export type { SessionBinding } from './session-binding.js';
@@ -108,12 +108,7 @@ export class SessionStore {
   /** Every stored transcript's counts (for `safetynet sessions list`), sorted by session key (UTF-16 code unit order). */
   async conversations(): Promise<ConversationSummary[]> {
     const values = await this.#handle.useSublevel<unknown, unknown[]>(TRANSCRIPT_META_SUBLEVEL, (metas) => metas.values().all());
-    return values
-      .flatMap((value) => {
-        const meta = toMeta(value);
-        return meta === undefined ? [] : [summaryOf(meta)];
-      })
-      .sort((a, b) => (a.sessionKey < b.sessionKey ? -1 : a.sessionKey > b.sessionKey ? 1 : 0));
+    return sortedSummaries(values);
   }
 
   /**
@@ -136,11 +131,7 @@ export class SessionStore {
     return this.#exclusive(commit.sessionKey, () =>
       this.#handle.useSublevels(CONVERSATION_SUBLEVELS, async ([sessions, turns, metas], db) => {
         const written = await writeCommit({ db, sessions, turns, metas }, commit, this.#bounds, this.location);
-        const cached = transcripts.peek(cacheKey);
-        const previous = cached?.version === written.before.version ? cached.transcript : undefined;
-        const after = transcriptAfter(written, previous);
-        if (after === undefined) transcripts.delete(cacheKey);
-        else transcripts.set(cacheKey, written.plan.meta.version, after);
+        cacheCommitted(transcripts, cacheKey, written);
         return written.result;
       }),
     );
@@ -161,20 +152,12 @@ export class SessionStore {
    *   non-empty string, `model` is not a string, or `now` is not a finite number.
    */
   async recordSuccess(input: RecordSessionSuccessInput): Promise<SessionBinding> {
-    const sessionKey = requireText('sessionKey', input.sessionKey);
-    const backendId = requireText('backendId', input.backendId);
-    const cliSessionId = requireText('cliSessionId', input.cliSessionId);
-    const cwd = requireText('cwd', input.cwd);
-    const { model, replace = false, now = Date.now() } = input;
-    if (input.host !== undefined) requireText('host', input.host);
-    if (model !== undefined && typeof model !== 'string')
-      throw new TypeError(`Expected the \`model\` argument to be a string, got \`${String(model)}\` (${typeof model})`);
-    requireNow(now);
-    const key = bindingKey(sessionKey, backendId);
-    return this.#exclusive(sessionKey, () =>
+    const checked = checkRecordSuccess(input);
+    const success = withHost(checked.success, this.#hostId);
+    const key = bindingKey(success.sessionKey, success.backendId);
+    return this.#exclusive(success.sessionKey, () =>
       this.#sessions(async (sessions) => {
-        const success = withHost({ sessionKey, backendId, cliSessionId, cwd, model, replace, host: input.host }, this.#hostId);
-        const binding = nextBinding(toBinding(await sessions.get(key)), success, now);
+        const binding = nextBinding(toBinding(await sessions.get(key)), success, checked.now);
         await sessions.put(key, binding);
         return binding;
       }),

@@ -8,6 +8,7 @@
  */
 import type { Transcript, TranscriptTurn } from '../conversation/types.js';
 import { StoreError } from '../errors.js';
+import type { TranscriptCache } from './transcript-cache.js';
 import { checkChain, type CheckedCommit, type CommitTurnResult, type TranscriptBounds } from './commit-input.js';
 import { nextBinding, type SessionBinding } from './session-binding.js';
 import { newVersion, type TranscriptMeta } from './transcript-meta.js';
@@ -114,4 +115,17 @@ export function transcriptAfter(planned: PlannedCommit, previous: Transcript | u
   if (planned.plan.clear) return { turns: planned.plan.puts, dropped };
   if (previous === undefined) return undefined;
   return { turns: [...previous.turns.filter((turn) => turn.seq > dropped), ...planned.plan.puts], dropped };
+}
+
+/**
+ * Bring `cache` up to date after `planned` was committed for the session under `key`: the
+ * transcript after the commit is cached for the new meta version when it can be known without a
+ * read (a `replace`, or an append onto the cached version the commit was planned on); otherwise the
+ * entry under `key` is forgotten, so the next read goes to the store.
+ */
+export function cacheCommitted(cache: TranscriptCache, key: string, planned: PlannedCommit): void {
+  const cached = cache.peek(key);
+  const after = transcriptAfter(planned, cached?.version === planned.before.version ? cached.transcript : undefined);
+  if (after === undefined) cache.delete(key);
+  else cache.set(key, planned.plan.meta.version, after);
 }

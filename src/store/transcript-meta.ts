@@ -77,3 +77,16 @@ export function summaryOf(meta: TranscriptMeta): ConversationSummary {
   const { sessionKey, dropped, lastSeq, updatedAt } = meta;
   return { sessionKey, turns: meta.lengths.length, dropped, lastSeq, updatedAt };
 }
+
+/**
+ * The `conversations()` answer of every session backend: the summaries of stored meta values
+ * (values that are not a meta record are skipped), sorted by session key (UTF-16 code unit order).
+ */
+export function sortedSummaries(values: readonly unknown[]): ConversationSummary[] {
+  return values
+    .flatMap((value) => {
+      const meta = toMeta(value);
+      return meta === undefined ? [] : [summaryOf(meta)];
+    })
+    .sort((a, b) => (a.sessionKey < b.sessionKey ? -1 : a.sessionKey > b.sessionKey ? 1 : 0));
+}

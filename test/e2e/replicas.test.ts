@@ -15,7 +15,7 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fakeCliEntry } from '../support/fake-cli.js';
 import { waitForProcessWithEnv } from '../support/processes.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-rig.js';
 import { SAFETYNET_BIN, startReplicas, type ReplicaSet } from '../support/replicas.js';
 import { startStubServer, type StubMode, type StubServer } from '../support/stub-server/index.js';
 
@@ -29,15 +29,13 @@ const KEYLESS_EACH = 6;
 /** Per-test limit: three serve processes start per test (the test measures no time). */
 const SLOW = 120_000;
 
-let redis: TestRedis;
+const { redis, freshPrefix } = useRedis('replicas');
 let stub: StubServer;
 /** What the stub answers for a model id (the test sets it; `echo` by default). */
 let answerFor: (model: string) => StubMode = () => 'echo';
 let set: ReplicaSet | undefined;
-let prefixes = 0;
 
 beforeAll(async () => {
-  redis = await startRedis();
   stub = await startStubServer({ modes: (call) => answerFor(String(call.request.body?.model ?? '')), requestBudget: 2000 });
 });
 afterEach(async () => {
@@ -48,7 +46,6 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await stub?.close();
-  await redis?.stop();
   await Promise.all(scratchFolders.splice(0).map((folder) => rm(folder, { recursive: true, force: true })));
 });
 
@@ -68,12 +65,11 @@ function providers(): Record<string, unknown> {
 
 /** Start three replicas on Redis, each test under its own key prefix. */
 async function replicas(defaults: Record<string, unknown>): Promise<ReplicaSet> {
-  prefixes += 1;
   set = await startReplicas({
     count: 3,
     config: {
       safetynet: {
-        store: { kind: 'redis', url: redis.url, keyPrefix: `replicas-${prefixes}:`, commandTimeoutMs: 300, leaseSeconds: LEASE_SECONDS },
+        store: { kind: 'redis', url: redis().url, keyPrefix: freshPrefix(), commandTimeoutMs: 300, leaseSeconds: LEASE_SECONDS },
       },
       models: { providers: providers() },
       agents: { defaults },
@@ -371,7 +367,7 @@ describe('three serve replicas on one Redis', () => {
       for (const url of replicaSet.urls) expect((await ask(url, 'before', 'outage-key')).status).toBe(200);
       const warningsBefore = replicaSet.replicas.map((r) => warnings(r.stderr()));
 
-      await redis.pause();
+      await redis().pause();
       const keyless = [];
       for (let i = 0; i < 3 * KEYLESS_EACH; i++) keyless.push(await ask(replicaSet.at(i).url, `keyless ${i}`));
       expect(keyless.map((a) => `${a.status} ${a.attempts}`)).toEqual(keyless.map(() => '200 stuba/model-a=ok'));
@@ -398,7 +394,7 @@ describe('three serve replicas on one Redis', () => {
         expect(during, `replica-${i} warned per request`).toBeLessThan(KEYLESS_EACH);
       }
 
-      await redis.resume();
+      await redis().resume();
       for (const url of replicaSet.urls) {
         expect(
           await until(

@@ -4,17 +4,11 @@
  * requests with one fail clearly (503, SAFETYNET_STORE_UNAVAILABLE, Retry-After); Redis back, the
  * same server recovers without a restart.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { useRedis } from '../support/redis-rig.js';
 import { PRIMARY, useServeRig, type ServeRig } from './rig.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const { redis } = useRedis('serve');
 
 function chat(rig: ServeRig, content: string, sessionId?: string): Promise<Response> {
   return fetch(`${rig.url}/v1/chat/completions`, {
@@ -37,7 +31,7 @@ async function readyzBecomes(rig: ServeRig, status: number): Promise<number> {
 describe('serve on Redis', () => {
   const start = useServeRig();
   const onRedis = (prefix: string) => () => ({
-    safetynet: { store: { kind: 'redis' as const, url: redis.url, keyPrefix: prefix, commandTimeoutMs: 200 } },
+    safetynet: { store: { kind: 'redis' as const, url: redis().url, keyPrefix: prefix, commandTimeoutMs: 200 } },
   });
 
   it('with Redis up, /readyz is 200, safetynet_store_up{kind="redis"} is 1, and a conversation is stored in Redis', async () => {
@@ -52,7 +46,7 @@ describe('serve on Redis', () => {
   it('Redis stopped: one-shot requests are answered (fail open, counted), keyed ones fail with 503; Redis back: recovered without a restart', async () => {
     const rig = await start({ config: onRedis('serve-down:') });
     expect((await chat(rig, 'warm up')).status).toBe(200);
-    await redis.pause();
+    await redis().pause();
     try {
       expect(await readyzBecomes(rig, 503)).toBe(503);
       expect((await chat(rig, 'one-shot while Redis is down')).status).toBe(200);
@@ -64,7 +58,7 @@ describe('serve on Redis', () => {
       expect(metrics).toContain('safetynet_store_up{kind="redis"} 0');
       expect(metrics).toMatch(/safetynet_store_fail_open_total [1-9]/);
     } finally {
-      await redis.resume();
+      await redis().resume();
     }
     expect(await readyzBecomes(rig, 200)).toBe(200);
     expect((await chat(rig, 'keyed after Redis is back', 'chat-down')).status).toBe(200);

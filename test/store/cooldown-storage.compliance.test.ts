@@ -5,37 +5,15 @@
  * is a `SAFETYNET_STORE_UNAVAILABLE`.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { cooldownStaleAfter } from '../../src/failover/cooldown-policy.js';
 import { CooldownStore, RedisCooldownStore } from '../../src/store/index.js';
-import { RedisConnection } from '../../src/store/redis/connection.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-rig.js';
 import { cooldownStorageSuite, failure, opus, S, sonnet, T0 } from './compliance/cooldown-storage.js';
 import { cleanup, tempFolder } from './support.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const { redis, connect, freshPrefix } = useRedis('cooldowns-test');
 afterEach(cleanup);
-
-let prefixes = 0;
-/** A key prefix no other test of this file uses. */
-const freshPrefix = (): string => `cooldowns-test-${++prefixes}:`;
-
-/** Connections opened by a test, closed after it. */
-const connections: RedisConnection[] = [];
-afterEach(async () => {
-  await Promise.all(connections.splice(0).map((c) => c.close()));
-});
-function connect(keyPrefix: string, commandTimeoutMs?: number): RedisConnection {
-  const connection = new RedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs });
-  connections.push(connection);
-  return connection;
-}
 
 cooldownStorageSuite('LevelDB', async () => {
   const store = new CooldownStore({ location: path.join(await tempFolder(), 'state') });
@@ -43,7 +21,7 @@ cooldownStorageSuite('LevelDB', async () => {
 });
 
 cooldownStorageSuite('Redis', async () => {
-  const connection = new RedisConnection({ url: redis.url, keyPrefix: freshPrefix() });
+  const connection = connect();
   return {
     store: new RedisCooldownStore({ connection }),
     cleanup: async () => connection.close(),
@@ -106,7 +84,7 @@ describe('RedisCooldownStore across replicas', () => {
   });
 
   it('an entry Redis forgot (its TTL ended) leaves the index on the next list', async () => {
-    const connection = connect(freshPrefix());
+    const connection = connect();
     const store = new RedisCooldownStore({ connection });
     await store.recordFailure({ ...opus, failure: failure('overloaded'), now: T0 });
     await store.recordFailure({ ...sonnet, failure: failure('overloaded'), now: T0 });
@@ -116,7 +94,7 @@ describe('RedisCooldownStore across replicas', () => {
   });
 
   it('a stored value that is not an entry reads as absent and is replaced by the next failure', async () => {
-    const connection = connect(freshPrefix());
+    const connection = connect();
     const store = new RedisCooldownStore({ connection });
     await (await connection.ready()).set(connection.key('cooldowns', 'entry', opus.ref), '{"until":"soon"');
     expect((await store.read([opus.ref], T0)).size).toBe(0);
@@ -125,16 +103,16 @@ describe('RedisCooldownStore across replicas', () => {
   });
 
   it('Redis down: read and recordFailure reject with SAFETYNET_STORE_UNAVAILABLE', async () => {
-    const store = new RedisCooldownStore({ connection: connect(freshPrefix(), 300) });
+    const store = new RedisCooldownStore({ connection: connect(undefined, { commandTimeoutMs: 300 }) });
     await store.recordFailure({ ...opus, failure: failure('overloaded'), now: T0 });
-    await redis.pause();
+    await redis().pause();
     try {
       await expect(store.read([opus.ref], T0)).rejects.toMatchObject({ code: 'SAFETYNET_STORE_UNAVAILABLE' });
       await expect(store.recordFailure({ ...opus, failure: failure('overloaded'), now: T0 })).rejects.toMatchObject({
         code: 'SAFETYNET_STORE_UNAVAILABLE',
       });
     } finally {
-      await redis.resume();
+      await redis().resume();
     }
   });
 });

@@ -3,11 +3,9 @@
  * on a real `redis-server` (each test under its own key prefix).
  */
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 import { FileLaneLocks } from '../../src/store/lanes/file-lane-locks.js';
-import { RedisConnection } from '../../src/store/redis/connection.js';
 import { RedisLaneLocks } from '../../src/store/redis/lane-locks.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-rig.js';
 import { laneLocksSuite } from './compliance/lane-locks.js';
 import { tempFolder } from './support.js';
 
@@ -16,13 +14,7 @@ const STALE_MS = 2000;
 /** A short lease, so the takeover tests stay short (renewed every 200 ms). */
 const LEASE_MS = 600;
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const { redis, connect, freshPrefix } = useRedis('lanes');
 
 laneLocksSuite('lock files', async () => {
   const folder = path.join(await tempFolder(), 'state.lanes'); // removed by the suite's cleanup()
@@ -34,20 +26,12 @@ laneLocksSuite('lock files', async () => {
   };
 });
 
-let places = 0;
 laneLocksSuite('Redis leases', async () => {
-  const keyPrefix = `lanes${++places}:`;
-  const connections: RedisConnection[] = [];
+  const keyPrefix = freshPrefix();
   return {
-    locks: () => {
-      const connection = new RedisConnection({ url: redis.url, keyPrefix });
-      connections.push(connection);
-      return new RedisLaneLocks({ connection, leaseMs: LEASE_MS });
-    },
-    holderArgs: (sessionKey) => ['redis', redis.url, sessionKey, String(LEASE_MS), keyPrefix],
+    locks: () => new RedisLaneLocks({ connection: connect(keyPrefix), leaseMs: LEASE_MS }),
+    holderArgs: (sessionKey) => ['redis', redis().url, sessionKey, String(LEASE_MS), keyPrefix],
     expiryMs: LEASE_MS,
-    close: async () => {
-      await Promise.all(connections.map((connection) => connection.close()));
-    },
+    close: async () => {}, // the rig closes the connections after each test
   };
 });

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisConnection, redactRedisUrl } from '../../src/store/redis/connection.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-rig.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const { redis } = useRedis('connection');
 
 describe('RedisConnection', () => {
   it('names keys under its prefix', () => {
-    const connection = new RedisConnection({ url: redis.url, keyPrefix: 'p:' });
+    const connection = new RedisConnection({ url: redis().url, keyPrefix: 'p:' });
     expect(connection.key('a', 'b')).toBe('p:a:b');
   });
 
@@ -23,7 +17,7 @@ describe('RedisConnection', () => {
   });
 
   it('reports health with the server version and a latency', async () => {
-    const connection = new RedisConnection({ url: redis.url });
+    const connection = new RedisConnection({ url: redis().url });
     const health = await connection.health();
     expect(health).toMatchObject({ kind: 'redis', ok: true });
     expect(health.version).toMatch(/^\d+\.\d+/);
@@ -32,13 +26,13 @@ describe('RedisConnection', () => {
 
   it('an outage fails commands with SAFETYNET_STORE_UNAVAILABLE within the command timeout, and the connection recovers without a restart', async () => {
     const warnings: string[] = [];
-    const connection = new RedisConnection({ url: redis.url, commandTimeoutMs: 300, onWarning: (m) => warnings.push(m) });
+    const connection = new RedisConnection({ url: redis().url, commandTimeoutMs: 300, onWarning: (m) => warnings.push(m) });
     await connection.run('set', (c) => c.set(connection.key('k'), '1'));
-    await redis.pause();
+    await redis().pause();
     await expect(connection.run('read k', (c) => c.get(connection.key('k')))).rejects.toMatchObject({
       code: 'SAFETYNET_STORE_UNAVAILABLE',
     });
-    await redis.resume();
+    await redis().resume();
     let value: string | null | undefined;
     for (let i = 0; i < 100 && value === undefined; i++) {
       value = await connection.run('read k', (c) => c.get(connection.key('k'))).catch(() => undefined);

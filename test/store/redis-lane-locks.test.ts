@@ -2,40 +2,26 @@
  * Redis lane leases beyond the compliance suite: lanes of three replicas (three connections), the
  * fencing token a replica keeps after its lease expired, renewal warnings, an unreachable Redis.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SessionBusyError } from '../../src/errors.js';
 import { SessionLanes } from '../../src/runtime/session-lane.js';
-import { RedisConnection } from '../../src/store/redis/connection.js';
 import { RedisLaneLocks } from '../../src/store/redis/lane-locks.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-rig.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+/** A fresh key prefix per test (`prefix()`): the tests share one server. */
+const { redis, connect, freshPrefix: prefix } = useRedis('rl');
 
-const opened: { connection: RedisConnection; locks: RedisLaneLocks }[] = [];
+/** Lane locks opened by a test, closed after it (before the rig closes their connections). */
+const opened: RedisLaneLocks[] = [];
 afterEach(async () => {
-  for (const { connection, locks } of opened.splice(0)) {
-    await locks.close();
-    await connection.close();
-  }
+  for (const locks of opened.splice(0)) await locks.close();
 });
-
-let prefixes = 0;
-/** A fresh key prefix per test: the tests share one server. */
-function prefix(): string {
-  return `rl${++prefixes}:`;
-}
 
 /** One replica's connection and lane locks. */
 function replica(keyPrefix: string, options: { leaseMs?: number; onWarning?: (message: string) => void; url?: string } = {}) {
-  const connection = new RedisConnection({ url: options.url ?? redis.url, keyPrefix, commandTimeoutMs: 300 });
+  const connection = connect(keyPrefix, { url: options.url, commandTimeoutMs: 300 });
   const locks = new RedisLaneLocks({ connection, leaseMs: options.leaseMs ?? 1000, onWarning: options.onWarning });
-  opened.push({ connection, locks });
+  opened.push(locks);
   return { connection, locks };
 }
 
@@ -140,7 +126,7 @@ describe('Redis lane leases', () => {
     const error = await lanes.run('demo', async () => 'ran', { waitMs: 100 }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(SessionBusyError);
-    expect((error as Error).message).toContain(`redis://127.0.0.1:${redis.port}`);
+    expect((error as Error).message).toContain(`redis://127.0.0.1:${redis().port}`);
     await held?.release();
   });
 
@@ -155,11 +141,11 @@ describe('Redis lane leases', () => {
     const { locks } = replica(prefix(), { leaseMs: 300, onWarning: (message) => warnings.push(message) });
     const held = await locks.tryAcquire('demo');
 
-    await redis.pause();
+    await redis().pause();
     try {
       expect(await warned(warnings, /renewing the lane lease of session "demo" failed/)).toContain('unavailable');
     } finally {
-      await redis.resume();
+      await redis().resume();
     }
     await held?.release(); // never rejects, even though the lease is gone with the restarted server
     expect(warnings.filter((warning) => warning.includes('renewing')).length).toBe(1);

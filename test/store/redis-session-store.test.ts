@@ -3,35 +3,24 @@
  * writing one session key at once, the session lane's fence, the key prefix, outages. The
  * backend-independent rules are in the compliance suite.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TranscriptTurn } from '../../src/conversation/types.js';
 import { RedisSessionStore } from '../../src/store/index.js';
-import { RedisConnection } from '../../src/store/redis/connection.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { type RigConnectOptions, useRedis } from '../support/redis-rig.js';
 import { appendExchange, CLAUDE, exchange, texts } from './transcript-support.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const { redis, connect, freshPrefix } = useRedis('replicas');
 
-const connections: RedisConnection[] = [];
-afterEach(async () => {
-  await Promise.all(connections.splice(0).map((connection) => connection.close()));
-});
-
-let prefixes = 0;
 /** `count` replicas: a store each, on its own connection, sharing one fresh key prefix. */
-function replicas(count: number, options: { url?: string; commandTimeoutMs?: number } = {}): RedisSessionStore[] {
-  const keyPrefix = `replicas-${++prefixes}:`;
-  return Array.from({ length: count }, (_, i) => {
-    const connection = new RedisConnection({ url: options.url ?? redis.url, keyPrefix, commandTimeoutMs: options.commandTimeoutMs });
-    connections.push(connection);
-    return new RedisSessionStore({ connection, hostId: `host-${i}` });
-  });
+function replicas(count: number, options: RigConnectOptions = {}): RedisSessionStore[] {
+  const keyPrefix = freshPrefix();
+  return Array.from({ length: count }, (_, i) => new RedisSessionStore({ connection: connect(keyPrefix, options), hostId: `host-${i}` }));
+}
+
+/** One replica (`host-0`) and its connection, under a fresh key prefix. */
+function replica(options: RigConnectOptions = {}) {
+  const connection = connect(undefined, options);
+  return { connection, store: new RedisSessionStore({ connection, hostId: 'host-0' }) };
 }
 
 /** Poll `fn` until it resolves (at most 100 tries, 50 ms apart). */
@@ -95,8 +84,7 @@ describe('RedisSessionStore (Redis only)', () => {
   });
 
   it('a commit whose session lane fence moved (the lease was lost to another turn) is refused and writes nothing', async () => {
-    const [store] = replicas(1) as [RedisSessionStore];
-    const connection = connections[0] as RedisConnection;
+    const { store, connection } = replica();
     const fenceKey = connection.key('fence', 'chat');
     await appendExchange(store, 'chat', 1, { binding: CLAUDE });
     const before = [await store.transcript('chat'), await store.get('chat', 'claude-cli'), await store.conversations()];
@@ -120,9 +108,8 @@ describe('RedisSessionStore (Redis only)', () => {
 
   it('every key the store writes starts with the key prefix', async () => {
     // Database 1 holds only this test's keys.
-    const url = redis.url.replace(/\/0$/, '/1');
-    const [store] = replicas(1, { url }) as [RedisSessionStore];
-    const connection = connections[0] as RedisConnection;
+    const url = redis().url.replace(/\/0$/, '/1');
+    const { store, connection } = replica({ url });
     await appendExchange(store, 'a:b *', 1, { binding: CLAUDE });
     await store.recordSuccess({ sessionKey: 'ä🙂', ...CLAUDE, now: 1 });
     await appendExchange(store, 'other', 1);
@@ -135,17 +122,17 @@ describe('RedisSessionStore (Redis only)', () => {
   });
 
   it('Redis down: commits and reads fail with SAFETYNET_STORE_UNAVAILABLE, and the store works again when it is back', async () => {
-    const [store] = replicas(1, { commandTimeoutMs: 300 }) as [RedisSessionStore];
+    const { store } = replica({ commandTimeoutMs: 300 });
     await appendExchange(store, 'chat', 1);
     const last = (await store.transcript('chat')).turns.at(-1);
-    await redis.pause();
+    await redis().pause();
     try {
       const commit = store.commitTurn({ sessionKey: 'chat', write: { mode: 'append', storedSeq: 2 }, turns: exchange(2, last) });
       await expect(commit).rejects.toMatchObject({ code: 'SAFETYNET_STORE_UNAVAILABLE', location: store.location });
       await expect(store.transcript('chat')).rejects.toMatchObject({ code: 'SAFETYNET_STORE_UNAVAILABLE' });
       await expect(store.recordSuccess({ sessionKey: 'chat', ...CLAUDE })).rejects.toMatchObject({ code: 'SAFETYNET_STORE_UNAVAILABLE' });
     } finally {
-      await redis.resume();
+      await redis().resume();
     }
     // The test server keeps nothing across a restart; the store reconnects by itself.
     expect(await eventually(() => store.transcript('chat'))).toEqual({ turns: [], dropped: 0 });
@@ -153,8 +140,7 @@ describe('RedisSessionStore (Redis only)', () => {
   });
 
   it('Redis stalled longer than the command timeout: nothing stored is lost, and a failed commit is not half-written', async () => {
-    const [store] = replicas(1, { commandTimeoutMs: 200 }) as [RedisSessionStore];
-    const connection = connections[0] as RedisConnection;
+    const { store, connection } = replica({ commandTimeoutMs: 200 });
     await appendExchange(store, 'chat', 1, { binding: CLAUDE });
     const before = [await store.transcript('chat'), await store.get('chat', 'claude-cli')];
     await connection.run('stall the server', (c) => c.call('CLIENT', 'PAUSE', '1000', 'ALL'));
@@ -165,8 +151,7 @@ describe('RedisSessionStore (Redis only)', () => {
   });
 
   it('stored values that are not bindings read as absent, and a missing meta record is rebuilt from the turns', async () => {
-    const [store] = replicas(1) as [RedisSessionStore];
-    const connection = connections[0] as RedisConnection;
+    const { store, connection } = replica();
     await connection.run('store junk', (c) => c.hset(connection.key('session', 'binding', 'chat'), 'claude-cli', 'not json'));
     expect(await store.get('chat', 'claude-cli')).toBeUndefined();
     expect(await store.list()).toEqual([]);
@@ -180,18 +165,17 @@ describe('RedisSessionStore (Redis only)', () => {
   });
 
   it('transcript bounds out of range, or an empty hostId, are a TypeError naming them', () => {
-    const connection = new RedisConnection({ url: redis.url });
-    connections.push(connection);
+    const connection = connect();
     expect(() => new RedisSessionStore({ connection, bounds: { maxTurns: 1, maxChars: 10 } })).toThrow(/`bounds.maxTurns`/);
     expect(() => new RedisSessionStore({ connection, bounds: { maxTurns: 2, maxChars: 0 } })).toThrow(/`bounds.maxChars`/);
     expect(() => new RedisSessionStore({ connection, hostId: '' })).toThrow(/`hostId`/);
   });
 
   it('closing the store leaves the shared connection open', async () => {
-    const [store] = replicas(1) as [RedisSessionStore];
+    const { store, connection } = replica();
     await appendExchange(store, 'chat', 1);
     await store.close();
-    expect((await (connections[0] as RedisConnection).health()).ok).toBe(true);
+    expect((await connection.health()).ok).toBe(true);
     expect(texts((await store.transcript('chat')).turns)).toEqual(['q1', 'a1']);
   });
 });

@@ -3,10 +3,9 @@
  * Redis (one real redis-server for this file, a fresh key prefix per test).
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterEach } from 'vitest';
 import { RedisSessionStore, SessionStore } from '../../src/store/index.js';
-import { RedisConnection } from '../../src/store/redis/connection.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-rig.js';
 import { sessionStorageSuite } from './compliance/session-storage.js';
 import { cleanup, tempFolder } from './support.js';
 
@@ -22,28 +21,12 @@ sessionStorageSuite('LevelDB', async (options = {}) => {
   };
 });
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-
-let prefixes = 0;
+const { connect, freshPrefix } = useRedis('compliance');
 sessionStorageSuite('Redis', async (options = {}) => {
-  const keyPrefix = `compliance-${++prefixes}:`;
-  const connections = [new RedisConnection({ url: redis.url, keyPrefix })];
-  const store = new RedisSessionStore({ ...options, connection: connections[0] as RedisConnection });
+  const keyPrefix = freshPrefix();
   return {
-    store,
-    reopen: async (again = {}) => {
-      const connection = new RedisConnection({ url: redis.url, keyPrefix });
-      connections.push(connection);
-      return new RedisSessionStore({ ...again, connection });
-    },
-    cleanup: async () => {
-      await Promise.all(connections.map((connection) => connection.close()));
-    },
+    store: new RedisSessionStore({ ...options, connection: connect(keyPrefix) }),
+    reopen: async (again = {}) => new RedisSessionStore({ ...again, connection: connect(keyPrefix) }),
+    cleanup: async () => {}, // the rig closes the connections after each test
   };
 });

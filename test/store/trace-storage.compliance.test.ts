@@ -5,36 +5,14 @@
  * are skipped, and an outage is a `SAFETYNET_STORE_UNAVAILABLE`.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RedisTraceStore, TraceStore, traceKey } from '../../src/store/index.js';
-import { RedisConnection } from '../../src/store/redis/connection.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { useRedis } from '../support/redis-rig.js';
 import { DAY, T0, trace, traceStorageSuite } from './compliance/trace-storage.js';
 import { cleanup, tempFolder } from './support.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const { redis, connect, freshPrefix } = useRedis('traces-test');
 afterEach(cleanup);
-
-let prefixes = 0;
-/** A key prefix no other test of this file uses. */
-const freshPrefix = (): string => `traces-test-${++prefixes}:`;
-
-/** Connections opened by a test, closed after it. */
-const connections: RedisConnection[] = [];
-afterEach(async () => {
-  await Promise.all(connections.splice(0).map((c) => c.close()));
-});
-function connect(keyPrefix: string, commandTimeoutMs?: number): RedisConnection {
-  const connection = new RedisConnection({ url: redis.url, keyPrefix, commandTimeoutMs });
-  connections.push(connection);
-  return connection;
-}
 
 traceStorageSuite('LevelDB', async (bounds) => {
   const store = new TraceStore({ location: path.join(await tempFolder(), 'state'), ...bounds });
@@ -42,7 +20,7 @@ traceStorageSuite('LevelDB', async (bounds) => {
 });
 
 traceStorageSuite('Redis', async (bounds) => {
-  const connection = new RedisConnection({ url: redis.url, keyPrefix: freshPrefix() });
+  const connection = connect();
   try {
     return { store: new RedisTraceStore({ connection, ...bounds }), cleanup: () => connection.close() };
   } catch (error) {
@@ -70,7 +48,7 @@ describe('RedisTraceStore across replicas', () => {
   });
 
   it('the stored traces carry a TTL that ends when the newest is older than maxAgeMs', async () => {
-    const connection = connect(freshPrefix());
+    const connection = connect();
     const store = new RedisTraceStore({ connection, maxAgeMs: DAY });
     const now = Date.now();
     await store.write(trace('x', now), now);
@@ -82,7 +60,7 @@ describe('RedisTraceStore across replicas', () => {
   });
 
   it('values that are not traces are skipped', async () => {
-    const connection = connect(freshPrefix());
+    const connection = connect();
     const store = new RedisTraceStore({ connection });
     await store.write(trace('good', T0), T0);
     const junk = traceKey({ endedAt: 9_999_999_999_999, requestId: 'junk' });
@@ -93,14 +71,14 @@ describe('RedisTraceStore across replicas', () => {
   });
 
   it('Redis down: write and list reject with SAFETYNET_STORE_UNAVAILABLE', async () => {
-    const store = new RedisTraceStore({ connection: connect(freshPrefix(), 300) });
+    const store = new RedisTraceStore({ connection: connect(undefined, { commandTimeoutMs: 300 }) });
     await store.write(trace('x', T0), T0);
-    await redis.pause();
+    await redis().pause();
     try {
       await expect(store.write(trace('y', T0), T0)).rejects.toMatchObject({ code: 'SAFETYNET_STORE_UNAVAILABLE' });
       await expect(store.list()).rejects.toMatchObject({ code: 'SAFETYNET_STORE_UNAVAILABLE' });
     } finally {
-      await redis.resume();
+      await redis().resume();
     }
   });
 });

@@ -17,10 +17,10 @@
  * other replicas (other connections). No `WATCH`: it would watch for every user of the shared connection.
  */
 import { StoreError } from '../../errors.js';
-import { cooldownStaleAfter, isStaleCooldown, nextCooldownEntry, type CooldownEntry } from '../../failover/cooldown-policy.js';
+import { cooldownStaleAfter, nextCooldownEntry, type CooldownEntry } from '../../failover/cooldown-policy.js';
 import { claimedProbe } from '../../failover/half-open.js';
 import { requireNow, requireText } from '../arguments.js';
-import { parseEntry } from '../cooldown-entry.js';
+import { liveEntriesByKey, parseEntry, readFreshEntries } from '../cooldown-entry.js';
 import {
   failureRequest,
   probeClaim,
@@ -125,17 +125,9 @@ export class RedisCooldownStore implements CooldownStorage {
    * @param now epoch ms. @default Date.now()
    */
   async read(keys: readonly string[], now: number = Date.now()): Promise<Map<string, CooldownEntry>> {
-    for (const [i, key] of keys.entries()) requireText(`keys[${i}]`, key);
-    requireNow(now);
-    const unique = [...new Set(keys)];
-    const found = new Map<string, CooldownEntry>();
-    if (unique.length === 0) return found;
-    const values = await this.#connection.run('read cooldowns', (client) => client.mget(unique.map((key) => this.#entryKey(key))));
-    values.forEach((value, i) => {
-      const entry = parseEntry(value);
-      if (entry !== undefined && !isStaleCooldown(entry, now)) found.set(unique[i] as string, entry);
-    });
-    return found;
+    const mget = (unique: string[]) =>
+      this.#connection.run('read cooldowns', (client) => client.mget(unique.map((key) => this.#entryKey(key))));
+    return readFreshEntries(keys, now, mget, parseEntry);
   }
 
   /**
@@ -186,10 +178,7 @@ export class RedisCooldownStore implements CooldownStorage {
       const values = await client.mget(members.map((key) => this.#entryKey(key)));
       const gone = members.filter((_, i) => values[i] === null);
       if (gone.length > 0) await UNINDEX_MISSING.run(client, [...gone.map((key) => this.#entryKey(key)), this.#indexKey()], gone);
-      return values
-        .flatMap((value) => parseEntry(value) ?? [])
-        .filter((entry) => !isStaleCooldown(entry, now))
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      return liveEntriesByKey(values, parseEntry, now);
     });
   }
 

@@ -15,16 +15,16 @@
 import { DEFAULT_SESSION_BOUNDS } from '../../config/session-defaults.js';
 import type { Redis } from 'ioredis';
 import type { Transcript } from '../../conversation/types.js';
-import { requireNow, requireText } from '../arguments.js';
+import { requireText } from '../arguments.js';
 import { decodeKeyPart, encodeKeyPart } from '../binding-key.js';
 import { checkCommitInput, requireBounds, type CommitTurnInput, type CommitTurnResult, type TranscriptBounds } from '../commit-input.js';
 import { KeyedMutex } from '../keyed-mutex.js';
 import type { SessionStorage } from '../ports.js';
 import { compareBindings, toBinding, withHost, type SessionBinding } from '../session-binding.js';
-import type { RecordSessionSuccessInput, ResetResult } from '../session-store-options.js';
-import { transcriptAfter } from '../transcript-commit.js';
+import { checkRecordSuccess, type RecordSessionSuccessInput, type ResetResult } from '../session-store-options.js';
+import { cacheCommitted } from '../transcript-commit.js';
 import { TranscriptCache } from '../transcript-cache.js';
-import { summaryOf, toMeta, type ConversationSummary } from '../transcript-meta.js';
+import { sortedSummaries, toMeta, type ConversationSummary } from '../transcript-meta.js';
 import { readTranscript } from '../transcript-record.js';
 import type { RedisConnection } from './connection.js';
 import { indexKey, sessionKeys, sessionScripts, type SessionKeys } from './session-scripts.js';
@@ -119,12 +119,7 @@ export class RedisSessionStore implements SessionStorage {
       const members = await c.smembers(indexKey(this.#connection));
       return members.length === 0 ? [] : c.mget(members.map((member) => this.#keys(decodeKeyPart(member)).meta));
     });
-    return metas
-      .flatMap((raw) => {
-        const meta = toMeta(parse(raw));
-        return meta === undefined ? [] : [summaryOf(meta)];
-      })
-      .sort((a, b) => (a.sessionKey < b.sessionKey ? -1 : a.sessionKey > b.sessionKey ? 1 : 0));
+    return sortedSummaries(metas.map(parse));
   }
 
   /**
@@ -143,10 +138,7 @@ export class RedisSessionStore implements SessionStorage {
     const commit = { ...checked, binding: withHost(checked.binding, this.#hostId) };
     return this.#exclusive(commit.sessionKey, async () => {
       const planned = await writeCommit(this.#connection, commit, this.#bounds);
-      const cached = this.#transcripts.peek(commit.sessionKey);
-      const after = transcriptAfter(planned, cached?.version === planned.before.version ? cached.transcript : undefined);
-      if (after === undefined) this.#transcripts.delete(commit.sessionKey);
-      else this.#transcripts.set(commit.sessionKey, planned.plan.meta.version, after);
+      cacheCommitted(this.#transcripts, commit.sessionKey, planned);
       return planned.result;
     });
   }
@@ -160,17 +152,9 @@ export class RedisSessionStore implements SessionStorage {
    * @throws {StoreError} `SAFETYNET_TRANSCRIPT_CONFLICT` (lease lost, or too many concurrent writers), or a Redis failure.
    */
   async recordSuccess(input: RecordSessionSuccessInput): Promise<SessionBinding> {
-    const sessionKey = requireText('sessionKey', input.sessionKey);
-    const backendId = requireText('backendId', input.backendId);
-    const cliSessionId = requireText('cliSessionId', input.cliSessionId);
-    const cwd = requireText('cwd', input.cwd);
-    const { model, replace = false, now = Date.now() } = input;
-    if (model !== undefined && typeof model !== 'string')
-      throw new TypeError(`Expected the \`model\` argument to be a string, got \`${String(model)}\` (${typeof model})`);
-    if (input.host !== undefined) requireText('host', input.host);
-    requireNow(now);
-    const success = withHost({ sessionKey, backendId, cliSessionId, cwd, model, replace, host: input.host }, this.#hostId);
-    return this.#exclusive(sessionKey, () => writeBinding(this.#connection, success, now));
+    const checked = checkRecordSuccess(input);
+    const success = withHost(checked.success, this.#hostId);
+    return this.#exclusive(success.sessionKey, () => writeBinding(this.#connection, success, checked.now));
   }
 
   /** Remove one binding, or everything of `sessionKey` without `backendId` (see {@link resetAll}). @returns bindings removed. */
