@@ -50,6 +50,8 @@ export class RedisConnection {
   readonly #onWarning: (message: string) => void;
   #client: Redis | undefined;
   #down = false;
+  /** The pending wait for `ready` of a client that is not ready (one listener, shared by every waiting command). */
+  readonly #readyWaits = new WeakMap<Redis, Promise<void>>();
 
   /** @throws {TypeError} when `url` is not a redis:// or rediss:// URL, or `commandTimeoutMs` is not positive. */
   constructor(options: RedisConnectionOptions) {
@@ -146,23 +148,30 @@ export class RedisConnection {
     }
   }
 
-  /** Resolves when `client` is connected and ready, or rejects after `commandTimeoutMs`. */
-  #ready(client: Redis): Promise<void> {
-    if (client.status === 'ready') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error): void => {
-        clearTimeout(timer);
-        client.off('ready', onReady);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      const onReady = (): void => done();
-      const timer = setTimeout(
-        () => done(new Error(`not connected within ${this.commandTimeoutMs} ms (${client.status})`)),
+  /**
+   * Resolves when `client` is connected and ready, or rejects after `commandTimeoutMs`. Waiters
+   * share one `ready` listener per client (many commands may wait during an outage).
+   */
+  async #ready(client: Redis): Promise<void> {
+    if (client.status === 'ready') return;
+    let readyNow = this.#readyWaits.get(client);
+    if (readyNow === undefined) {
+      readyNow = new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      this.#readyWaits.set(client, readyNow);
+      void readyNow.then(() => this.#readyWaits.delete(client));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`not connected within ${this.commandTimeoutMs} ms (${client.status})`)),
         this.commandTimeoutMs,
       );
-      client.on('ready', onReady);
     });
+    try {
+      await Promise.race([readyNow, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   #connect(): Redis {
