@@ -12,6 +12,7 @@
 import type { ConfigProblem } from '../errors.js';
 import { formatPath, invalidConfig, renderReceived } from './problems.js';
 import { entriesById, providerId } from './provider-id.js';
+import { timeoutSecondsToMs } from './timeouts.js';
 import type { ApiKind, ApiProviderConfig, ResolvedApiProvider, SecretInput } from './types.js';
 
 /** Environment variables read for substitution (a subset of `process.env`). */
@@ -112,7 +113,7 @@ function makeProvider(fields: Omit<ResolvedApiProvider, 'apiKey'>, apiKey: strin
  * Resolves the API providers: the built-ins merged with their entries (per key; an entry's
  * `apiKey`/`baseUrl` wins over `ANTHROPIC_*`/`OPENAI_*`), plus every other configured provider.
  *
- * - `apiKey`: `${VAR}`/secret-ref resolved from `env`; a missing variable leaves it `undefined`;
+ * - `apiKey`: `${VAR}`/secret-ref resolved from `env` (a missing variable is a problem, below);
  * - `baseUrl`: substituted, trailing `/` removed; for built-ins `undefined` means the SDK default;
  * - `headers`: substituted; a header whose variable is missing is left out;
  * - `timeoutMs`: `timeoutMs`, else `timeoutSeconds × 1000`, else `undefined` (the attempt deadline);
@@ -124,7 +125,8 @@ function makeProvider(fields: Omit<ResolvedApiProvider, 'apiKey'>, apiKey: strin
  * @param file The config file (named in problems), or `<inline>`.
  * @param unsupported Collects providers whose `api` safetynet does not speak (id → api), e.g.
  *   `google-generative-ai` in a reference-gateway config: they are left out, not an error.
- * @throws ConfigError `SAFETYNET_CONFIG_INVALID` when a `baseUrl` references a missing variable, or
+ * @throws ConfigError `SAFETYNET_CONFIG_INVALID` when a `baseUrl` or an `apiKey` references a missing
+ *   (or empty) variable (the problem names the key path and the variable, never the key), or
  *   (unvalidated input only) a custom provider lacks `api` or `baseUrl`.
  */
 export function resolveApiProviders(
@@ -175,19 +177,25 @@ export function resolveApiProviders(
       return;
     }
 
-    const apiKey =
-      entry?.apiKey !== undefined
-        ? resolveSecret(entry.apiKey, env).value
-        : builtin === undefined
-          ? undefined
-          : env[builtin.apiKeyEnv] || undefined;
+    let apiKey: string | undefined;
+    if (entry?.apiKey !== undefined) {
+      // like baseUrl: a key naming an unset variable is a config error, never a request sent without a key
+      const resolved = resolveSecret(entry.apiKey, env);
+      if (resolved.value === undefined)
+        problems.push({
+          file,
+          path: at('apiKey'),
+          expected: `an API key (environment variable ${resolved.missing.join(', ')} is not set)`,
+          received: '(redacted)',
+        });
+      apiKey = resolved.value;
+    } else if (builtin !== undefined) apiKey = env[builtin.apiKeyEnv] || undefined;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(entry?.headers ?? {})) {
       const resolved = resolveSecret(value, env).value;
       if (resolved !== undefined) headers[name] = resolved;
     }
-    const timeoutMs =
-      entry?.timeoutMs ?? (entry?.timeoutSeconds === undefined ? undefined : Math.max(1, Math.round(entry.timeoutSeconds * 1000)));
+    const timeoutMs = entry?.timeoutMs ?? (entry?.timeoutSeconds === undefined ? undefined : timeoutSecondsToMs(entry.timeoutSeconds));
     const fields: Omit<ResolvedApiProvider, 'apiKey'> = {
       id,
       api,

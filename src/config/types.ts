@@ -218,7 +218,11 @@ export interface ApiProviderConfig {
   api?: ApiKind;
   /** Base URL of the API, e.g. `http://127.0.0.1:8080/v1`. Required for a provider that is not built in. */
   baseUrl?: string;
-  /** API key. Never appears in argv, logs or traces. */
+  /**
+   * API key. Never appears in argv, logs or traces. A `${VAR}` or `{ source: "env", id }` naming an
+   * unset or empty variable makes the config invalid (`SAFETYNET_CONFIG_INVALID` naming the key path
+   * and the variable), like `baseUrl`: the provider is never called without the key it names.
+   */
   apiKey?: SecretInput;
   /** Extra headers sent with every request (values may be secrets). */
   headers?: Record<string, SecretInput>;

@@ -163,13 +163,12 @@ describe('environment references', () => {
     expect(providers['openai']?.apiKey).toBe('sk-ref');
   });
 
-  it('a missing variable leaves the key unset (never half-substituted) and drops the header', () => {
+  it('a header whose variable is missing is dropped (never half-substituted)', () => {
     const providers = resolveApiProviders(
-      { x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'Bearer ${NOPE}', headers: { 'X-A': '${NOPE}' } } },
+      { x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', headers: { 'X-A': '${NOPE}' } } },
       {},
       FILE,
     );
-    expect(providers['x']?.apiKey).toBeUndefined();
     expect(providers['x']?.headers).toEqual({});
     expect(substituteEnv('a ${NOPE} b', {})).toEqual({ value: undefined, missing: ['NOPE'] });
   });
@@ -190,6 +189,44 @@ describe('environment references', () => {
         received: '"${LLAMA_URL}"',
       },
     ]);
+  });
+
+  it('an apiKey whose variable is missing is a config error naming the key path and the variable, never a request without a key', () => {
+    const problemsOf = (entries: Parameters<typeof resolveApiProviders>[0]): readonly ConfigProblem[] => {
+      try {
+        resolveApiProviders(entries, {}, FILE);
+      } catch (caught) {
+        expect(caught).toBeInstanceOf(ConfigError);
+        return (caught as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problemsOf({ x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'Bearer ${NOPE}' } })).toEqual([
+      {
+        file: FILE,
+        path: 'models.providers.x.apiKey',
+        expected: 'an API key (environment variable NOPE is not set)',
+        received: '(redacted)',
+      },
+    ]);
+    expect(problemsOf({ openai: { apiKey: { source: 'env', provider: 'default', id: 'MY_OPENAI' } } })).toEqual([
+      expect.objectContaining({
+        path: 'models.providers.openai.apiKey',
+        expected: 'an API key (environment variable MY_OPENAI is not set)',
+      }),
+    ]);
+    let message = '';
+    try {
+      resolveConfig(
+        { models: { providers: { x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: '${LLAMA_KEY}' } } } },
+        FILE,
+        {},
+      );
+    } catch (caught) {
+      message = (caught as Error).message;
+    }
+    expect(message).toContain('models.providers.x.apiKey');
+    expect(message).toContain('LLAMA_KEY');
   });
 });
 
