@@ -113,7 +113,8 @@ function makeProvider(fields: Omit<ResolvedApiProvider, 'apiKey'>, apiKey: strin
  * Resolves the API providers: the built-ins merged with their entries (per key; an entry's
  * `apiKey`/`baseUrl` wins over `ANTHROPIC_*`/`OPENAI_*`), plus every other configured provider.
  *
- * - `apiKey`: `${VAR}`/secret-ref resolved from `env` (a missing variable is a problem, below);
+ * - `apiKey`: `${VAR}`/secret-ref resolved from `env`; a missing variable leaves it `undefined` and
+ *   sets `apiKeyMissing` (naming the key path and the variable: calls then fail with `config`);
  * - `baseUrl`: substituted, trailing `/` removed; for built-ins `undefined` means the SDK default;
  * - `headers`: substituted; a header whose variable is missing is left out;
  * - `timeoutMs`: `timeoutMs`, else `timeoutSeconds × 1000`, else `undefined` (the attempt deadline);
@@ -125,8 +126,7 @@ function makeProvider(fields: Omit<ResolvedApiProvider, 'apiKey'>, apiKey: strin
  * @param file The config file (named in problems), or `<inline>`.
  * @param unsupported Collects providers whose `api` safetynet does not speak (id → api), e.g.
  *   `google-generative-ai` in a reference-gateway config: they are left out, not an error.
- * @throws ConfigError `SAFETYNET_CONFIG_INVALID` when a `baseUrl` or an `apiKey` references a missing
- *   (or empty) variable (the problem names the key path and the variable, never the key), or
+ * @throws ConfigError `SAFETYNET_CONFIG_INVALID` when a `baseUrl` references a missing variable, or
  *   (unvalidated input only) a custom provider lacks `api` or `baseUrl`.
  */
 export function resolveApiProviders(
@@ -178,16 +178,15 @@ export function resolveApiProviders(
     }
 
     let apiKey: string | undefined;
+    let apiKeyMissing: string | undefined;
     if (entry?.apiKey !== undefined) {
-      // like baseUrl: a key naming an unset variable is a config error, never a request sent without a key
+      // A key naming an unset variable: never a request sent without it. Not a config error (unlike
+      // baseUrl), so that the other candidates still answer and a reference config still loads.
       const resolved = resolveSecret(entry.apiKey, env);
-      if (resolved.value === undefined)
-        problems.push({
-          file,
-          path: at('apiKey'),
-          expected: `an API key (environment variable ${resolved.missing.join(', ')} is not set)`,
-          received: '(redacted)',
-        });
+      if (resolved.value === undefined) {
+        const names = resolved.missing.join(', ');
+        apiKeyMissing = `${at('apiKey')} names the environment variable ${names}, which is not set`;
+      }
       apiKey = resolved.value;
     } else if (builtin !== undefined) apiKey = env[builtin.apiKeyEnv] || undefined;
     const headers: Record<string, string> = {};
@@ -205,6 +204,7 @@ export function resolveApiProviders(
       models: modelIds(entry?.models),
     };
     if (entry?.authHeader === true) fields.authHeader = true;
+    if (apiKeyMissing !== undefined) fields.apiKeyMissing = apiKeyMissing;
     providers[id] = makeProvider(fields, apiKey);
   };
 

@@ -168,6 +168,13 @@ export interface ResolvedApiProvider {
    * and object spreads leave it out, so configs and machine snapshots never carry it. Read it directly.
    */
   apiKey: string | undefined;
+  /**
+   * Set when the entry's `apiKey` names an environment variable that is unset or empty: what is
+   * missing, e.g. `models.providers.local.apiKey names the environment variable LOCAL_KEY, which is
+   * not set`. Calls to the provider then fail with reason `config` before anything is sent, and
+   * `safetynet doctor` reports it as an error. Absent otherwise.
+   */
+  apiKeyMissing?: string;
   /** Extra request headers. */
   headers: Record<string, string>;
   /** Per-request timeout in ms; `undefined` means the attempt deadline. */
@@ -220,8 +227,8 @@ export interface ApiProviderConfig {
   baseUrl?: string;
   /**
    * API key. Never appears in argv, logs or traces. A `${VAR}` or `{ source: "env", id }` naming an
-   * unset or empty variable makes the config invalid (`SAFETYNET_CONFIG_INVALID` naming the key path
-   * and the variable), like `baseUrl`: the provider is never called without the key it names.
+   * unset or empty variable fails every call to the provider with reason `config`, naming the key
+   * path and the variable, before anything is sent (never a request without the key it names).
    */
   apiKey?: SecretInput;
   /** Extra headers sent with every request (values may be secrets). */

@@ -31,8 +31,14 @@ describe('bad input at the boundary', () => {
             cliBackends: { [fallback.backendId]: fallback.backend },
           },
         },
-        models: { providers: { stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' } } },
+        models: {
+          providers: {
+            stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' },
+            keyless: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: '${SAFETYNET_TEST_UNSET_KEY}' },
+          },
+        },
       } as never,
+      env: {},
       storeLocation: join(dir, 'state'),
     });
   });
@@ -97,5 +103,14 @@ describe('bad input at the boundary', () => {
     const trace = await runtime.traces.last();
     expect(trace?.attempts[0]).toMatchObject({ reason: 'rate_limit', retryAfterMs: RETRY_AFTER_MAX_MS });
     expect(allFailedProblem([result.attempts[0]!], 'all failed').retryAfterSeconds).toBe(RETRY_AFTER_MAX_MS / 1000);
+  });
+
+  it('an apiKey naming an unset variable fails the attempt with reason config, naming the key path and the variable, and sends nothing', async () => {
+    const result = await runtime.run({ message: 'keyless', model: 'keyless/claude-test' }).catch((error: unknown) => error as RequestError);
+    const attempt = (result as RequestError).attempts?.[0] ?? (result as { attempts: RequestError['attempts'] }).attempts[0];
+    expect(attempt).toMatchObject({ model: 'keyless/claude-test', ok: false, reason: 'config' });
+    expect(attempt?.detail).toContain('models.providers.keyless.apiKey');
+    expect(attempt?.detail).toContain('SAFETYNET_TEST_UNSET_KEY');
+    expect(stub.modelRequests()).toHaveLength(0);
   });
 });
