@@ -335,7 +335,8 @@ export interface RequestAttempt {
   /** HTTP status reported by the provider (or by the CLI, e.g. Claude's `api_error_status`). */
   status?: number;
   /**
-   * In ms: how long the provider asked to wait (Retry-After) on a failed attempt; on an attempt
+   * In ms: on a failed attempt, the provider's Retry-After as the cooldown applied it (clamped to
+   * [1 s, 1 h]: a `Retry-After: 999999999` reports 3600000); on an attempt
    * skipped for a cooldown, how long until the candidate may be tried again (its cooldown ends or
    * its next half-open probe), so a server can answer with a Retry-After.
    */

@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { RunResult } from '../runtime/request.js';
+import { timeoutSecondsToMs } from '../config/timeouts.js';
 import { RequestError, UsageError } from '../errors.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
@@ -64,7 +65,7 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       ...(flags.image.length === 0 ? {} : { images: flags.image.map((path) => ({ path })) }),
       // absolute: the stored session remembers this folder, and a later turn may run elsewhere
       ...(flags.cwd === undefined ? {} : { cwd: resolve(flags.cwd) }),
-      ...(flags.timeout === undefined ? {} : { timeoutMs: flags.timeout * 1000 }),
+      ...(flags.timeout === undefined ? {} : { timeoutMs: timeoutSecondsToMs(flags.timeout) }),
       signal: controller.signal,
       ...(inspect === undefined ? {} : { inspect }),
     });

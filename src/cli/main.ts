@@ -4,6 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { isTimeoutSeconds, TIMEOUT_SECONDS_EXPECTED } from '../config/timeouts.js';
 import { agentCommand } from './agent.js';
 import { doctorCommand } from './doctor.js';
 import { EXIT } from './exit-codes.js';
@@ -12,10 +13,11 @@ import { serveCommand } from './serve.js';
 import { sessionsCommand } from './sessions.js';
 import { traceCommand } from './trace.js';
 
-function positiveSeconds(value: string): number {
+/** `--timeout <seconds>`: the rule of `agents.defaults.timeoutSeconds` (`config/timeouts.ts`). */
+function timeoutSeconds(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0)
-    throw new InvalidArgumentError(`expected a positive number of seconds, received "${value}"`);
+  if (value.trim() === '' || !isTimeoutSeconds(seconds))
+    throw new InvalidArgumentError(`expected ${TIMEOUT_SECONDS_EXPECTED}, received "${value}"`);
   return seconds;
 }
 
@@ -51,7 +53,7 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--system-prompt <text>', "system prompt, sent per the backend's systemPromptWhen")
     .option('--image <path>', 'image file to pass to the CLI (repeatable)', collect, [])
     .option('--cwd <dir>', 'working directory of new CLI sessions (default: the current directory)')
-    .option('--timeout <seconds>', 'deadline of one attempt (default: agents.defaults.timeoutSeconds, 600)', positiveSeconds)
+    .option('--timeout <seconds>', 'deadline of one attempt (default: agents.defaults.timeoutSeconds, 600)', timeoutSeconds)
     .option('--json', 'print one JSON object: { text, model, backend, sessionKey, cliSessionId, attempts, usage?, durationMs }')
     .option('--verbose', 'print each state transition and attempt to stderr as it happens')
     .option(

@@ -6,6 +6,7 @@ import type { SessionBinding } from '../actors/types.js';
 import { lastSeq, sessionSync, type SessionSync } from '../conversation/continuation.js';
 import { turnText } from '../conversation/history-block.js';
 import type { Transcript } from '../conversation/types.js';
+import { escapeControls } from './terminal-text.js';
 
 /** One CLI backend's session of a key, with its sync state. */
 export interface BackendView extends SessionBinding {
@@ -67,38 +68,46 @@ function syncText(backend: BackendView, last: number): string {
   return 'diverged (reseeded next)';
 }
 
-/** `sessions list`: one row per session key. */
+/** `sessions list`: one row per session key (control characters of the texts escaped, `./terminal-text.ts`). */
 export function formatSessionList(views: readonly SessionView[]): string {
   return table([
     ['SESSION', 'TURNS', 'DROPPED', 'UPDATED', 'CLI SESSIONS'],
     ...views.map((v) => [
-      v.sessionKey,
+      escapeControls(v.sessionKey),
       String(v.turns),
       String(v.dropped),
       iso(v.updatedAt),
-      v.backends.map((b) => `${b.backendId}:${b.sync === 'behind' ? `-${b.behind}` : b.sync}`).join(' ') || '-',
+      v.backends.map((b) => `${escapeControls(b.backendId)}:${b.sync === 'behind' ? `-${b.behind}` : b.sync}`).join(' ') || '-',
     ]),
   ]);
 }
 
-/** `sessions show <key>`: the transcript length, then each CLI backend's session and how far it is in sync. */
+/**
+ * `sessions show <key>`: the transcript length, then each CLI backend's session and how far it is
+ * in sync (control characters of the texts escaped, `./terminal-text.ts`).
+ */
 export function formatSessionShow(view: SessionView): string {
-  const head = `${view.sessionKey}: ${view.turns} turn${view.turns === 1 ? '' : 's'} in the transcript${view.dropped > 0 ? ` (${view.dropped} older dropped)` : ''}, last ${iso(view.updatedAt)}\n`;
+  const head = `${escapeControls(view.sessionKey)}: ${view.turns} turn${view.turns === 1 ? '' : 's'} in the transcript${view.dropped > 0 ? ` (${view.dropped} older dropped)` : ''}, last ${iso(view.updatedAt)}\n`;
   if (view.backends.length === 0) return `${head}no CLI session stored\n`;
   return `${head}${table([
     ['BACKEND', 'CLI SESSION ID', 'SYNC', 'TURNS', 'MODEL', 'CWD'],
-    ...view.backends.map((b) => [b.backendId, b.cliSessionId, syncText(b, view.lastSeq), String(b.turns), b.model ?? '-', b.cwd]),
+    ...view.backends.map((b) =>
+      [b.backendId, b.cliSessionId, syncText(b, view.lastSeq), String(b.turns), b.model ?? '-', b.cwd].map((cell) => escapeControls(cell)),
+    ),
   ])}`;
 }
 
-/** `sessions export <key>`: the conversation as text, oldest turn first. */
+/**
+ * `sessions export <key>`: the conversation as text, oldest turn first. The turns keep their lines
+ * and tabs; every other control character is escaped (`./terminal-text.ts`), as in the headings.
+ */
 export function formatConversation(view: SessionView): string {
   const lines = [
-    `# ${view.sessionKey}: ${view.turns} turn${view.turns === 1 ? '' : 's'}${view.dropped > 0 ? ` (${view.dropped} older dropped)` : ''}`,
+    `# ${escapeControls(view.sessionKey)}: ${view.turns} turn${view.turns === 1 ? '' : 's'}${view.dropped > 0 ? ` (${view.dropped} older dropped)` : ''}`,
   ];
   for (const turn of view.transcript.turns) {
-    const by = turn.role === 'assistant' && turn.model !== undefined ? ` (${turn.model}, ${turn.backend ?? 'cli'})` : '';
-    lines.push('', `## ${turn.seq} ${turn.role}${by} ${iso(turn.at)}`, '', turnText(turn));
+    const by = turn.role === 'assistant' && turn.model !== undefined ? ` (${escapeControls(turn.model)}, ${turn.backend ?? 'cli'})` : '';
+    lines.push('', `## ${turn.seq} ${turn.role}${by} ${iso(turn.at)}`, '', escapeControls(turnText(turn), '\n\t'));
   }
   return `${lines.join('\n')}\n`;
 }

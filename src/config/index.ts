@@ -48,5 +48,14 @@ export {
   type Substituted,
 } from './providers.js';
 export { entriesById, providerId, splitModelRef } from './provider-id.js';
+export {
+  MAX_TIMEOUT_SECONDS,
+  MAX_TIMER_MS,
+  TIMEOUT_MS_EXPECTED,
+  TIMEOUT_SECONDS_EXPECTED,
+  isTimeoutMs,
+  isTimeoutSeconds,
+  timeoutSecondsToMs,
+} from './timeouts.js';
 export { parseModelRef, resolveCandidates, type CandidateList, type ModelRef, type SkippedCandidate } from './model-refs.js';
 export type * from './types.js';

@@ -21,6 +21,7 @@ import { resolveFailoverSettings } from './failover-settings.js';
 import { resolveServeSettings } from './serve-defaults.js';
 import { resolveStoreSettings } from './store-defaults.js';
 import { resolveApiProviders } from './providers.js';
+import { timeoutSecondsToMs } from './timeouts.js';
 import type { ModelEntry, ResolvedCliBackend, ResolvedConfig, SafetynetConfigFile } from './types.js';
 
 /** Environment variables read here (a subset of `process.env`). */
@@ -201,7 +202,7 @@ export function resolveConfig(
     fallbacks: fallbacks.map((ref) => ref.trim()).filter((ref) => ref !== ''),
     allowlist,
     backends,
-    attemptTimeoutMs: timeoutSeconds === undefined ? DEFAULT_ATTEMPT_TIMEOUT_MS : Math.round(timeoutSeconds * 1000),
+    attemptTimeoutMs: timeoutSeconds === undefined ? DEFAULT_ATTEMPT_TIMEOUT_MS : timeoutSecondsToMs(timeoutSeconds),
     providers,
     unsupportedProviders,
     traces: {

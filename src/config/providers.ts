@@ -12,6 +12,7 @@
 import type { ConfigProblem } from '../errors.js';
 import { formatPath, invalidConfig, renderReceived } from './problems.js';
 import { entriesById, providerId } from './provider-id.js';
+import { timeoutSecondsToMs } from './timeouts.js';
 import type { ApiKind, ApiProviderConfig, ResolvedApiProvider, SecretInput } from './types.js';
 
 /** Environment variables read for substitution (a subset of `process.env`). */
@@ -112,7 +113,8 @@ function makeProvider(fields: Omit<ResolvedApiProvider, 'apiKey'>, apiKey: strin
  * Resolves the API providers: the built-ins merged with their entries (per key; an entry's
  * `apiKey`/`baseUrl` wins over `ANTHROPIC_*`/`OPENAI_*`), plus every other configured provider.
  *
- * - `apiKey`: `${VAR}`/secret-ref resolved from `env`; a missing variable leaves it `undefined`;
+ * - `apiKey`: `${VAR}`/secret-ref resolved from `env`; a missing variable leaves it `undefined` and
+ *   sets `apiKeyMissing` (naming the key path and the variable: calls then fail with `config`);
  * - `baseUrl`: substituted, trailing `/` removed; for built-ins `undefined` means the SDK default;
  * - `headers`: substituted; a header whose variable is missing is left out;
  * - `timeoutMs`: `timeoutMs`, else `timeoutSeconds × 1000`, else `undefined` (the attempt deadline);
@@ -175,19 +177,24 @@ export function resolveApiProviders(
       return;
     }
 
-    const apiKey =
-      entry?.apiKey !== undefined
-        ? resolveSecret(entry.apiKey, env).value
-        : builtin === undefined
-          ? undefined
-          : env[builtin.apiKeyEnv] || undefined;
+    let apiKey: string | undefined;
+    let apiKeyMissing: string | undefined;
+    if (entry?.apiKey !== undefined) {
+      // A key naming an unset variable: never a request sent without it. Not a config error (unlike
+      // baseUrl), so that the other candidates still answer and a reference config still loads.
+      const resolved = resolveSecret(entry.apiKey, env);
+      if (resolved.value === undefined) {
+        const names = resolved.missing.join(', ');
+        apiKeyMissing = `${at('apiKey')} names the environment variable ${names}, which is not set`;
+      }
+      apiKey = resolved.value;
+    } else if (builtin !== undefined) apiKey = env[builtin.apiKeyEnv] || undefined;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(entry?.headers ?? {})) {
       const resolved = resolveSecret(value, env).value;
       if (resolved !== undefined) headers[name] = resolved;
     }
-    const timeoutMs =
-      entry?.timeoutMs ?? (entry?.timeoutSeconds === undefined ? undefined : Math.max(1, Math.round(entry.timeoutSeconds * 1000)));
+    const timeoutMs = entry?.timeoutMs ?? (entry?.timeoutSeconds === undefined ? undefined : timeoutSecondsToMs(entry.timeoutSeconds));
     const fields: Omit<ResolvedApiProvider, 'apiKey'> = {
       id,
       api,
@@ -197,6 +204,7 @@ export function resolveApiProviders(
       models: modelIds(entry?.models),
     };
     if (entry?.authHeader === true) fields.authHeader = true;
+    if (apiKeyMissing !== undefined) fields.apiKeyMissing = apiKeyMissing;
     providers[id] = makeProvider(fields, apiKey);
   };
 

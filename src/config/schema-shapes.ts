@@ -4,10 +4,8 @@
  * `./schema.ts` turns their failures into {@link ConfigProblem}s. Loads zod: import it lazily.
  */
 import * as z from 'zod';
+import { isTimeoutSeconds, MAX_TIMER_MS, TIMEOUT_SECONDS_EXPECTED } from './timeouts.js';
 import type { ApiProviderConfig, CliBackendConfig, WatchdogConfig } from './types.js';
-
-/** setTimeout's upper bound (2^31 − 1 ms); larger delays fire at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** Expected-shape texts of the problems. */
 export const E = {
@@ -22,7 +20,7 @@ export const E = {
   ms: `a positive integer of milliseconds (at most ${MAX_TIMER_MS})`,
   boundMs: `a non-negative integer of milliseconds (at most ${MAX_TIMER_MS})`,
   ratio: 'a number from 0.05 to 0.95',
-  seconds: `a positive number of seconds (at most ${Math.floor(MAX_TIMER_MS / 1000)})`,
+  seconds: TIMEOUT_SECONDS_EXPECTED,
   model: 'a model ref string ("<provider>/<model>" or an alias) or an object { primary, fallbacks }',
 } as const;
 
@@ -39,6 +37,8 @@ const str = () => z.string({ error: E.string });
 const nonEmpty = () => z.string({ error: E.nonEmpty }).refine((s) => s.trim() !== '', { error: E.nonEmpty });
 const stringArray = () => z.array(str(), { error: E.stringArray });
 const stringMap = () => z.record(z.string(), str(), { error: E.stringMap });
+/** A deadline in seconds, by the one rule of `./timeouts.ts` (also the `--timeout` flag's and `RunRequest.timeoutMs`'s). */
+const timeoutSeconds = () => z.number({ error: E.seconds }).refine(isTimeoutSeconds, { error: E.seconds });
 const intBetween = (min: number, max: number, expected: string) =>
   z.number({ error: expected }).int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
 
@@ -118,11 +118,7 @@ const providerShape = {
   apiKey: secretSchema().optional(),
   headers: z.record(z.string(), secretSchema(), { error: 'an object whose values are strings or { source: "env", id }' }).optional(),
   timeoutMs: intBetween(1, MAX_TIMER_MS, E.ms).optional(),
-  timeoutSeconds: z
-    .number({ error: E.seconds })
-    .positive({ error: E.seconds })
-    .max(MAX_TIMER_MS / 1000, { error: E.seconds })
-    .optional(),
+  timeoutSeconds: timeoutSeconds().optional(),
   models: z.array(modelEntrySchema, { error: 'an array of model ids or { id, … } entries' }).optional(),
   authHeader: z.boolean({ error: E.boolean }).optional(),
 } satisfies Record<keyof ApiProviderConfig, z.ZodType>;
@@ -274,11 +270,7 @@ export const fileSchema = z.looseObject(
                   )
                   .optional(),
                 cliBackends: z.record(z.string(), backendSchema, { error: 'an object mapping backend ids to backend entries' }).optional(),
-                timeoutSeconds: z
-                  .number({ error: E.seconds })
-                  .positive({ error: E.seconds })
-                  .max(MAX_TIMER_MS / 1000, { error: E.seconds })
-                  .optional(),
+                timeoutSeconds: timeoutSeconds().optional(),
               },
               { error: E.object },
             )

@@ -168,6 +168,13 @@ export interface ResolvedApiProvider {
    * and object spreads leave it out, so configs and machine snapshots never carry it. Read it directly.
    */
   apiKey: string | undefined;
+  /**
+   * Set when the entry's `apiKey` names an environment variable that is unset or empty: what is
+   * missing, e.g. `models.providers.local.apiKey names the environment variable LOCAL_KEY, which is
+   * not set`. Calls to the provider then fail with reason `config` before anything is sent, and
+   * `safetynet doctor` reports it as an error. Absent otherwise.
+   */
+  apiKeyMissing?: string;
   /** Extra request headers. */
   headers: Record<string, string>;
   /** Per-request timeout in ms; `undefined` means the attempt deadline. */
@@ -218,7 +225,11 @@ export interface ApiProviderConfig {
   api?: ApiKind;
   /** Base URL of the API, e.g. `http://127.0.0.1:8080/v1`. Required for a provider that is not built in. */
   baseUrl?: string;
-  /** API key. Never appears in argv, logs or traces. */
+  /**
+   * API key. Never appears in argv, logs or traces. A `${VAR}` or `{ source: "env", id }` naming an
+   * unset or empty variable fails every call to the provider with reason `config`, naming the key
+   * path and the variable, before anything is sent (never a request without the key it names).
+   */
   apiKey?: SecretInput;
   /** Extra headers sent with every request (values may be secrets). */
   headers?: Record<string, SecretInput>;

@@ -45,6 +45,19 @@ function usage(path: string, expected: string, value: unknown): UsageError {
   return new UsageError(`request.${path}: expected ${expected}, received ${renderReceived(value)}`);
 }
 
+/**
+ * Refuse a prompt text holding a NUL byte (U+0000): no process argument can carry one (a CLI
+ * candidate would fail with Node's raw message quoting the prompt), so it is a usage error at the
+ * boundary, naming the field and never quoting the text.
+ * @throws {UsageError} `SAFETYNET_USAGE` `request.<field>: contains a NUL byte (U+0000) …`.
+ */
+export function refuseNulByte(text: string, field: string): void {
+  if (text.includes('\u0000'))
+    throw new UsageError(
+      `request.${field}: contains a NUL byte (U+0000), which a prompt cannot carry; remove it (the text is not shown here)`,
+    );
+}
+
 function imageOf(part: Record<string, unknown>, path: string): { data: string; mimeType: string } {
   const raw = part['image_url'];
   const url = typeof raw === 'string' ? raw : typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['url'] : undefined;
@@ -55,7 +68,10 @@ function imageOf(part: Record<string, unknown>, path: string): { data: string; m
 
 /** The text and images of one message's content. */
 function contentOf(content: unknown, path: string): { text: string; images: Array<{ data: string; mimeType: string }> } {
-  if (typeof content === 'string') return { text: content, images: [] };
+  if (typeof content === 'string') {
+    refuseNulByte(content, path);
+    return { text: content, images: [] };
+  }
   if (!Array.isArray(content)) throw usage(path, 'a string or an array of parts ({ type: "text" | "image_url" })', content);
   const texts: string[] = [];
   const images: Array<{ data: string; mimeType: string }> = [];
@@ -65,6 +81,7 @@ function contentOf(content: unknown, path: string): { text: string; images: Arra
     const p = part as Record<string, unknown>;
     if (p['type'] === 'text') {
       if (typeof p['text'] !== 'string') throw usage(`${at}.text`, 'a string', p['text']);
+      refuseNulByte(p['text'], `${at}.text`);
       texts.push(p['text']);
     } else if (p['type'] === 'image_url') images.push(imageOf(p, at));
     else throw usage(`${at}.type`, '"text" or "image_url"', p['type']);
@@ -78,7 +95,8 @@ function contentOf(content: unknown, path: string): { text: string; images: Arra
  * @throws {UsageError} `SAFETYNET_USAGE` naming the index and field (`request.messages[2].role`):
  *   not an array, empty, an element that is not an object, an unknown role, content that is neither
  *   a string nor an array of text/image parts, an image that is not a base64 data URL, a last
- *   message that is not `user`, or a last message with neither text nor images.
+ *   message that is not `user`, a last message with neither text nor images, or a text holding a
+ *   NUL byte (named, never quoted: {@link refuseNulByte}).
  */
 export function normalizeMessages(messages: unknown): NormalizedMessages {
   if (!Array.isArray(messages)) throw usage('messages', 'an array of { role, content } messages', messages);

@@ -81,6 +81,10 @@ async function checkCandidate(candidate: DoctorCandidate, options: DoctorOptions
   if (backend !== undefined) return (await checkCliBackend(backend, options)).map(at);
   const api = config.providers[candidate.provider];
   if (api !== undefined) {
+    if (api.apiKeyMissing !== undefined)
+      return [
+        at({ check: 'api-key', ok: false, level: 'error', problem: api.apiKeyMissing, fix: 'set the variable, or remove the apiKey' }),
+      ];
     if (typeof api.apiKey === 'string' && api.apiKey !== '')
       return [
         at({ check: 'api-key', ok: true, detail: `${api.api} at ${api.baseUrl ?? 'the default endpoint'}: an API key is configured` }),

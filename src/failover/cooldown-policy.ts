@@ -89,8 +89,13 @@ export const RETRY_AFTER_MIN_MS = SECOND;
 /** Longest cooldown set by a Retry-After, in ms (1 h). */
 export const RETRY_AFTER_MAX_MS = HOUR;
 
-/** A usable Retry-After (a number ≥ 0, not NaN), clamped to [1 s, 1 h]; otherwise `undefined`. */
-function clampRetryAfter(retryAfterMs: number | undefined): number | undefined {
+/**
+ * The Retry-After a failure applies, in ms: a usable one (a number ≥ 0, not NaN) clamped to
+ * [{@link RETRY_AFTER_MIN_MS}, {@link RETRY_AFTER_MAX_MS}], the cooldown it sets; otherwise
+ * `undefined`. Attempts report this value (so traces and serve's `Retry-After` say what was
+ * applied, never a provider's `Retry-After: 999999999`).
+ */
+export function clampRetryAfter(retryAfterMs: number | undefined): number | undefined {
   if (typeof retryAfterMs !== 'number' || Number.isNaN(retryAfterMs) || retryAfterMs < 0) return undefined;
   return Math.min(Math.max(retryAfterMs, RETRY_AFTER_MIN_MS), RETRY_AFTER_MAX_MS);
 }

@@ -15,6 +15,7 @@ import type {
 } from '../actors/types.js';
 import type { AttemptFailure, Continuation } from '../errors.js';
 import { sessionSync, type SessionSync } from '../conversation/continuation.js';
+import { clampRetryAfter } from '../failover/cooldown-policy.js';
 import { exchangeTurns, turnsToWrite } from '../conversation/exchange.js';
 import type { Attempt, CallApiInput, Candidate, RequestContext, RequestInput, RequestOutput } from './types.js';
 
@@ -243,7 +244,16 @@ export function skippedAttempt(context: RequestContext): Attempt {
   return { ...attemptOf(context), ok: false, reason: skip.reason, detail: skip.detail, skipped: true, ...back, durationMs: 0 };
 }
 
-/** Attempt-log entry of the failed current attempt: its failure's fields, notices and duration (ms). */
+/** The failure's Retry-After as applied (clamped to [1 s, 1 h], see `clampRetryAfter`), when it had one. */
+function retryAfterOf(failure: AttemptFailure): Pick<Attempt, 'retryAfterMs'> {
+  const applied = clampRetryAfter(failure.retryAfterMs);
+  return applied === undefined ? {} : { retryAfterMs: applied };
+}
+
+/**
+ * Attempt-log entry of the failed current attempt: its failure's fields (`retryAfterMs` as the
+ * cooldown applied it), notices and duration (ms).
+ */
 export function failedAttempt(context: RequestContext): Attempt {
   const failure = context.failure ?? { reason: 'unknown' as const, message: 'the attempt failed' };
   return {
@@ -253,7 +263,7 @@ export function failedAttempt(context: RequestContext): Attempt {
     detail: failure.message,
     ...(failure.exitCode === undefined ? {} : { exitCode: failure.exitCode }),
     ...(failure.status === undefined ? {} : { status: failure.status }),
-    ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+    ...retryAfterOf(failure),
     ...(outputSent(failure) ? { outputSent: true as const } : {}),
     ...probeOf(context),
     ...noticesOf(context),

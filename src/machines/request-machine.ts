@@ -20,6 +20,7 @@ import type {
   RecordSuccessInput,
   SessionBinding,
 } from '../actors/types.js';
+import { MAX_TIMER_MS } from '../config/timeouts.js';
 import { toAttemptFailure } from '../errors.js';
 import {
   answeredAttempt,
@@ -78,7 +79,7 @@ function notProvided(name: string): () => Promise<never> {
  * never falls back: its cooldown is recorded and the request ends in `failed`, output `interrupted`.
  *
  * Delay `attemptTimeout` = `context.attemptTimeoutMs` (default 600 000 ms from
- * `agents.defaults.timeoutSeconds`) + {@link ATTEMPT_BACKSTOP_MS}: a backstop. The API and CLI
+ * `agents.defaults.timeoutSeconds`) + {@link ATTEMPT_BACKSTOP_MS}, at most 2^31 − 1 ms: a backstop. The API and CLI
  * actors enforce the attempt deadline themselves and reject with `timeout` (marked `outputSent`
  * when text was streamed); an attempt that has still not ended this much later is stopped (an API
  * call is aborted, a CLI's process group killed) and the request falls back with reason `timeout`.
@@ -218,7 +219,8 @@ export const requestMachine = setup({
     nextCandidate: assign(({ context }) => ({ index: context.index + 1 })),
   },
   delays: {
-    attemptTimeout: ({ context }) => context.attemptTimeoutMs + ATTEMPT_BACKSTOP_MS,
+    // capped at setTimeout's bound: a longer delay would fire at once
+    attemptTimeout: ({ context }) => Math.min(MAX_TIMER_MS, context.attemptTimeoutMs + ATTEMPT_BACKSTOP_MS),
   },
 }).createMachine({
   id: 'request',

@@ -6,11 +6,12 @@ import type { Usage } from '../actors/types.js';
 import { validatePassthrough, type PassthroughEvent, type PassthroughResult } from './passthrough-calls.js';
 import type { PassthroughFormat, PassthroughRequest, RawStreamEvent } from '../actors/api/types.js';
 import { UsageError, type RequestAttempt } from '../errors.js';
+import { isTimeoutMs, TIMEOUT_MS_EXPECTED } from '../config/timeouts.js';
 import type { RequestInput, RequestOutput } from '../machines/types.js';
 import type { InspectObserver } from '../inspection/fan-out.js';
 
 import type { ImageInput } from './images.js';
-import { normalizeMessages, type ChatMessage, type MessageTurn } from '../conversation/messages.js';
+import { normalizeMessages, refuseNulByte, type ChatMessage, type MessageTurn } from '../conversation/messages.js';
 
 export type { ImageInput, ChatMessage, PassthroughEvent, PassthroughFormat, PassthroughRequest, PassthroughResult, RawStreamEvent };
 
@@ -46,7 +47,11 @@ export interface RunRequest {
   cwd?: string;
   /** Aborts the request: the running CLI's process group is killed and the chain stops. */
   signal?: AbortSignal;
-  /** Deadline of one attempt in ms. @default `agents.defaults.timeoutSeconds` × 1000 (600000) */
+  /**
+   * Deadline of one attempt in ms: a positive number up to 2147483647 (setTimeout's bound, the rule
+   * of `agents.defaults.timeoutSeconds`); beyond it `run()` throws `SAFETYNET_USAGE`.
+   * @default `agents.defaults.timeoutSeconds` × 1000 (600000)
+   */
   timeoutMs?: number;
   /**
    * Called with each attempt as soon as it ends (skipped, failed or answered), in order, so that
@@ -130,7 +135,8 @@ export interface RunResult {
 
 /**
  * Check a request at the boundary.
- * @throws {UsageError} `SAFETYNET_USAGE` naming the field, what was expected and what was received.
+ * @throws {UsageError} `SAFETYNET_USAGE` naming the field, what was expected and what was received
+ *   (a `message` or `systemPrompt` holding a NUL byte is named, never quoted).
  */
 export function validateRunRequest(request: RunRequest): void {
   const problem = (field: string, expected: string, received: unknown) =>
@@ -145,6 +151,8 @@ export function validateRunRequest(request: RunRequest): void {
     (typeof request.message !== 'string' || request.message.trim() === '')
   )
     throw problem('message', 'a non-empty string (or give messages)', request.message);
+  if (typeof request.message === 'string') refuseNulByte(request.message, 'message');
+  if (typeof request.systemPrompt === 'string') refuseNulByte(request.systemPrompt, 'systemPrompt');
   if (request.model !== undefined && (typeof request.model !== 'string' || request.model.trim() === ''))
     throw problem('model', 'a model ref "provider/model"', request.model);
   if (request.sessionKey !== undefined && (typeof request.sessionKey !== 'string' || request.sessionKey === ''))
@@ -155,8 +163,8 @@ export function validateRunRequest(request: RunRequest): void {
     throw problem('images', 'an array of { path } or { data, mimeType }', request.images);
   if (request.cwd !== undefined && (typeof request.cwd !== 'string' || request.cwd === ''))
     throw problem('cwd', 'a directory path', request.cwd);
-  if (request.timeoutMs !== undefined && (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0))
-    throw problem('timeoutMs', 'a positive number of milliseconds', request.timeoutMs);
+  if (request.timeoutMs !== undefined && !isTimeoutMs(request.timeoutMs))
+    throw problem('timeoutMs', TIMEOUT_MS_EXPECTED, request.timeoutMs);
   if (request.onAttempt !== undefined && typeof request.onAttempt !== 'function')
     throw problem('onAttempt', 'a function', typeof request.onAttempt);
   if (request.onText !== undefined && typeof request.onText !== 'function') throw problem('onText', 'a function', typeof request.onText);

@@ -212,6 +212,26 @@ describe('usage errors', () => {
     }
   });
 
+  it("--timeout follows the config key's rule: beyond setTimeout's 2^31 − 1 ms it is a usage error naming the flag, never a timeout after 17 ms", async () => {
+    const box = await fakeSandbox();
+    for (const value of ['3000000', '2147484', 'Infinity']) {
+      const result = await safetynet(box, [
+        'agent',
+        '--message',
+        'hi',
+        `--timeout=${value}`,
+        '--model',
+        'fake/default',
+        '--config',
+        box.config,
+      ]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain('--timeout');
+      expect(result.stderr).toContain('at most 2147483');
+      expect(result.stderr).toContain(`"${value}"`);
+    }
+  });
+
   it('exit code 2 for an unknown option or command', async () => {
     const box = await sandbox();
     const option = await safetynet(box, ['agent', '--message', 'hi', '--bogus']);

@@ -163,13 +163,12 @@ describe('environment references', () => {
     expect(providers['openai']?.apiKey).toBe('sk-ref');
   });
 
-  it('a missing variable leaves the key unset (never half-substituted) and drops the header', () => {
+  it('a header whose variable is missing is dropped (never half-substituted)', () => {
     const providers = resolveApiProviders(
-      { x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'Bearer ${NOPE}', headers: { 'X-A': '${NOPE}' } } },
+      { x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', headers: { 'X-A': '${NOPE}' } } },
       {},
       FILE,
     );
-    expect(providers['x']?.apiKey).toBeUndefined();
     expect(providers['x']?.headers).toEqual({});
     expect(substituteEnv('a ${NOPE} b', {})).toEqual({ value: undefined, missing: ['NOPE'] });
   });
@@ -190,6 +189,28 @@ describe('environment references', () => {
         received: '"${LLAMA_URL}"',
       },
     ]);
+  });
+
+  it('an apiKey whose variable is missing is never sent without it: the provider carries what is missing (key path and variable), the config still loads', () => {
+    const providers = resolveApiProviders(
+      {
+        x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'Bearer ${NOPE}' },
+        openai: { apiKey: { source: 'env', provider: 'default', id: 'MY_OPENAI' } },
+      },
+      {},
+      FILE,
+    );
+    expect(providers['x']?.apiKey).toBeUndefined();
+    expect(providers['x']?.apiKeyMissing).toBe('models.providers.x.apiKey names the environment variable NOPE, which is not set');
+    expect(providers['openai']?.apiKeyMissing).toBe(
+      'models.providers.openai.apiKey names the environment variable MY_OPENAI, which is not set',
+    );
+    const set = resolveApiProviders(
+      { x: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:1/v1', apiKey: '${KEY}' } },
+      { KEY: 'k' },
+      FILE,
+    );
+    expect(set['x']).not.toHaveProperty('apiKeyMissing');
   });
 });
 

@@ -43,6 +43,20 @@ describe('serve: errors in the wire format of the client', () => {
     expect(notJson.json['type']).toBe('error');
   });
 
+  it('a NUL byte in a prompt is a 400 naming the field without quoting the prompt, in each format', async () => {
+    const rig = await start();
+    for (const [path, body] of [
+      ['/v1/chat/completions', chat('private-words\u0000')],
+      ['/v1/messages', anthropic('private-words\u0000')],
+    ] as const) {
+      const response = await post(rig, path, body);
+      expect(response.status).toBe(400);
+      expect(response.json.error.type).toBe('invalid_request_error');
+      expect(response.json.error.message).toContain('NUL');
+      expect(response.json.error.message).not.toContain('private-words');
+    }
+  });
+
   it('tools are never ignored: a tools request that no candidate speaks is a 502 listing the skipped candidates, nothing is sent', async () => {
     const rig = await start();
     // The primary speaks Anthropic Messages and the fallback is a CLI: nothing can take a Chat Completions body.

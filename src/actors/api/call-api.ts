@@ -63,8 +63,9 @@ function hasAuthHeader(headers: Record<string, string>): boolean {
  *   whole call including the stream; with `input.clocks`, also the first-token and idle clocks
  *   (`./deadline.ts`);
  * - `options.onText` gets the answer's text deltas as they arrive;
- * - a built-in provider (`anthropic`, `openai`) without a key (and without an auth header) fails
- *   with `auth` before anything is sent;
+ * - a provider whose `apiKey` names an unset variable (`provider.apiKeyMissing`) fails with
+ *   `config` before anything is sent, naming the key path and the variable; a built-in provider
+ *   (`anthropic`, `openai`) without a key (and without an auth header) fails with `auth` likewise;
  * - `input.passthrough`: the client's body is sent instead (`./passthrough.ts`), raw events go to
  *   `options.onEvent` from the first content event on, and the answer carries the final message
  *   object as `response`; its text may be empty (a tool call alone is an answer).
@@ -81,6 +82,8 @@ export async function callApi(input: ApiCallInput, signal: AbortSignal, options:
   const { provider, model } = input;
   const label = `${provider.id}/${model}`;
   if (signal.aborted) throw new AttemptError('aborted', `${label}: aborted by the caller`);
+  if (provider.apiKeyMissing !== undefined)
+    throw new AttemptError('config', `${label}: ${provider.apiKeyMissing}; nothing was sent (set the variable, or remove the apiKey)`);
   if (provider.apiKey === undefined && isBuiltinApiProvider(provider.id) && !hasAuthHeader(provider.headers)) {
     throw new AttemptError('auth', `${label}: no API key — set ${apiKeySource(provider.id)}`);
   }
