@@ -125,6 +125,8 @@ export async function callApi(input: ApiCallInput, signal: AbortSignal, options:
     const hooks = { onEvent: clocks.event, onText };
     const turn = await API_RUNNERS[provider.api](provider, request, clocks.controller.signal, timeoutMs, hooks);
     if (turn.text.trim() === '') throw new AttemptError('unknown', `${label}: the provider sent an empty answer`);
+    // A text that came whole at the end (Responses `response.completed` without deltas) is capped too.
+    if (turn.text.length > MAX_ANSWER_BYTES / 4 && Buffer.byteLength(turn.text, 'utf8') > MAX_ANSWER_BYTES) throw answerTooLarge();
     return turn;
   } catch (error) {
     const expired = clocks.expired;
