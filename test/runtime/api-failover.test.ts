@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_ANSWER_BYTES } from '../../src/actors/limits.js';
 import { createRuntime, type RequestError, type Runtime } from '../../src/index.js';
 import { CooldownStore } from '../../src/store/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
@@ -58,6 +59,8 @@ describe('API failover through the runtime', () => {
     [{ status: 401 }, 'auth'],
     ['sseerror:overloaded_error', 'overloaded'],
     ['badjson', 'server_error'],
+    ['reset', 'transport'],
+    [`huge:${MAX_ANSWER_BYTES + 1}`, 'server_error'],
   ] as const) {
     it(`an API answering ${JSON.stringify(mode)} falls back to the CLI with reason ${reason}, after exactly one request`, async () => {
       stub.setModes([mode]);

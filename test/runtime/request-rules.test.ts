@@ -134,6 +134,27 @@ process.exitCode = spawnSync(process.execPath, [${JSON.stringify(FAKE_CLI)}, ...
     await cooldowns.close();
   });
 
+  it('an exit-0 CLI whose json/jsonl output is truncated or binary falls back to the next candidate (server_error)', async () => {
+    const cli = await fakeCliBackend(join(dir, 'cli'));
+    const truncated = script('truncated.mjs', `process.stdout.write('{"type":"result","result":"trunc');`);
+    const binary = script('binary.mjs', `process.stdout.write(Buffer.from(Array.from({ length: 65536 }, (_, i) => (i * 131 + 7) % 256)));`);
+    const rt = await start({
+      model: { primary: 'truncated/m', fallbacks: ['binary/m', cli.model] },
+      cliBackends: {
+        [cli.backendId]: cli.backend,
+        truncated: { command: truncated, output: 'jsonl', sessionMode: 'none' },
+        binary: { command: binary, output: 'json', sessionMode: 'none' },
+      },
+    });
+    const result = await rt.run({ message: 'hello' });
+    expect(result.attempts).toEqual([
+      expect.objectContaining({ model: 'truncated/m', ok: false, reason: 'server_error', detail: expect.stringContaining('truncated') }),
+      expect.objectContaining({ model: 'binary/m', ok: false, reason: 'server_error', detail: expect.stringContaining('binary') }),
+      expect.objectContaining({ model: cli.model, ok: true }),
+    ]);
+    expect(result.model).toBe(cli.model);
+  });
+
   it('an API timeout falls back to the next candidate', async () => {
     const stub = await startStubServer({ modes: ['hang'] });
     try {

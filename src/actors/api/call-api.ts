@@ -10,8 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { apiKeySource, isBuiltinApiProvider } from '../../config/providers.js';
 import type { ApiKind } from '../../config/types.js';
 import { AttemptError } from '../../errors.js';
+import { MAX_ANSWER_BYTES } from '../limits.js';
 import { runAnthropicMessages } from './anthropic-messages.js';
-import { toApiAttemptError } from './classify-api.js';
+import { ApiStreamError, toApiAttemptError } from './classify-api.js';
 import { runOpenAICompletions } from './openai-completions.js';
 import { runOpenAIResponses } from './openai-responses.js';
 import { AttemptClocks, expiredClockMessage, timerMs } from './deadline.js';
@@ -48,6 +49,11 @@ async function inlineImages(input: ApiCallInput): Promise<readonly InlineImage[]
   );
 }
 
+/** The failure of an answer past {@link MAX_ANSWER_BYTES} (classified `server_error`). */
+function answerTooLarge(): ApiStreamError {
+  return new ApiStreamError('too_large', `the answer passed ${MAX_ANSWER_BYTES} bytes (16 MiB, the answer cap): the rest was not read`);
+}
+
 function hasAuthHeader(headers: Record<string, string>): boolean {
   for (const name of Object.keys(headers)) if (AUTH_HEADERS.has(name.toLowerCase())) return true;
   return false;
@@ -63,6 +69,9 @@ function hasAuthHeader(headers: Record<string, string>): boolean {
  *   whole call including the stream; with `input.clocks`, also the first-token and idle clocks
  *   (`./deadline.ts`);
  * - `options.onText` gets the answer's text deltas as they arrive;
+ * - the answer's text is capped at {@link MAX_ANSWER_BYTES} (16 MiB of UTF-8, the cap of a CLI's
+ *   stdout too): the delta that passes it is not handed on, the stream is dropped and the attempt
+ *   fails with `server_error` (falls back unless text was already streamed);
  * - a provider whose `apiKey` names an unset variable (`provider.apiKeyMissing`) fails with
  *   `config` before anything is sent, naming the key path and the variable; a built-in provider
  *   (`anthropic`, `openai`) without a key (and without an auth header) fails with `auth` likewise;
@@ -73,8 +82,8 @@ function hasAuthHeader(headers: Record<string, string>): boolean {
  * @returns `{ text, usage, responseId }` (plus `response` for a passthrough call); `text` is never
  *   empty for a normal call.
  * @throws AttemptError with `reason` (`aborted` when the caller aborted, `timeout` when a clock
- *   fired, else the classification of the SDK error or stream event; an empty answer is
- *   `unknown`), `status` and `retryAfterMs` when known, `outputSent` when text had been given to
+ *   fired, `server_error` for an answer past the cap, else the classification of the SDK error or
+ *   stream event; an empty answer is `unknown`), `status` and `retryAfterMs` when known, `outputSent` when text had been given to
  *   `onText` or a raw event to `onEvent`, the SDK error as `cause`. The message is `<provider>/<model>: …` and never contains
  *   the key.
  */
@@ -90,13 +99,15 @@ export async function callApi(input: ApiCallInput, signal: AbortSignal, options:
   const timeoutMs = timerMs(provider.timeoutMs ?? input.timeoutMs);
   const clocks = new AttemptClocks(signal, timeoutMs, input.clocks);
   let outputSent = false;
-  const onText =
-    options.onText === undefined
-      ? undefined
-      : (text: string): void => {
-          outputSent = true;
-          options.onText?.(text);
-        };
+  let answerBytes = 0;
+  // Every text delta is counted against the answer cap, before it reaches the caller.
+  const onText = (text: string): void => {
+    answerBytes += Buffer.byteLength(text, 'utf8');
+    if (answerBytes > MAX_ANSWER_BYTES) throw answerTooLarge();
+    if (options.onText === undefined) return;
+    outputSent = true;
+    options.onText(text);
+  };
   const gate = options.onEvent === undefined ? undefined : new ContentGate(options.onEvent);
   const onRaw =
     gate === undefined
@@ -107,16 +118,18 @@ export async function callApi(input: ApiCallInput, signal: AbortSignal, options:
         };
   try {
     if (input.passthrough !== undefined) {
-      const hooks = { onEvent: clocks.event, ...(onText === undefined ? {} : { onText }), ...(onRaw === undefined ? {} : { onRaw }) };
+      const hooks = { onEvent: clocks.event, onText, ...(onRaw === undefined ? {} : { onRaw }) };
       const turn = await runPassthrough(provider, input.passthrough, model, clocks.controller.signal, timeoutMs, hooks);
       gate?.flush();
       return turn;
     }
     const images = await inlineImages(input);
     const request = { model, history: input.history, prompt: input.prompt, systemPrompt: input.systemPrompt, images };
-    const hooks = { onEvent: clocks.event, ...(onText === undefined ? {} : { onText }) };
+    const hooks = { onEvent: clocks.event, onText };
     const turn = await API_RUNNERS[provider.api](provider, request, clocks.controller.signal, timeoutMs, hooks);
     if (turn.text.trim() === '') throw new AttemptError('unknown', `${label}: the provider sent an empty answer`);
+    // A text that came whole at the end (Responses `response.completed` without deltas) is capped too.
+    if (turn.text.length > MAX_ANSWER_BYTES / 4 && Buffer.byteLength(turn.text, 'utf8') > MAX_ANSWER_BYTES) throw answerTooLarge();
     return turn;
   } catch (error) {
     const expired = clocks.expired;

@@ -19,7 +19,11 @@ import { quoteLine, readReason, retryAfterMsFromText, validStatus } from '../../
 
 /** A failure the SDK does not throw itself: an error event inside a 200 stream, or a truncated stream. */
 export class ApiStreamError extends Error {
-  /** The event that carried it (`response.failed`, `error`, `response.incomplete`) or `truncated`. */
+  /**
+   * The event that carried it (`response.failed`, `error`, `response.incomplete`), or what went
+   * wrong with the stream itself: `truncated`, `malformed` (a chunk that cannot be read),
+   * `too_large` (the answer passed `MAX_ANSWER_BYTES` of `../limits.ts`), `aborted`.
+   */
   readonly event: string;
   /** The provider's error code or type (`server_error`, `rate_limit_exceeded`, …), when given. */
   readonly code: string | undefined;
@@ -57,6 +61,9 @@ export interface ApiErrorContext {
 interface HeaderLookup {
   get(name: string): string | null;
 }
+
+/** {@link ApiStreamError} events that are the provider's fault whatever their code: a cut or unreadable stream, an oversized answer. */
+const SERVER_ERROR_EVENTS: ReadonlySet<string> = new Set(['truncated', 'malformed', 'too_large']);
 
 /** How deep the `cause` chain is searched for an errno. */
 const MAX_CAUSE_DEPTH = 6;
@@ -180,7 +187,7 @@ export function classifyApiError(error: unknown, context: ApiErrorContext): Atte
 
   if (error instanceof ApiStreamError) {
     const codes = error.code === undefined ? [] : [error.code];
-    const fallback: FailureReason = error.event === 'truncated' ? 'server_error' : 'unknown';
+    const fallback: FailureReason = SERVER_ERROR_EVENTS.has(error.event) ? 'server_error' : 'unknown';
     const head = `${error.event}${error.code === undefined ? '' : ` ${error.code}`}`;
     return classifySignals({ status: undefined, codes, texts: [error.message], headers: undefined, head }, context, fallback);
   }

@@ -7,6 +7,8 @@
  * the text). `stream_options.include_usage` asks for the final usage chunk. An
  * `{ "error": … }` chunk inside a 200 stream is raised by the SDK as an `APIError` with the error's
  * `code`; a stream that ends before any `finish_reason` is an {@link ApiStreamError} `truncated`.
+ * Chunks are read defensively (servers send what they like): a chunk without a `choices` array
+ * carries no text, a chunk that is not an object is an {@link ApiStreamError} `malformed`.
  */
 import type OpenAI from 'openai';
 import type { ResolvedApiProvider } from '../../config/types.js';
@@ -56,7 +58,8 @@ export function completionsUsage(usage: OpenAI.CompletionUsage | null | undefine
  *
  * @returns the concatenated `delta.content` of the first choice, the usage and the completion id.
  * @throws the SDK's errors (HTTP status, connection, in-stream error chunk), or
- *   {@link ApiStreamError} `truncated` when no `finish_reason` arrived.
+ *   {@link ApiStreamError} `truncated` when no `finish_reason` arrived, `malformed` for a chunk
+ *   that is not a JSON object.
  */
 export async function runOpenAICompletions(
   provider: ResolvedApiProvider,
@@ -73,8 +76,11 @@ export async function runOpenAICompletions(
   let usage: Usage | undefined;
   for await (const chunk of stream) {
     hooks.onEvent?.();
-    responseId ??= chunk.id;
-    const choice = chunk.choices[0];
+    // The SDK yields whatever JSON a `data:` line held: a non-object is a malformed stream; an object
+    // without `choices` (a proxy's keep-alive, a usage-only chunk) carries no text.
+    if (typeof chunk !== 'object' || chunk === null) throw new ApiStreamError('malformed', 'a stream chunk is not a JSON object');
+    responseId ??= typeof chunk.id === 'string' ? chunk.id : undefined;
+    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
     if (choice !== undefined) {
       const delta = choice.delta?.content;
       if (typeof delta === 'string' && delta !== '') {

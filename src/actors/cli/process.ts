@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { execa, type Options } from 'execa';
 import { AttemptError } from '../../errors.js';
+import { MAX_ANSWER_BYTES } from '../limits.js';
 import type { CliAbandonEvent, CliWatchEvent } from './watch.js';
 import type { CliRunOutput, CliTurnPlan } from '../types.js';
 
@@ -57,8 +58,8 @@ export interface RunCliProcessOptions {
   deadlineMs?: number;
 }
 
-/** Default `maxStdoutBytes`: 16 MiB. */
-export const DEFAULT_MAX_STDOUT_BYTES = 16 * 1024 * 1024;
+/** Default `maxStdoutBytes`: {@link MAX_ANSWER_BYTES} (16 MiB), the cap every attempt's answer shares. */
+export const DEFAULT_MAX_STDOUT_BYTES = MAX_ANSWER_BYTES;
 /** Default `stderrTailBytes`: 64 KiB. */
 export const DEFAULT_STDERR_TAIL_BYTES = 64 * 1024;
 /** Default `forceKillAfterMs`: 2 000 ms. */

@@ -91,6 +91,12 @@ describe('the messages of each kind of failure', () => {
     expect(classifyApiError(new TypeError('terminated early'), ctx).reason).toBe('unknown');
   });
 
+  it('a stream cut off, unreadable or past the answer cap is server_error (the provider broke the stream)', () => {
+    for (const event of ['truncated', 'malformed', 'too_large']) {
+      expect(classifyApiError(new ApiStreamError(event, 'x'), ctx)).toEqual({ reason: 'server_error', message: `p/m: ${event}: x` });
+    }
+  });
+
   it('a plain error with an errno on its cause chain is classified by it', () => {
     expect(classifyApiError(new TypeError('fetch failed', { cause: errno('ECONNRESET') }), ctx)).toEqual({
       reason: 'transport',

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { callApi } from '../../../src/actors/api/call-api.js';
 import { completionsBody } from '../../../src/actors/api/openai-completions.js';
+import { DEFAULT_MAX_STDOUT_BYTES } from '../../../src/actors/cli/process.js';
+import { MAX_ANSWER_BYTES } from '../../../src/actors/limits.js';
 import type { FailureReason } from '../../../src/errors.js';
 import type { StubMode } from '../../support/stub-server/index.js';
 import {
@@ -149,5 +151,34 @@ describe('openai-completions: faults (each failure is one request: the SDK never
     await until(() => fx.stub.modelRequests().length > before);
     controller.abort();
     expect((await call).reason).toBe('aborted');
+  });
+});
+
+describe('openai-completions: a broken or oversized stream is a failure that falls back', () => {
+  it('a connection reset mid-stream is transport, not an internal error (a chunk without choices carries no text)', async () => {
+    const { error, requests } = await failWith('reset');
+    expect(error.reason).toBe('transport');
+    expect(error.message).not.toMatch(/Cannot read properties/);
+    expect(requests).toBe(1);
+    expectNoKey(error);
+  });
+
+  it('an answer past the 16 MiB answer cap (MAX_ANSWER_BYTES, shared with CLI stdout) is server_error naming the cap', async () => {
+    expect(MAX_ANSWER_BYTES).toBe(DEFAULT_MAX_STDOUT_BYTES);
+    let received = 0;
+    fx.stub.setModes([`huge:${MAX_ANSWER_BYTES + 1024 * 1024}`]);
+    const error = await attemptError(callApi(input(), new AbortController().signal, { onText: (text) => (received += text.length) }));
+    expect(error).toMatchObject({
+      reason: 'server_error',
+      message: expect.stringContaining(`${MAX_ANSWER_BYTES} bytes (16 MiB, the answer cap)`),
+    });
+    expect(received).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
+    expect(error.outputSent).toBe(true);
+  });
+
+  it('an answer past the cap with nothing streamed to the caller falls back (outputSent false)', async () => {
+    const { error } = await failWith(`huge:${MAX_ANSWER_BYTES + 1}`);
+    expect(error.reason).toBe('server_error');
+    expect(error.outputSent).not.toBe(true);
   });
 });

@@ -140,10 +140,16 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       return;
     }
 
+    const huge = mode.startsWith('huge:') ? Number(mode.slice('huge:'.length)) : undefined;
     const ctx = {
       id: `${protocol.idPrefix}_stub_${index}`,
       model: typeof body['model'] === 'string' ? body['model'] : 'stub-model',
-      text: mode === 'echo' ? `echo: ${rec.body?.lastUserText ?? ''} turns=${rec.body?.turns ?? 0}` : text,
+      text:
+        huge !== undefined
+          ? 'x'.repeat(huge)
+          : mode === 'echo'
+            ? `echo: ${rec.body?.lastUserText ?? ''} turns=${rec.body?.turns ?? 0}`
+            : text,
       body,
       stream,
       requestId,
@@ -154,6 +160,23 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...reqIdHeader });
       if (first !== undefined) res.write(first);
       holdOpen(res);
+      return;
+    }
+    if (mode === 'reset') {
+      const ok = protocol.ok({ ...ctx, stream: true });
+      const events = 'events' in ok ? ok.events : [];
+      const firstPiece = JSON.stringify(pieces(ctx.text)[0] ?? '');
+      const upTo = events.findIndex((event) => event.includes(firstPiece));
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...reqIdHeader });
+      for (const event of events.slice(0, upTo + 1)) res.write(event);
+      const keepAlive = protocol.keepAlive?.(ctx);
+      if (keepAlive !== undefined) res.write(keepAlive);
+      // Give the client the time to read what was written: a reset drops the data it has not read.
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        res.socket?.resetAndDestroy();
+      }, 100);
+      timers.add(timer);
       return;
     }
     if (mode.startsWith('midstream:')) {

@@ -60,6 +60,9 @@ export const openaiCompletions: StubProtocol = {
     const options = body['stream_options'];
     return { events: chatEvents(id, model, text, isRecord(options) && options['include_usage'] === true) };
   },
+  keepAlive({ id, model }) {
+    return sse(undefined, { id, object: 'chat.completion.chunk', created: epochSeconds(), model });
+  },
   streamError({ id, model, stream }, errType) {
     if (!stream) return openaiCodeError(errType);
     const error = { message: openaiCodeMessage(errType), type: errType, param: null, code: errType };

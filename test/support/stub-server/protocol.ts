@@ -43,6 +43,11 @@ export interface StubProtocol {
   ok(ctx: ReplyContext): StubReply;
   /** `sseerror:<type>`: 200 then an in-stream error; a non-streaming request gets the matching HTTP error. */
   streamError(ctx: ReplyContext, errType: string): StubReply;
+  /**
+   * `reset`: an event some proxies send between the deltas that carries nothing (Chat: a chunk
+   * without `choices`), sent right before the connection is reset. Absent: none is sent.
+   */
+  keepAlive?(ctx: ReplyContext): string;
 }
 
 /** True for a plain object (not null, not an array). */
@@ -50,8 +55,13 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** `text` cut into stream deltas of `size` characters (at least one, possibly empty). */
-export function pieces(text: string, size = 12): string[] {
+/** Texts longer than this (the `huge:<chars>` mode) are cut into {@link HUGE_PIECE_CHARS} deltas, so they stream fast. */
+export const HUGE_TEXT_CHARS = 1_000_000;
+/** The delta size of a text longer than {@link HUGE_TEXT_CHARS}: 64 Ki characters. */
+export const HUGE_PIECE_CHARS = 65_536;
+
+/** `text` cut into stream deltas of `size` characters (at least one, possibly empty); default 12, 64 Ki for a huge text. */
+export function pieces(text: string, size = text.length > HUGE_TEXT_CHARS ? HUGE_PIECE_CHARS : 12): string[] {
   const out: string[] = [];
   for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
   return out.length > 0 ? out : [''];

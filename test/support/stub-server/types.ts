@@ -31,6 +31,10 @@ export interface StubErrorMode {
  *   OpenAI `response.failed` with that code). A non-streaming request gets the matching HTTP error.
  * - `midstream:<type>`: 200, the reply's events up to its first text delta, then that in-stream error.
  * - `tooluse`: a tool call only (Anthropic `tool_use` block, Chat `tool_calls`), JSON or SSE (`./tool-use.ts`).
+ * - `reset`: 200, the reply's events up to its first text delta, the protocol's keep-alive event
+ *   (Chat: a chunk without `choices`), then the connection is reset (TCP RST) after 100 ms.
+ * - `huge:<chars>`: an `ok` reply whose text is `<chars>` characters (`x`), streamed in 64 Ki
+ *   deltas (past an answer cap, fast).
  */
 export type StubMode =
   | 'ok'
@@ -41,6 +45,8 @@ export type StubMode =
   | 'badjson'
   | `sseerror:${string}`
   | `midstream:${string}`
+  | 'reset'
+  | `huge:${number}`
   | StubErrorMode;
 
 /** Which API a model call was made to. */

@@ -5,7 +5,8 @@
  * failure, and it holds a non-empty reply (`docs/cli-contracts.md#output-shapes`; stricter than the
  * reference, which accepted Claude's `is_error` results with exit 0). Everything else is an
  * {@link AttemptFailure} from {@link classifyCliFailure}; an exit-0 run with no reply is
- * `unknown` ("printed no reply"). A non-empty stderr alone never fails a run (`docs/cli-contracts.md#stderr-noise`).
+ * `unknown` ("printed no reply"); an exit-0 run with malformed `json`/`jsonl` output (`./malformed.ts`)
+ * is `server_error`. A non-empty stderr alone never fails a run (`docs/cli-contracts.md#stderr-noise`).
  */
 import { basename } from 'node:path';
 import type { ResolvedCliBackend } from '../../../config/types.js';
@@ -14,6 +15,7 @@ import { classifyCliFailure } from '../../../failover/classify.js';
 import type { CliRunOutput, ParsedTurn } from '../../types.js';
 import { parseJsonOutput } from './json.js';
 import { parseJsonlOutput } from './jsonl.js';
+import { MALFORMED_OUTPUT_CODE } from './malformed.js';
 import { readStderr } from './stderr.js';
 import { parseTextOutput } from './text.js';
 import type { ParsedOutput } from './types.js';
@@ -21,6 +23,7 @@ import type { ParsedOutput } from './types.js';
 export { classifyCliFailure, type CliFailureSignals } from '../../../failover/classify.js';
 export { parseJsonOutput } from './json.js';
 export { parseJsonlOutput } from './jsonl.js';
+export { looksBinary, MALFORMED_OUTPUT_CODE, malformedOutput } from './malformed.js';
 export { parseTextOutput } from './text.js';
 export type { OutputError, ParsedOutput } from './types.js';
 
@@ -50,7 +53,7 @@ export function parseOutput(run: CliRunOutput, backend: Pick<ResolvedCliBackend,
  *
  * @returns `{ok: true, turn}` with the trimmed text, the session id (parsed, else the id that
  *   was sent) and usage (fields > 0 only); or `{ok: false, failure}` for a non-zero exit, a
- *   signal, Claude `is_error`, Codex `turn.failed`, or an empty reply.
+ *   signal, Claude `is_error`, Codex `turn.failed`, malformed output, or an empty reply.
  */
 export function parseCliRun(run: CliRunOutput, backend: ResolvedCliBackend): CliParseResult {
   const parsed = parseOutput(run, backend);
@@ -58,6 +61,10 @@ export function parseCliRun(run: CliRunOutput, backend: ResolvedCliBackend): Cli
   const exitedCleanly = run.exitCode === 0 && run.signal === undefined;
 
   if (exitedCleanly && parsed.error === undefined) {
+    if (parsed.malformed !== undefined) {
+      const signals = { cli, backendId: backend.id, exitCode: run.exitCode, code: MALFORMED_OUTPUT_CODE, texts: [parsed.malformed] };
+      return { ok: false, failure: classifyCliFailure(signals) };
+    }
     if (parsed.text !== undefined && parsed.text.trim() !== '') {
       return {
         ok: true,

@@ -11,13 +11,16 @@
  * - usage: `usage` or Gemini `stats`, cost from `total_cost_usd`;
  * - a Claude `{type:"result", is_error:true}` is a failure whatever the exit code (a known bug:
  *   the reference treated it as a reply), classified by `api_error_status` then by `result`;
- * - no JSON at all: the plain stdout is the reply (the `text` behaviour).
+ * - no JSON at all: the plain stdout is the reply (the `text` behaviour), unless it is malformed
+ *   (`./malformed.ts`: a truncated record, output that starts as JSON and does not parse, binary
+ *   data), which sets `malformed` and no text.
  */
 import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 import { DEFAULT_SESSION_ID_FIELDS } from '../../../config/builtins.js';
 import type { ResolvedCliBackend } from '../../../config/types.js';
 import type { Usage } from '../../types.js';
 import { firstString, numberField, parseJsonRecords, splitLines, stringField, stripTerminalCodes } from './records.js';
+import { malformedOutput } from './malformed.js';
 import { isNoiseLine, readErrorValue } from './stderr.js';
 import { outputError, parsedOutput, type OutputError, type ParsedOutput } from './types.js';
 import { recordUsage } from './usage.js';
@@ -102,6 +105,8 @@ export function plainLines(text: string): string[] {
 export function parseJsonOutput(stdout: string, backend: Pick<ResolvedCliBackend, 'sessionIdFields'>): ParsedOutput {
   const { records, rest } = parseJsonRecords(stdout);
   const leftover = plainLines(rest);
+  const malformed = malformedOutput(stdout, records.length, 'rest');
+  if (malformed !== undefined) return parsedOutput({ plainLines: leftover, malformed });
   if (records.length === 0) {
     const text = stripTerminalCodes(stdout).trim();
     return parsedOutput({ text: text === '' ? undefined : text, plainLines: leftover });

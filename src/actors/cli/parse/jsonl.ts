@@ -19,12 +19,17 @@
  * - a `{"type":"result",…}` line ends parsing, with the semantics of Claude `json`
  *   (`is_error: true` is a failure whatever the exit code).
  *
- * Lines that are not JSON objects are skipped (kept for failure classification only).
+ * Lines that are not JSON objects are skipped (kept for failure classification only). Output with
+ * no JSON record at all is the reply, as in `text` mode, unless it is malformed (`./malformed.ts`:
+ * it starts as JSON and does not parse, or is binary); a line that opens a record and is cut off
+ * before the stream's end (no `result` line read) is malformed too. Malformed output sets
+ * `malformed` and no text.
  */
 import { isRecord, type JsonRecord } from '../../../config/json-record.js';
 import type { ResolvedCliBackend } from '../../../config/types.js';
 import { readJsonRecord, plainLines, sessionIdFields } from './json.js';
 import { firstString, numberField, parseJsonRecords, splitLines, stringField, stripTerminalCodes } from './records.js';
+import { malformedOutput } from './malformed.js';
 import { unwrapRetryNotice } from './stderr.js';
 import { outputError, parsedOutput, type ParsedOutput } from './types.js';
 import { normalizeUsage } from './usage.js';
@@ -103,6 +108,11 @@ export function parseJsonlOutput(stdout: string, backend: Pick<ResolvedCliBacken
 
   parsed.plainLines = plainLines(plain.join('\n'));
   if (ended) return parsed;
+  const malformed = malformedOutput(stdout, sawRecord ? 1 : 0, 'line');
+  if (malformed !== undefined) {
+    parsed.malformed = malformed;
+    return parsed;
+  }
   if (!sawRecord) {
     const text = stripTerminalCodes(stdout).trim();
     parsed.text = text === '' ? undefined : text;

@@ -32,7 +32,7 @@ export function splitLines(text: string): string[] {
 }
 
 /** Index of the `}` closing the object that opens at `start`, or -1; string-aware. */
-function closingBrace(text: string, start: number): number {
+export function closingBrace(text: string, start: number): number {
   let depth = 0;
   let inString = false;
   for (let i = start; i < text.length; i += 1) {

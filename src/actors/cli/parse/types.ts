@@ -39,6 +39,12 @@ export interface ParsedOutput {
   hint: OutputError | undefined;
   /** Lines of stdout that were not JSON (PTY transcripts, plain-text errors), noise removed. */
   plainLines: string[];
+  /**
+   * Set when the output is malformed (`json`/`jsonl`: a truncated record, JSON that does not parse,
+   * binary data; see `./malformed.ts`): why it cannot be the answer. An exit-0 run with it is a
+   * `server_error` failure; it does not classify a run that failed anyway.
+   */
+  malformed?: string | undefined;
 }
 
 /** A {@link ParsedOutput} with every field unset except the ones given (`plainLines` defaults to none). */
@@ -50,6 +56,7 @@ export function parsedOutput(fields: Partial<ParsedOutput>): ParsedOutput {
     error: fields.error,
     hint: fields.hint,
     plainLines: fields.plainLines ?? [],
+    ...(fields.malformed === undefined ? {} : { malformed: fields.malformed }),
   };
 }
 
