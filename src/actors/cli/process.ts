@@ -55,6 +55,11 @@ export interface RunCliProcessOptions {
    * watchdog and the caller's signal still apply).
    */
   deadlineMs?: number;
+  /**
+   * How long stdout/stderr are still read after the direct child has exited or been killed, in ms;
+   * past it the pipes are destroyed and the run ends. @default {@link PIPE_GRACE_MS}
+   */
+  pipeGraceMs?: number;
 }
 
 /** Default `maxStdoutBytes`: 16 MiB. */
@@ -63,6 +68,19 @@ export const DEFAULT_MAX_STDOUT_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_STDERR_TAIL_BYTES = 64 * 1024;
 /** Default `forceKillAfterMs`: 2 000 ms. */
 export const DEFAULT_FORCE_KILL_AFTER_MS = 2000;
+
+/**
+ * Default `pipeGraceMs`: 1 000 ms. A descendant that left the CLI's process group (`setsid`) survives
+ * the group kill and can hold stdout/stderr open for as long as it lives, and a run that waited for the
+ * pipes to close would never end (issue 13, case 1). So once the direct child is gone (exited on its
+ * own, or killed at a deadline, abort, watchdog trip, output cap or abandonment) the pipes get this
+ * much longer to deliver what is buffered in them, then they are destroyed. A killed run then fails
+ * with its termination's reason (`timeout`, `aborted`, …); a child that exited on its own keeps its own
+ * result (exit code, and the output read so far, which holds everything it wrote itself), with
+ * `pipesClosedAfterMs` set on the output. 1 s is far more than a pipe needs to drain (a 64 KiB pipe
+ * buffer reads in well under 1 ms) and keeps every run within its deadline + `forceKillAfterMs` + 1 s.
+ */
+export const PIPE_GRACE_MS = 1000;
 
 type Termination = 'aborted' | 'timeout' | 'deadline' | 'output-limit' | 'abandoned';
 
@@ -113,6 +131,9 @@ function trackGroup(pgid: number): void {
  *   `forceKillAfterMs` if any member is left. When the direct child exits on its own, leftover group
  *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process
  *   `exit` hook SIGKILLs groups still alive when safetynet exits.
+ * - Once the direct child is gone, the pipes are read for `pipeGraceMs` more at most, then destroyed
+ *   (a descendant that escaped the group with `setsid` may hold them open forever): a killed run
+ *   fails with its reason, a run that exited on its own returns its result with `pipesClosedAfterMs`.
  *
  * @returns the output, with `plan` stripped of `env`/`stdin` (plus `stdinChars`) and `durationMs`.
  * @throws {AttemptError} `aborted` (signal aborted, also before spawning); `timeout`
@@ -126,6 +147,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const maxStdoutBytes = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
   const stderrTailBytes = options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES;
   const forceKillAfterMs = options.forceKillAfterMs ?? DEFAULT_FORCE_KILL_AFTER_MS;
+  const pipeGraceMs = options.pipeGraceMs ?? PIPE_GRACE_MS;
   if (signal?.aborted) throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted before it started`);
 
   const started = performance.now();
@@ -207,11 +229,20 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     onOutput?.('stderr', decoders.stderr.write(chunk));
   });
 
-  // The direct child exited: leftover group members (which may hold stdout/stderr open) go too.
+  // The direct child exited: leftover group members (which may hold stdout/stderr open) go too, and
+  // a process outside the group that holds the pipes is not waited for past PIPE_GRACE_MS.
+  let pipesClosedAfterMs: number | undefined;
+  let pipeGrace: NodeJS.Timeout | undefined;
   subprocess.once('exit', () => {
     clearTimeout(watchdog);
     clearTimeout(deadline);
     if (pid !== undefined && termination === undefined && signalGroup(pid, 0)) killGroup(pid, forceKillAfterMs);
+    pipeGrace = setTimeout(() => {
+      const open = [subprocess.stdout, subprocess.stderr].filter((stream) => stream !== null && !stream.readableEnded);
+      if (open.length === 0) return;
+      pipesClosedAfterMs = pipeGraceMs;
+      for (const stream of open) stream?.destroy();
+    }, pipeGraceMs);
   });
 
   let result: Awaited<typeof subprocess>;
@@ -220,6 +251,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   } finally {
     clearTimeout(watchdog);
     clearTimeout(deadline);
+    clearTimeout(pipeGrace);
     signal?.removeEventListener('abort', onAbort);
   }
   if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) liveGroups.delete(pid);
@@ -228,8 +260,9 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const exitCode = result.exitCode;
   const exitSignal = result.signal;
   const details = { exitCode, signal: exitSignal };
+  const killed = `its process group was killed${pipesClosedAfterMs === undefined ? '' : ` (a process outside the group kept its output open; stopped reading ${pipesClosedAfterMs} ms after the CLI ended)`}`;
   if (termination === 'aborted' || signal?.aborted) {
-    throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted; its process group was killed`, {
+    throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted; ${killed}`, {
       ...details,
       cause: signal?.reason,
     });
@@ -237,27 +270,19 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   if (termination === 'timeout') {
     throw new AttemptError(
       'timeout',
-      `no output for ${plan.noOutputTimeoutMs} ms from "${plan.command}": its process group was killed (the CLI may be retrying or waiting for input)`,
+      `no output for ${plan.noOutputTimeoutMs} ms from "${plan.command}": ${killed} (the CLI may be retrying or waiting for input)`,
       details,
     );
   }
   if (termination === 'deadline') {
-    throw new AttemptError(
-      'timeout',
-      `no reply within ${deadlineMs} ms (the attempt deadline) from "${plan.command}": its process group was killed`,
-      details,
-    );
+    throw new AttemptError('timeout', `no reply within ${deadlineMs} ms (the attempt deadline) from "${plan.command}": ${killed}`, details);
   }
   if (termination === 'abandoned' && abandonment !== undefined) {
     const { reason, message, status, retryAfterMs } = abandonment.failure;
     throw new AttemptError(reason, message, { ...details, status, retryAfterMs });
   }
   if (termination === 'output-limit') {
-    throw new AttemptError(
-      'unknown',
-      `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": its process group was killed`,
-      details,
-    );
+    throw new AttemptError('unknown', `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": ${killed}`, details);
   }
   if (pid === undefined) throw spawnError(plan, result.code, options.backendId, result.cause);
 
@@ -269,6 +294,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     exitCode,
     signal: exitSignal,
     durationMs,
+    ...(pipesClosedAfterMs === undefined ? {} : { pipesClosedAfterMs }),
   };
 }
 
