@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { execa, type Options } from 'execa';
 import { AttemptError } from '../../errors.js';
+import { pdeathsigWrapper, recordGroup, withPdeathsig } from './orphans.js';
 import type { CliAbandonEvent, CliWatchEvent } from './watch.js';
 import type { CliRunOutput, CliTurnPlan } from '../types.js';
 
@@ -60,6 +61,12 @@ export interface RunCliProcessOptions {
    * past it the pipes are destroyed and the run ends. @default {@link PIPE_GRACE_MS}
    */
   pipeGraceMs?: number;
+  /**
+   * Folder of the crash records (`$SAFETYNET_HOME/run`, see `./orphans.ts`): the process group is
+   * recorded there while it lives, and watched, so that it is reaped if safetynet dies (`kill -9`).
+   * Unset: not recorded (the parent-death signal still applies).
+   */
+  runDir?: string;
 }
 
 /** Default `maxStdoutBytes`: 16 MiB. */
@@ -84,9 +91,15 @@ export const PIPE_GRACE_MS = 1000;
 
 type Termination = 'aborted' | 'timeout' | 'deadline' | 'output-limit' | 'abandoned';
 
-/** Process groups (leader pids) that may still have live members. */
-const liveGroups = new Set<number>();
+/** Process groups (leader pids) that may still have live members, with the removal of their crash record. */
+const liveGroups = new Map<number, () => void>();
 let exitHookInstalled = false;
+
+/** Forget the group `pgid`: it is gone (or SIGKILLed); its crash record goes too. */
+function forgetGroup(pgid: number): void {
+  liveGroups.get(pgid)?.();
+  liveGroups.delete(pgid);
+}
 
 /** Send `signal` to the process group `pgid`; false when the group is gone (ESRCH) or not ours. */
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -103,18 +116,21 @@ function killGroup(pgid: number, graceMs: number): void {
   signalGroup(pgid, 'SIGTERM');
   setTimeout(() => {
     if (signalGroup(pgid, 0)) signalGroup(pgid, 'SIGKILL');
-    liveGroups.delete(pgid);
+    forgetGroup(pgid);
   }, graceMs).unref();
 }
 
-function trackGroup(pgid: number): void {
+function trackGroup(pgid: number, runDir: string | undefined): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
-      for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+      for (const group of [...liveGroups.keys()]) {
+        signalGroup(group, 'SIGKILL');
+        forgetGroup(group);
+      }
     });
   }
-  liveGroups.add(pgid);
+  liveGroups.set(pgid, runDir === undefined ? () => {} : recordGroup(runDir, pgid));
 }
 
 /**
@@ -165,9 +181,11 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     forceKillAfterDelay: forceKillAfterMs,
     ...(signal === undefined ? {} : { cancelSignal: signal }),
   };
-  const subprocess = execa(plan.command, plan.argv, execaOptions);
+  const setpriv = pdeathsigWrapper();
+  const [command, argv] = setpriv === undefined ? [plan.command, plan.argv] : withPdeathsig(setpriv, plan.command, plan.argv);
+  const subprocess = execa(command, argv, execaOptions);
   const pid = subprocess.pid;
-  if (pid !== undefined) trackGroup(pid);
+  if (pid !== undefined) trackGroup(pid, options.runDir);
 
   let termination: Termination | undefined;
   let abandonment: CliAbandonEvent | undefined;
@@ -254,7 +272,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     clearTimeout(pipeGrace);
     signal?.removeEventListener('abort', onAbort);
   }
-  if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) liveGroups.delete(pid);
+  if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) forgetGroup(pid);
 
   const durationMs = performance.now() - started;
   const exitCode = result.exitCode;
@@ -285,6 +303,8 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     throw new AttemptError('unknown', `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": ${killed}`, details);
   }
   if (pid === undefined) throw spawnError(plan, result.code, options.backendId, result.cause);
+  const execFailure = setpriv === undefined ? undefined : setprivExecFailure(exitCode, stderrChunks);
+  if (execFailure !== undefined) throw spawnError(plan, execFailure, options.backendId, undefined);
 
   const { env: _env, stdin, ...rest } = plan;
   return {
@@ -296,6 +316,18 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     durationMs,
     ...(pipesClosedAfterMs === undefined ? {} : { pipesClosedAfterMs }),
   };
+}
+
+/**
+ * The spawn error behind a run through setpriv that could not exec the CLI: setpriv exits 127
+ * (ENOENT) or 126 (EACCES, …) after printing `setpriv: failed to execute <command>: <error>`.
+ */
+function setprivExecFailure(exitCode: number | undefined, stderr: Buffer[]): string | undefined {
+  if (exitCode !== 127 && exitCode !== 126) return undefined;
+  const text = Buffer.concat(stderr).toString('utf8');
+  if (!text.startsWith('setpriv: failed to execute')) return undefined;
+  if (exitCode === 127) return 'ENOENT';
+  return /Permission denied/.test(text) ? 'EACCES' : 'EEXEC';
 }
 
 /** The last `maxBytes` of `buffer` as utf8, not starting inside a multi-byte character. */
