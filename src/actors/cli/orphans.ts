@@ -16,8 +16,11 @@
  *
  * A record names its owner as `<pid>.<start time>` and the group as `<pgid> <start time>` (start times
  * in clock ticks since boot, field 22 of `/proc/<pid>/stat`): a process is only killed when it belongs
- * to the recorded group and started no earlier than the group's leader, and nothing is done for an
- * owner whose pid is alive with the same start time, so a reused PID is never killed.
+ * to the recorded group and started no earlier than the group's leader, nothing is killed when the
+ * leader's pid belongs to a process with another start time, and nothing is done for an owner whose
+ * pid is alive with the same start time, so a reused PID is never killed. (Left open: a recorded
+ * group that ended, whose id was then reused by a new group whose own leader has died too; the
+ * watcher reaps within milliseconds of its owner's death, so this needs the watcher killed too.)
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,11 +37,14 @@ const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
  * first blocks until its stdin closes (its owner has ended), then reaps every record of `<owner>`;
  * mode `now` reaps at once the records of `<owner>` (`*`: of any owner) whose owner is gone (its pid
  * dead, a zombie, or alive with another start time). Reaping a record SIGKILLs the recorded group's
- * members (pgrp = pgid and start time ≥ the leader's, read from /proc without forking) or removes
- * the recorded `safetynet-images-*` folder, then deletes the record.
+ * members (pgrp = pgid and start time ≥ the leader's, read from /proc without forking) unless the
+ * leader's pid now belongs to another process (then the group is gone: Linux frees a pid only when
+ * no process has it as pid, group or session id), or removes the recorded `safetynet-images-*`
+ * folder; then it deletes the record.
  */
 export const REAP_SCRIPT = `
 start_of() { s=; read -r s < "/proc/$1/stat" 2>/dev/null || return 1; set -- \${s##*) }; case $1 in Z|X) return 1 ;; esac; shift 19; echo "$1"; }
+any_start() { s=; read -r s < "/proc/$1/stat" 2>/dev/null || return 1; set -- \${s##*) }; shift 19; echo "$1"; }
 dir=$1 owner=$2 mode=$3
 [ "$mode" = watch ] && while read -r _; do :; done
 for f in "$dir"/group.$owner.* "$dir"/folder.$owner.*; do
@@ -48,6 +54,8 @@ for f in "$dir"/group.$owner.* "$dir"/folder.$owner.*; do
   case $name in
   group.*)
     read -r pgid start < "$f" || { rm -f "$f"; continue; }
+    leader=$(any_start "$pgid")
+    [ -n "$leader" ] && [ "$leader" != "$start" ] && { rm -f "$f"; continue; }
     for p in /proc/[0-9]*; do
       s=; read -r s < "$p/stat" 2>/dev/null || continue
       set -- \${s##*) }
@@ -130,6 +138,8 @@ function ensureWatcher(runDir: string, tag: string): void {
     const watcher = spawn('/bin/sh', ['-c', REAP_SCRIPT, 'reap', runDir, tag, 'watch'], {
       stdio: ['pipe', 'ignore', 'ignore'],
       detached: true,
+      // it runs shell builtins and rm only; none of safetynet's environment (keys) goes to it
+      env: { PATH: '/usr/bin:/bin' },
     });
     watcher.on('error', () => undefined);
     watcher.stdin?.on('error', () => undefined);
