@@ -147,6 +147,8 @@ function trackGroup(pgid: number, runDir: string | undefined): void {
  *   `forceKillAfterMs` if any member is left. When the direct child exits on its own, leftover group
  *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process
  *   `exit` hook SIGKILLs groups still alive when safetynet exits.
+ * - On Linux the CLI is spawned through `setpriv --pdeathsig KILL` when available (it dies with
+ *   safetynet, even on `kill -9`), and with `runDir` its group is recorded and watched (`./orphans.ts`).
  * - Once the direct child is gone, the pipes are read for `pipeGraceMs` more at most, then destroyed
  *   (a descendant that escaped the group with `setsid` may hold them open forever): a killed run
  *   fails with its reason, a run that exited on its own returns its result with `pipesClosedAfterMs`.
