@@ -102,6 +102,20 @@ export function withPdeathsig(setpriv: string, command: string, argv: readonly s
 }
 
 /**
+ * The spawn error behind a run through setpriv that could not exec the CLI: setpriv exits 127
+ * (ENOENT) or 126 (EACCES, …) after printing `setpriv: failed to execute <command>: <error>`.
+ *
+ * @param text - the run's stderr.
+ * @returns the spawn error code (`ENOENT`, `EACCES`, `EEXEC`), or `undefined` when the CLI did run.
+ */
+export function setprivExecFailure(exitCode: number | undefined, text: string): string | undefined {
+  if (exitCode !== 127 && exitCode !== 126) return undefined;
+  if (!text.startsWith('setpriv: failed to execute')) return undefined;
+  if (exitCode === 127) return 'ENOENT';
+  return /Permission denied/.test(text) ? 'EACCES' : 'EEXEC';
+}
+
+/**
  * Start time of `pid` in clock ticks since boot (field 22 of `/proc/<pid>/stat`), or `undefined` when
  * it is gone or a zombie (state Z/X: it has ended, only its parent has not reaped it).
  */

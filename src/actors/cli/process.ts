@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { execa, type Options } from 'execa';
 import { AttemptError } from '../../errors.js';
-import { pdeathsigWrapper, recordGroup, withPdeathsig } from './orphans.js';
+import { pdeathsigWrapper, recordGroup, setprivExecFailure, withPdeathsig } from './orphans.js';
 import type { CliAbandonEvent, CliWatchEvent } from './watch.js';
 import type { CliRunOutput, CliTurnPlan } from '../types.js';
 
@@ -305,7 +305,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     throw new AttemptError('unknown', `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": ${killed}`, details);
   }
   if (pid === undefined) throw spawnError(plan, result.code, options.backendId, result.cause);
-  const execFailure = setpriv === undefined ? undefined : setprivExecFailure(exitCode, stderrChunks);
+  const execFailure = setpriv === undefined ? undefined : setprivExecFailure(exitCode, Buffer.concat(stderrChunks).toString('utf8'));
   if (execFailure !== undefined) throw spawnError(plan, execFailure, options.backendId, undefined);
 
   const { env: _env, stdin, ...rest } = plan;
@@ -318,18 +318,6 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     durationMs,
     ...(pipesClosedAfterMs === undefined ? {} : { pipesClosedAfterMs }),
   };
-}
-
-/**
- * The spawn error behind a run through setpriv that could not exec the CLI: setpriv exits 127
- * (ENOENT) or 126 (EACCES, …) after printing `setpriv: failed to execute <command>: <error>`.
- */
-function setprivExecFailure(exitCode: number | undefined, stderr: Buffer[]): string | undefined {
-  if (exitCode !== 127 && exitCode !== 126) return undefined;
-  const text = Buffer.concat(stderr).toString('utf8');
-  if (!text.startsWith('setpriv: failed to execute')) return undefined;
-  if (exitCode === 127) return 'ENOENT';
-  return /Permission denied/.test(text) ? 'EACCES' : 'EEXEC';
 }
 
 /** The last `maxBytes` of `buffer` as utf8, not starting inside a multi-byte character. */
