@@ -93,6 +93,12 @@ export interface CliRunOutput {
   durationMs: number;
   /** The answer text streamed to the caller while it ran (`RunRequest.onText`); absent when none was. */
   streamedText?: string;
+  /**
+   * Set (to the grace in ms, `PIPE_GRACE_MS`) when the CLI exited but a process outside its group
+   * still held stdout/stderr open: reading stopped that long after the exit and the pipes were
+   * destroyed. Absent otherwise.
+   */
+  pipesClosedAfterMs?: number;
 }
 
 /** A successful turn. */

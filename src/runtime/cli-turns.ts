@@ -33,10 +33,15 @@ export class CliTurns {
   /**
    * Run one CLI turn in its backend's slots, remembering it under its request id.
    *
-   * @param deps - the turn's place in line, its event sink and its text sink (`order`, `onEvent`, `onText`).
+   * @param deps - the turn's place in line, its event sink, its text sink and its crash-record folder
+   *   (`order`, `onEvent`, `onText`, `runDir`).
    * @throws {AttemptError} as {@link executeCliTurnRequest} (`queue_full` when the backend's line is full).
    */
-  run(input: CliTurnRequest, signal: AbortSignal, deps: Pick<RunCliTurnDeps, 'order' | 'onEvent' | 'onText'>): Promise<CliRunOutput> {
+  run(
+    input: CliTurnRequest,
+    signal: AbortSignal,
+    deps: Pick<RunCliTurnDeps, 'order' | 'onEvent' | 'onText' | 'runDir'>,
+  ): Promise<CliRunOutput> {
     const running = executeCliTurnRequest(input, signal, { ...deps, queue: this.#slots });
     const key = input.requestId ?? '';
     const turns = this.#turns.get(key) ?? new Set();

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttemptError, SafetynetError, UsageError } from '../errors.js';
 import type { StagedImage } from '../actors/types.js';
+import { recordFolder } from '../actors/cli/orphans.js';
 
 /** One image of a request: a file path (`--image <path>`) or base64 data. */
 export type ImageInput = { path: string } | { data: string; mimeType?: string };
@@ -23,6 +24,11 @@ export interface StageImagesOptions {
   tmpDir?: string;
   /** Stops staging; what was staged is removed. */
   signal?: AbortSignal;
+  /**
+   * Folder of the crash records (`$SAFETYNET_HOME/run`): the staging folder is recorded there until
+   * `dispose()`, so the next start removes it if this process dies first (`kill -9`). Unset: not recorded.
+   */
+  runDir?: string;
 }
 
 /** The staged images and how to remove them. */
@@ -79,7 +85,11 @@ export async function stageImages(images: readonly ImageInput[], options: StageI
   const { signal } = options;
   throwIfAborted(signal);
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'safetynet-images-'));
-  const dispose = async (): Promise<void> => rm(dir, { recursive: true, force: true });
+  const forget = options.runDir === undefined ? () => {} : recordFolder(options.runDir, dir);
+  const dispose = async (): Promise<void> => {
+    await rm(dir, { recursive: true, force: true });
+    forget();
+  };
   try {
     await chmod(dir, 0o700);
     const staged: StagedImage[] = [];

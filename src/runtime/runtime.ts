@@ -2,12 +2,14 @@
  * The runtime an embedding gateway (or the `safetynet` CLI) creates once: it holds the resolved
  * config, the session store and the request machine with its actors injected, and runs requests.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { nanoid } from 'nanoid';
 import { loadConfig, resolveCandidates } from '../config/index.js';
 import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
 import { stageImages } from './images.js';
+import { RUN_FOLDER_NAME, reapOrphans } from '../actors/cli/orphans.js';
+import { safetynetHome } from '../config/home.js';
 import type { CliRunOutput, CliTurnRequest } from '../actors/types.js';
 import { RequestError, SafetynetError, AttemptError } from '../errors.js';
 import { requestMachine, type RequestEvent } from '../machines/request-machine.js';
@@ -91,6 +93,7 @@ export class Runtime {
   readonly config: ResolvedConfig;
   readonly #storeLocation: string;
   readonly #storeIdleCloseMs: number;
+  readonly #runDir: string | undefined;
   #stores: Promise<StateStores> | undefined;
   /** Whether the state can hold anything yet: a LevelDB folder that exists, or any shared store. */
   #stateSeen: boolean;
@@ -131,10 +134,19 @@ export class Runtime {
   constructor(
     config: ResolvedConfig,
     storeLocation: string,
-    options: Pick<RuntimeOptions, 'inspect' | 'onWarning' | 'storeIdleCloseMs' | 'now'> = {},
+    options: Pick<RuntimeOptions, 'inspect' | 'onWarning' | 'storeIdleCloseMs' | 'now'> & {
+      /**
+       * Folder of the crash records: the CLI process groups and temp image folders alive in this
+       * process, reaped by the next runtime created on the same folder if this process dies without
+       * cleaning up (e.g. `kill -9`; see `src/actors/cli/orphans.ts`). Linux only. Unset: nothing is
+       * recorded ({@link createRuntime} sets `$SAFETYNET_HOME/run`).
+       */
+      runDir?: string;
+    } = {},
   ) {
     this.config = config;
     this.#storeLocation = storeLocation;
+    this.#runDir = options.runDir;
     this.#storeIdleCloseMs = options.storeIdleCloseMs ?? DEFAULT_STORE_IDLE_CLOSE_MS;
     this.#stateSeen = config.store.kind !== 'level';
     this.#tracing = new RequestTracing(config, async () => (await this.#openStores()).traces);
@@ -322,7 +334,7 @@ export class Runtime {
     // A passthrough request stores no transcript and no CLI session (the client keeps the tool conversation).
     const storedKey = request.passthrough === undefined ? sessionKey : null;
     const attemptTimeoutMs = request.timeoutMs ?? this.config.attemptTimeoutMs;
-    const staged = await stageImages(parts.images);
+    const staged = await stageImages(parts.images, this.#runDir === undefined ? {} : { runDir: this.#runDir });
     try {
       // Inside the lane: the conversation is read after the previous turn of the key was written.
       const output = await this.#inSessionLane(sessionKey, attemptTimeoutMs, signal, async () => {
@@ -426,6 +438,7 @@ export class Runtime {
       onEvent,
       ...this.#answers.attempt(input.requestId, `${input.backend.id}/${input.model}`),
       ...(order === undefined ? {} : { order }),
+      ...(this.#runDir === undefined ? {} : { runDir: this.#runDir }),
     });
   }
 
@@ -474,6 +487,11 @@ export class Runtime {
  * Create a runtime from a config object, a config file, or the default config lookup
  * (`SAFETYNET_CONFIG`, else `$SAFETYNET_HOME/config.json5`, else built-in defaults).
  *
+ * On Linux, first reaps what a safetynet process that died without cleaning up (`kill -9`) left
+ * behind, from the crash records in `$SAFETYNET_HOME/run` (its CLI process groups and temp image
+ * folders; `src/actors/cli/orphans.ts`); the runtime records its own there. Costs one `readdir`
+ * when there is nothing to reap.
+ *
  * @throws {ConfigError} `SAFETYNET_CONFIG_NOT_FOUND`, `SAFETYNET_CONFIG_SYNTAX`, `SAFETYNET_CONFIG_INVALID`.
  */
 export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -483,7 +501,11 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ...(options.configFile === undefined ? {} : { file: options.configFile }),
     ...(options.config === undefined ? {} : { inline: options.config }),
   });
+  // Crash records under $SAFETYNET_HOME/run: what a dead safetynet process left is reaped here.
+  const runDir = join(safetynetHome(env), RUN_FOLDER_NAME);
+  await reapOrphans(runDir);
   return new Runtime(config, options.storeLocation ?? defaultStoreLocation(env), {
+    runDir,
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     ...(options.storeIdleCloseMs === undefined ? {} : { storeIdleCloseMs: options.storeIdleCloseMs }),

@@ -13,6 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { execa, type Options } from 'execa';
 import { AttemptError } from '../../errors.js';
 import { MAX_ANSWER_BYTES } from '../limits.js';
+import { pdeathsigWrapper, recordGroup, setprivExecFailure, withPdeathsig } from './orphans.js';
 import type { CliAbandonEvent, CliWatchEvent } from './watch.js';
 import type { CliRunOutput, CliTurnPlan } from '../types.js';
 
@@ -56,6 +57,17 @@ export interface RunCliProcessOptions {
    * watchdog and the caller's signal still apply).
    */
   deadlineMs?: number;
+  /**
+   * How long stdout/stderr are still read after the direct child has exited or been killed, in ms;
+   * past it the pipes are destroyed and the run ends. @default {@link PIPE_GRACE_MS}
+   */
+  pipeGraceMs?: number;
+  /**
+   * Folder of the crash records (`$SAFETYNET_HOME/run`, see `./orphans.ts`): the process group is
+   * recorded there while it lives, and watched, so that it is reaped if safetynet dies (`kill -9`).
+   * Unset: not recorded (the parent-death signal still applies).
+   */
+  runDir?: string;
 }
 
 /** Default `maxStdoutBytes`: {@link MAX_ANSWER_BYTES} (16 MiB), the cap every attempt's answer shares. */
@@ -65,11 +77,30 @@ export const DEFAULT_STDERR_TAIL_BYTES = 64 * 1024;
 /** Default `forceKillAfterMs`: 2 000 ms. */
 export const DEFAULT_FORCE_KILL_AFTER_MS = 2000;
 
+/**
+ * Default `pipeGraceMs`: 1 000 ms. A descendant that left the CLI's process group (`setsid`) survives
+ * the group kill and can hold stdout/stderr open for as long as it lives, and a run that waited for the
+ * pipes to close would never end (issue 13, case 1). So once the direct child is gone (exited on its
+ * own, or killed at a deadline, abort, watchdog trip, output cap or abandonment) the pipes get this
+ * much longer to deliver what is buffered in them, then they are destroyed. A killed run then fails
+ * with its termination's reason (`timeout`, `aborted`, …); a child that exited on its own keeps its own
+ * result (exit code, and the output read so far, which holds everything it wrote itself), with
+ * `pipesClosedAfterMs` set on the output. 1 s is far more than a pipe needs to drain (a 64 KiB pipe
+ * buffer reads in well under 1 ms) and keeps every run within its deadline + `forceKillAfterMs` + 1 s.
+ */
+export const PIPE_GRACE_MS = 1000;
+
 type Termination = 'aborted' | 'timeout' | 'deadline' | 'output-limit' | 'abandoned';
 
-/** Process groups (leader pids) that may still have live members. */
-const liveGroups = new Set<number>();
+/** Process groups (leader pids) that may still have live members, with the removal of their crash record. */
+const liveGroups = new Map<number, () => void>();
 let exitHookInstalled = false;
+
+/** Forget the group `pgid`: it is gone (or SIGKILLed); its crash record goes too. */
+function forgetGroup(pgid: number): void {
+  liveGroups.get(pgid)?.();
+  liveGroups.delete(pgid);
+}
 
 /** Send `signal` to the process group `pgid`; false when the group is gone (ESRCH) or not ours. */
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -86,18 +117,21 @@ function killGroup(pgid: number, graceMs: number): void {
   signalGroup(pgid, 'SIGTERM');
   setTimeout(() => {
     if (signalGroup(pgid, 0)) signalGroup(pgid, 'SIGKILL');
-    liveGroups.delete(pgid);
+    forgetGroup(pgid);
   }, graceMs).unref();
 }
 
-function trackGroup(pgid: number): void {
+function trackGroup(pgid: number, runDir: string | undefined): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
-      for (const group of liveGroups) signalGroup(group, 'SIGKILL');
+      for (const group of [...liveGroups.keys()]) {
+        signalGroup(group, 'SIGKILL');
+        forgetGroup(group);
+      }
     });
   }
-  liveGroups.add(pgid);
+  liveGroups.set(pgid, runDir === undefined ? () => {} : recordGroup(runDir, pgid));
 }
 
 /**
@@ -114,6 +148,11 @@ function trackGroup(pgid: number): void {
  *   `forceKillAfterMs` if any member is left. When the direct child exits on its own, leftover group
  *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process
  *   `exit` hook SIGKILLs groups still alive when safetynet exits.
+ * - On Linux the CLI is spawned through `setpriv --pdeathsig KILL` when available (it dies with
+ *   safetynet, even on `kill -9`), and with `runDir` its group is recorded and watched (`./orphans.ts`).
+ * - Once the direct child is gone, the pipes are read for `pipeGraceMs` more at most, then destroyed
+ *   (a descendant that escaped the group with `setsid` may hold them open forever): a killed run
+ *   fails with its reason, a run that exited on its own returns its result with `pipesClosedAfterMs`.
  *
  * @returns the output, with `plan` stripped of `env`/`stdin` (plus `stdinChars`) and `durationMs`.
  * @throws {AttemptError} `aborted` (signal aborted, also before spawning); `timeout`
@@ -127,6 +166,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const maxStdoutBytes = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
   const stderrTailBytes = options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES;
   const forceKillAfterMs = options.forceKillAfterMs ?? DEFAULT_FORCE_KILL_AFTER_MS;
+  const pipeGraceMs = options.pipeGraceMs ?? PIPE_GRACE_MS;
   if (signal?.aborted) throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted before it started`);
 
   const started = performance.now();
@@ -144,9 +184,11 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     forceKillAfterDelay: forceKillAfterMs,
     ...(signal === undefined ? {} : { cancelSignal: signal }),
   };
-  const subprocess = execa(plan.command, plan.argv, execaOptions);
+  const setpriv = pdeathsigWrapper();
+  const [command, argv] = setpriv === undefined ? [plan.command, plan.argv] : withPdeathsig(setpriv, plan.command, plan.argv);
+  const subprocess = execa(command, argv, execaOptions);
   const pid = subprocess.pid;
-  if (pid !== undefined) trackGroup(pid);
+  if (pid !== undefined) trackGroup(pid, options.runDir);
 
   let termination: Termination | undefined;
   let abandonment: CliAbandonEvent | undefined;
@@ -208,11 +250,20 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     onOutput?.('stderr', decoders.stderr.write(chunk));
   });
 
-  // The direct child exited: leftover group members (which may hold stdout/stderr open) go too.
+  // The direct child exited: leftover group members (which may hold stdout/stderr open) go too, and
+  // a process outside the group that holds the pipes is not waited for past PIPE_GRACE_MS.
+  let pipesClosedAfterMs: number | undefined;
+  let pipeGrace: NodeJS.Timeout | undefined;
   subprocess.once('exit', () => {
     clearTimeout(watchdog);
     clearTimeout(deadline);
     if (pid !== undefined && termination === undefined && signalGroup(pid, 0)) killGroup(pid, forceKillAfterMs);
+    pipeGrace = setTimeout(() => {
+      const open = [subprocess.stdout, subprocess.stderr].filter((stream) => stream !== null && !stream.readableEnded);
+      if (open.length === 0) return;
+      pipesClosedAfterMs = pipeGraceMs;
+      for (const stream of open) stream?.destroy();
+    }, pipeGraceMs);
   });
 
   let result: Awaited<typeof subprocess>;
@@ -221,16 +272,18 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   } finally {
     clearTimeout(watchdog);
     clearTimeout(deadline);
+    clearTimeout(pipeGrace);
     signal?.removeEventListener('abort', onAbort);
   }
-  if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) liveGroups.delete(pid);
+  if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) forgetGroup(pid);
 
   const durationMs = performance.now() - started;
   const exitCode = result.exitCode;
   const exitSignal = result.signal;
   const details = { exitCode, signal: exitSignal };
+  const killed = `its process group was killed${pipesClosedAfterMs === undefined ? '' : ` (a process outside the group kept its output open; stopped reading ${pipesClosedAfterMs} ms after the CLI ended)`}`;
   if (termination === 'aborted' || signal?.aborted) {
-    throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted; its process group was killed`, {
+    throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted; ${killed}`, {
       ...details,
       cause: signal?.reason,
     });
@@ -238,29 +291,23 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   if (termination === 'timeout') {
     throw new AttemptError(
       'timeout',
-      `no output for ${plan.noOutputTimeoutMs} ms from "${plan.command}": its process group was killed (the CLI may be retrying or waiting for input)`,
+      `no output for ${plan.noOutputTimeoutMs} ms from "${plan.command}": ${killed} (the CLI may be retrying or waiting for input)`,
       details,
     );
   }
   if (termination === 'deadline') {
-    throw new AttemptError(
-      'timeout',
-      `no reply within ${deadlineMs} ms (the attempt deadline) from "${plan.command}": its process group was killed`,
-      details,
-    );
+    throw new AttemptError('timeout', `no reply within ${deadlineMs} ms (the attempt deadline) from "${plan.command}": ${killed}`, details);
   }
   if (termination === 'abandoned' && abandonment !== undefined) {
     const { reason, message, status, retryAfterMs } = abandonment.failure;
     throw new AttemptError(reason, message, { ...details, status, retryAfterMs });
   }
   if (termination === 'output-limit') {
-    throw new AttemptError(
-      'unknown',
-      `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": its process group was killed`,
-      details,
-    );
+    throw new AttemptError('unknown', `stdout exceeded ${maxStdoutBytes} bytes from "${plan.command}": ${killed}`, details);
   }
   if (pid === undefined) throw spawnError(plan, result.code, options.backendId, result.cause);
+  const execFailure = setpriv === undefined ? undefined : setprivExecFailure(exitCode, Buffer.concat(stderrChunks).toString('utf8'));
+  if (execFailure !== undefined) throw spawnError(plan, execFailure, options.backendId, undefined);
 
   const { env: _env, stdin, ...rest } = plan;
   return {
@@ -270,6 +317,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     exitCode,
     signal: exitSignal,
     durationMs,
+    ...(pipesClosedAfterMs === undefined ? {} : { pipesClosedAfterMs }),
   };
 }
 

@@ -40,6 +40,8 @@ export interface RunCliTurnDeps {
    * the run is marked `outputSent`.
    */
   onText?: (text: string) => void;
+  /** Folder of the crash records of the spawned process group (`RunCliProcessOptions.runDir`). Unset: not recorded. */
+  runDir?: string;
 }
 
 /** Whether `path` is an existing directory (a CLI session's cwd still there); never throws. */
@@ -89,6 +91,7 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
         ? { watch: new CliOutputWatcher({ ...deps.watch, cli: cliLabel(plan.command, input.backend.id), backendId: input.backend.id }) }
         : {}),
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+      ...(deps.runDir === undefined ? {} : { runDir: deps.runDir }),
     });
   const { maxConcurrent, maxQueue } = input.backend;
   const running = deps.queue.run(input.backend.id, run, {

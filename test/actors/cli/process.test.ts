@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCliProcess, type CliProcessEvent, type RunCliProcessOptions } from '../../../src/actors/cli/process.js';
 import { CliOutputWatcher } from '../../../src/actors/cli/watch.js';
 import { planCliTurn } from '../../../src/actors/cli/plan.js';
-import type { CliTurnPlan } from '../../../src/actors/types.js';
+import type { CliRunOutput, CliTurnPlan } from '../../../src/actors/types.js';
 import type { ResolvedCliBackend } from '../../../src/config/types.js';
 import { AttemptError } from '../../../src/errors.js';
+import { livePidsWithEnv } from '../../support/processes.js';
 
 const BIN = fileURLToPath(new URL('../../fixtures/bin/', import.meta.url));
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -135,6 +136,78 @@ describe('a child process never outlives its request', () => {
   it('an already aborted signal rejects without spawning', async () => {
     const error = await rejection(runCliProcess(plan('safetynet-not-a-command'), { signal: AbortSignal.abort() }));
     expect(error.reason).toBe('aborted');
+  });
+});
+
+describe('a turn always ends by its deadline or abort, whatever its processes do', () => {
+  // setsid-escape.sh: a grandchild in its own session (outside the group kill) ignores SIGTERM and
+  // holds stdout open for 1 000 s. Each test marks its processes, awaits the run with a bounded race
+  // and kills the escaped grandchild (by pid, found by its marker) afterwards.
+  const markers: string[] = [];
+  afterEach(async () => {
+    for (const marker of markers.splice(0)) {
+      for (const pid of await livePidsWithEnv(marker)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
+  const escaping = (argv: string[] = []) => {
+    const marker = `SAFETYNET_TEST_ESCAPE=${tmp}/${markers.length}-${Math.random().toString(36).slice(2)}`;
+    markers.push(marker);
+    const [name = '', value = ''] = marker.split('=');
+    return plan(join(BIN, 'setsid-escape.sh'), argv, { env: { ...baseEnv, [name]: value } });
+  };
+  /** The run's outcome, or 'pending' if it has not settled within 15 s (a hang). */
+  const settled = async (run: Promise<unknown>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const hang = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), 15_000)));
+    const outcome = await Promise.race([
+      run.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      hang,
+    ]);
+    clearTimeout(timer);
+    return outcome;
+  };
+
+  it('an abort ends the run although a grandchild that escaped the group (setsid) holds stdout open', async () => {
+    const controller = new AbortController();
+    const { run, ready } = runWatching(escaping(), { signal: controller.signal, forceKillAfterMs: 200, pipeGraceMs: 300 });
+    const { grandchild } = await ready;
+    controller.abort();
+    const outcome = await settled(run);
+    expect(outcome).not.toBe('pending');
+    const error = (outcome as { error: AttemptError }).error;
+    expect(error.reason).toBe('aborted');
+    expect(error.message).toContain('a process outside the group kept its output open; stopped reading 300 ms after the CLI ended');
+    expect(isAlive(grandchild!)).toBe(true); // it did escape: only the pipe grace ended the run
+  });
+
+  it('the attempt deadline ends the run although an escaped grandchild holds stdout open', async () => {
+    const { run, ready } = runWatching(escaping(), { deadlineMs: 1_000, forceKillAfterMs: 200, pipeGraceMs: 300 });
+    await ready;
+    const outcome = await settled(run);
+    expect(outcome).not.toBe('pending');
+    expect((outcome as { error: AttemptError }).error.reason).toBe('timeout');
+  });
+
+  it('a CLI that exited 0 keeps its answer when an escaped grandchild holds stdout open', async () => {
+    const { run } = runWatching(escaping(['--exit']), { pipeGraceMs: 300 });
+    const outcome = await settled(run);
+    expect(outcome).not.toBe('pending');
+    const output = (outcome as { value: CliRunOutput }).value;
+    expect([output.exitCode, output.stdout.split('\n')[1], output.pipesClosedAfterMs]).toEqual([0, 'answer', 300]);
+  });
+
+  it('a CLI whose pipes close with it reports no pipe grace', async () => {
+    const output = await runCliProcess(plan(process.execPath, ['-e', 'console.log("ok")']), { pipeGraceMs: 300 });
+    expect([output.exitCode, output.pipesClosedAfterMs]).toEqual([0, undefined]);
   });
 });
 
