@@ -40,9 +40,9 @@ const CREDENTIAL_VARIABLE = /(?:^|_)(?:API_?KEY|TOKEN|SECRET|PASSWORD|ACCESS_KEY
 
 /** `scheme://userinfo@`: the whole userinfo (user and password) is a credential. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>`]+@/gi;
-/** `?key=…` / `&api_key=…` / `token=…` / `access_token=…` / `sig=…` / `password=…` values inside URLs. */
+/** `?key=…` / `&api_key=…` / `token=…` / `access_token=…` / `sig=…` / `password=…` values inside URLs (a trailing `.,;:)]` is kept as prose). */
 const URL_SECRET_PARAM =
-  /([?&;](?:key|api[-_]?key|apikey|token|access[-_]?token|refresh[-_]?token|auth|password|passwd|secret|client[-_]?secret|sig|signature)=)[^&#\s"'<>`]+/gi;
+  /([?&;](?:key|api[-_]?key|apikey|token|access[-_]?token|refresh[-_]?token|auth|password|passwd|secret|client[-_]?secret|sig|signature)=)(?!\(redacted\))[^&#\s"'<>`]*[^&#\s"'<>`.,;:)\]]/gi;
 
 /**
  * A text redactor: every occurrence of one of `secrets` (4+ characters, longest first) becomes

@@ -3,8 +3,9 @@
  * a backend's secret env value, the standard key variables of the environment, a `baseUrl` with a
  * user, a password and a `?key=`, and a Redis URL password are planted; a fixture CLI prints them
  * (and its prompt) on stderr and fails. Every output of `safetynet agent` (stdout and stderr, with
- * and without `--json`, with `--verbose`), the `--inspect=file:` JSONL and `safetynet trace` (text
- * and `--json`) is grepped for each of them: none is found. The stored trace holds no prompt.
+ * and without `--json`, with `--verbose`), the `--inspect=file:` JSONL, `safetynet trace` (text
+ * and `--json`) and `safetynet doctor` (text and `--json`) is grepped for each of them: none is
+ * found. The stored trace holds no prompt.
  */
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -82,7 +83,12 @@ describe('planted secrets are redacted from every output (issue 13, cases 5, 6, 
       const traceText = await safetynet(box, ['trace', parsed.requestId, '--config', config], { env: ENV });
       expect(traceJson.exitCode, traceJson.stderr).toBe(0);
       expect(traceText.exitCode, traceText.stderr).toBe(0);
+      const doctor = await safetynet(box, ['doctor', '--config', config], { env: ENV });
+      const doctorJson = await safetynet(box, ['doctor', '--json', '--config', config], { env: ENV });
       const outputs = {
+        'doctor stdout': doctor.stdout,
+        'doctor stderr': doctor.stderr,
+        'doctor --json': doctorJson.stdout,
         'agent --json stdout': json.stdout,
         'agent --json stderr': json.stderr,
         'agent --verbose stdout': plain.stdout,
