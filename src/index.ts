@@ -25,7 +25,15 @@ export type { Continuation, ImagePlaceholder, Transcript, TranscriptTurn, TurnRo
 export type { MessagePart } from './conversation/messages.js';
 export type { ConversationSummary, ResetResult } from './store/index.js';
 export { fanOut, type InspectObserver } from './inspection/fan-out.js';
-export { configSecrets, createSanitizer, toInspectionRecord, type SanitizeOptions } from './inspection/sanitize.js';
+export {
+  configSecrets,
+  createRedactor,
+  createSanitizer,
+  envSecrets,
+  STANDARD_KEY_VARIABLES,
+  toInspectionRecord,
+  type SanitizeOptions,
+} from './inspection/sanitize.js';
 export { createVerbosePrinter, type VerboseOptions } from './inspection/verbose.js';
 export { TraceRecorder, type TraceOutcome, type TraceRecorderOptions } from './inspection/trace-recorder.js';
 export type { TracesApi } from './runtime/tracing.js';

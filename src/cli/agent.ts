@@ -9,7 +9,8 @@ import { RequestError, UsageError } from '../errors.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
-import { configSecrets } from '../inspection/sanitize.js';
+import { configSecrets, createRedactor, envSecrets } from '../inspection/sanitize.js';
+import { redactStrings } from '../runtime/redaction.js';
 
 /** Flags of `safetynet agent` as parsed by commander. */
 export interface AgentFlags {
@@ -32,8 +33,15 @@ export interface AgentFlags {
  * Run the request; stdout gets the reply text only (or one JSON object with `--json`), stderr the
  * diagnostics. Resolves with the exit code: 0 answered, 1 every candidate failed, 2 bad usage or
  * config, 130 interrupted.
+ *
+ * Every line of stderr and every string of the `--json` object but the answer's `text` go through
+ * the one redactor (`createRedactor`: the configured keys, the standard key variables of the
+ * environment, credentials inside URLs).
  */
-export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
+export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number> {
+  // Until the config is read, the environment's keys; then the config's as well.
+  let redact = createRedactor(envSecrets());
+  const io: Io = { ...rawIo, stderr: (text) => rawIo.stderr(redact(text)) };
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   // `on`, not `once`: a second Ctrl-C while the CLI's process group is being killed must not take
@@ -50,6 +58,7 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       ...(flags.config === undefined ? {} : { configFile: flags.config }),
       onWarning: (warning) => io.stderr(`safetynet: warning: ${warning}\n`),
     });
+    redact = createRedactor(configSecrets(runtime.config));
     // Loaded only when asked for: without --inspect nothing of the inspector is imported.
     const verbose = flags.verbose ? (await import('../inspection/verbose.js')).createVerbosePrinter((line) => io.stderr(line)) : undefined;
     if (flags.inspect !== undefined) {
@@ -69,10 +78,10 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
       signal: controller.signal,
       ...(inspect === undefined ? {} : { inspect }),
     });
-    printResult(result, flags, io);
+    printResult(result, flags, io, redact);
     return EXIT.ok;
   } catch (error) {
-    if (flags.json) io.stdout(`${JSON.stringify(errorJson(error))}\n`);
+    if (flags.json) io.stdout(`${JSON.stringify(redactStrings(errorJson(error), redact))}\n`);
     io.stderr(`${describeError(error)}\n`);
     return exitCodeFor(error);
   } finally {
@@ -113,9 +122,9 @@ async function checkFlags(flags: AgentFlags): Promise<void> {
   }
 }
 
-function printResult(result: RunResult, flags: AgentFlags, io: Io): void {
+function printResult(result: RunResult, flags: AgentFlags, io: Io, redact: (text: string) => string): void {
   if (flags.json) {
-    io.stdout(`${JSON.stringify(result)}\n`);
+    io.stdout(`${JSON.stringify({ ...redactStrings(result, redact), text: result.text })}\n`);
     return;
   }
   io.stdout(result.text.endsWith('\n') ? result.text : `${result.text}\n`);

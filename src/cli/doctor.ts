@@ -13,7 +13,7 @@ export interface DoctorFlags {
   json?: boolean;
 }
 
-/** Run the checks and print them; resolves with the exit code. */
+/** Run the checks and print them (through the one redactor, `createRedactor`); resolves with the exit code. */
 export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number> {
   try {
     const { loadConfig } = await import('../config/index.js');
@@ -21,7 +21,10 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
     const { runDoctor } = await import('../doctor/doctor.js');
     const config = await loadConfig({ env: process.env, ...(flags.config === undefined ? {} : { file: flags.config }) });
     const report = await runDoctor({ config, storeLocation: defaultStoreLocation(process.env) });
-    io.stdout(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));
+    // The one redactor: a base URL with credentials, a key a CLI printed, … never in clear.
+    const { configSecrets, createRedactor } = await import('../inspection/sanitize.js');
+    const redact = createRedactor(configSecrets(config));
+    io.stdout(redact(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report)));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (error) {
     return reportFailure(error, io);

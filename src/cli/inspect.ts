@@ -71,7 +71,13 @@ export async function startInspector(target: InspectTarget, options: StartInspec
 
 async function startFile(path: string, sanitize: (value: unknown) => unknown): Promise<InspectSession> {
   try {
-    await (await open(path, 'w', 0o600)).close();
+    // `mode` applies to a new file only: an existing one is narrowed to 0600 before any event (they carry the prompt).
+    const handle = await open(path, 'w', 0o600);
+    try {
+      await handle.chmod(0o600);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new UsageError(
       `--inspect=file:${path}: cannot write the file (${(error as NodeJS.ErrnoException).code ?? String(error)}) — pass a writable path`,

@@ -5,6 +5,7 @@
  */
 import type { RequestTrace } from '../store/trace-types.js';
 import { formatAttemptLine, formatStep, quote } from '../inspection/verbose.js';
+import { configSecrets, createSanitizer } from '../inspection/sanitize.js';
 import { EXIT, reportFailure } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -18,7 +19,8 @@ export interface TraceFlags {
 /**
  * Print the newest trace (`--last`, or no id) or the trace of `requestId` (a full request id or a
  * unique prefix). Exit 0 when printed, 1 when not found, 2 for bad usage (an id and `--last`, an
- * ambiguous prefix) or a bad config.
+ * ambiguous prefix) or a bad config. The trace goes through the one sanitizer again before it is
+ * printed (traces stored by an older version, or before a key was configured, leak nothing either).
  */
 export async function traceCommand(requestId: string | undefined, flags: TraceFlags, io: Io): Promise<number> {
   if (requestId !== undefined && flags.last) {
@@ -50,6 +52,7 @@ export async function traceCommand(requestId: string | undefined, flags: TraceFl
       }
       trace = found[0]!;
     }
+    trace = createSanitizer({ secrets: configSecrets(runtime.config) })(trace) as RequestTrace;
     io.stdout(flags.json ? `${JSON.stringify(trace)}\n` : formatTrace(trace));
     return EXIT.ok;
   } catch (error) {

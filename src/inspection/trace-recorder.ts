@@ -53,7 +53,9 @@ export class TraceRecorder {
 
   /**
    * The finished trace: states, attempts, the answering model and CLI session, and the outcome.
-   * Strings are scrubbed of the configured secrets. Call it after the request ended.
+   * Strings are scrubbed of the configured secrets and of credentials inside URLs, and the prompt
+   * and system prompt (8+ characters, and each of their lines of 8+ characters) are replaced by
+   * `(prompt)` wherever they occur (a CLI's stderr tail that echoes them). Call it after the request ended.
    *
    * @param now epoch ms of the end. @default Date.now()
    */
@@ -92,7 +94,9 @@ export class TraceRecorder {
       };
     }
     if (outcome.warnings !== undefined && outcome.warnings.length > 0) trace.warnings = [...outcome.warnings];
-    return createSanitizer({ secrets: this.#options.secrets ?? [] })(trace) as RequestTrace;
+    // A trace keeps no prompt: a CLI that echoes it on stderr has it cut from the stored tails.
+    const prompts = context === undefined ? [] : [context.request.prompt, context.request.systemPrompt ?? ''];
+    return createSanitizer({ secrets: this.#options.secrets ?? [], prompts })(trace) as RequestTrace;
   }
 
   /** The CLI session binding of the answer, when it keeps one (`keepsCliSession`). */

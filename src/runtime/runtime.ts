@@ -38,6 +38,7 @@ import { imagePlaceholders, loadConversation, sessionsApi, type SessionsApi } fr
 
 export type { SessionsApi };
 import { RequestTracing, type TracesApi } from './tracing.js';
+import { redactAttempt, redactError, redactRunResult, runtimeRedactor, type Redact } from './redaction.js';
 import { AnswerStreams } from './answer-streams.js';
 
 /**
@@ -130,6 +131,8 @@ export class Runtime {
   readonly #onWarning: ((message: string) => void) | undefined;
   /** The clock of cooldowns and probes (`RuntimeOptions.now`). */
   readonly #now: () => number;
+  /** Scrubs credentials from what leaves `run()`: attempts, warnings, errors (`./redaction.ts`). */
+  readonly #redact: Redact;
 
   constructor(
     config: ResolvedConfig,
@@ -151,7 +154,9 @@ export class Runtime {
     this.#stateSeen = config.store.kind !== 'level';
     this.#tracing = new RequestTracing(config, async () => (await this.#openStores()).traces);
     this.#inspect = options.inspect;
-    this.#onWarning = options.onWarning;
+    this.#redact = runtimeRedactor(config);
+    const { onWarning } = options;
+    this.#onWarning = onWarning === undefined ? undefined : (message) => onWarning(this.#redact(message));
     this.#now = options.now ?? Date.now;
     const failed = (what: string, error: unknown) => this.#outage.failed(what, error);
     this.#traceWrites = new BackgroundWrites(failed);
@@ -284,10 +289,10 @@ export class Runtime {
       const passthrough = this.#passthroughs.result(requestId);
       const result = passthrough === undefined ? answer : { ...answer, passthrough };
       this.#saveTrace(recorder, { warnings: result.warnings });
-      return result;
+      return redactRunResult(result, this.#redact);
     } catch (error) {
       this.#saveTrace(recorder, { error });
-      throw error;
+      throw redactError(error, this.#redact);
     } finally {
       closeStream();
       closePassthrough();
@@ -397,7 +402,7 @@ export class Runtime {
     this.#actors.set(input.requestId, actor);
     const cancel = () => actor.send({ type: 'CANCEL' });
     signal?.addEventListener('abort', cancel, { once: true });
-    if (onAttempt !== undefined) reportAttempts(actor, onAttempt);
+    if (onAttempt !== undefined) reportAttempts(actor, (attempt) => onAttempt(redactAttempt(attempt, this.#redact)));
     try {
       actor.start();
       if (signal?.aborted) cancel();

@@ -16,6 +16,7 @@ import { chatCompletionsAnswers, chatCompletionsSchema, parseChatCompletions } f
 import { problemFor, type HttpProblem } from './status.js';
 import { validationProblem } from './validation.js';
 import { errorBody, type WireFormat } from './wire-errors.js';
+import { configSecrets, createRedactor } from '../inspection/sanitize.js';
 
 /** Options of {@link createServer}; each one defaults to the runtime's `safetynet.serve` config. */
 export interface ServeOptions extends Partial<ServeSettings> {
@@ -64,6 +65,25 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 /** The routes whose requests the metrics count. */
 const MODEL_ROUTES = new Set(['/v1/chat/completions', '/v1/messages']);
 
+/** Pino serializers of the verbose log: the request's method, redacted URL and peer; errors' name and redacted message. */
+function logSerializers(redact: (text: string) => string) {
+  return {
+    req: (request: FastifyRequest) => ({
+      method: request.method,
+      url: redact(request.url),
+      host: request.host,
+      remoteAddress: request.ip,
+      ...(request.socket?.remotePort === undefined ? {} : { remotePort: request.socket.remotePort }),
+    }),
+    err: (error: FastifyError) => ({
+      type: error.name,
+      message: redact(String(error.message)),
+      stack: redact(String(error.stack ?? '')),
+      ...(error.code === undefined ? {} : { code: error.code }),
+    }),
+  };
+}
+
 /** The wire format of a URL: `/v1/messages…` speaks Anthropic, everything else OpenAI. */
 export function wireFormatOf(url: string): WireFormat {
   return url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
@@ -87,7 +107,14 @@ export async function createServer(runtime: Runtime, options: ServeOptions = {})
   const fastify = Fastify({
     bodyLimit: settings.bodyLimitBytes,
     // stderr: stdout stays free for output; pino's request serializer logs no bodies, and header keys are redacted anyway.
-    logger: verbose ? { level: 'info', stream: process.stderr, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] } : false,
+    // The URL and error texts go through the one redactor (`?key=`, configured and serve keys).
+    logger: verbose
+      ? {
+          level: 'info',
+          stream: process.stderr,
+          serializers: logSerializers(createRedactor(configSecrets({ ...runtime.config, serve: settings }))),
+        }
+      : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     // New requests during a drain are refused in the client's wire format (below), not Fastify's.
     return503OnClosing: false,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActor, createMachine, type InspectionEvent } from 'xstate';
 import { configSecrets, createRuntime, createSanitizer, fanOut, toInspectionRecord, type Runtime } from '../../src/index.js';
+import { createRedactor, envSecrets, STANDARD_KEY_VARIABLES } from '../../src/inspection/sanitize.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
 
 describe('fanOut', () => {
@@ -161,5 +162,45 @@ describe('a request with an API provider holding a key', () => {
     });
     expect(trace!.attempts[0]!.argv).toBeUndefined();
     expect(trace!.steps.slice(0, 3).map((step) => step.state)).toEqual(['selecting-model', 'calling-api', 'falling-back']);
+  });
+});
+
+describe('createRedactor (issue 13: one redaction for every output)', () => {
+  it('scrubs known secrets, URL userinfo (Redis URLs too) and credential query values; idempotent', () => {
+    const redact = createRedactor(['sk-known-secret-1234']);
+    const text =
+      'key sk-known-secret-1234 at http://user:pw-9876@api.test/v1?key=q-1&model=m, ' +
+      'redis://:redis-pw@127.0.0.1:6379/0, https://tok-123@git.test/x?api_key=a&access_token=b&token=c';
+    const once = redact(text);
+    expect(once).toBe(
+      'key (redacted) at http://(redacted)@api.test/v1?key=(redacted)&model=m, ' +
+        'redis://(redacted)@127.0.0.1:6379/0, https://(redacted)@git.test/x?api_key=(redacted)&access_token=(redacted)&token=(redacted)',
+    );
+    expect(redact(once)).toBe(once);
+    expect(redact('an e-mail a@b.test and a=b stay')).toBe('an e-mail a@b.test and a=b stay');
+  });
+
+  it('replaces the prompt (and each of its lines of 8+ characters) by (prompt), short prompts stay', () => {
+    const redact = createRedactor([], ['first line of it\nsecond line here', 'hi']);
+    expect(redact('echo: first line of it\\nsecond line here')).toBe('echo: (prompt)\\n(prompt)');
+    expect(redact('hi there')).toBe('hi there');
+  });
+
+  it('envSecrets takes the standard key variables, SAFETYNET_API_KEYS one by one, the Redis URL password and *_TOKEN-like names', () => {
+    const secrets = envSecrets({
+      OPENAI_API_KEY: 'sk-o',
+      GEMINI_API_KEY: 'gem-key-1',
+      SAFETYNET_API_KEYS: 'k-one, k-two',
+      SAFETYNET_REDIS_URL: 'redis://:p%40ss-word@h:1',
+      GITHUB_TOKEN: 'ghp-123456789',
+      SHORT_TOKEN: 'abc',
+      HOME: '/home/someone',
+    });
+    expect(secrets).toEqual(expect.arrayContaining(['sk-o', 'gem-key-1', 'k-one', 'k-two', 'p%40ss-word', 'p@ss-word', 'ghp-123456789']));
+    expect(secrets).not.toContain('/home/someone');
+    expect(secrets).not.toContain('abc');
+    expect(STANDARD_KEY_VARIABLES).toEqual(
+      expect.arrayContaining(['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'CODEX_API_KEY', 'GOOGLE_API_KEY']),
+    );
   });
 });

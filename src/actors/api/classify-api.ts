@@ -16,6 +16,7 @@
 import { isRecord } from '../../config/json-record.js';
 import { AttemptError, type AttemptFailure, type FailureReason } from '../../errors.js';
 import { quoteLine, readReason, retryAfterMsFromText, validStatus } from '../../failover/classify.js';
+import { RedirectRefusedError } from './redirects.js';
 
 /** A failure the SDK does not throw itself: an error event inside a 200 stream, or a truncated stream. */
 export class ApiStreamError extends Error {
@@ -119,6 +120,16 @@ function causeCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** The refused redirect on the `cause` chain (the SDK wraps what its `fetch` threw), bounded. */
+function refusedRedirect(error: unknown): RedirectRefusedError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && isRecord(current); depth += 1) {
+    if (current instanceof RedirectRefusedError) return current;
+    current = current['cause'];
+  }
+  return undefined;
+}
+
 /** Replaces the key (when one is set) in a provider text. */
 function redact(message: string, apiKey: string | undefined): string {
   return apiKey !== undefined && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
@@ -191,6 +202,8 @@ export function classifyApiError(error: unknown, context: ApiErrorContext): Atte
     const head = `${error.event}${error.code === undefined ? '' : ` ${error.code}`}`;
     return classifySignals({ status: undefined, codes, texts: [error.message], headers: undefined, head }, context, fallback);
   }
+  const redirect = refusedRedirect(error);
+  if (redirect !== undefined) return { reason: 'config', message: `${label}: ${redirect.message}`, status: redirect.status };
   if (names.includes('APIConnectionError')) {
     const code = causeCode(error);
     const head = `connection failed${code === undefined ? '' : ` (${code})`}`;

@@ -12,11 +12,13 @@
  * - A provider without a key sends no credential (local servers): a placeholder satisfies the
  *   SDK's constructor and the auth headers are explicitly omitted (`null` headers).
  * - Anthropic keys go in `x-api-key` (see `anthropicHeaders`), OpenAI keys as `Authorization: Bearer`.
+ * - Redirects are never followed (`fetchWithoutRedirects`): a 3xx answer fails the attempt (`config`).
  */
 import { createHash } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import type { ResolvedApiProvider } from '../../config/types.js';
+import { fetchWithoutRedirects } from './redirects.js';
 
 /** The Anthropic API's base URL when a provider sets none (the SDK appends `/v1/messages`). */
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -118,6 +120,7 @@ export function anthropicClient(provider: ResolvedApiProvider): Promise<Anthropi
       authToken: null,
       webhookKey: null,
       baseURL: provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL,
+      fetch: fetchWithoutRedirects,
       maxRetries: 0,
       logLevel: 'off',
       defaultHeaders: anthropicHeaders(provider),
@@ -136,6 +139,7 @@ export function openaiClient(provider: ResolvedApiProvider): Promise<OpenAI> {
       project: null,
       webhookSecret: null,
       baseURL: provider.baseUrl ?? DEFAULT_OPENAI_BASE_URL,
+      fetch: fetchWithoutRedirects,
       maxRetries: 0,
       logLevel: 'off',
       defaultHeaders: defaultHeaders(provider, ['authorization']),
