@@ -48,6 +48,9 @@ export async function agentCommand(flags: AgentFlags, io: Io): Promise<number> {
     runtime = await createRuntime({
       ...(flags.config === undefined ? {} : { configFile: flags.config }),
       onWarning: (warning) => io.stderr(`safetynet: warning: ${warning}\n`),
+      // One request per process: the state folder is closed after each use, so that the other
+      // processes sharing SAFETYNET_HOME wait for its lock as briefly as possible.
+      storeIdleCloseMs: 0,
     });
     // Loaded only when asked for: without --inspect nothing of the inspector is imported.
     const verbose = flags.verbose ? (await import('../inspection/verbose.js')).createVerbosePrinter((line) => io.stderr(line)) : undefined;
