@@ -24,16 +24,18 @@ describe('StoreOutage', () => {
     expect(warnings).toHaveLength(2); // a new outage after a good read is warned about again
   });
 
-  it('a sick LevelDB folder (locked, damaged, read-only) fails open like an unavailable Redis, warned once per outage', async () => {
+  it('a sick LevelDB folder (locked, damaged, read-only) fails open like an unavailable Redis; a lock is warned once per outage, damage each time', async () => {
     const warnings: string[] = [];
     const reads = new StoreOutage((message) => warnings.push(message));
     const locked = new StoreError('SAFETYNET_STORE_LOCKED', 'locked', { location: '/x' });
     const damaged = new StoreError('SAFETYNET_STORE_FAILED', 'Corruption: 1 missing files', { location: '/x' });
     expect(await reads.read(() => Promise.reject(locked), 'none')).toBe('none');
+    outageWrite(reads, locked);
+    expect(warnings).toHaveLength(1); // a lock: once per outage
     expect(await reads.read(() => Promise.reject(damaged), 'none')).toBe('none');
     outageWrite(reads, damaged);
     expect(reads.count).toBe(2);
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toHaveLength(3); // damage: each time, until repaired
     expect([...FAIL_OPEN_CODES].sort()).toEqual(['SAFETYNET_STORE_FAILED', 'SAFETYNET_STORE_LOCKED', 'SAFETYNET_STORE_UNAVAILABLE']);
   });
 
