@@ -57,6 +57,9 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
     runtime = await createRuntime({
       ...(flags.config === undefined ? {} : { configFile: flags.config }),
       onWarning: (warning) => io.stderr(`safetynet: warning: ${warning}\n`),
+      // One request per process: the state folder is closed after each use, so that the other
+      // processes sharing SAFETYNET_HOME wait for its lock as briefly as possible.
+      storeIdleCloseMs: 0,
     });
     redact = createRedactor(configSecrets(runtime.config));
     // Loaded only when asked for: without --inspect nothing of the inspector is imported.

@@ -1,9 +1,11 @@
 /**
- * `safetynet doctor [--json] [--config f]`: can every configured candidate run? One line per
+ * `safetynet doctor [--json] [--config f] [--repair]`: can every configured candidate run? One line per
  * check; each problem is one line with its fix. Exit 0 when every candidate can run (warnings
- * allowed), 1 when a check failed, 2 for a bad config.
+ * allowed), 1 when a check failed, 2 for a bad config. `--repair` first runs LevelDB's repair on the
+ * state folder and says what it recovered (exit 1 when the repair fails).
  */
 import type { DoctorCheck, DoctorReport } from '../doctor/types.js';
+import { UsageError } from '../errors.js';
 import { EXIT, reportFailure } from './exit-codes.js';
 import type { Io } from './io.js';
 
@@ -11,6 +13,8 @@ import type { Io } from './io.js';
 export interface DoctorFlags {
   config?: string;
   json?: boolean;
+  /** Repair the LevelDB state folder (a damaged `CURRENT`/`MANIFEST`, missing table files) before the checks. */
+  repair?: boolean;
 }
 
 /** Run the checks and print them (through the one redactor, `createRedactor`); resolves with the exit code. */
@@ -20,11 +24,20 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
     const { defaultStoreLocation } = await import('../store/state-folder.js');
     const { runDoctor } = await import('../doctor/doctor.js');
     const config = await loadConfig({ env: process.env, ...(flags.config === undefined ? {} : { file: flags.config }) });
-    const report = await runDoctor({ config, storeLocation: defaultStoreLocation(process.env) });
+    const storeLocation = defaultStoreLocation(process.env);
     // The one redactor: a base URL with credentials, a key a CLI printed, … never in clear.
     const { configSecrets, createRedactor } = await import('../inspection/sanitize.js');
     const redact = createRedactor(configSecrets(config));
-    io.stdout(redact(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report)));
+    let repair: import('../doctor/repair.js').RepairReport | undefined;
+    if (flags.repair) {
+      if (config.store.kind !== 'level')
+        throw new UsageError('doctor --repair repairs a LevelDB state folder; this config keeps the state in Redis');
+      const { formatRepair, repairStateFolder } = await import('../doctor/repair.js');
+      repair = await repairStateFolder(storeLocation);
+      if (!flags.json) io.stdout(redact(`${formatRepair(repair)}\n`));
+    }
+    const report = await runDoctor({ config, storeLocation });
+    io.stdout(redact(flags.json ? `${JSON.stringify(repair === undefined ? report : { ...report, repair })}\n` : formatReport(report)));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (error) {
     return reportFailure(error, io);

@@ -84,6 +84,7 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .command('doctor')
     .description('check that every configured candidate can run: command, version, root refusal, login or API key, state folder, cooldowns')
     .option('--json', 'print the checks as one JSON object')
+    .option('--repair', "first repair a damaged state folder (LevelDB's repair) and say what it recovered")
     .addOption(configOption())
     .action((flags) => run(doctorCommand(flags, io)));
 

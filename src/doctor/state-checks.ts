@@ -133,12 +133,14 @@ function storeProblem(location: string, error: unknown): DoctorCheck {
       fix: 'wait for the other safetynet process to finish (or stop it), or point SAFETYNET_HOME elsewhere',
     };
   }
+  // The store's message ends with its fix when it knows it (`…; fix: run \`safetynet doctor --repair\`…`).
+  const [problem = message, fix] = message.split('; fix: ');
   return {
     candidate: 'state',
     check: 'store',
     ok: false,
     level: 'error',
-    problem: message,
-    fix: `check the permissions and free space of ${location}, or point SAFETYNET_HOME elsewhere`,
+    problem,
+    fix: fix ?? `check the permissions and free space of ${location}, or point SAFETYNET_HOME elsewhere`,
   };
 }

@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import type { CooldownEntry } from '../store/index.js';
 import type { StateStores, StoreHealth } from '../store/ports.js';
 import { defaultStoreLocation } from '../store/state-folder.js';
+import { withLockDeadline } from '../store/lock-deadline.js';
 import type { CandidateList } from '../config/index.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
 import { BackgroundWrites } from './background-writes.js';
@@ -46,6 +47,14 @@ import { AnswerStreams } from './answer-streams.js';
  * one open; another safetynet process waits at most about this long (its open retries on the lock).
  */
 const DEFAULT_STORE_IDLE_CLOSE_MS = 250;
+
+/**
+ * The longest wait (ms) for a state folder locked by another process in a store call a request can
+ * do without: a one-shot request's cooldown read or probe claim (which then fails open), a trace or
+ * cooldown write (which then warns). The calls a request with a session key makes before its turn
+ * (cooldowns, its transcript and CLI sessions) wait until its deadline.
+ */
+const OPTIONAL_LOCK_WAIT_MS = 2000;
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -179,7 +188,8 @@ export class Runtime {
           this.#passthroughs.answered(input.requestId, turn);
           return turn;
         },
-        inBackground: (write) => this.#cooldownWrites.run(write, 'a cooldown could not be stored'),
+        inBackground: (write) =>
+          this.#cooldownWrites.run(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write), 'a cooldown could not be stored'),
         now: this.#now,
         hostId: config.store.hostId,
       }),
@@ -195,7 +205,12 @@ export class Runtime {
    * @returns the answer, the model that gave it, the CLI session id and every attempt.
    * @throws {UsageError} `SAFETYNET_USAGE`, `SAFETYNET_MODEL_NOT_ALLOWED`, `SAFETYNET_IMAGE_INVALID` for a bad request.
    * @throws {RequestError} `SAFETYNET_ALL_CANDIDATES_FAILED` (with `attempts`) or `SAFETYNET_ABORTED`.
-   * @throws {StoreError} `SAFETYNET_STORE_LOCKED` when the state folder stays locked by another process.
+   * @throws {StoreError} with a session key, before any candidate runs, when its transcript cannot be
+   *   read: `SAFETYNET_STORE_LOCKED` (the state folder stayed locked by another process until the
+   *   deadline), `SAFETYNET_STORE_FAILED` (damaged, read-only or not creatable; the message ends with
+   *   the fix, `safetynet doctor --repair` for a damaged folder), `SAFETYNET_STORE_UNAVAILABLE` (Redis).
+   *   A one-shot request never fails for the store: cooldown reads fail open (one warning per outage,
+   *   see `StoreOutage`), trace and cooldown writes only warn.
    * @throws {SessionBusyError} `SAFETYNET_SESSION_BUSY` when another turn of the session key (in this
    *   process or another one) held the lane past the attempt deadline.
    */
@@ -306,7 +321,10 @@ export class Runtime {
    */
   #saveTrace(recorder: Parameters<RequestTracing['save']>[0], outcome: Parameters<RequestTracing['save']>[1]): void {
     if (recorder === undefined) return;
-    this.#traceWrites.run(() => this.#tracing.save(recorder, outcome), 'the request trace could not be stored');
+    this.#traceWrites.run(
+      () => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, () => this.#tracing.save(recorder, outcome)),
+      'the request trace could not be stored',
+    );
   }
 
   /** The session lanes, on the store's lane locks; one-shot requests never load them. */
@@ -328,7 +346,15 @@ export class Runtime {
     await Promise.all([this.#traceWrites.settled(), this.#cooldownWrites.settled()]);
   }
 
-  async #execute(request: RunRequest, requestId: string, inspect: InspectObserver | undefined): Promise<RunResult> {
+  /**
+   * Run the request with the store's lock waits bounded by its deadline (`timeoutMs`): a state folder
+   * kept locked by another process fails the request's store calls then, not after a fixed budget.
+   */
+  #execute(request: RunRequest, requestId: string, inspect: InspectObserver | undefined): Promise<RunResult> {
+    return withLockDeadline(request.timeoutMs ?? this.config.attemptTimeoutMs, () => this.#executeInDeadline(request, requestId, inspect));
+  }
+
+  async #executeInDeadline(request: RunRequest, requestId: string, inspect: InspectObserver | undefined): Promise<RunResult> {
     const startedAt = performance.now();
     const { signal } = request;
     if (signal?.aborted)
@@ -345,7 +371,11 @@ export class Runtime {
       const output = await this.#inSessionLane(sessionKey, attemptTimeoutMs, signal, async () => {
         const input: RequestInput = {
           requestId,
-          candidates: await this.#candidates(refs, request.passthrough?.format),
+          // A one-shot request waits briefly for a locked folder, then routes without cooldowns; a
+          // request that needs its transcript next waits for the folder until its deadline anyway.
+          candidates: await withLockDeadline(storedKey === null ? OPTIONAL_LOCK_WAIT_MS : Number.POSITIVE_INFINITY, () =>
+            this.#candidates(refs, request.passthrough?.format),
+          ),
           sessionKey: storedKey,
           attemptTimeoutMs,
           request: {

@@ -4,9 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
-import { StoreOutage } from '../../src/runtime/store-outage.js';
+import { FAIL_OPEN_CODES, StoreOutage } from '../../src/runtime/store-outage.js';
 
 const unavailable = () => Promise.reject(new StoreError('SAFETYNET_STORE_UNAVAILABLE', 'Redis down', { location: 'redis://x' }));
+
+const outageWrite = (outage: StoreOutage, error: unknown) => outage.failed('the request trace could not be stored', error);
 
 describe('StoreOutage', () => {
   it('an unavailable store gives the fallback, counts each read and warns once per outage', async () => {
@@ -22,10 +24,27 @@ describe('StoreOutage', () => {
     expect(warnings).toHaveLength(2); // a new outage after a good read is warned about again
   });
 
-  it('other store errors (a locked LevelDB folder) are not an outage: they are passed on', async () => {
-    const reads = new StoreOutage(() => {});
+  it('a sick LevelDB folder (locked, damaged, read-only) fails open like an unavailable Redis; a lock is warned once per outage, damage each time', async () => {
+    const warnings: string[] = [];
+    const reads = new StoreOutage((message) => warnings.push(message));
     const locked = new StoreError('SAFETYNET_STORE_LOCKED', 'locked', { location: '/x' });
-    await expect(reads.read(() => Promise.reject(locked), 'none')).rejects.toBe(locked);
+    const damaged = new StoreError('SAFETYNET_STORE_FAILED', 'Corruption: 1 missing files', { location: '/x' });
+    expect(await reads.read(() => Promise.reject(locked), 'none')).toBe('none');
+    outageWrite(reads, locked);
+    expect(warnings).toHaveLength(1); // a lock: once per outage
+    expect(await reads.read(() => Promise.reject(damaged), 'none')).toBe('none');
+    outageWrite(reads, damaged);
+    expect(reads.count).toBe(2);
+    expect(warnings).toHaveLength(3); // damage: each time, until repaired
+    expect([...FAIL_OPEN_CODES].sort()).toEqual(['SAFETYNET_STORE_FAILED', 'SAFETYNET_STORE_LOCKED', 'SAFETYNET_STORE_UNAVAILABLE']);
+  });
+
+  it('other errors are not an outage: a transcript conflict or a bug is passed on', async () => {
+    const reads = new StoreOutage(() => {});
+    const conflict = new StoreError('SAFETYNET_TRANSCRIPT_CONFLICT', 'conflict', { location: '/x' });
+    const bug = new TypeError('undefined is not a function');
+    await expect(reads.read(() => Promise.reject(conflict), 'none')).rejects.toBe(conflict);
+    await expect(reads.read(() => Promise.reject(bug), 'none')).rejects.toBe(bug);
     expect(reads.count).toBe(0);
   });
 });

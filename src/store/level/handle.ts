@@ -10,8 +10,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Level } from 'level';
-import { StoreError } from '../../errors.js';
+import { SafetynetError, StoreError } from '../../errors.js';
 import { requireText } from '../arguments.js';
+import { lockDeadline } from '../lock-deadline.js';
 import {
   clearLinger,
   closeIfIdle,
@@ -130,7 +131,9 @@ export class LevelHandle {
    * @returns what `fn` resolves to. With `idleCloseMs: 0` the database is closed (if nobody else
    *   uses it) before the promise settles.
    * @throws {StoreError} `SAFETYNET_STORE_LOCKED` when the folder stayed locked for the whole retry
-   *   budget; `SAFETYNET_STORE_FAILED` when the folder cannot be created or opened, or a LevelDB
+   *   budget (the caller's lock deadline when one is in force, see `withLockDeadline`);
+   *   `SAFETYNET_STORE_FAILED` when the folder cannot be created or opened (the message ends with
+   *   the fix: `safetynet doctor --repair` for a damaged folder), or a LevelDB
    *   operation inside `fn` fails (`LEVEL_*` errors; `cause` keeps the original). Other errors
    *   thrown by `fn` pass through unchanged.
    */
@@ -204,7 +207,7 @@ export class LevelHandle {
     try {
       for (;;) {
         if (slot.closing !== undefined) await slot.closing;
-        else if (slot.opening !== undefined) await slot.opening;
+        else if (slot.opening !== undefined) await this.#joinOpening(slot.opening);
         else if (slot.db?.status === 'open') return slot;
         else
           slot.opening = this.#open(slot).finally(() => {
@@ -215,6 +218,19 @@ export class LevelHandle {
       slot.users--;
       forgetIfIdle(slot);
       throw error;
+    }
+  }
+
+  /**
+   * Wait for an open in progress. When it ran out of its lock budget (another user's, perhaps a
+   * shorter one), this user's own budget decides: the loop of {@link #acquire} then opens again.
+   */
+  async #joinOpening(opening: Promise<void>): Promise<void> {
+    try {
+      await opening;
+    } catch (error) {
+      const deadline = lockDeadline() ?? Number.NEGATIVE_INFINITY;
+      if (!(SafetynetError.is(error) && error.code === 'SAFETYNET_STORE_LOCKED' && deadline > performance.now())) throw error;
     }
   }
 
@@ -238,12 +254,19 @@ export class LevelHandle {
     try {
       await mkdir(location, { recursive: true, mode: 0o700 });
     } catch (cause) {
-      throw new StoreError('SAFETYNET_STORE_FAILED', `cannot create the safetynet state folder ${location}: ${describeError(cause)}`, {
-        location,
-        cause,
-      });
+      const detail = describeError(cause);
+      throw new StoreError(
+        'SAFETYNET_STORE_FAILED',
+        `cannot create the safetynet state folder ${location}: ${detail}; fix: make its parent folder writable by this user, or point SAFETYNET_HOME elsewhere`,
+        {
+          location,
+          cause,
+        },
+      );
     }
     const started = performance.now();
+    // The caller's bound (a request's deadline, see lock-deadline.ts) replaces the handle's budget.
+    const budgetMs = (lockDeadline() ?? started + this.#retry.budgetMs) - started;
     for (let attempt = 1; ; attempt++) {
       try {
         // Construct and open in the same tick: level would otherwise start a deferred open itself.
@@ -255,13 +278,18 @@ export class LevelHandle {
         return;
       } catch (error) {
         if (!isLevelLocked(error)) {
-          throw new StoreError('SAFETYNET_STORE_FAILED', `cannot open the safetynet state folder ${location}: ${describeError(error)}`, {
-            location,
-            cause: error,
-          });
+          const detail = describeError(error);
+          throw new StoreError(
+            'SAFETYNET_STORE_FAILED',
+            `cannot open the safetynet state folder ${location}: ${detail}; ${openFailureFix(location, detail)}`,
+            {
+              location,
+              cause: error,
+            },
+          );
         }
         const elapsedMs = performance.now() - started;
-        const remaining = this.#retry.budgetMs - elapsedMs;
+        const remaining = budgetMs - elapsedMs;
         if (remaining <= 0) {
           throw new StoreError(
             'SAFETYNET_STORE_LOCKED',
@@ -280,4 +308,16 @@ export class LevelHandle {
       }
     }
   }
+}
+
+/** Damage LevelDB reports on open: a garbled `CURRENT`/`MANIFEST`, missing or unreadable table files. */
+const CORRUPTION = /Corruption|No such file|CURRENT|MANIFEST|\.ldb|\.sst|\.log\b/i;
+const PERMISSION = /Permission denied|EACCES|EPERM|Read-only file system|EROFS/i;
+
+/** The fix of an open that failed for another reason than the lock, from LevelDB's message. */
+export function openFailureFix(location: string, message: string): string {
+  if (PERMISSION.test(message)) return `fix: make ${location} writable by this user, or point SAFETYNET_HOME elsewhere`;
+  if (CORRUPTION.test(message))
+    return 'fix: run `safetynet doctor --repair` (recovers what LevelDB can read), or point SAFETYNET_HOME elsewhere';
+  return `fix: check the permissions and free space of ${location}, or point SAFETYNET_HOME elsewhere`;
 }
