@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { nanoid } from 'nanoid';
 import { loadConfig, resolveCandidates } from '../config/index.js';
-import type { ResolvedConfig, SafetynetConfigFile } from '../config/types.js';
+import type { ResolvedConfig } from '../config/types.js';
 import { stageImages } from './images.js';
 import { RUN_FOLDER_NAME, reapOrphans } from '../actors/cli/orphans.js';
 import { safetynetHome } from '../config/home.js';
@@ -15,17 +15,16 @@ import { RequestError, SafetynetError, AttemptError } from '../errors.js';
 import { requestMachine, type RequestEvent } from '../machines/request-machine.js';
 import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
-import { existsSync } from 'node:fs';
 import type { CooldownEntry } from '../store/index.js';
-import type { StateStores, StoreHealth } from '../store/ports.js';
+import type { StoreHealth } from '../store/ports.js';
 import { defaultStoreLocation } from '../store/state-folder.js';
 import { withLockDeadline } from '../store/lock-deadline.js';
 import type { CandidateList } from '../config/index.js';
-import { cooldownKeys } from '../failover/cooldown-policy.js';
-import { BackgroundWrites } from './background-writes.js';
-import { CooldownReader } from './cooldown-reader.js';
-import { StoreOutage } from './store-outage.js';
-import { forPassthrough, inConfiguredOrder, withCooldowns, withProviders } from './candidates.js';
+import { forPassthrough, inConfiguredOrder, withProviders } from './candidates.js';
+import { OPTIONAL_LOCK_WAIT_MS, RuntimeState } from './runtime-state.js';
+import { DEFAULT_STORE_IDLE_CLOSE_MS, type RuntimeOptions } from './runtime-options.js';
+
+export type { RuntimeOptions };
 import { PassthroughCalls } from './passthrough-calls.js';
 import type { PassthroughFormat } from '../actors/api/types.js';
 import { formatAttempts } from '../failover/advice.js';
@@ -43,72 +42,15 @@ import { redactAttempt, redactError, redactRunResult, runtimeRedactor, type Reda
 import { AnswerStreams } from './answer-streams.js';
 
 /**
- * How long the store stays open after its last operation (ms). Requests arriving in a burst share
- * one open; another safetynet process waits at most about this long (its open retries on the lock).
- */
-const DEFAULT_STORE_IDLE_CLOSE_MS = 250;
-
-/**
- * The longest wait (ms) for a state folder locked by another process in a store call a request can
- * do without: a one-shot request's cooldown read or probe claim (which then fails open), a trace or
- * cooldown write (which then warns). The calls a request with a session key makes before its turn
- * (cooldowns, its transcript and CLI sessions) wait until its deadline.
- */
-const OPTIONAL_LOCK_WAIT_MS = 2000;
-
-/** Options of {@link createRuntime}. */
-export interface RuntimeOptions {
-  /** A config object of the spec's shape (`{ agents: { defaults: … } }`); wins over files. */
-  config?: SafetynetConfigFile;
-  /** A JSON5 config file. @default `$SAFETYNET_CONFIG`, else `$SAFETYNET_HOME/config.json5` if it exists */
-  configFile?: string;
-  /** Environment used for `SAFETYNET_HOME` / `SAFETYNET_CONFIG` lookup. @default process.env */
-  env?: NodeJS.ProcessEnv;
-  /** LevelDB folder of sessions, cooldowns and traces. @default `$SAFETYNET_HOME/state` (`~/.safetynet/state`) */
-  storeLocation?: string;
-  /**
-   * How long (ms) the state folder stays open after its last use. Requests in a burst share one
-   * open; another safetynet process on the same folder waits up to about this long for its lock.
-   * An embedding gateway that owns the folder can raise it (an open costs 1–2 ms, and with the
-   * folder open a cooldown read costs tens of µs).
-   * @default 250
-   */
-  storeIdleCloseMs?: number;
-  /**
-   * Receives the xstate inspection events (`@xstate.actor`, `@xstate.event`, `@xstate.snapshot`,
-   * `@xstate.microstep`, `@xstate.action`) of every request's actor; see also `RunRequest.inspect`.
-   * Snapshots carry the prompt; API keys are non-enumerable and never serialized (use
-   * `createSanitizer` before writing events anywhere). Exceptions it throws are ignored.
-   */
-  inspect?: InspectObserver;
-  /**
-   * Called with warnings that have no result to go into: a trace that could not be stored (traces
-   * are written after `run()` settled, off the request's path).
-   */
-  onWarning?: (message: string) => void;
-  /**
-   * The clock of cooldowns and half-open probes, epoch ms (simulations and tests drive it; nothing
-   * else of a request reads it).
-   * @default Date.now
-   */
-  now?: () => number;
-}
-
-/**
  * A safetynet runtime. Create it with {@link createRuntime}, call {@link Runtime.run} per request,
  * and {@link Runtime.close} when done (waits for running requests, then closes the store).
  */
 export class Runtime {
   /** The validated, merged configuration. */
   readonly config: ResolvedConfig;
-  readonly #storeLocation: string;
-  readonly #storeIdleCloseMs: number;
   readonly #runDir: string | undefined;
-  #stores: Promise<StateStores> | undefined;
-  /** Whether the state can hold anything yet: a LevelDB folder that exists, or any shared store. */
-  #stateSeen: boolean;
-  /** Cooldown reads that failed open (the shared store was unavailable), and whether the outage was warned about. */
-  readonly #outage = new StoreOutage((message) => this.#onWarning?.(message));
+  /** The state stores, and the rules of reading and writing them around requests. */
+  readonly #state: RuntimeState;
   readonly #machine;
   /** The session lanes (on the store's lane locks), loaded on the first keyed request. */
   #sessionLanes: Promise<SessionLanes> | undefined;
@@ -117,15 +59,6 @@ export class Runtime {
   readonly #running = new Set<Promise<unknown>>();
   #closed = false;
   readonly #tracing: RequestTracing;
-  /** Trace writes, off the request's path. */
-  readonly #traceWrites: BackgroundWrites;
-  /** Cooldown writes, off the failover path; the next request's cooldown read waits for them. */
-  readonly #cooldownWrites: BackgroundWrites;
-  /** Cooldown reads of concurrent requests, coalesced and in request order. */
-  readonly #cooldownReader = new CooldownReader(async () => {
-    const { cooldowns } = await this.#openStores();
-    return (keys, now) => this.#outage.read(() => cooldowns.read(keys, now), new Map());
-  });
   #api: Promise<typeof import('../actors/api/call-api.js')> | undefined;
   /** The running request actors, by request id (CLI retry notices are sent to them). */
   readonly #actors = new Map<string, { send(event: RequestEvent): void }>();
@@ -157,23 +90,24 @@ export class Runtime {
     } = {},
   ) {
     this.config = config;
-    this.#storeLocation = storeLocation;
     this.#runDir = options.runDir;
-    this.#storeIdleCloseMs = options.storeIdleCloseMs ?? DEFAULT_STORE_IDLE_CLOSE_MS;
-    this.#stateSeen = config.store.kind !== 'level';
-    this.#tracing = new RequestTracing(config, async () => (await this.#openStores()).traces);
     this.#inspect = options.inspect;
     this.#redact = runtimeRedactor(config);
     const { onWarning } = options;
     this.#onWarning = onWarning === undefined ? undefined : (message) => onWarning(this.#redact(message));
     this.#now = options.now ?? Date.now;
-    const failed = (what: string, error: unknown) => this.#outage.failed(what, error);
-    this.#traceWrites = new BackgroundWrites(failed);
-    this.#cooldownWrites = new BackgroundWrites(failed);
+    this.#state = new RuntimeState({
+      config,
+      storeLocation,
+      idleCloseMs: options.storeIdleCloseMs ?? DEFAULT_STORE_IDLE_CLOSE_MS,
+      now: this.#now,
+      warn: (message) => this.#onWarning?.(message),
+    });
+    this.#tracing = new RequestTracing(config, () => this.#state.traces());
     this.#machine = requestMachine.provide({
       actors: createRequestActors({
-        sessions: async () => (await this.#openStores()).sessions,
-        cooldowns: async () => (await this.#openStores()).cooldowns,
+        sessions: () => this.#state.sessions(),
+        cooldowns: async () => (await this.#state.open()).cooldowns,
         runTurn: (input, signal) => this.#runTurn(input, signal),
         callApi: async (input, signal) => {
           const model = `${input.provider.id}/${input.model}`;
@@ -188,8 +122,7 @@ export class Runtime {
           this.#passthroughs.answered(input.requestId, turn);
           return turn;
         },
-        inBackground: (write) =>
-          this.#cooldownWrites.run(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write), 'a cooldown could not be stored'),
+        inBackground: (write) => this.#state.writeCooldown(write),
         now: this.#now,
         hostId: config.store.hostId,
       }),
@@ -237,29 +170,26 @@ export class Runtime {
    * folder that does not exist yet holds none and is not created.
    * @throws {StoreError} `SAFETYNET_STORE_LOCKED` / `SAFETYNET_STORE_FAILED` when the folder cannot be read.
    */
-  async activeCooldowns(): Promise<CooldownEntry[]> {
-    this.#stateSeen ||= existsSync(this.#storeLocation);
-    if (!this.#stateSeen) return [];
-    const now = this.#now();
-    return (await (await this.#openStores()).cooldowns.list(now)).filter((entry) => entry.until > now);
+  activeCooldowns(): Promise<CooldownEntry[]> {
+    return this.#state.activeCooldowns();
   }
 
   /**
    * Check the state store now (`/readyz`, `safetynet doctor`): Redis answers `PING` (with its version
    * and the round trip in ms), or the LevelDB folder can be read. Never rejects.
    */
-  async storeHealth(): Promise<StoreHealth> {
-    return (await this.#openStores()).health();
+  storeHealth(): Promise<StoreHealth> {
+    return this.#state.health();
   }
 
   /** How many cooldown reads failed open since the start (the shared store was unavailable; routed as if nothing cooled down). */
   get failOpenReads(): number {
-    return this.#outage.count;
+    return this.#state.failOpenReads;
   }
 
   /** The stored CLI sessions. */
   get sessions(): SessionsApi {
-    return sessionsApi(() => this.#openStores().then((stores) => stores.sessions));
+    return sessionsApi(() => this.#state.sessions());
   }
 
   /** The stored request traces (newest first; see `safetynet trace`), including those still being written. */
@@ -267,15 +197,15 @@ export class Runtime {
     const { api } = this.#tracing;
     return {
       last: async () => {
-        await this.#writesDone();
+        await this.#state.writesDone();
         return api.last();
       },
       find: async (id) => {
-        await this.#writesDone();
+        await this.#state.writesDone();
         return api.find(id);
       },
       list: async (limit) => {
-        await this.#writesDone();
+        await this.#state.writesDone();
         return api.list(limit);
       },
     };
@@ -285,10 +215,9 @@ export class Runtime {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#running]);
-    await this.#writesDone();
+    await this.#state.writesDone();
     await (await this.#sessionLanes?.catch(() => undefined))?.close();
-    const stores = await this.#stores?.catch(() => undefined);
-    await stores?.close();
+    await this.#state.close();
   }
 
   /** Run the request with its trace recorder among the inspection observers; store the trace at the end. */
@@ -321,15 +250,12 @@ export class Runtime {
    */
   #saveTrace(recorder: Parameters<RequestTracing['save']>[0], outcome: Parameters<RequestTracing['save']>[1]): void {
     if (recorder === undefined) return;
-    this.#traceWrites.run(
-      () => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, () => this.#tracing.save(recorder, outcome)),
-      'the request trace could not be stored',
-    );
+    this.#state.writeTrace(() => this.#tracing.save(recorder, outcome));
   }
 
   /** The session lanes, on the store's lane locks; one-shot requests never load them. */
   #lanes(): Promise<SessionLanes> {
-    this.#sessionLanes ??= Promise.all([import('./session-lane.js'), this.#openStores()]).then(
+    this.#sessionLanes ??= Promise.all([import('./session-lane.js'), this.#state.open()]).then(
       ([{ SessionLanes }, { lanes }]) => new SessionLanes({ locks: lanes, onWarning: (message) => this.#onWarning?.(message) }),
     );
     return this.#sessionLanes;
@@ -339,11 +265,6 @@ export class Runtime {
   #apiModule(): Promise<typeof import('../actors/api/call-api.js')> {
     this.#api ??= import('../actors/api/call-api.js');
     return this.#api;
-  }
-
-  /** Wait until every background write (traces, cooldowns) is done. */
-  async #writesDone(): Promise<void> {
-    await Promise.all([this.#traceWrites.settled(), this.#cooldownWrites.settled()]);
   }
 
   /**
@@ -385,7 +306,7 @@ export class Runtime {
             imagePlaceholders: imagePlaceholders(parts.images, staged.images),
             cwd: resolve(request.cwd ?? '.'),
           },
-          conversation: await loadConversation(() => this.#openStores().then((stores) => stores.sessions), {
+          conversation: await loadConversation(() => this.#state.sessions(), {
             sessionKey: storedKey,
             history: parts.history,
             requestId,
@@ -478,43 +399,13 @@ export class Runtime {
   }
 
   /**
-   * Attach each candidate's provider (CLI backend or API provider) and cooldown state. Cooldowns are
-   * read from LevelDB at every request, so other processes and restarts are respected; a state
-   * folder that does not exist yet holds none, and is not opened. A due half-open probe is claimed
-   * in the store (`docs/failover-policy.md#half-open-probes`). For a passthrough request, the
-   * candidates that cannot serve its format are skipped first (`forPassthrough`).
+   * Attach each candidate's provider (CLI backend or API provider) and cooldown state (read from the
+   * store at every request, `RuntimeState.withCooldowns`). For a passthrough request, the candidates
+   * that cannot serve its format are skipped first (`forPassthrough`).
    */
   async #candidates(refs: CandidateList, passthrough: PassthroughFormat | undefined): Promise<Candidate[]> {
-    let candidates = forPassthrough(withProviders(refs, this.config), passthrough);
-    await this.#cooldownWrites.settled();
-    this.#stateSeen ||= existsSync(this.#storeLocation);
-    if (this.#stateSeen) {
-      const now = this.#now();
-      const { probeIntervalMs } = this.config.cooldowns;
-      const claimProbe = async (key: string, at: number) => {
-        const { cooldowns } = await this.#openStores();
-        return this.#outage.read(() => cooldowns.claimProbe({ key, now: at, probeIntervalMs }), false);
-      };
-      const entries = await this.#cooldownReader.read(cooldownKeys(candidates), now);
-      candidates = await withCooldowns(candidates, entries, { now, probeIntervalMs, claimProbe });
-    }
+    const candidates = await this.#state.withCooldowns(forPassthrough(withProviders(refs, this.config), passthrough));
     return inConfiguredOrder(candidates, refs.skipped);
-  }
-
-  /** The state stores of `safetynet.store` (a LevelDB folder, or Redis), loaded on first use. */
-  #openStores(): Promise<StateStores> {
-    this.#stores ??= import('../store/state-stores.js').then(({ openStateStores }) => {
-      const { maxTurns, maxChars } = this.config.sessions;
-      return openStateStores({
-        settings: this.config.store,
-        location: this.#storeLocation,
-        idleCloseMs: this.#storeIdleCloseMs,
-        bounds: { maxTurns, maxChars },
-        traces: this.config.traces,
-        onWarning: (message) => this.#onWarning?.(message),
-      });
-    });
-    return this.#stores;
   }
 }
 

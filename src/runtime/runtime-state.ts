@@ -1,0 +1,158 @@
+/**
+ * The runtime's side of its state stores: the stores of `safetynet.store` opened on first use, the
+ * cooldown reads of requests (coalesced, failing open when the store is sick, `StoreOutage`), the
+ * writes that run off the request's path (traces, cooldowns) and what `/metrics`, `/readyz` and
+ * `safetynet doctor` read. Rationale: `docs/replicas.md#when-redis-is-down`,
+ * `docs/sessions.md#a-sick-state-folder`.
+ */
+import { existsSync } from 'node:fs';
+import type { ResolvedConfig } from '../config/types.js';
+import { cooldownKeys } from '../failover/cooldown-policy.js';
+import type { Candidate } from '../machines/types.js';
+import type { CooldownEntry } from '../store/index.js';
+import { withLockDeadline } from '../store/lock-deadline.js';
+import type { SessionStorage, StateStores, StoreHealth, TraceStorage } from '../store/ports.js';
+import { BackgroundWrites } from './background-writes.js';
+import { withCooldowns } from './candidates.js';
+import { CooldownReader } from './cooldown-reader.js';
+import { StoreOutage } from './store-outage.js';
+
+/**
+ * The longest wait (ms) for a state folder locked by another process in a store call a request can
+ * do without: a one-shot request's cooldown read or probe claim (which then fails open), a trace or
+ * cooldown write (which then warns). The calls a request with a session key makes before its turn
+ * (cooldowns, its transcript and CLI sessions) wait until its deadline.
+ */
+export const OPTIONAL_LOCK_WAIT_MS = 2000;
+
+/** Options of {@link RuntimeState}. */
+export interface RuntimeStateOptions {
+  config: Pick<ResolvedConfig, 'store' | 'sessions' | 'traces' | 'cooldowns'>;
+  /** The LevelDB folder (`safetynet.store.kind: 'level'`). */
+  storeLocation: string;
+  /** How long (ms) the LevelDB folder stays open after its last use. */
+  idleCloseMs: number;
+  /** The clock of cooldowns and probes, epoch ms. */
+  now: () => number;
+  /** Receives the warnings (store outages, failed background writes, lost lane locks). */
+  warn: (message: string) => void;
+}
+
+/** The state stores of one runtime, and the rules of reading and writing them around requests. */
+export class RuntimeState {
+  readonly #options: RuntimeStateOptions;
+  #stores: Promise<StateStores> | undefined;
+  /** Whether the state can hold anything yet: a LevelDB folder that exists, or any shared store. */
+  #stateSeen: boolean;
+  /** Cooldown reads that failed open, and the warnings of one outage given once. */
+  readonly #outage: StoreOutage;
+  /** Trace writes, off the request's path. */
+  readonly #traceWrites: BackgroundWrites;
+  /** Cooldown writes, off the failover path; the next request's cooldown read waits for them. */
+  readonly #cooldownWrites: BackgroundWrites;
+  /** Cooldown reads of concurrent requests, coalesced and in request order. */
+  readonly #cooldownReader = new CooldownReader(async () => {
+    const { cooldowns } = await this.open();
+    return (keys, now) => this.#outage.read(() => cooldowns.read(keys, now), new Map());
+  });
+
+  constructor(options: RuntimeStateOptions) {
+    this.#options = options;
+    this.#stateSeen = options.config.store.kind !== 'level';
+    this.#outage = new StoreOutage(options.warn);
+    const failed = (what: string, error: unknown) => this.#outage.failed(what, error);
+    this.#traceWrites = new BackgroundWrites(failed);
+    this.#cooldownWrites = new BackgroundWrites(failed);
+  }
+
+  /** The state stores of `safetynet.store` (a LevelDB folder, or Redis), loaded on first use. */
+  open(): Promise<StateStores> {
+    this.#stores ??= import('../store/state-stores.js').then(({ openStateStores }) => {
+      const { config, storeLocation, idleCloseMs, warn } = this.#options;
+      const { maxTurns, maxChars } = config.sessions;
+      return openStateStores({
+        settings: config.store,
+        location: storeLocation,
+        idleCloseMs,
+        bounds: { maxTurns, maxChars },
+        traces: config.traces,
+        onWarning: warn,
+      });
+    });
+    return this.#stores;
+  }
+
+  /** The session store, opened on first use. */
+  async sessions(): Promise<SessionStorage> {
+    return (await this.open()).sessions;
+  }
+
+  /** The trace store, opened on first use. */
+  async traces(): Promise<TraceStorage> {
+    return (await this.open()).traces;
+  }
+
+  /**
+   * Attach their cooldown state to `candidates`: read at every request (other processes, replicas
+   * and restarts are respected; fails open when the store is sick), after the cooldown writes still
+   * running; a due half-open probe is claimed in the store (`docs/failover-policy.md#half-open-probes`).
+   * A LevelDB folder that does not exist yet holds none, and is not opened.
+   */
+  async withCooldowns(candidates: Candidate[]): Promise<Candidate[]> {
+    await this.#cooldownWrites.settled();
+    this.#stateSeen ||= existsSync(this.#options.storeLocation);
+    if (!this.#stateSeen) return candidates;
+    const now = this.#options.now();
+    const { probeIntervalMs } = this.#options.config.cooldowns;
+    const claimProbe = async (key: string, at: number) => {
+      const { cooldowns } = await this.open();
+      return this.#outage.read(() => cooldowns.claimProbe({ key, now: at, probeIntervalMs }), false);
+    };
+    const entries = await this.#cooldownReader.read(cooldownKeys(candidates), now);
+    return withCooldowns(candidates, entries, { now, probeIntervalMs, claimProbe });
+  }
+
+  /**
+   * The cooldowns in force now (`until` later than now), sorted by key; a LevelDB folder that does
+   * not exist yet holds none and is not created.
+   * @throws {StoreError} when the store cannot be read.
+   */
+  async activeCooldowns(): Promise<CooldownEntry[]> {
+    this.#stateSeen ||= existsSync(this.#options.storeLocation);
+    if (!this.#stateSeen) return [];
+    const now = this.#options.now();
+    return (await (await this.open()).cooldowns.list(now)).filter((entry) => entry.until > now);
+  }
+
+  /** Check the store now (Redis `PING` with its version and round trip, or a LevelDB read). Never rejects. */
+  async health(): Promise<StoreHealth> {
+    return (await this.open()).health();
+  }
+
+  /** How many cooldown reads failed open so far. */
+  get failOpenReads(): number {
+    return this.#outage.count;
+  }
+
+  /** Run a cooldown write off the failover path (a lock wait of at most {@link OPTIONAL_LOCK_WAIT_MS}); a failure warns. */
+  writeCooldown(write: () => Promise<unknown>): void {
+    this.#cooldownWrites.run(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write), 'a cooldown could not be stored');
+  }
+
+  /** Run a trace write off the request's path (a lock wait of at most {@link OPTIONAL_LOCK_WAIT_MS}); a failure warns. */
+  writeTrace(write: () => Promise<unknown>): void {
+    this.#traceWrites.run(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write), 'the request trace could not be stored');
+  }
+
+  /** Resolves when every background write (traces, cooldowns) started so far is done. Never rejects. */
+  async writesDone(): Promise<void> {
+    await Promise.all([this.#traceWrites.settled(), this.#cooldownWrites.settled()]);
+  }
+
+  /** Wait for the background writes, then close the stores if they were opened. Never rejects. */
+  async close(): Promise<void> {
+    await this.writesDone();
+    const stores = await this.#stores?.catch(() => undefined);
+    await stores?.close();
+  }
+}
