@@ -121,7 +121,7 @@ export interface RunResult {
   usage?: Usage;
   /** Wall time of the whole request in ms. */
   durationMs: number;
-  /** The request id (nanoid). */
+  /** The request id: 21 characters of `0-9A-Za-z`. */
   requestId: string;
   /** Non-fatal problems, e.g. the session id could not be stored. */
   warnings: string[];

@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { createActor, toPromise } from 'xstate';
-import { nanoid } from 'nanoid';
+import { customAlphabet } from 'nanoid';
 import { loadConfig, resolveCandidates } from '../config/index.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { stageImages } from './images.js';
@@ -25,6 +25,12 @@ import { OPTIONAL_LOCK_WAIT_MS, RuntimeState } from './runtime-state.js';
 import { DEFAULT_STORE_IDLE_CLOSE_MS, type RuntimeOptions } from './runtime-options.js';
 
 export type { RuntimeOptions };
+
+/**
+ * A new request id: 21 characters of `0-9A-Za-z` (about 125 bits, as nanoid's default). Without
+ * nanoid's `-` and `_`, an id never starts with `-`, so `safetynet trace <id>` never reads it as a flag.
+ */
+const newRequestId = customAlphabet('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 21);
 import { PassthroughCalls } from './passthrough-calls.js';
 import type { PassthroughFormat } from '../actors/api/types.js';
 import { formatAttempts } from '../failover/advice.js';
@@ -223,7 +229,7 @@ export class Runtime {
   /** Run the request with its trace recorder among the inspection observers; store the trace at the end. */
   async #run(request: RunRequest): Promise<RunResult> {
     validateRunRequest(request);
-    const requestId = nanoid();
+    const requestId = newRequestId();
     this.#arrivals.set(requestId, ++this.#arrived);
     const recorder = this.#tracing.start(requestId, request.sessionKey ?? null);
     const closeStream = this.#answers.open(requestId, request.onText);

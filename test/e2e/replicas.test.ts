@@ -142,7 +142,7 @@ async function traceOf(
 ): Promise<{ requestId: string; attempts: Array<{ model: string }> } | undefined> {
   const env: Record<string, string | undefined> = { ...process.env, ...replicaSet.commandEnv() };
   delete env['SAFETYNET_CONFIG'];
-  const result = await execa(process.execPath, [SAFETYNET_BIN, 'trace', requestId, '--json', '--config', replicaSet.configFile], {
+  const result = await execa(process.execPath, [SAFETYNET_BIN, 'trace', '--json', '--config', replicaSet.configFile, '--', requestId], {
     env,
     extendEnv: false,
     reject: false,
