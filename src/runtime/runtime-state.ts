@@ -96,9 +96,15 @@ export class RuntimeState {
    * Attach their cooldown state to `candidates`: read at every request (other processes, replicas
    * and restarts are respected; fails open when the store is sick), after the cooldown writes still
    * running; a due half-open probe is claimed in the store (`docs/failover-policy.md#half-open-probes`).
-   * A LevelDB folder that does not exist yet holds none, and is not opened.
+   * A LevelDB folder that does not exist yet holds none, and is not opened. A one-shot request waits
+   * at most {@link OPTIONAL_LOCK_WAIT_MS} for a locked folder, then routes without cooldowns; a
+   * `keyed` request, which needs its transcript next anyway, waits until its deadline.
    */
-  async withCooldowns(candidates: Candidate[]): Promise<Candidate[]> {
+  withCooldowns(candidates: Candidate[], keyed: boolean): Promise<Candidate[]> {
+    return withLockDeadline(keyed ? Number.POSITIVE_INFINITY : OPTIONAL_LOCK_WAIT_MS, () => this.#withCooldowns(candidates));
+  }
+
+  async #withCooldowns(candidates: Candidate[]): Promise<Candidate[]> {
     await this.#cooldownWrites.settled();
     this.#stateSeen ||= existsSync(this.#options.storeLocation);
     if (!this.#stateSeen) return candidates;

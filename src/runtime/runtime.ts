@@ -21,7 +21,7 @@ import { defaultStoreLocation } from '../store/state-folder.js';
 import { withLockDeadline } from '../store/lock-deadline.js';
 import type { CandidateList } from '../config/index.js';
 import { forPassthrough, inConfiguredOrder, withProviders } from './candidates.js';
-import { OPTIONAL_LOCK_WAIT_MS, RuntimeState } from './runtime-state.js';
+import { RuntimeState } from './runtime-state.js';
 import { DEFAULT_STORE_IDLE_CLOSE_MS, type RuntimeOptions } from './runtime-options.js';
 
 export type { RuntimeOptions };
@@ -298,11 +298,7 @@ export class Runtime {
       const output = await this.#inSessionLane(sessionKey, attemptTimeoutMs, signal, async () => {
         const input: RequestInput = {
           requestId,
-          // A one-shot request waits briefly for a locked folder, then routes without cooldowns; a
-          // request that needs its transcript next waits for the folder until its deadline anyway.
-          candidates: await withLockDeadline(storedKey === null ? OPTIONAL_LOCK_WAIT_MS : Number.POSITIVE_INFINITY, () =>
-            this.#candidates(refs, request.passthrough?.format),
-          ),
+          candidates: await this.#candidates(refs, request.passthrough?.format, storedKey !== null),
           sessionKey: storedKey,
           attemptTimeoutMs,
           request: {
@@ -409,8 +405,8 @@ export class Runtime {
    * store at every request, `RuntimeState.withCooldowns`). For a passthrough request, the candidates
    * that cannot serve its format are skipped first (`forPassthrough`).
    */
-  async #candidates(refs: CandidateList, passthrough: PassthroughFormat | undefined): Promise<Candidate[]> {
-    const candidates = await this.#state.withCooldowns(forPassthrough(withProviders(refs, this.config), passthrough));
+  async #candidates(refs: CandidateList, passthrough: PassthroughFormat | undefined, keyed: boolean): Promise<Candidate[]> {
+    const candidates = await this.#state.withCooldowns(forPassthrough(withProviders(refs, this.config), passthrough), keyed);
     return inConfiguredOrder(candidates, refs.skipped);
   }
 }
