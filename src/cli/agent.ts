@@ -11,6 +11,9 @@ import type { Io } from './io.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import { configSecrets, createRedactor, envSecrets } from '../inspection/sanitize.js';
 import { redactStrings } from '../runtime/redaction.js';
+import { ReplyStream, replyOutput } from './stream-output.js';
+import { terminalMode } from './terminal-mode.js';
+import type { StatusLine } from './status-line.js';
 
 /** Flags of `safetynet agent` as parsed by commander. */
 export interface AgentFlags {
@@ -27,6 +30,10 @@ export interface AgentFlags {
   verbose?: boolean;
   /** `--inspect` (`true`) or `--inspect=<port>` / `--inspect=file:<path>`. */
   inspect?: true | string;
+  /** No live status line on a terminal, and no list of failed attempts after an answer. */
+  quiet?: boolean;
+  /** `--stream` / `--no-stream`; unset: stream when stdout is a terminal (`./terminal-mode.ts`). */
+  stream?: boolean;
 }
 
 /**
@@ -37,11 +44,32 @@ export interface AgentFlags {
  * Every line of stderr and every string of the `--json` object but the answer's `text` go through
  * the one redactor (`createRedactor`: the configured keys, the standard key variables of the
  * environment, credentials inside URLs).
+ *
+ * On a terminal, stderr shows a live status line while the request runs (`./status-line.ts`) and
+ * the reply is streamed to stdout as it arrives (`./stream-output.ts`); `./terminal-mode.ts`
+ * decides both.
  */
 export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number> {
   // Until the config is read, the environment's keys; then the config's as well.
   let redact = createRedactor(envSecrets());
-  const io: Io = { ...rawIo, stderr: (text) => rawIo.stderr(redact(text)) };
+  const mode = terminalMode(flags, rawIo);
+  // Loaded only on a terminal: without one nothing of log-update is imported.
+  let statusLine: StatusLine | undefined;
+  if (mode.statusLine !== undefined) {
+    const { StatusLine } = await import('./status-line.js');
+    statusLine = new StatusLine(mode.statusLine, { color: mode.color, redact: (text) => redact(text) });
+    statusLine.start();
+  }
+  const io: Io = {
+    ...rawIo,
+    stderr: (text) => {
+      const line = redact(text);
+      if (statusLine === undefined) rawIo.stderr(line);
+      else statusLine.interleave(() => rawIo.stderr(line));
+    },
+  };
+  // On a terminal shared with stdout, the reply's first text takes the status line's place.
+  const reply = mode.stream ? new ReplyStream(rawIo.stdout, rawIo.stdoutIsTerminal ? () => statusLine?.stop() : undefined) : undefined;
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   // `on`, not `once`: a second Ctrl-C while the CLI's process group is being killed must not take
@@ -68,7 +96,7 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
       const { parseInspectFlag, startInspector } = await import('./inspect.js');
       inspector = await startInspector(parseInspectFlag(flags.inspect), { secrets: configSecrets(runtime.config), io });
     }
-    const inspect = fanOut([verbose, inspector?.inspect]);
+    const inspect = fanOut([verbose, inspector?.inspect, statusLine?.inspect]);
     const result = await runtime.run({
       message: flags.message,
       ...(flags.model === undefined ? {} : { model: flags.model }),
@@ -80,14 +108,19 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
       ...(flags.timeout === undefined ? {} : { timeoutMs: timeoutSecondsToMs(flags.timeout) }),
       signal: controller.signal,
       ...(inspect === undefined ? {} : { inspect }),
+      ...(reply === undefined ? {} : { onText: reply.onText }),
     });
-    printResult(result, flags, io, redact);
+    statusLine?.stop();
+    printResult(result, flags, io, redact, reply);
     return EXIT.ok;
   } catch (error) {
+    statusLine?.stop();
+    reply?.abandon();
     if (flags.json) io.stdout(`${JSON.stringify(redactStrings(errorJson(error), redact))}\n`);
     io.stderr(`${describeError(error)}\n`);
     return exitCodeFor(error);
   } finally {
+    statusLine?.stop();
     await inspector?.close(controller.signal);
     await runtime?.close();
     process.off('SIGINT', interrupt);
@@ -101,6 +134,8 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
  * @throws {UsageError} `SAFETYNET_USAGE` naming the flag, what was received and what to do.
  */
 async function checkFlags(flags: AgentFlags): Promise<void> {
+  if (flags.json && flags.stream === true)
+    throw new UsageError('--stream and --json: --json prints one object at the end, nothing is streamed — leave one of them out');
   if (flags.message.trim() === '') {
     throw new UsageError(
       `--message: expected the text to answer, received ${JSON.stringify(flags.message)} — pass a non-empty message, e.g. --message "hi"`,
@@ -125,13 +160,14 @@ async function checkFlags(flags: AgentFlags): Promise<void> {
   }
 }
 
-function printResult(result: RunResult, flags: AgentFlags, io: Io, redact: (text: string) => string): void {
+function printResult(result: RunResult, flags: AgentFlags, io: Io, redact: (text: string) => string, reply?: ReplyStream): void {
   if (flags.json) {
     io.stdout(`${JSON.stringify({ ...redactStrings(result, redact), text: result.text })}\n`);
     return;
   }
-  io.stdout(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
-  const failed = result.attempts.filter((attempt) => !attempt.ok);
+  if (reply === undefined) io.stdout(replyOutput(result.text));
+  else reply.finish(result.text);
+  const failed = flags.quiet ? [] : result.attempts.filter((attempt) => !attempt.ok);
   for (const attempt of failed) {
     io.stderr(
       `safetynet: ${attempt.model} ${attempt.skipped ? 'skipped' : 'failed'} (${attempt.reason ?? 'unknown'}): ${attempt.detail ?? ''}\n`,

@@ -56,6 +56,11 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--timeout <seconds>', 'deadline of one attempt (default: agents.defaults.timeoutSeconds, 600)', timeoutSeconds)
     .option('--json', 'print one JSON object: { text, model, backend, sessionKey, cliSessionId, attempts, usage?, durationMs }')
     .option('--verbose', 'print each state transition and attempt to stderr as it happens')
+    .addOption(
+      new Option('--quiet', 'no live status line on a terminal, and no list of failed attempts after an answer').conflicts('verbose'),
+    )
+    .option('--stream', 'print the reply as it arrives (the default when stdout is a terminal, never with --json)')
+    .option('--no-stream', 'print the reply all at once at the end')
     .option(
       '--inspect [target]',
       'stream the live actor events: to the Stately inspector over a loopback WebSocket (--inspect or --inspect=<port>), or as JSONL (--inspect=file:<path>)',
