@@ -72,7 +72,7 @@ export function renderStatus(status: StatusState, style: StatusStyle): string {
   const head = [status.candidate, status.state, formatStatusElapsed(status.elapsedMs)].filter((part) => part !== undefined).join(' · ');
   const lines = [`${paint(frame, 'cyan', style.color)} ${fitLine(head, width - 2)}`];
   const hidden = status.events.length - MAX_EVENT_LINES;
-  if (hidden > 0) lines.push(paint(fitLine(`  … ${hidden} earlier`, width), 'dim', style.color));
+  if (hidden > 0) lines.push(`  ${paint(fitLine(`… ${hidden} earlier`, width - 2), 'dim', style.color)}`);
   for (const event of status.events.slice(Math.max(0, hidden))) {
     const mark = event.kind === 'failover' ? paint('✗', 'red', style.color) : paint('↻', 'yellow', style.color);
     lines.push(`  ${mark} ${fitLine(event.text, width - 4)}`);
