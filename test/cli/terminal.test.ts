@@ -17,6 +17,7 @@ afterEach(cleanup);
 const GATE_CLI = path.join(import.meta.dirname, 'fixtures/gate-cli.mjs');
 const RETRYING_CLI = path.join(import.meta.dirname, '../fixtures/bin/retry-then-answer.mjs');
 const JSONL_CLI = path.join(import.meta.dirname, '../fixtures/bin/jsonl-stream.mjs');
+const LOG_LOADS = path.join(import.meta.dirname, 'fixtures/log-loads.mjs');
 
 /** Spinner frames of the status line (`src/cli/status-view.ts`). */
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
@@ -30,8 +31,12 @@ function ptyEnv(box: Sandbox, extra: Record<string, string> = {}): Record<string
   return env;
 }
 
-function agentInPty(box: Sandbox, args: string[], options: { env?: Record<string, string>; shellSuffix?: string } = {}) {
-  return runInPty([process.execPath, BIN, 'agent', ...args], {
+function agentInPty(
+  box: Sandbox,
+  args: string[],
+  options: { env?: Record<string, string>; shellSuffix?: string; nodeArgs?: string[] } = {},
+) {
+  return runInPty([process.execPath, ...(options.nodeArgs ?? []), BIN, 'agent', ...args], {
     cwd: box.cwd,
     env: ptyEnv(box, options.env),
     ...(options.shellSuffix === undefined ? {} : { shellSuffix: options.shellSuffix }),
@@ -124,6 +129,28 @@ describe('safetynet agent on a terminal', () => {
       if (suffix !== undefined) expect(await readFile(path.join(box.cwd, 'stderr.txt'), 'utf8')).toBe('');
     });
   }
+
+  it('the status line code (log-update) is loaded only when the status line is drawn', async () => {
+    const { box, gate, config } = await gateSandbox();
+    writeFileSync(gate, '');
+    const loads = async (name: string, flags: string[], suffix?: string) => {
+      const log = path.join(box.root, `${name}.log`);
+      const end = await agentInPty(box, ['--message', 'hi', '--config', config, ...flags], {
+        env: { LOAD_LOG: log },
+        nodeArgs: ['--import', LOG_LOADS],
+        ...(suffix === undefined ? {} : { shellSuffix: suffix }),
+      }).done();
+      expect(end.exitCode).toBe(0);
+      return readFile(log, 'utf8');
+    };
+
+    expect(await loads('drawn', [])).toMatch(/node_modules\/log-update\//);
+    const notDrawn = [await loads('quiet', ['--quiet']), await loads('piped', [], '2>stderr.txt')];
+    for (const log of notDrawn) {
+      expect(log).toMatch(/dist\/cli\/agent\.js/); // the hook saw the command's modules
+      expect(log).not.toMatch(/log-update|status-line/);
+    }
+  });
 
   it('NO_COLOR: the status line is drawn without colours', async () => {
     const { box, gate, config } = await gateSandbox();
