@@ -18,6 +18,7 @@ const GATE_CLI = path.join(import.meta.dirname, 'fixtures/gate-cli.mjs');
 const RETRYING_CLI = path.join(import.meta.dirname, '../fixtures/bin/retry-then-answer.mjs');
 const JSONL_CLI = path.join(import.meta.dirname, '../fixtures/bin/jsonl-stream.mjs');
 const LOG_LOADS = path.join(import.meta.dirname, 'fixtures/log-loads.mjs');
+const LEAKY_CLI = path.join(import.meta.dirname, '../fixtures/bin/leak-stderr.mjs');
 
 /** Spinner frames of the status line (`src/cli/status-view.ts`). */
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
@@ -104,6 +105,27 @@ describe('safetynet agent on a terminal', () => {
     expect(hasRow(end.screen, /^safetynet: fake\/default failed \(auth\)/)).toBe(true);
     expect(end.screen.at(-1)).toBe('safetynet: answered by retrying/x');
     expect(hasRow(end.screen, /[✗↻]|spawning-cli/)).toBe(false);
+  });
+
+  it('no secret reaches the screen through the status line: a failover detail quoting keys is redacted', async () => {
+    const box = await sandbox();
+    const secrets = { env: 'sk-env-openai-5e4d3c2b', backend: 'cfg-backend-token-77bb21' };
+    const leaky = {
+      command: LEAKY_CLI,
+      output: 'text',
+      env: { LEAK_VARS: 'OPENAI_API_KEY,BACKEND_TOKEN', BACKEND_TOKEN: secrets.backend },
+    };
+    const config = writeConfig(
+      path.join(box.root, 'config.json5'),
+      configWith({ leaky, fake: fakeBackend(box.fakeState) }, { model: { primary: 'leaky/default', fallbacks: ['fake/default'] } }),
+    );
+    const end = await agentInPty(box, ['--message', 'hi', '--config', config], { env: { OPENAI_API_KEY: secrets.env } }).done();
+
+    expect(end.exitCode).toBe(0);
+    expect(end.raw).toMatch(/✗.*leaky\/default failed/); // the failover was drawn, with its detail
+    expect(end.raw).not.toContain(secrets.env);
+    expect(end.raw).not.toContain(secrets.backend);
+    expect(end.raw).not.toContain('redis-pass-4f9e1c');
   });
 
   for (const [name, flags, suffix] of [
