@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntilNoProcessWithEnv } from '../support/processes.js';
 import { runInPty } from '../support/pty.js';
 import { BIN, cleanup, configWith, fakeBackend, sandbox, setModes, trackMarker, writeConfig, type Sandbox } from './support.js';
 
@@ -76,6 +77,21 @@ describe('safetynet agent on a terminal', () => {
     expect(end.screen).toEqual(['released: hi']);
     expect(end.raw).toContain('\u001b[36m'); // the spinner in colour
     expect(end.raw.lastIndexOf('\u001b[?25h')).toBeGreaterThan(end.raw.lastIndexOf(HIDE_CURSOR)); // the cursor is shown again
+  });
+
+  it('Ctrl-C while the status line is drawn: it is erased, the cursor shown again, the CLI killed, exit 130', async () => {
+    const { box, gate, config } = await gateSandbox();
+    const run = agentInPty(box, ['--message', 'hi', '--config', config]);
+
+    await run.waitForScreen((rows) => hasRow(rows, /gate\/default · spawning-cli/), 'the status line of the running CLI');
+    run.type('\u0003');
+    const end = await run.done();
+
+    expect(end.exitCode).toBe(130);
+    expect(hasRow(end.screen, /spawning-cli/)).toBe(false);
+    expect(hasRow(end.screen, /SAFETYNET_ABORTED/)).toBe(true);
+    expect(end.raw.lastIndexOf('\u001b[?25h')).toBeGreaterThan(end.raw.lastIndexOf(HIDE_CURSOR));
+    expect(await waitUntilNoProcessWithEnv(`GATE_FILE=${gate}`, 100, 50)).toEqual([]);
   });
 
   it('each failover and each CLI retry notice shows under the status line as it happens; the normal diagnostics replace them at the end', async () => {

@@ -35,13 +35,15 @@ export interface PtyRun {
   screen(): Promise<string[]>;
   /** Poll (bounded) until the screen satisfies `ready`; returns that screen, or throws with the last one. */
   waitForScreen(ready: (rows: string[]) => boolean, what: string): Promise<string[]>;
+  /** Type `text` on the terminal's keyboard (e.g. `\x03`, Ctrl-C: the terminal sends SIGINT to the command). */
+  type(text: string): void;
   /** Wait for the command to end. */
   done(): Promise<PtyResult>;
 }
 
 /**
  * Run `argv` (a program and its arguments) with stdout and stderr on a new pseudo-terminal of
- * {@link PTY_COLUMNS} × {@link PTY_ROWS}; stdin gets nothing. `shellSuffix` is appended to the
+ * {@link PTY_COLUMNS} × {@link PTY_ROWS}; its keyboard is {@link PtyRun.type}. `shellSuffix` is appended to the
  * command line as shell text (e.g. `2>/tmp/err` to take stderr off the terminal).
  */
 export function runInPty(argv: string[], options: { cwd: string; env: Record<string, string | undefined>; shellSuffix?: string }): PtyRun {
@@ -50,7 +52,7 @@ export function runInPty(argv: string[], options: { cwd: string; env: Record<str
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
-    stdin: 'ignore',
+    stdin: 'pipe',
     reject: false,
     timeout: PTY_TIMEOUT_MS,
     forceKillAfterDelay: 5_000,
@@ -95,7 +97,11 @@ export function runInPty(argv: string[], options: { cwd: string; env: Record<str
       }
       throw new Error(`the screen never showed ${what}; it shows:\n${last.join('\n')}`);
     },
+    type(text) {
+      child.stdin?.write(text);
+    },
     async done() {
+      child.stdin?.end();
       const exitCode = await ended;
       return { exitCode, raw, screen: await screen() };
     },
