@@ -31,11 +31,6 @@ export class ReplyStream {
     this.#onFirstText = onFirstText;
   }
 
-  /** True once any text was written. */
-  get started(): boolean {
-    return this.#printed !== '';
-  }
-
   /** `RunRequest.onText`: write the piece now. */
   readonly onText = (delta: TextDelta): void => {
     if (delta.text === '') return;
