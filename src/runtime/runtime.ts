@@ -380,8 +380,10 @@ export class Runtime {
       const message = `the answer was interrupted after part of it was streamed (no fallback after streamed output):\n${formatAttempts(output.attempts)}`;
       throw new RequestError('SAFETYNET_STREAM_INTERRUPTED', message, { attempts: output.attempts, requestId: input.requestId });
     }
-    const tried = output.attempts.filter((attempt) => !attempt.skipped).length;
-    const message = `every candidate failed (${tried} tried of ${output.attempts.length}):\n${formatAttempts(output.attempts)}`;
+    // Candidates, not attempts: one skipped for its cooldown and tried as the last resort has two attempts.
+    const tried = new Set(output.attempts.filter((attempt) => !attempt.skipped).map((attempt) => attempt.model)).size;
+    const total = new Set(output.attempts.map((attempt) => attempt.model)).size;
+    const message = `every candidate failed (${tried} tried of ${total}):\n${formatAttempts(output.attempts)}`;
     throw new RequestError('SAFETYNET_ALL_CANDIDATES_FAILED', message, { attempts: output.attempts, requestId: input.requestId });
   }
 
