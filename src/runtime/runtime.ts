@@ -41,6 +41,7 @@ import { reportAttempts, requestParts, toRunResult, validateRunRequest, type Run
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import type { SessionLanes } from './session-lane.js';
 import { imagePlaceholders, loadConversation, sessionsApi, type SessionsApi } from './conversation.js';
+import { cooldownsApi, type CooldownsApi } from './cooldowns-api.js';
 
 export type { SessionsApi };
 import { RequestTracing, type TracesApi } from './tracing.js';
@@ -191,6 +192,11 @@ export class Runtime {
   /** How many cooldown reads failed open since the start (the shared store was unavailable; routed as if nothing cooled down). */
   get failOpenReads(): number {
     return this.#state.failOpenReads;
+  }
+
+  /** The cooldowns of the state store: `list()` those in force, `clear(ref | provider | 'all')` (see `CooldownsApi`). */
+  get cooldowns(): CooldownsApi {
+    return cooldownsApi(() => this.#state.cooldownStorage(), this.config, this.#now);
   }
 
   /** The stored CLI sessions. */

@@ -12,7 +12,7 @@ import { createRuntime, RequestError, type RequestAttempt, type Runtime } from '
 import { CooldownStore } from '../../src/store/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
 
-const shape = (attempts: RequestAttempt[]) =>
+const shape = (attempts: readonly RequestAttempt[]) =>
   attempts.map((a) => [a.model, a.ok, a.reason ?? null, a.skipped === true ? 'skipped' : a.probe === true ? 'probe' : 'tried']);
 
 describe('the last resort: a cooling candidate is tried last before the request fails', () => {
