@@ -8,13 +8,13 @@ import { timeoutSecondsToMs } from '../config/timeouts.js';
 import { RequestError, UsageError } from '../errors.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
+import { readMessage, type MessageFlags } from './message-source.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import { configSecrets, createRedactor, envSecrets } from '../inspection/sanitize.js';
 import { redactStrings } from '../runtime/redaction.js';
 
 /** Flags of `safetynet agent` as parsed by commander. */
-export interface AgentFlags {
-  message: string;
+export interface AgentFlags extends MessageFlags {
   model?: string;
   session?: string;
   systemPrompt?: string;
@@ -53,6 +53,7 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
   let runtime: Awaited<ReturnType<typeof createRuntime>> | undefined;
   let inspector: { inspect: InspectObserver; close(signal?: AbortSignal): Promise<void> } | undefined;
   try {
+    const message = await readMessage(flags);
     await checkFlags(flags);
     runtime = await createRuntime({
       ...(flags.config === undefined ? {} : { configFile: flags.config }),
@@ -70,7 +71,7 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
     }
     const inspect = fanOut([verbose, inspector?.inspect]);
     const result = await runtime.run({
-      message: flags.message,
+      message,
       ...(flags.model === undefined ? {} : { model: flags.model }),
       ...(flags.session === undefined ? {} : { sessionKey: flags.session }),
       ...(flags.systemPrompt === undefined ? {} : { systemPrompt: flags.systemPrompt }),
@@ -101,11 +102,6 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
  * @throws {UsageError} `SAFETYNET_USAGE` naming the flag, what was received and what to do.
  */
 async function checkFlags(flags: AgentFlags): Promise<void> {
-  if (flags.message.trim() === '') {
-    throw new UsageError(
-      `--message: expected the text to answer, received ${JSON.stringify(flags.message)} — pass a non-empty message, e.g. --message "hi"`,
-    );
-  }
   if (flags.session !== undefined && flags.session.trim() === '') {
     throw new UsageError(
       `--session: expected a conversation key, received ${JSON.stringify(flags.session)} — ` +

@@ -48,7 +48,8 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
   program
     .command('agent')
     .description('answer one message: stdout gets the reply, stderr the diagnostics')
-    .requiredOption('-m, --message <text>', 'the message to answer')
+    .option('-m, --message <text>', 'the message to answer; "-" reads it from stdin (the default when stdin is not a terminal)')
+    .option('--message-file <path>', 'read the message from this file (UTF-8)')
     .option('--model <ref>', 'model ref <provider>/<model>, e.g. claude-cli/opus-4.6 (default: agents.defaults.model.primary)')
     .option('--session <key>', 'conversation key: stores the CLI session so the next turn with this key resumes it')
     .option('--system-prompt <text>', "system prompt, sent per the backend's systemPromptWhen")
