@@ -51,7 +51,8 @@ type Scenario = {
 // an API candidate with a cooldown to clear falling back to a CLI; an API candidate without one, with
 // a session key (the transcript is written) and one-shot (nothing to record); a cooling-down candidate
 // skipped, then tried as the last resort; a cooling-down last candidate; a failing candidate, a cooling one
-// and one the config excludes (the last resort tries the cooling one only); a provider without a backend (a binding found for it changes
+// and one the config excludes (the last resort tries the cooling one only); a failing candidate and one the
+// config excludes (no last resort: the request fails at the skip); a provider without a backend (a binding found for it changes
 // nothing); two CLI candidates. Conversations with history: a stored transcript with dropped turns
 // and sessions current, behind (a stale retry after a catch-up), edited and dropped; an API candidate
 // failing over to a CLI that catches up; `messages` that continue (CLI) or replace (API, with an image)
@@ -73,6 +74,7 @@ const SCENARIOS: Scenario[] = [
   { candidates: ['a'], sessionKey: 'k', conversation: 'messages-append', bindings: ['earlier'], paths: 133 },
   { candidates: ['fresh'], sessionKey: 'k', conversation: 'messages-replace', bindings: [], image: true, paths: 17 },
   { candidates: ['fresh', 'cooling', 'excluded'], sessionKey: null, conversation: 'empty', bindings: [], paths: 63 },
+  { candidates: ['fresh', 'excluded'], sessionKey: null, conversation: 'empty', bindings: [], paths: 15 },
 ];
 
 /** The machine's transitions (see `request-coverage.ts`): pinned, like the path counts. */
