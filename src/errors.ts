@@ -343,7 +343,8 @@ export interface RequestAttempt {
   retryAfterMs?: number;
   /**
    * The candidate was tried although it cools down: the half-open probe of its cooldown
-   * (`docs/failover-policy.md#half-open-probes`), or the forced try when every candidate cools down.
+   * (`docs/failover-policy.md#half-open-probes`), the forced try when every candidate cools down, or
+   * the last resort after every live candidate failed (`docs/failover-policy.md#the-last-resort`).
    */
   probe?: boolean;
   /** Retry notices the CLI printed while the attempt ran (Claude `api_retry`, Codex `Reconnecting…`), in order. */

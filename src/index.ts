@@ -37,6 +37,7 @@ export {
 export { createVerbosePrinter, type VerboseOptions } from './inspection/verbose.js';
 export { TraceRecorder, type TraceOutcome, type TraceRecorderOptions } from './inspection/trace-recorder.js';
 export type { TracesApi } from './runtime/tracing.js';
+export type { ClearedCooldowns, CooldownsApi, CooldownView } from './runtime/cooldowns-api.js';
 export type { CliBackendStats, CliStats } from './runtime/cli-turns.js';
 export { createServer, type SafetynetServer, type ServeOptions } from './serve/server.js';
 export type { ServeSettings } from './config/serve-defaults.js';

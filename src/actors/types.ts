@@ -126,7 +126,8 @@ export interface Candidate {
   api?: ResolvedApiProvider;
   /**
    * Set when the candidate is not tried (shown as a skipped attempt): it cools down (reason of the
-   * cooldown) or the allowlist excludes it (`config`).
+   * cooldown; still tried as the last resort when every other candidate failed) or the allowlist
+   * excludes it (`config`; never tried).
    */
   skip?: {
     reason: FailureReason;

@@ -8,6 +8,7 @@ import { timeoutSecondsToMs } from '../config/timeouts.js';
 import { RequestError, UsageError } from '../errors.js';
 import { EXIT, describeError, exitCodeFor } from './exit-codes.js';
 import type { Io } from './io.js';
+import { readMessage, type MessageFlags } from './message-source.js';
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import { configSecrets, createRedactor, envSecrets } from '../inspection/sanitize.js';
 import { redactStrings } from '../runtime/redaction.js';
@@ -16,8 +17,7 @@ import { terminalMode } from './terminal-mode.js';
 import type { StatusLine } from './status-line.js';
 
 /** Flags of `safetynet agent` as parsed by commander. */
-export interface AgentFlags {
-  message: string;
+export interface AgentFlags extends MessageFlags {
   model?: string;
   session?: string;
   systemPrompt?: string;
@@ -81,6 +81,7 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
   let runtime: Awaited<ReturnType<typeof createRuntime>> | undefined;
   let inspector: { inspect: InspectObserver; close(signal?: AbortSignal): Promise<void> } | undefined;
   try {
+    const message = await readMessage(flags);
     await checkFlags(flags);
     runtime = await createRuntime({
       ...(flags.config === undefined ? {} : { configFile: flags.config }),
@@ -98,7 +99,7 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
     }
     const inspect = fanOut([verbose, inspector?.inspect, statusLine?.inspect]);
     const result = await runtime.run({
-      message: flags.message,
+      message,
       ...(flags.model === undefined ? {} : { model: flags.model }),
       ...(flags.session === undefined ? {} : { sessionKey: flags.session }),
       ...(flags.systemPrompt === undefined ? {} : { systemPrompt: flags.systemPrompt }),
@@ -136,11 +137,6 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
 async function checkFlags(flags: AgentFlags): Promise<void> {
   if (flags.json && flags.stream === true)
     throw new UsageError('--stream and --json: --json prints one object at the end, nothing is streamed — leave one of them out');
-  if (flags.message.trim() === '') {
-    throw new UsageError(
-      `--message: expected the text to answer, received ${JSON.stringify(flags.message)} — pass a non-empty message, e.g. --message "hi"`,
-    );
-  }
   if (flags.session !== undefined && flags.session.trim() === '') {
     throw new UsageError(
       `--session: expected a conversation key, received ${JSON.stringify(flags.session)} — ` +

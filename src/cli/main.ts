@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isTimeoutSeconds, TIMEOUT_SECONDS_EXPECTED } from '../config/timeouts.js';
 import { agentCommand } from './agent.js';
+import { cooldownsCommand } from './cooldowns.js';
 import { doctorCommand } from './doctor.js';
 import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
@@ -47,7 +48,8 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
   program
     .command('agent')
     .description('answer one message: stdout gets the reply, stderr the diagnostics')
-    .requiredOption('-m, --message <text>', 'the message to answer')
+    .option('-m, --message <text>', 'the message to answer; "-" reads it from stdin (the default when stdin is not a terminal)')
+    .option('--message-file <path>', 'read the message from this file (UTF-8)')
     .option('--model <ref>', 'model ref <provider>/<model>, e.g. claude-cli/opus-4.6 (default: agents.defaults.model.primary)')
     .option('--session <key>', 'conversation key: stores the CLI session so the next turn with this key resumes it')
     .option('--system-prompt <text>', "system prompt, sent per the backend's systemPromptWhen")
@@ -119,6 +121,21 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--json', 'print JSON')
     .addOption(configOption())
     .action((key: string, flags) => run(sessionsCommand('reset', key, flags, io)));
+
+  const cooldowns = program.command('cooldowns').description('list and clear the cooldowns of failed candidates');
+  cooldowns
+    .command('list', { isDefault: true })
+    .description('the cooldowns in force: key (model ref or provider), reason, failures, time left, the configured refs each blocks')
+    .option('--json', 'print JSON')
+    .addOption(configOption())
+    .action((flags) => run(cooldownsCommand('list', undefined, flags, io)));
+  cooldowns
+    .command('clear [target]')
+    .description("clear the cooldowns of a model ref (its own and its provider's), of a provider (and its models), or --all")
+    .option('--all', 'every cooldown')
+    .option('--json', 'print JSON: { target, cleared }')
+    .addOption(configOption())
+    .action((target: string | undefined, flags) => run(cooldownsCommand('clear', target, flags, io)));
   return program;
 }
 

@@ -77,6 +77,32 @@ export function outputSent(failure: AttemptFailure | undefined): boolean {
   return failure?.outputSent === true;
 }
 
+/**
+ * The candidate was skipped for a cooldown (its skip reason is the cooldown's; a candidate skipped
+ * for the config, reason `config`, never is: `config` cools nothing down).
+ */
+export function skippedForCooldown(candidate: Candidate | undefined): boolean {
+  return candidate?.skip !== undefined && candidate.skip.reason !== 'config';
+}
+
+/**
+ * The candidate the current one is skipped as: its skip mark, except in the last resort, where the
+ * candidate is tried although it cools down (`RequestContext.lastResort`).
+ */
+export function skipOf(context: RequestContext): Candidate['skip'] {
+  return context.lastResort ? undefined : context.candidates[context.index]?.skip;
+}
+
+/**
+ * The index of the candidate the last resort tries next: the first candidate skipped for a cooldown
+ * (after the current one once the last resort runs), or -1 when none is left.
+ */
+export function lastResortIndex(context: RequestContext): number {
+  const from = context.lastResort ? context.index + 1 : 0;
+  const found = context.candidates.slice(from).findIndex(skippedForCooldown);
+  return found === -1 ? -1 : from + found;
+}
+
 /** The current CLI attempt continues the stored session (resume or catch-up). */
 export function continuesSession(context: RequestContext): boolean {
   return context.continuation === 'resume' || context.continuation === 'catch-up';
@@ -97,6 +123,7 @@ export function initialContext({ input }: { input: RequestInput }): RequestConte
     conversation: input.conversation,
     historyChars: input.historyChars,
     index: 0,
+    lastResort: false,
     attempts: [],
     binding: undefined,
     forceNewSession: false,
@@ -222,9 +249,12 @@ function noticesOf(context: RequestContext): Pick<Attempt, 'notices'> {
   return context.notices.length === 0 ? {} : { notices: context.notices };
 }
 
-/** Tried although cooling down (a half-open probe, or the forced try): `probe: true` on the attempt. */
+/**
+ * Tried although cooling down (a half-open probe, the forced try, or the last resort): `probe: true`
+ * on the attempt.
+ */
 function probeOf(context: RequestContext): Pick<Attempt, 'probe'> {
-  return context.candidates[context.index]?.probe === true ? { probe: true } : {};
+  return context.lastResort || context.candidates[context.index]?.probe === true ? { probe: true } : {};
 }
 
 /** CLI attempts: the continuation, and the history turns the prompt carried when the CLI ran. */

@@ -32,6 +32,7 @@ import {
   hasHistory,
   initialContext,
   keepsCliSession,
+  lastResortIndex,
   loadSessionInput,
   noBackendFailure,
   outputSent,
@@ -40,6 +41,7 @@ import {
   recordSuccessInput,
   requestOutput,
   runCliTurnInput,
+  skipOf,
   skippedAttempt,
   timeoutFailure,
 } from './request-context.js';
@@ -75,6 +77,8 @@ function notProvided(name: string): () => Promise<never> {
  * `spawning-cli` → `parsing` (CLI backends) → `persisting-session` → `answered`, with
  * `falling-back` between candidates and the final states `answered`, `failed`, `aborted`.
  * A candidate that cools down (or that the allowlist excludes) is skipped in `selecting-model`.
+ * When every other candidate has failed, the candidates skipped for a cooldown are tried, in order,
+ * before the request fails (the last resort, `context.lastResort`; attempts `probe: true`).
  * A failure whose attempt had already streamed part of its answer (`AttemptFailure.outputSent`)
  * never falls back: its cooldown is recorded and the request ends in `failed`, output `interrupted`.
  *
@@ -116,8 +120,11 @@ export const requestMachine = setup({
     recordFailure: fromPromise<void, RecordFailureInput>(notProvided('recordFailure')),
   },
   guards: {
-    /** The current candidate is not tried: it cools down, or the allowlist excludes it. */
-    isSkipped: ({ context }) => context.candidates[context.index]?.skip !== undefined,
+    /**
+     * The current candidate is not tried: it cools down, or the allowlist excludes it. Never in the
+     * last resort, which tries the candidates skipped for a cooldown.
+     */
+    isSkipped: ({ context }) => skipOf(context) !== undefined,
     /** The current candidate is served by a CLI backend. */
     isCliCandidate: ({ context }) => context.candidates[context.index]?.cli !== undefined,
     /** The current candidate is served by an API provider. */
@@ -152,8 +159,13 @@ export const requestMachine = setup({
       context.sessionKey !== null ||
       keepsCliSession(context, params.turn.sessionId) ||
       context.candidates[context.index]?.hadCooldown === true,
-    /** Another candidate follows the current one. */
-    hasNextCandidate: ({ context }) => context.index + 1 < context.candidates.length,
+    /** Another candidate follows the current one (in the first pass; the last resort has its own order). */
+    hasNextCandidate: ({ context }) => !context.lastResort && context.index + 1 < context.candidates.length,
+    /**
+     * A candidate skipped for a cooldown has not had its last-resort try yet: when every live
+     * candidate failed, the request tries it before failing (`config` skips are never tried).
+     */
+    hasLastResort: ({ context }) => lastResortIndex(context) !== -1,
     /**
      * Part of the failed attempt's answer already reached the caller (`RunRequest.onText`): the
      * request ends as failed (interrupted) instead of falling back, since another candidate's answer
@@ -217,6 +229,8 @@ export const requestMachine = setup({
     logAnsweredAttempt: assign(({ context }) => ({ attempts: [...context.attempts, answeredAttempt(context)] })),
     /** Move to the next candidate. */
     nextCandidate: assign(({ context }) => ({ index: context.index + 1 })),
+    /** Move to the next candidate skipped for a cooldown, tried although it cools down (the last resort). */
+    nextLastResort: assign(({ context }) => ({ index: lastResortIndex(context), lastResort: true })),
   },
   delays: {
     // capped at setTimeout's bound: a longer delay would fire at once
@@ -233,7 +247,7 @@ export const requestMachine = setup({
   states: {
     'selecting-model': {
       description:
-        'Take the current candidate: skip it while it cools down (or the allowlist excludes it), else load its stored CLI session and choose how to continue the conversation: resume, catch up, reseed or start fresh.',
+        'Take the current candidate: skip it while it cools down (or the allowlist excludes it; in the last resort, a candidate skipped for a cooldown is tried), else load its stored CLI session and choose how to continue the conversation: resume, catch up, reseed or start fresh.',
       entry: 'startAttempt',
       always: [
         {
@@ -241,6 +255,12 @@ export const requestMachine = setup({
           target: 'selecting-model',
           reenter: true,
           actions: ['logSkippedAttempt', 'nextCandidate'],
+        },
+        {
+          guard: and(['isSkipped', 'hasLastResort']),
+          target: 'selecting-model',
+          reenter: true,
+          actions: ['logSkippedAttempt', 'nextLastResort'],
         },
         { guard: 'isSkipped', target: 'failed', actions: 'logSkippedAttempt' },
       ],
@@ -347,7 +367,7 @@ export const requestMachine = setup({
     },
     'falling-back': {
       description:
-        'Log the failed attempt and cool the candidate down, then move to the next candidate; a failure after part of the answer was streamed to the caller ends the request instead (no fallback after streamed output).',
+        'Log the failed attempt and cool the candidate down, then move to the next candidate, or, after the last one, to the last resort (the candidates skipped for a cooldown, in order); a failure after part of the answer was streamed to the caller ends the request instead (no fallback after streamed output).',
       entry: 'logFailedAttempt',
       invoke: {
         id: 'recordFailure',
@@ -355,10 +375,12 @@ export const requestMachine = setup({
         input: recordFailureInput,
         onDone: [
           { guard: and(['hasNextCandidate', not('isOutputSent')]), target: 'selecting-model', actions: 'nextCandidate' },
+          { guard: and(['hasLastResort', not('isOutputSent')]), target: 'selecting-model', actions: 'nextLastResort' },
           { target: 'failed' },
         ],
         onError: [
           { guard: and(['hasNextCandidate', not('isOutputSent')]), target: 'selecting-model', actions: 'nextCandidate' },
+          { guard: and(['hasLastResort', not('isOutputSent')]), target: 'selecting-model', actions: 'nextLastResort' },
           { target: 'failed' },
         ],
       },

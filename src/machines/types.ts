@@ -44,6 +44,11 @@ export interface RequestInput {
 export interface RequestContext extends RequestInput {
   /** Index of the current candidate. */
   index: number;
+  /**
+   * The request is in its last resort: every live candidate failed, and the candidates skipped for a
+   * cooldown are tried, in order, before it fails (`docs/failover-policy.md#last-resort`).
+   */
+  lastResort: boolean;
   attempts: Attempt[];
   /** The stored CLI session of the current candidate, if any. */
   binding: SessionBinding | undefined;

@@ -11,7 +11,7 @@ import { cooldownKeys } from '../failover/cooldown-policy.js';
 import type { Candidate } from '../machines/types.js';
 import type { CooldownEntry } from '../store/index.js';
 import { withLockDeadline } from '../store/lock-deadline.js';
-import type { SessionStorage, StateStores, StoreHealth, TraceStorage } from '../store/ports.js';
+import type { CooldownStorage, SessionStorage, StateStores, StoreHealth, TraceStorage } from '../store/ports.js';
 import { BackgroundWrites } from './background-writes.js';
 import { withCooldowns } from './candidates.js';
 import { CooldownReader } from './cooldown-reader.js';
@@ -128,6 +128,16 @@ export class RuntimeState {
     if (!this.#stateSeen) return [];
     const now = this.#options.now();
     return (await (await this.open()).cooldowns.list(now)).filter((entry) => entry.until > now);
+  }
+
+  /**
+   * The cooldown store after the cooldown writes still running, or `undefined` while a LevelDB
+   * folder does not exist yet (it holds none, and is not created).
+   */
+  async cooldownStorage(): Promise<CooldownStorage | undefined> {
+    await this.#cooldownWrites.settled();
+    this.#stateSeen ||= existsSync(this.#options.storeLocation);
+    return this.#stateSeen ? (await this.open()).cooldowns : undefined;
   }
 
   /** Check the store now (Redis `PING` with its version and round trip, or a LevelDB read). Never rejects. */

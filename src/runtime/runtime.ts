@@ -41,6 +41,7 @@ import { reportAttempts, requestParts, toRunResult, validateRunRequest, type Run
 import { fanOut, type InspectObserver } from '../inspection/fan-out.js';
 import type { SessionLanes } from './session-lane.js';
 import { imagePlaceholders, loadConversation, sessionsApi, type SessionsApi } from './conversation.js';
+import { cooldownsApi, type CooldownsApi } from './cooldowns-api.js';
 
 export type { SessionsApi };
 import { RequestTracing, type TracesApi } from './tracing.js';
@@ -191,6 +192,11 @@ export class Runtime {
   /** How many cooldown reads failed open since the start (the shared store was unavailable; routed as if nothing cooled down). */
   get failOpenReads(): number {
     return this.#state.failOpenReads;
+  }
+
+  /** The cooldowns of the state store: `list()` those in force, `clear(ref | provider | 'all')` (see `CooldownsApi`). */
+  get cooldowns(): CooldownsApi {
+    return cooldownsApi(() => this.#state.cooldownStorage(), this.config, this.#now);
   }
 
   /** The stored CLI sessions. */
@@ -380,8 +386,10 @@ export class Runtime {
       const message = `the answer was interrupted after part of it was streamed (no fallback after streamed output):\n${formatAttempts(output.attempts)}`;
       throw new RequestError('SAFETYNET_STREAM_INTERRUPTED', message, { attempts: output.attempts, requestId: input.requestId });
     }
-    const tried = output.attempts.filter((attempt) => !attempt.skipped).length;
-    const message = `every candidate failed (${tried} tried of ${output.attempts.length}):\n${formatAttempts(output.attempts)}`;
+    // Candidates, not attempts: one skipped for its cooldown and tried as the last resort has two attempts.
+    const tried = new Set(output.attempts.filter((attempt) => !attempt.skipped).map((attempt) => attempt.model)).size;
+    const total = new Set(output.attempts.map((attempt) => attempt.model)).size;
+    const message = `every candidate failed (${tried} tried of ${total}):\n${formatAttempts(output.attempts)}`;
     throw new RequestError('SAFETYNET_ALL_CANDIDATES_FAILED', message, { attempts: output.attempts, requestId: input.requestId });
   }
 

@@ -110,6 +110,8 @@ export interface RunOptions {
   /** Extra environment (`SAFETYNET_HOME` is always the sandbox's; `SAFETYNET_CONFIG` is unset unless given here). */
   env?: Record<string, string>;
   cwd?: string;
+  /** Text written to the command's stdin, which is then closed (default: stdin ignored, i.e. /dev/null). */
+  input?: string;
 }
 
 function commandEnv(box: Pick<Sandbox, 'home'>, extra: Record<string, string> = {}): Record<string, string | undefined> {
@@ -118,13 +120,13 @@ function commandEnv(box: Pick<Sandbox, 'home'>, extra: Record<string, string> = 
   return { ...env, SAFETYNET_HOME: box.home, ...extra };
 }
 
-/** Start `safetynet <args>` (stdin ignored, bounded by {@link RUN_TIMEOUT_MS}); never rejects. */
+/** Start `safetynet <args>` (stdin ignored unless `options.input`, bounded by {@link RUN_TIMEOUT_MS}); never rejects. */
 export function startSafetynet(box: Pick<Sandbox, 'home' | 'cwd'>, args: string[], options: RunOptions = {}) {
   return execa(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? box.cwd,
     env: commandEnv(box, options.env),
     extendEnv: false,
-    stdin: 'ignore',
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     reject: false,
     timeout: RUN_TIMEOUT_MS,
     forceKillAfterDelay: 5_000,

@@ -38,12 +38,22 @@ export const CANDIDATES = {
   // A cooled candidate this request probes (half-open): its attempts say `probe: true`, a success clears its cooldown.
   api: { ref: 'stub-api/m', provider: 'stub-api', model: 'm', api, hadCooldown: true, probe: true },
   fresh: { ref: 'stub-api/n', provider: 'stub-api', model: 'n', api },
+  // Skipped for its cooldown; tried as the last resort when every other candidate failed (a success clears its cooldown).
   cooling: {
     ref: 'stub-api/cool',
     provider: 'stub-api',
     model: 'cool',
     api,
     skip: { reason: 'rate_limit', detail: 'cooling down', retryAfterMs: 4000 },
+    hadCooldown: true,
+  },
+  // Skipped for the config (the allowlist excludes it): never tried, not even as the last resort.
+  excluded: {
+    ref: 'stub-api/x',
+    provider: 'stub-api',
+    model: 'x',
+    api,
+    skip: { reason: 'config', detail: 'not in agents.defaults.models' },
   },
 } satisfies Record<string, Candidate>;
 

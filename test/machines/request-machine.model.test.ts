@@ -50,7 +50,9 @@ type Scenario = {
 // saw turns the conversation lacks; stale-session retry, persistence, timeout, abort), also one-shot;
 // an API candidate with a cooldown to clear falling back to a CLI; an API candidate without one, with
 // a session key (the transcript is written) and one-shot (nothing to record); a cooling-down candidate
-// skipped; a cooling-down last candidate; a provider without a backend (a binding found for it changes
+// skipped, then tried as the last resort; a cooling-down last candidate; a failing candidate, a cooling one
+// and one the config excludes (the last resort tries the cooling one only); a failing candidate and one the
+// config excludes (no last resort: the request fails at the skip); a provider without a backend (a binding found for it changes
 // nothing); two CLI candidates. Conversations with history: a stored transcript with dropped turns
 // and sessions current, behind (a stale retry after a catch-up), edited and dropped; an API candidate
 // failing over to a CLI that catches up; `messages` that continue (CLI) or replace (API, with an image)
@@ -63,18 +65,20 @@ const SCENARIOS: Scenario[] = [
   { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['latest'], paths: 414 },
   { candidates: ['fresh'], sessionKey: 'k', conversation: 'empty', bindings: [], paths: 17 },
   { candidates: ['fresh'], sessionKey: null, conversation: 'empty', bindings: [], paths: 15 },
-  { candidates: ['cooling', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 133 },
-  { candidates: ['a', 'cooling'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 103 },
+  { candidates: ['cooling', 'a'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 188 },
+  { candidates: ['a', 'cooling'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 188 },
   { candidates: ['a', 'none'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 138 },
   { candidates: ['a', 'b'], sessionKey: 'k', conversation: 'empty', bindings: ['legacy'], paths: 763 },
   { candidates: ['a'], sessionKey: 'k', conversation: 'history', bindings: ['latest', 'earlier', 'edited', 'dropped'], paths: 220 },
   { candidates: ['api', 'a'], sessionKey: 'k', conversation: 'history', bindings: ['earlier'], paths: 414 },
   { candidates: ['a'], sessionKey: 'k', conversation: 'messages-append', bindings: ['earlier'], paths: 133 },
   { candidates: ['fresh'], sessionKey: 'k', conversation: 'messages-replace', bindings: [], image: true, paths: 17 },
+  { candidates: ['fresh', 'cooling', 'excluded'], sessionKey: null, conversation: 'empty', bindings: [], paths: 63 },
+  { candidates: ['fresh', 'excluded'], sessionKey: null, conversation: 'empty', bindings: [], paths: 15 },
 ];
 
 /** The machine's transitions (see `request-coverage.ts`): pinned, like the path counts. */
-const TRANSITION_COUNT = 33;
+const TRANSITION_COUNT = 36;
 
 function input(scenario: Scenario): RequestInput {
   return {

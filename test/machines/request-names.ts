@@ -24,6 +24,7 @@ export const GUARD = {
   isStaleStoredSession: 'isStaleStoredSession',
   hasSuccessToRecord: 'hasSuccessToRecord',
   hasNextCandidate: 'hasNextCandidate',
+  hasLastResort: 'hasLastResort',
   isOutputSent: 'isOutputSent',
 } as const;
 

@@ -17,6 +17,11 @@ function streamedAt(steps: TraceStep[]): number {
   return steps.findIndex((step) => (step.event as { error?: { outputSent?: unknown } }).error?.outputSent === true);
 }
 
+/** Skipped for a cooldown (any skip reason but `config`, which cools nothing): tried as the last resort. */
+function cooledSkip(candidate: Candidate): boolean {
+  return candidate.skip !== undefined && candidate.skip.reason !== 'config';
+}
+
 const RUNNING = new Set(['selecting-model', 'calling-api', 'spawning-cli', 'parsing', 'persisting-session']);
 
 /** Does `invocation` concern `candidate` (and nothing else)? */
@@ -94,34 +99,52 @@ const rules: Rule[] = [
     },
   },
   {
-    rule: 'the attempt log holds one entry per candidate passed, in order, skipped ones marked skipped',
+    rule: 'the attempt log holds one entry per candidate passed, in order, skipped ones marked skipped; then one per candidate skipped for a cooldown, tried (probe) as the last resort',
     holds: ({ input, steps }) => {
       const { state, index, attempts } = steps.at(-1)!;
       const passed = attempts.filter((a) => a.reason !== 'aborted');
       const aborted = attempts.filter((a) => a.reason === 'aborted');
+      const n = input.candidates.length;
+      const sequence = [...input.candidates, ...input.candidates.filter(cooledSkip)];
       for (const [k, attempt] of passed.entries()) {
-        const candidate = input.candidates[k];
-        if (attempt.model !== candidate?.ref) return `entry ${k} is ${attempt.model}, candidate ${k} is ${candidate?.ref}`;
-        if ((attempt.skipped === true) !== (candidate.skip !== undefined)) return `entry ${k} skipped=${attempt.skipped}`;
+        const candidate = sequence[k];
+        if (attempt.model !== candidate?.ref) return `entry ${k} is ${attempt.model}, the order of tries has ${candidate?.ref} there`;
+        const skipped = k < n && candidate.skip !== undefined;
+        if ((attempt.skipped === true) !== skipped) return `entry ${k} skipped=${attempt.skipped}`;
+        if (k >= n && attempt.probe !== true) return `last-resort entry ${k} is not marked probe`;
       }
       if (aborted.length > 1 || (aborted.length === 1 && attempts.at(-1) !== aborted[0])) return 'aborted entry not last';
-      if (RUNNING.has(state) && passed.length !== index) return `${passed.length} entries while candidate ${index} runs`;
-      if (['falling-back', 'answered', 'failed'].includes(state) && passed.length !== index + 1)
+      const ref = input.candidates[index]!.ref;
+      if (RUNNING.has(state) && sequence[passed.length]?.ref !== ref) return `${passed.length} entries while candidate ${index} runs`;
+      if (['falling-back', 'answered', 'failed'].includes(state) && sequence[passed.length - 1]?.ref !== ref)
         return `${passed.length} entries at ${index}`;
       return true;
     },
   },
   {
-    rule: 'every invocation concerns the current candidate, and a skipped candidate is never invoked',
+    rule: 'every invocation concerns the current candidate; a candidate skipped for the config is never invoked, one skipped for a cooldown only after every candidate was passed',
     holds: ({ input, steps }) => {
       for (let k = 0; k < steps.length; k++) {
         const candidate = input.candidates[steps[k]!.index]!;
+        const passedAll = steps[k]!.attempts.filter((a) => a.reason !== 'aborted').length >= input.candidates.length;
         for (const call of added(steps, k)) {
-          if (candidate.skip !== undefined) return `${call.role} invoked for skipped ${candidate.ref}`;
+          if (candidate.skip !== undefined && !cooledSkip(candidate))
+            return `${call.role} invoked for ${candidate.ref}, skipped for the config`;
+          if (candidate.skip !== undefined && !passedAll) return `${call.role} invoked for cooling ${candidate.ref} before the last resort`;
           if (!concerns(call, candidate)) return `${call.role} ${JSON.stringify(call.input)} is not about ${candidate.ref}`;
         }
       }
       return true;
+    },
+  },
+  {
+    rule: 'a request fails only after trying everything it could: every candidate not skipped for the config was tried (unless output was sent)',
+    holds: ({ input, steps }) => {
+      const last = steps.at(-1)!;
+      if (last.state !== 'failed' || streamedAt(steps) !== -1) return true;
+      const tried = new Set(last.attempts.filter((a) => a.skipped !== true).map((a) => a.model));
+      const untried = input.candidates.filter((c) => (c.skip === undefined || cooledSkip(c)) && !tried.has(c.ref));
+      return untried.length === 0 || `failed without trying ${untried.map((c) => c.ref).join(', ')}`;
     },
   },
   {
@@ -166,15 +189,17 @@ const rules: Rule[] = [
     },
   },
   {
-    rule: 'an attempt timeout always falls back, and failed comes only after the last candidate or a failure with output sent',
+    rule: 'an attempt timeout always falls back, and failed comes only after the last candidate and the last resort, or a failure with output sent',
     holds: ({ input, steps }) => {
       for (let k = 1; k < steps.length; k++) {
         const step = steps[k]!;
         if (step.event.type.startsWith('xstate.after.') && step.state !== 'falling-back') return `timeout went to ${step.state}`;
         if (step.state === 'failed' && steps[k - 1]!.state !== 'failed') {
-          const lastSkipped = input.candidates.at(-1)!.skip !== undefined;
+          const passed = step.attempts.filter((a) => a.reason !== 'aborted').length;
+          const all = input.candidates.length + input.candidates.filter(cooledSkip).length;
           const early = streamedAt(steps) !== -1;
-          if ((step.index !== input.candidates.length - 1 && !early) || (steps[k - 1]!.state !== 'falling-back' && !lastSkipped)) {
+          const lastSkipped = step.attempts.at(-1)?.skipped === true;
+          if ((passed !== all && !early) || (steps[k - 1]!.state !== 'falling-back' && !lastSkipped)) {
             return `failed from ${steps[k - 1]!.state} at candidate ${step.index}`;
           }
         }

@@ -41,6 +41,8 @@ export type ExpectedAttempt = Omit<Attempt, 'durationMs'>;
 export interface Expected {
   state: ExpectedState;
   index: number;
+  /** The position in the order of tries (see `tryOrder`): every candidate, then the last resort. */
+  position: number;
   attempts: ExpectedAttempt[];
   invocations: Invocation[];
   persistWarning: string | undefined;
@@ -114,6 +116,7 @@ export function initialExpected(): Expected {
   return {
     state: 'idle',
     index: 0,
+    position: 0,
     attempts: [],
     invocations: [],
     persistWarning: undefined,
@@ -122,9 +125,26 @@ export function initialExpected(): Expected {
   };
 }
 
+/** One place in the order of tries: a candidate, and whether it comes as the last resort. */
+type Turn = { index: number; lastResort: boolean };
+
+/**
+ * The order a request passes its candidates in: each candidate once, in order (skipped ones are
+ * logged as skipped); then, as the last resort, every candidate that was skipped for a cooldown (not
+ * for the config, reason `config`), in order, tried although it cools down.
+ */
+export function tryOrder(candidates: readonly Candidate[]): Turn[] {
+  const first = candidates.map((_, index) => ({ index, lastResort: false }));
+  const cooled = candidates.flatMap((c, index) =>
+    c.skip !== undefined && c.skip.reason !== 'config' ? [{ index, lastResort: true }] : [],
+  );
+  return [...first, ...cooled];
+}
+
 /** The reference state after `event`, for a request with `input`. */
 export function expectedAfter(r: Expected, event: EventObject, input: RequestInput): Expected {
   const candidates = input.candidates;
+  const order = tryOrder(candidates);
   const current = (): Candidate => candidates[r.index]!;
   const cliOf = (c: Candidate) => c[CLI_FIELD];
   const kind = (c: Candidate): 'cli' | 'api' => (c.api !== undefined ? 'api' : 'cli');
@@ -133,8 +153,8 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
     invocations: [...s.invocations, { role, input: inputOf }],
   });
   const noticesOf = (s: Expected) => (s.notices.length === 0 ? {} : { notices: s.notices });
-  // A candidate tried although cooling down (a half-open probe) says so on every attempt it ends with.
-  const probeOf = (c: Candidate) => (c.probe === true ? { probe: true } : {});
+  // A candidate tried although cooling down (a half-open probe, or the last resort) says so on every attempt it ends with.
+  const probeOf = (s: Expected) => (candidates[s.index]!.probe === true || order[s.position]!.lastResort ? { probe: true } : {});
   // CLI attempts say how they continued the conversation, and how many history turns the prompt carried once the CLI ran.
   const continuationOf = (s: Expected) => {
     if (s.continuation === undefined) return {};
@@ -142,10 +162,12 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
   };
   const { conversation } = input;
 
-  const enter = (s: Expected, index: number): Expected => {
+  const enter = (s: Expected, position: number): Expected => {
+    if (position >= order.length) return finish(s, 'failed');
+    const { index, lastResort } = order[position]!;
     const c = candidates[index]!;
-    const fresh: Expected = { ...s, index, ...NEW_ATTEMPT };
-    if (c.skip === undefined) {
+    const fresh: Expected = { ...s, index, position, ...NEW_ATTEMPT };
+    if (c.skip === undefined || lastResort) {
       return invoke({ ...fresh, state: 'selecting-model' }, 'loadSession', { ref: c.ref, sessionKey: input.sessionKey });
     }
     const skipped: ExpectedAttempt = {
@@ -157,8 +179,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       skipped: true,
       ...(c.skip.retryAfterMs === undefined ? {} : { retryAfterMs: c.skip.retryAfterMs }),
     };
-    const logged = { ...fresh, attempts: [...fresh.attempts, skipped] };
-    return index + 1 < candidates.length ? enter(logged, index + 1) : finish(logged, 'failed');
+    return enter({ ...fresh, attempts: [...fresh.attempts, skipped] }, position + 1);
   };
   const finish = (s: Expected, state: 'answered' | 'failed' | 'aborted'): Expected => {
     if (state === 'aborted') return { ...s, state, output: { status: 'aborted', attempts: s.attempts } };
@@ -167,7 +188,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       return { ...s, state, output: { status: 'failed', attempts: s.attempts, failure: s.failure, ...interrupted } };
     }
     const c = candidates[s.index]!;
-    const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...probeOf(c), ...noticesOf(s), ...continuationOf(s) }];
+    const attempts = [...s.attempts, { model: c.ref, backend: kind(c), ok: true, ...probeOf(s), ...noticesOf(s), ...continuationOf(s) }];
     const turn = s.turn!;
     return {
       ...s,
@@ -198,7 +219,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       ...(status === undefined ? {} : { status }),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       ...(outputSent === true ? { outputSent } : {}),
-      ...probeOf(c),
+      ...probeOf(s),
       ...noticesOf(s),
       ...continuationOf(s),
     };
@@ -254,7 +275,7 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       ok: false,
       reason: 'aborted',
       detail: ITS_OWN_WORDS,
-      ...probeOf(c),
+      ...probeOf(s),
       ...noticesOf(s),
       ...continuationOf(s),
     };
@@ -323,8 +344,9 @@ export function expectedAfter(r: Expected, event: EventObject, input: RequestInp
       return finish({ ...r, persistWarning: error.message }, 'answered');
     case 'falling-back done recordFailure':
     case 'falling-back error recordFailure':
-      // No fallback after streamed output: another candidate's answer would be spliced onto the partial one.
-      return r.index + 1 < candidates.length && !streamed(r.failure) ? enter(r, r.index + 1) : finish(r, 'failed');
+      // No fallback after streamed output: another candidate's answer would be spliced onto the partial one. Else the next
+      // place in the order of tries, the last resort included.
+      return streamed(r.failure) ? finish(r, 'failed') : enter(r, r.position + 1);
     case 'selecting-model error loadSession':
     case 'calling-api error callApi':
     case 'spawning-cli error runCliTurn':

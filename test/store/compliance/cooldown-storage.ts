@@ -143,6 +143,17 @@ function suite(open: () => Promise<OpenedCooldownStorage>): void {
       expect(await store.clear()).toBe(0);
     });
 
+    it('an ended cooldown is listed until its reset window ends, and clearing it restarts its ladder (safetynet cooldowns clear)', async () => {
+      const store = await newStore();
+      await store.recordFailure({ ...opus, failure: failure('timeout'), now: T0 }); // 30 s
+      const ended = T0 + 31 * S;
+      expect((await store.list(ended)).map((e: CooldownEntry) => [e.key, e.until > ended])).toEqual([[opus.ref, false]]);
+      expect((await store.recordFailure({ ...opus, failure: failure('timeout'), now: ended }))?.failures).toBe(2); // climbs: 60 s
+      expect(await store.clear(opus.ref)).toBe(1);
+      const again = await store.recordFailure({ ...opus, failure: failure('timeout'), now: ended });
+      expect(again).toMatchObject({ failures: 1, until: ended + 30 * S });
+    });
+
     it('bad arguments are rejected with a TypeError naming the argument', async () => {
       const store = await newStore();
       await expect(store.recordFailure({ ...opus, ref: '', failure: failure('rate_limit') })).rejects.toThrow(/`ref`/);
