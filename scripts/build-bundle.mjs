@@ -42,6 +42,9 @@ export async function buildBundle(outdir = BUNDLE_DIR) {
     external: EXTERNAL,
     banner: { js: BANNER },
     chunkNames: 'chunks/[name]-[hash]',
+    // Bundling renames clashing classes (both SDKs define `APIConnectionError`: one becomes
+    // `APIConnectionError2`); failure classification reads constructor names, so keep them.
+    keepNames: true,
     metafile: true,
     legalComments: 'none',
     logLevel: 'warning',

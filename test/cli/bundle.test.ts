@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureBundle, staleBundleInputs } from '../global-setup.js';
 import { cleanup, configWith, fakeBackend, fakeSandbox, REPO, safetynet, type Sandbox, writeConfig } from './support.js';
@@ -80,6 +80,21 @@ describe('the command bundle', () => {
     const loaded = packagesIn(files);
     expect(loaded).toContain('openai');
     expect(HEAVY.filter((name) => name !== 'openai' && loaded.has(name))).toEqual([]);
+  });
+});
+
+describe('what the bundle keeps', () => {
+  it("the SDKs' error classes keep their names (API failure classification reads constructor names)", async () => {
+    const meta = JSON.parse(readFileSync(path.join(BUNDLE_DIR, 'meta.json'), 'utf8')) as {
+      outputs: Record<string, { entryPoint?: string }>;
+    };
+    for (const entry of ['node_modules/openai/index.mjs', 'node_modules/@anthropic-ai/sdk/index.mjs']) {
+      const chunk = Object.keys(meta.outputs).find((file) => meta.outputs[file]?.entryPoint === entry);
+      expect(chunk, entry).toBeDefined();
+      const sdk = (await import(pathToFileURL(path.join(REPO, chunk ?? '')).href)) as Record<string, { name: string }>;
+      for (const name of ['APIConnectionError', 'APIConnectionTimeoutError', 'RateLimitError', 'AuthenticationError'])
+        expect(sdk[name]?.name, `${entry} ${name}`).toBe(name);
+    }
   });
 });
 
