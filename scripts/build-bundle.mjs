@@ -4,7 +4,7 @@
 //
 //   node scripts/build-bundle.mjs [dir]   writes main.js, its lazy chunks (chunks/) and meta.json to
 //                                         dir (default dist/bundle; the tests build elsewhere too)
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -24,14 +24,20 @@ export const EXTERNAL = ['classic-level', '@statelyai/inspect'];
 // `require` for Node's built-ins, which an ES module does not have.
 const BANNER = "import { createRequire as __snCreateRequire } from 'node:module';\nconst require = __snCreateRequire(import.meta.url);";
 
-/** Builds the bundle into `outdir` (default {@link BUNDLE_DIR}, replaced whole); resolves with esbuild's metafile. */
+/**
+ * Builds the bundle into `outdir` (default {@link BUNDLE_DIR}), replaced whole: written beside it
+ * first and swapped in by two renames, so a command started meanwhile finds the old or the new one.
+ * Resolves with esbuild's metafile.
+ */
 export async function buildBundle(outdir = BUNDLE_DIR) {
-  await rm(outdir, { recursive: true, force: true });
-  await mkdir(outdir, { recursive: true });
+  const fresh = `${outdir}.new-${process.pid}`;
+  const old = `${outdir}.old-${process.pid}`;
+  await rm(fresh, { recursive: true, force: true });
+  await mkdir(fresh, { recursive: true });
   const result = await build({
     absWorkingDir: REPO,
     entryPoints: { main: 'src/cli/main.ts' },
-    outdir,
+    outdir: fresh,
     bundle: true,
     // Dynamic imports become chunks loaded on first use: the provider SDKs, zod, Fastify, ioredis and
     // LevelDB cost nothing on a path that does not call them.
@@ -49,7 +55,17 @@ export async function buildBundle(outdir = BUNDLE_DIR) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  await writeFile(path.join(outdir, 'meta.json'), `${JSON.stringify(result.metafile)}\n`);
+  // The metafile names the outputs where the bundle will live, not where esbuild wrote them.
+  const text = JSON.stringify(result.metafile).replaceAll(
+    JSON.stringify(path.relative(REPO, fresh)).slice(1, -1),
+    path.relative(REPO, outdir),
+  );
+  await writeFile(path.join(fresh, 'meta.json'), `${text}\n`);
+  await rename(outdir, old).catch((error) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await rename(fresh, outdir);
+  await rm(old, { recursive: true, force: true });
   return result.metafile;
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureBundle, staleBundleInputs } from '../global-setup.js';
+import { startStubServer } from '../support/stub-server/index.js';
 import { cleanup, configWith, fakeBackend, fakeSandbox, REPO, safetynet, type Sandbox, writeConfig } from './support.js';
 
 afterEach(cleanup);
@@ -80,6 +81,25 @@ describe('the command bundle', () => {
     const loaded = packagesIn(files);
     expect(loaded).toContain('openai');
     expect(HEAVY.filter((name) => name !== 'openai' && loaded.has(name))).toEqual([]);
+  });
+  it('a turn answered by its API provider loads no process runner (execa) and no other SDK', async () => {
+    const stub = await startStubServer({ text: 'from the stub' });
+    try {
+      const box = await fakeSandbox();
+      const config = writeConfig(path.join(box.root, 'api-only.json5'), {
+        models: { providers: { local: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-test-bundle' } } },
+        ...(configWith({ fake: fakeBackend(box.fakeState) }, { model: { primary: 'local/m', fallbacks: ['fake/default'] } }) as object),
+      });
+      const { result, files } = await recordedRun(box, ['agent', '--message', 'hi', '--config', config]);
+
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.stdout).toBe('from the stub');
+      const loaded = packagesIn(files);
+      expect(loaded).toContain('@anthropic-ai/sdk');
+      expect(['execa', ...HEAVY].filter((name) => name !== '@anthropic-ai/sdk' && loaded.has(name))).toEqual([]);
+    } finally {
+      await stub.close();
+    }
   });
 });
 
