@@ -137,5 +137,5 @@ describe('the global setup and the bundle', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 240_000); // two esbuild builds: seconds alone, minutes on a loaded machine
 });
