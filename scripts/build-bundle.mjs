@@ -52,7 +52,8 @@ export async function buildBundle(outdir = BUNDLE_DIR) {
     // `APIConnectionError2`); failure classification reads constructor names, so keep them.
     keepNames: true,
     metafile: true,
-    legalComments: 'none',
+    // The bundled packages' licence notices, beside each output file (shipped, never parsed).
+    legalComments: 'external',
     logLevel: 'warning',
   });
   // The metafile names the outputs where the bundle will live, not where esbuild wrote them.
