@@ -30,7 +30,7 @@ const IMPORT_GROUPS = [
   ['nanoid', ['nanoid']],
   ['@anthropic-ai/sdk (lazy, API path only)', ['@anthropic-ai/sdk']],
   ['openai (lazy, API path only)', ['openai']],
-  ['dist/cli/main.js (what bin/safetynet.js imports)', ['dist/cli/main.js']],
+  ['dist/bundle/main.js (what bin/safetynet.js imports)', ['dist/bundle/main.js']],
   ['dist/runtime/runtime.js', ['dist/runtime/runtime.js']],
   ['dist/config/schema.js (zod schema, lazy)', ['dist/config/schema.js']],
   ['dist/store/index.js (lazy)', ['dist/store/index.js']],

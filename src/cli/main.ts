@@ -1,18 +1,13 @@
 /**
- * The `safetynet` command: flag parsing (commander) and dispatch. Everything heavy is loaded by the
- * subcommand that needs it, so that start-up stays fast.
+ * The `safetynet` command: flag parsing (commander) and dispatch. Registering a subcommand costs no
+ * import: its action imports its module (`./agent.js`, `./serve.js`, …) when it runs, so a turn loads
+ * only what it calls (docs/cold-start.md).
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isTimeoutSeconds, TIMEOUT_SECONDS_EXPECTED } from '../config/timeouts.js';
-import { agentCommand } from './agent.js';
-import { cooldownsCommand } from './cooldowns.js';
-import { doctorCommand } from './doctor.js';
 import { EXIT } from './exit-codes.js';
 import { processIo, type Io } from './io.js';
-import { serveCommand } from './serve.js';
-import { sessionsCommand } from './sessions.js';
-import { traceCommand } from './trace.js';
 
 /** `--timeout <seconds>`: the rule of `agents.defaults.timeoutSeconds` (`config/timeouts.ts`). */
 function timeoutSeconds(value: string): number {
@@ -68,7 +63,7 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
       'stream the live actor events: to the Stately inspector over a loopback WebSocket (--inspect or --inspect=<port>), or as JSONL (--inspect=file:<path>)',
     )
     .addOption(configOption())
-    .action((flags) => run(agentCommand(flags, io)));
+    .action((flags) => run(import('./agent.js').then(({ agentCommand }) => agentCommand(flags, io))));
 
   program
     .command('serve')
@@ -77,7 +72,7 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--host <address>', 'address to bind; a non-loopback one requires API keys (default: safetynet.serve.host, 127.0.0.1)')
     .option('--verbose', 'log each request (method, URL, status, time; never bodies or keys) to stderr')
     .addOption(configOption())
-    .action((flags) => run(serveCommand(flags, io)));
+    .action((flags) => run(import('./serve.js').then(({ serveCommand }) => serveCommand(flags, io))));
 
   program
     .command('trace [request-id]')
@@ -85,7 +80,9 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--last', 'the newest request (the default without a request id)')
     .option('--json', 'print the trace as one JSON object')
     .addOption(configOption())
-    .action((requestId: string | undefined, flags) => run(traceCommand(requestId, flags, io)));
+    .action((requestId: string | undefined, flags) =>
+      run(import('./trace.js').then(({ traceCommand }) => traceCommand(requestId, flags, io))),
+    );
 
   program
     .command('doctor')
@@ -93,7 +90,7 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--json', 'print the checks as one JSON object')
     .option('--repair', "first repair a damaged state folder (LevelDB's repair) and say what it recovered")
     .addOption(configOption())
-    .action((flags) => run(doctorCommand(flags, io)));
+    .action((flags) => run(import('./doctor.js').then(({ doctorCommand }) => doctorCommand(flags, io))));
 
   const sessions = program.command('sessions').description('show, export and clear the stored conversations and their CLI sessions');
   sessions
@@ -101,26 +98,26 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .description('every session key: transcript length and how far each CLI session is in sync')
     .option('--json', 'print JSON')
     .addOption(configOption())
-    .action((flags) => run(sessionsCommand('list', undefined, flags, io)));
+    .action((flags) => run(import('./sessions.js').then(({ sessionsCommand }) => sessionsCommand('list', undefined, flags, io))));
   sessions
     .command('show <key>')
     .description("one session key: its transcript length and each CLI backend's session and sync")
     .option('--json', 'print JSON')
     .addOption(configOption())
-    .action((key: string, flags) => run(sessionsCommand('show', key, flags, io)));
+    .action((key: string, flags) => run(import('./sessions.js').then(({ sessionsCommand }) => sessionsCommand('show', key, flags, io))));
   sessions
     .command('export <key>')
     .description('print the conversation of a session key, oldest turn first')
     .option('--json', 'print JSON: { sessionKey, turns, dropped }')
     .addOption(configOption())
-    .action((key: string, flags) => run(sessionsCommand('export', key, flags, io)));
+    .action((key: string, flags) => run(import('./sessions.js').then(({ sessionsCommand }) => sessionsCommand('export', key, flags, io))));
   sessions
     .command('reset <key>')
     .description('forget a session key: its transcript and CLI sessions (with --backend, only that CLI session)')
     .option('--backend <id>', 'only this backend, e.g. claude-cli (the transcript stays)')
     .option('--json', 'print JSON')
     .addOption(configOption())
-    .action((key: string, flags) => run(sessionsCommand('reset', key, flags, io)));
+    .action((key: string, flags) => run(import('./sessions.js').then(({ sessionsCommand }) => sessionsCommand('reset', key, flags, io))));
 
   const cooldowns = program.command('cooldowns').description('list and clear the cooldowns of failed candidates');
   cooldowns
@@ -128,14 +125,14 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .description('the cooldowns in force: key (model ref or provider), reason, failures, time left, the configured refs each blocks')
     .option('--json', 'print JSON')
     .addOption(configOption())
-    .action((flags) => run(cooldownsCommand('list', undefined, flags, io)));
+    .action((flags) => run(import('./cooldowns.js').then(({ cooldownsCommand }) => cooldownsCommand('list', undefined, flags, io))));
   cooldowns
     .command('clear [target]')
     .description("clear the cooldowns of a model ref (its own and its provider's), of a provider (and its models), or --all")
     .option('--all', 'every cooldown')
     .option('--json', 'print JSON: { target, cleared }')
     .addOption(configOption())
-    .action((target: string | undefined, flags) => run(cooldownsCommand('clear', target, flags, io)));
+    .action((target: string | undefined, flags) => run(import('./cooldowns.js').then(({ cooldownsCommand }) => cooldownsCommand('clear', target, flags, io))));
   return program;
 }
 

@@ -54,7 +54,9 @@ function partOf(key: string): string {
 export async function repairStateFolder(location: string): Promise<RepairReport> {
   const folder = path.resolve(location);
   if (!existsSync(folder)) return { location: folder, repaired: false, recovered: {}, total: 0, lost: [] };
-  const { Level } = (await import('level')) as unknown as { Level: RepairableLevel };
+  // `level` is CommonJS: its `module.exports` is the default export both for Node's loader and in the
+  // command's bundle (where a lazily imported CommonJS module has no named exports).
+  const { Level } = ((await import('level')) as unknown as { default: { Level: RepairableLevel } }).default;
   const lostBefore = new Set(await lostFiles(folder));
   try {
     await Level.repair(folder);

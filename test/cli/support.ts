@@ -1,6 +1,6 @@
 /**
- * Running the real `safetynet` command (`node bin/safetynet.js`, which imports the compiled
- * `dist/cli/main.js`) the way a user does, against the fixture CLI configured as a custom backend
+ * Running the real `safetynet` command (`node bin/safetynet.js`, which imports the command's
+ * bundle `dist/bundle/main.js`) the way a user does, against the fixture CLI configured as a custom backend
  * in a temp JSON5 config. Every test gets its own temp folder holding `SAFETYNET_HOME`, the config,
  * the fixture CLI's state and the working directory; nothing touches `~/.safetynet`.
  */

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { livePidsWithEnv, waitUntilNoProcessWithEnv } from './processes.js';
 
-/** The command's entry, as `npx safetynet` runs it (imports the compiled `dist/`). */
+/** The command's entry, as `npx safetynet` runs it (runs the command's bundle `dist/bundle/`). */
 export const SAFETYNET_BIN = path.resolve(import.meta.dirname, '../../bin/safetynet.js');
 
 /** Longest wait for one replica's banner and then its `/readyz` 200, in ms. */

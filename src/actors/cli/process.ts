@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import { AttemptError } from '../../errors.js';
 import { MAX_ANSWER_BYTES } from '../limits.js';
 import { pdeathsigWrapper, recordGroup, setprivExecFailure, withPdeathsig } from './orphans.js';
@@ -96,6 +96,14 @@ type Termination = 'aborted' | 'timeout' | 'deadline' | 'output-limit' | 'abando
 const liveGroups = new Map<number, () => void>();
 let exitHookInstalled = false;
 
+/** execa, imported on the first CLI run: a request that calls only API providers never loads it (docs/cold-start.md). */
+let execaModule: Promise<typeof import('execa')> | undefined;
+
+function loadExeca(): Promise<typeof import('execa').execa> {
+  execaModule ??= import('execa');
+  return execaModule.then((module) => module.execa);
+}
+
 /** Forget the group `pgid`: it is gone (or SIGKILLed); its crash record goes too. */
 function forgetGroup(pgid: number): void {
   liveGroups.get(pgid)?.();
@@ -162,6 +170,7 @@ function trackGroup(pgid: number, runDir: string | undefined): void {
  *   is not found (ENOENT), not executable (EACCES), the cwd is missing, or argv is too long (E2BIG).
  */
 export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOptions = {}): Promise<CliRunOutput> {
+  const execa = await loadExeca();
   const { signal, onOutput, watch, onEvent } = options;
   const maxStdoutBytes = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
   const stderrTailBytes = options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES;
