@@ -10,6 +10,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
 import type { Candidate } from '../machines/types.js';
 import type { CooldownEntry } from '../store/index.js';
+import { noCooldownsStored } from '../store/cooldown-marker.js';
 import { withLockDeadline } from '../store/lock-deadline.js';
 import type { SessionStorage, StateStores, StoreHealth, TraceStorage } from '../store/ports.js';
 import { BackgroundWrites } from './background-writes.js';
@@ -96,7 +97,7 @@ export class RuntimeState {
    * Attach their cooldown state to `candidates`: read at every request (other processes, replicas
    * and restarts are respected; fails open when the store is sick), after the cooldown writes still
    * running; a due half-open probe is claimed in the store (`docs/failover-policy.md#half-open-probes`).
-   * A LevelDB folder that does not exist yet holds none, and is not opened. A one-shot request waits
+   * A LevelDB folder that does not exist yet, or is marked as holding none, is not opened. A one-shot request waits
    * at most {@link OPTIONAL_LOCK_WAIT_MS} for a locked folder, then routes without cooldowns; a
    * `keyed` request, which needs its transcript next anyway, waits until its deadline.
    */
@@ -106,8 +107,7 @@ export class RuntimeState {
 
   async #withCooldowns(candidates: Candidate[]): Promise<Candidate[]> {
     await this.#cooldownWrites.settled();
-    this.#stateSeen ||= existsSync(this.#options.storeLocation);
-    if (!this.#stateSeen) return candidates;
+    if (!this.#mayHoldCooldowns()) return candidates;
     const now = this.#options.now();
     const { probeIntervalMs } = this.#options.config.cooldowns;
     const claimProbe = async (key: string, at: number) => {
@@ -120,14 +120,24 @@ export class RuntimeState {
 
   /**
    * The cooldowns in force now (`until` later than now), sorted by key; a LevelDB folder that does
-   * not exist yet holds none and is not created.
+   * not exist yet (or is marked as holding none) is not opened or created.
    * @throws {StoreError} when the store cannot be read.
    */
   async activeCooldowns(): Promise<CooldownEntry[]> {
-    this.#stateSeen ||= existsSync(this.#options.storeLocation);
-    if (!this.#stateSeen) return [];
+    if (!this.#mayHoldCooldowns()) return [];
     const now = this.#options.now();
     return (await (await this.open()).cooldowns.list(now)).filter((entry) => entry.until > now);
+  }
+
+  /**
+   * False when the state cannot hold a cooldown, so that it is not opened for reading them: a LevelDB
+   * folder that does not exist yet, or one the cooldown store marked as holding none
+   * (`store/cooldown-marker.ts`; another process that stores a cooldown removes the mark first).
+   */
+  #mayHoldCooldowns(): boolean {
+    this.#stateSeen ||= existsSync(this.#options.storeLocation);
+    if (!this.#stateSeen) return false;
+    return this.#options.config.store.kind !== 'level' || !noCooldownsStored(this.#options.storeLocation);
   }
 
   /** Check the store now (Redis `PING` with its version and round trip, or a LevelDB read). Never rejects. */
