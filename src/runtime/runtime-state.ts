@@ -26,6 +26,11 @@ import { StoreOutage } from './store-outage.js';
  */
 export const OPTIONAL_LOCK_WAIT_MS = 2000;
 
+/** Resolves in the event loop's check phase: after the promise reactions of the current turn (the answer's consumers) ran. */
+function afterAnswer(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Options of {@link RuntimeState}. */
 export interface RuntimeStateOptions {
   config: Pick<ResolvedConfig, 'store' | 'sessions' | 'traces' | 'cooldowns'>;
@@ -155,9 +160,18 @@ export class RuntimeState {
     this.#cooldownWrites.run(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write), 'a cooldown could not be stored');
   }
 
-  /** Run a trace write off the request's path (a lock wait of at most {@link OPTIONAL_LOCK_WAIT_MS}); a failure warns. */
+  /**
+   * Run a trace write off the request's path (a lock wait of at most {@link OPTIONAL_LOCK_WAIT_MS}); a
+   * failure warns. The write (finishing the trace, loading and opening the store) starts only after
+   * the caller got the answer: `run()` settles first, and what its caller does with the answer in
+   * the same turn of the event loop (`safetynet agent` prints it) happens before. {@link writesDone}
+   * and {@link close} still wait for it, so nothing is lost.
+   */
   writeTrace(write: () => Promise<unknown>): void {
-    this.#traceWrites.run(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write), 'the request trace could not be stored');
+    this.#traceWrites.run(
+      () => afterAnswer().then(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write)),
+      'the request trace could not be stored',
+    );
   }
 
   /** Resolves when every background write (traces, cooldowns) started so far is done. Never rejects. */
