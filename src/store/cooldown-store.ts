@@ -2,7 +2,9 @@
  * Cooldowns of failed candidates, per `provider/model` ref or per provider, in the `cooldowns`
  * sublevel of the shared LevelDB state folder, so that every worker, every process and the next
  * start see the same cooldowns. Every {@link CooldownStore.read} goes to LevelDB (no cache, no
- * throttled refresh): a cooled candidate is never served again because a read was stale.
+ * throttled refresh): a cooled candidate is never served again because a read was stale. The store
+ * keeps the folder's "no cooldowns stored" marker (`./cooldown-marker.ts`) so that a reader can skip
+ * the folder while nothing is stored: written when the sublevel is seen empty, removed before a put.
  *
  * The durations, scopes and counting rules are in `src/failover/cooldown-policy.ts`; this file only
  * stores what the policy computes.
