@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The benchmark harness: `npm run bench` (build, then this) or `node bench/run.mjs [options]`.
 //   --quick          small sample counts (seconds; the CI smoke test uses it)
-//   --out <file>     where the report goes (default: BENCHMARKS.md at the repository root)
+//   --out <file>     where the report goes (default: see reportPath: BENCHMARKS.md for a full run,
+//                    reports/bench-quick.md, git-ignored, for a quick one)
 //   --json <file>    also write every figure as JSON
 //   --only <ids>     comma-separated section ids (cli-overhead, cold-start, api-overhead, failover,
 //                    concurrency, store, memory, profiles, serve, replicas)
@@ -67,7 +68,7 @@ function renderReport({ sections, info, quick, wallMs, findings }) {
     `**Measured source:** ${info.source ?? 'unknown'} (compiled to \`dist/\` by \`npm run build\`).`,
     '',
     'All times are milliseconds unless a column says otherwise; p50/p99 are nearest-rank percentiles of the sorted samples; "added" = subject − baseline at the same percentile; "ratio" = subject p50 / baseline p50. ' +
-      'Run it yourself with `npm run bench` (five to ten minutes) or `npm run bench -- --quick` (seconds); `--only <ids>` picks sections, `--json <file>` writes every figure.',
+      'Run it yourself with `npm run bench` (five to ten minutes) or `npm run bench -- --quick` (seconds; its report goes to the git-ignored `reports/bench-quick.md`, never here); `--only <ids>` picks sections, `--json <file>` writes every figure.',
     '',
     '## Targets',
     '',
@@ -92,8 +93,17 @@ function renderReport({ sections, info, quick, wallMs, findings }) {
     .trim()}\n`;
 }
 
+/**
+ * The default report file: the committed `BENCHMARKS.md` only for a full run; a quick run's noisy
+ * figures go to `reports/bench-quick.md` (git-ignored), so `npm run bench -- --quick` never rewrites
+ * the committed figures. `--out` overrides both.
+ */
+export function reportPath({ quick = false } = {}) {
+  return quick ? join(REPO, 'reports', 'bench-quick.md') : join(REPO, 'BENCHMARKS.md');
+}
+
 /** Run the sections and write the report. @returns `{ sections, info, failed }` */
-export async function runAll({ quick = false, out = join(REPO, 'BENCHMARKS.md'), json, only } = {}) {
+export async function runAll({ quick = false, out = reportPath({ quick }), json, only } = {}) {
   if (!existsSync(join(DIST, 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first (`npm run bench` does)');
   const info = machine();
   const started = performance.now();
@@ -145,9 +155,13 @@ async function writeReport(out, run) {
   await writeFile(out, renderReport({ ...run, findings }));
 }
 
-/** Rewrite the report from the `--json` output of an earlier run (nothing is measured). */
+/**
+ * Rewrite the report from the `--json` output of an earlier run (nothing is measured); by default to
+ * the file a run of the same kind (quick or full) writes ({@link reportPath}).
+ */
 export async function renderFromJson(jsonFile, out) {
   const data = JSON.parse(await readFile(jsonFile, 'utf8'));
+  out ??= reportPath({ quick: data.quick });
   await writeReport(out, { sections: data.sections, info: data.machine, quick: data.quick, wallMs: data.wallMs, date: data.date });
   log(`wrote ${out} from ${jsonFile}`);
 }
@@ -164,7 +178,8 @@ if (isMain) {
     },
   });
   if (values.render !== undefined) {
-    await renderFromJson(resolve(values.render), resolve(values.out ?? join(REPO, 'BENCHMARKS.md')));
+    const rendered = values.out === undefined ? undefined : resolve(values.out);
+    await renderFromJson(resolve(values.render), rendered);
   } else {
     const interrupted = () => {
       void cleanup().finally(() => process.exit(130));

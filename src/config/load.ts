@@ -5,12 +5,14 @@
  * (`~/.safetynet/config.json5`), else the built-in backends alone.
  *
  * Start-up speed: json5 and zod (`./schema.js`) are imported lazily, only when a config file or an
- * inline config exists. Resolving the built-in defaults alone loads neither.
+ * inline config exists. Resolving the built-in defaults alone loads neither. A config file validated
+ * before in the same version (`./config-cache.ts`) is parsed but not validated again: no zod.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { BUILTIN_BACKENDS } from './builtins.js';
+import { CACHE_FOLDER_NAME, configFileStamp, isKnownValid, rememberValid, type ConfigFileStamp } from './config-cache.js';
 import { expandHome, nonBlank, safetynetHome } from './home.js';
 import { mergeBackend } from './merge.js';
 import { entriesById } from './provider-id.js';
@@ -62,10 +64,26 @@ export function resolveConfigPath(options: { file?: string | undefined; env?: Co
   return { path: join(safetynetHome(env), CONFIG_FILE_NAME), explicit: false, origin: 'default' };
 }
 
-/** Reads the file; `undefined` when it does not exist and was not named explicitly. */
-async function readConfigText(where: ConfigPathResolution): Promise<string | undefined> {
+/** The text of the config file, and the stamp of the version read. */
+interface ConfigText {
+  text: string;
+  stamp: ConfigFileStamp;
+}
+
+/**
+ * Reads the file and its stamp through one descriptor (the stamp is taken before the text, so an
+ * edit during the read makes the remembered verdict a miss next time, never a false hit);
+ * `undefined` when it does not exist and was not named explicitly.
+ */
+async function readConfigText(where: ConfigPathResolution): Promise<ConfigText | undefined> {
   try {
-    return await readFile(where.path, 'utf8');
+    const handle = await open(where.path, 'r');
+    try {
+      const stamp = configFileStamp(await handle.stat());
+      return { stamp, text: await handle.readFile('utf8') };
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const from =
@@ -112,7 +130,10 @@ async function parseJson5(text: string, file: string): Promise<unknown> {
  *
  * - `inline`: a config object passed by a library user (source `<inline>`); the file lookup is skipped;
  * - otherwise the file from {@link resolveConfigPath}; when the default file does not exist, the
- *   built-in backends alone are used (`source: null`) and neither json5 nor zod is loaded.
+ *   built-in backends alone are used (`source: null`) and neither json5 nor zod is loaded. A file
+ *   is validated once per version (size, mtime, ctime, inode) and schema: the verdict is remembered
+ *   in `$SAFETYNET_HOME/cache` (`./config-cache.ts`; a cache that cannot be written is skipped). The
+ *   file is read and `${VAR}` references resolved on every call.
  *
  * @throws ConfigError `SAFETYNET_CONFIG_NOT_FOUND` (an explicit path is missing or unreadable; names
  *   the path and the flag or variable it came from), `SAFETYNET_CONFIG_SYNTAX` (JSON5 error, with
@@ -124,9 +145,15 @@ export async function loadConfig(
   const env = options.env ?? process.env;
   if (options.inline !== undefined) return validateAndResolve(options.inline, INLINE_SOURCE, env);
   const where = resolveConfigPath(options);
-  const text = await readConfigText(where);
-  if (text === undefined) return resolveConfig(null, null, env);
-  return validateAndResolve(await parseJson5(text, where.path), where.path, env);
+  const read = await readConfigText(where);
+  if (read === undefined) return resolveConfig(null, null, env);
+  const cacheDir = join(safetynetHome(env), CACHE_FOLDER_NAME);
+  const [raw, known] = await Promise.all([parseJson5(read.text, where.path), isKnownValid(cacheDir, where.path, read.stamp)]);
+  // A version of the file validated before: its parsed value is what validation returned then.
+  if (known) return resolveConfig(raw as SafetynetConfigFile, where.path, env);
+  const config = await validateAndResolve(raw, where.path, env);
+  await rememberValid(cacheDir, where.path, read.stamp);
+  return config;
 }
 
 /**

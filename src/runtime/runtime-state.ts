@@ -10,6 +10,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { cooldownKeys } from '../failover/cooldown-policy.js';
 import type { Candidate } from '../machines/types.js';
 import type { CooldownEntry } from '../store/index.js';
+import { noCooldownsStored } from '../store/cooldown-marker.js';
 import { withLockDeadline } from '../store/lock-deadline.js';
 import type { CooldownStorage, SessionStorage, StateStores, StoreHealth, TraceStorage } from '../store/ports.js';
 import { BackgroundWrites } from './background-writes.js';
@@ -24,6 +25,11 @@ import { StoreOutage } from './store-outage.js';
  * (cooldowns, its transcript and CLI sessions) wait until its deadline.
  */
 export const OPTIONAL_LOCK_WAIT_MS = 2000;
+
+/** Resolves in the event loop's check phase: after the promise reactions of the current turn (the answer's consumers) ran. */
+function afterAnswer(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Options of {@link RuntimeState}. */
 export interface RuntimeStateOptions {
@@ -96,7 +102,7 @@ export class RuntimeState {
    * Attach their cooldown state to `candidates`: read at every request (other processes, replicas
    * and restarts are respected; fails open when the store is sick), after the cooldown writes still
    * running; a due half-open probe is claimed in the store (`docs/failover-policy.md#half-open-probes`).
-   * A LevelDB folder that does not exist yet holds none, and is not opened. A one-shot request waits
+   * A LevelDB folder that does not exist yet, or is marked as holding none, is not opened. A one-shot request waits
    * at most {@link OPTIONAL_LOCK_WAIT_MS} for a locked folder, then routes without cooldowns; a
    * `keyed` request, which needs its transcript next anyway, waits until its deadline.
    */
@@ -106,8 +112,7 @@ export class RuntimeState {
 
   async #withCooldowns(candidates: Candidate[]): Promise<Candidate[]> {
     await this.#cooldownWrites.settled();
-    this.#stateSeen ||= existsSync(this.#options.storeLocation);
-    if (!this.#stateSeen) return candidates;
+    if (!this.#mayHoldCooldowns()) return candidates;
     const now = this.#options.now();
     const { probeIntervalMs } = this.#options.config.cooldowns;
     const claimProbe = async (key: string, at: number) => {
@@ -120,12 +125,11 @@ export class RuntimeState {
 
   /**
    * The cooldowns in force now (`until` later than now), sorted by key; a LevelDB folder that does
-   * not exist yet holds none and is not created.
+   * not exist yet (or is marked as holding none) is not opened or created.
    * @throws {StoreError} when the store cannot be read.
    */
   async activeCooldowns(): Promise<CooldownEntry[]> {
-    this.#stateSeen ||= existsSync(this.#options.storeLocation);
-    if (!this.#stateSeen) return [];
+    if (!this.#mayHoldCooldowns()) return [];
     const now = this.#options.now();
     return (await (await this.open()).cooldowns.list(now)).filter((entry) => entry.until > now);
   }
@@ -138,6 +142,17 @@ export class RuntimeState {
     await this.#cooldownWrites.settled();
     this.#stateSeen ||= existsSync(this.#options.storeLocation);
     return this.#stateSeen ? (await this.open()).cooldowns : undefined;
+  }
+
+  /**
+   * False when the state cannot hold a cooldown, so that it is not opened for reading them: a LevelDB
+   * folder that does not exist yet, or one the cooldown store marked as holding none
+   * (`store/cooldown-marker.ts`; another process that stores a cooldown removes the mark first).
+   */
+  #mayHoldCooldowns(): boolean {
+    this.#stateSeen ||= existsSync(this.#options.storeLocation);
+    if (!this.#stateSeen) return false;
+    return this.#options.config.store.kind !== 'level' || !noCooldownsStored(this.#options.storeLocation);
   }
 
   /** Check the store now (Redis `PING` with its version and round trip, or a LevelDB read). Never rejects. */
@@ -155,9 +170,18 @@ export class RuntimeState {
     this.#cooldownWrites.run(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write), 'a cooldown could not be stored');
   }
 
-  /** Run a trace write off the request's path (a lock wait of at most {@link OPTIONAL_LOCK_WAIT_MS}); a failure warns. */
+  /**
+   * Run a trace write off the request's path (a lock wait of at most {@link OPTIONAL_LOCK_WAIT_MS}); a
+   * failure warns. The write (finishing the trace, loading and opening the store) starts only after
+   * the caller got the answer: `run()` settles first, and what its caller does with the answer in
+   * the same turn of the event loop (`safetynet agent` prints it) happens before. {@link writesDone}
+   * and {@link close} still wait for it, so nothing is lost.
+   */
   writeTrace(write: () => Promise<unknown>): void {
-    this.#traceWrites.run(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write), 'the request trace could not be stored');
+    this.#traceWrites.run(
+      () => afterAnswer().then(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write)),
+      'the request trace could not be stored',
+    );
   }
 
   /** Resolves when every background write (traces, cooldowns) started so far is done. Never rejects. */

@@ -257,12 +257,14 @@ export class Runtime {
   }
 
   /**
-   * Store the trace off the request's path (the answer does not wait for LevelDB); `close()` and the
-   * trace readers wait for pending writes. A failed write goes to `onWarning`.
+   * Store the trace off the request's path (it starts after the caller got the answer and does not
+   * wait for LevelDB, `RuntimeState.writeTrace`); `close()` and the trace readers wait for pending
+   * writes. A failed write goes to `onWarning`.
    */
   #saveTrace(recorder: Parameters<RequestTracing['save']>[0], outcome: Parameters<RequestTracing['save']>[1]): void {
     if (recorder === undefined) return;
-    this.#state.writeTrace(() => this.#tracing.save(recorder, outcome));
+    const endedAt = Date.now();
+    this.#state.writeTrace(() => this.#tracing.save(recorder, outcome, endedAt));
   }
 
   /** The session lanes, on the store's lane locks; one-shot requests never load them. */

@@ -48,11 +48,12 @@ export class RequestTracing {
   /**
    * Finish and store the trace. Traces finished while another write runs are stored together with
    * the next write (one batch).
+   * @param endedAt When the request ended, epoch ms (the write may start later). @default Date.now()
    * @throws {StoreError} when the trace store cannot be written (the runtime turns it into a warning).
    */
-  async save(recorder: TraceRecorder | undefined, outcome: TraceOutcome): Promise<void> {
+  async save(recorder: TraceRecorder | undefined, outcome: TraceOutcome, endedAt: number = Date.now()): Promise<void> {
     if (recorder === undefined) return;
-    await this.#writes.add(recorder.finish(outcome));
+    await this.#writes.add(recorder.finish(outcome, endedAt));
   }
 
   /** The trace store (opened on first use). */

@@ -2,7 +2,9 @@
  * Cooldowns of failed candidates, per `provider/model` ref or per provider, in the `cooldowns`
  * sublevel of the shared LevelDB state folder, so that every worker, every process and the next
  * start see the same cooldowns. Every {@link CooldownStore.read} goes to LevelDB (no cache, no
- * throttled refresh): a cooled candidate is never served again because a read was stale.
+ * throttled refresh): a cooled candidate is never served again because a read was stale. The store
+ * keeps the folder's "no cooldowns stored" marker (`./cooldown-marker.ts`) so that a reader can skip
+ * the folder while nothing is stored: written when the sublevel is seen empty, removed before a put.
  *
  * The durations, scopes and counting rules are in `src/failover/cooldown-policy.ts`; this file only
  * stores what the policy computes.
@@ -20,6 +22,7 @@ import {
   type RecordCooldownFailureInput,
   type RecordCooldownSuccessInput,
 } from './cooldown-input.js';
+import { markNoCooldowns, noCooldownsStored, unmarkNoCooldowns } from './cooldown-marker.js';
 import { stateHandle } from './state-folder.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import type { LevelHandle, JsonSublevel, LevelHandleOptions } from './level/handle.js';
@@ -43,6 +46,9 @@ export interface CooldownStoreOptions extends LevelHandleOptions {
 
 /** Serializes read-modify-write per (folder, key) across every cooldown store of this process. */
 const writes = new KeyedMutex();
+
+/** The mutex key (per folder) of the "no cooldowns stored" marker: never a cooldown key (those are non-empty refs). */
+const MARKER_KEY = '\u0000no-cooldowns-marker';
 
 /**
  * Cooldowns in LevelDB. Every call opens the shared folder on demand and releases it afterwards
@@ -80,7 +86,18 @@ export class CooldownStore implements CooldownStorage {
    * @param now epoch ms. @default Date.now()
    */
   async read(keys: readonly string[], now: number = Date.now()): Promise<Map<string, CooldownEntry>> {
-    return readFreshEntries(keys, now, (unique) => this.#cooldowns((cooldowns) => cooldowns.getMany(unique)), toEntry);
+    const fetch = (unique: string[]) => {
+      // The first read of a folder that holds nothing marks it, in the same use: later reads (in any process) skip LevelDB.
+      if (noCooldownsStored(this.location)) return this.#cooldowns((cooldowns) => cooldowns.getMany(unique));
+      return this.#exclusive(MARKER_KEY, () =>
+        this.#cooldowns(async (cooldowns) => {
+          const values = await cooldowns.getMany(unique);
+          if (values.every((value) => value === undefined)) await this.#markIfEmptyIn(cooldowns);
+          return values;
+        }),
+      );
+    };
+    return readFreshEntries(keys, now, fetch, toEntry);
   }
 
   /**
@@ -96,7 +113,7 @@ export class CooldownStore implements CooldownStorage {
     const fresh = nextCooldownEntry(undefined, request);
     if (fresh === undefined) return undefined;
     return this.#exclusive(fresh.key, () =>
-      this.#cooldowns(async (cooldowns) => {
+      this.#putting(async (cooldowns) => {
         const entry = nextCooldownEntry(toEntry(await cooldowns.get(fresh.key)), request) ?? fresh;
         await cooldowns.put(entry.key, entry);
         return entry;
@@ -118,7 +135,7 @@ export class CooldownStore implements CooldownStorage {
   async claimProbe(input: ClaimProbeInput): Promise<boolean> {
     const { key, now, intervalMs } = probeClaim(input);
     return this.#exclusive(key, () =>
-      this.#cooldowns(async (cooldowns) => {
+      this.#putting(async (cooldowns) => {
         const claimed = claimedProbe(toEntry(await cooldowns.get(key)), now, intervalMs);
         if (claimed === undefined) return false;
         await cooldowns.put(key, claimed);
@@ -161,7 +178,7 @@ export class CooldownStore implements CooldownStorage {
    */
   async clear(key?: string): Promise<number> {
     if (key !== undefined) return this.#exclusive(requireText('key', key), () => this.#remove([key]));
-    return this.#cooldowns(async (cooldowns) => {
+    return this.#removing(async (cooldowns) => {
       const keys = await cooldowns.keys().all();
       if (keys.length > 0) await cooldowns.batch(keys.map((k) => ({ type: 'del' as const, key: k })));
       return keys.length;
@@ -174,11 +191,42 @@ export class CooldownStore implements CooldownStorage {
   }
 
   #remove(keys: string[]): Promise<number> {
-    return this.#cooldowns(async (cooldowns) => {
+    return this.#removing(async (cooldowns) => {
       const present = (await cooldowns.getMany(keys)).flatMap((value, i) => (value === undefined ? [] : [keys[i] as string]));
       if (present.length > 0) await cooldowns.batch(present.map((k) => ({ type: 'del' as const, key: k })));
       return present.length;
     });
+  }
+
+  /** A use of the folder that removes entries (`fn` answers how many): when it removed any, the folder is marked if now empty. */
+  #removing(fn: (cooldowns: JsonSublevel<unknown>) => Promise<number>): Promise<number> {
+    return this.#exclusive(MARKER_KEY, () =>
+      this.#cooldowns(async (cooldowns) => {
+        const removed = await fn(cooldowns);
+        if (removed > 0) await this.#markIfEmptyIn(cooldowns);
+        return removed;
+      }),
+    );
+  }
+
+  /**
+   * Mark the folder as holding no cooldowns when its sublevel is empty. Call inside a use of the
+   * folder (other processes wait) that holds the marker mutex (this process's putters wait).
+   * Entries that no longer cool (expired, or stale past their reset window) still count as stored:
+   * they leave the store through a success or `clear`, and the marker waits for that.
+   */
+  async #markIfEmptyIn(cooldowns: JsonSublevel<unknown>): Promise<void> {
+    if ((await cooldowns.keys({ limit: 1 }).all()).length === 0) await markNoCooldowns(this.location);
+  }
+
+  /** A use of the folder that puts entries: the marker is removed first, in the same use, under the marker mutex. */
+  #putting<T>(fn: (cooldowns: JsonSublevel<unknown>) => Promise<T>): Promise<T> {
+    return this.#exclusive(MARKER_KEY, () =>
+      this.#cooldowns(async (cooldowns) => {
+        await unmarkNoCooldowns(this.location);
+        return fn(cooldowns);
+      }),
+    );
   }
 
   #cooldowns<T>(fn: (cooldowns: JsonSublevel<unknown>) => Promise<T>): Promise<T> {

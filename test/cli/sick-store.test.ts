@@ -9,6 +9,7 @@ import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
+import { noCooldownsMarker } from '../../src/store/cooldown-marker.js';
 import { cleanup as cleanupStore, holdLock } from '../store/support.js';
 import { BIN, cleanup, configWith, fakeSandbox, safetynet, sandbox, type Sandbox, writeConfig } from './support.js';
 
@@ -31,10 +32,15 @@ const keyed = (box: Box, args: string[] = []) => oneShot(box, ['--session', 'con
 const warnings = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('safetynet: warning:'));
 const errorOf = (stdout: string) => (JSON.parse(stdout) as { error: { code: string; message: string } }).error;
 
-/** A sandbox whose state folder holds two turns of session `conv` (so a table file exists). */
+/**
+ * A sandbox whose state folder holds two turns of session `conv` (so a table file exists), without
+ * the "no cooldowns stored" mark: a one-shot request reads its cooldowns from the folder, and that
+ * read is what fails open here (a marked folder is not read at all: test/runtime/cooldown-marker.test.ts).
+ */
 async function seeded(): Promise<Box> {
   const box = await fakeSandbox();
   for (let turn = 0; turn < 2; turn++) expect((await keyed(box)).exitCode).toBe(0);
+  rmSync(noCooldownsMarker(state(box)), { force: true });
   return box;
 }
 
