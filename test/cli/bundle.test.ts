@@ -8,16 +8,14 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureBundle, staleBundleInputs } from '../global-setup.js';
+import { BUNDLE_DIR, loadedFiles, packagesIn, RECORD_LOADS } from '../support/bundle-loads.js';
 import { startStubServer } from '../support/stub-server/index.js';
 import { cleanup, configWith, fakeBackend, fakeSandbox, REPO, safetynet, type Sandbox, writeConfig } from './support.js';
 
 afterEach(cleanup);
-
-const RECORD_LOADS = path.join(import.meta.dirname, 'fixtures/record-loads.mjs');
-const BUNDLE_DIR = path.join(REPO, 'dist/bundle');
 
 /** Packages a request must not load unless it calls them. */
 const HEAVY = ['openai', '@anthropic-ai/sdk', 'fastify', 'ioredis', 'prom-client', '@statelyai/inspect'];
@@ -26,25 +24,7 @@ const HEAVY = ['openai', '@anthropic-ai/sdk', 'fastify', 'ioredis', 'prom-client
 async function recordedRun(box: Sandbox, args: string[]) {
   const record = path.join(box.root, 'loads.txt');
   const result = await safetynet(box, args, { env: { NODE_OPTIONS: `--import=${RECORD_LOADS}`, RECORD_LOADS: record } });
-  const urls = readFileSync(record, 'utf8').trim().split('\n');
-  const files = urls.filter((url) => url.startsWith('file:')).map((url) => fileURLToPath(url));
-  return { result, files };
-}
-
-/** The packages (`node_modules/<name>`) bundled into the given output files, per esbuild's metafile. */
-function packagesIn(files: string[]): Set<string> {
-  const meta = JSON.parse(readFileSync(path.join(BUNDLE_DIR, 'meta.json'), 'utf8')) as {
-    outputs: Record<string, { inputs: Record<string, unknown> }>;
-  };
-  const packages = new Set<string>();
-  for (const file of files) {
-    const output = meta.outputs[path.relative(REPO, file)];
-    for (const input of Object.keys(output?.inputs ?? {})) {
-      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
-      if (name !== undefined) packages.add(name);
-    }
-  }
-  return packages;
+  return { result, files: loadedFiles(record) };
 }
 
 describe('the command bundle', () => {

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bundledInputs, loadedFiles, RECORD_LOADS } from '../support/bundle-loads.js';
 import { waitUntilNoProcessWithEnv } from '../support/processes.js';
 import { runInPty } from '../support/pty.js';
 import { BIN, cleanup, configWith, fakeBackend, sandbox, setModes, trackMarker, writeConfig, type Sandbox } from './support.js';
@@ -18,7 +19,6 @@ afterEach(cleanup);
 const GATE_CLI = path.join(import.meta.dirname, 'fixtures/gate-cli.mjs');
 const RETRYING_CLI = path.join(import.meta.dirname, '../fixtures/bin/retry-then-answer.mjs');
 const JSONL_CLI = path.join(import.meta.dirname, '../fixtures/bin/jsonl-stream.mjs');
-const LOG_LOADS = path.join(import.meta.dirname, 'fixtures/log-loads.mjs');
 const LEAKY_CLI = path.join(import.meta.dirname, '../fixtures/bin/leak-stderr.mjs');
 
 /** Spinner frames of the status line (`src/cli/status-view.ts`). */
@@ -174,19 +174,19 @@ describe('safetynet agent on a terminal', () => {
     const loads = async (name: string, flags: string[], suffix?: string) => {
       const log = path.join(box.root, `${name}.log`);
       const end = await agentInPty(box, ['--message', 'hi', '--config', config, ...flags], {
-        env: { LOAD_LOG: log },
-        nodeArgs: ['--import', LOG_LOADS],
+        env: { RECORD_LOADS: log },
+        nodeArgs: ['--import', RECORD_LOADS],
         ...(suffix === undefined ? {} : { shellSuffix: suffix }),
       }).done();
       expect(end.exitCode).toBe(0);
-      return readFile(log, 'utf8');
+      return bundledInputs(loadedFiles(log)).join('\n');
     };
 
     expect(await loads('drawn', [])).toMatch(/node_modules\/log-update\//);
     const notDrawn = [await loads('quiet', ['--quiet']), await loads('piped', [], '2>stderr.txt')];
-    for (const log of notDrawn) {
-      expect(log).toMatch(/dist\/cli\/agent\.js/); // the hook saw the command's modules
-      expect(log).not.toMatch(/log-update|status-line/);
+    for (const inputs of notDrawn) {
+      expect(inputs).toMatch(/cli\/agent\.(js|ts)/); // the hook saw the command's modules
+      expect(inputs).not.toMatch(/log-update|status-line/);
     }
   });
 
