@@ -106,7 +106,7 @@ describe('safetynet doctor', () => {
       ['agents.defaults.timeoutSecond', 'timeoutSeconds'],
       ['agents.defaults.model.primray', 'primary'],
       ['agents.defaults.model.fallback', 'fallbacks'],
-    ]) {
+    ] as const) {
       expect(run.stderr).toMatch(new RegExp(`- ${key.replaceAll('.', '\\.')}: .*did you mean "${suggestion}"\\?`));
     }
   });

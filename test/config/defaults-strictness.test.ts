@@ -13,7 +13,7 @@ const FILE = '/home/me/.safetynet/config.json5';
 const here = dirname(fileURLToPath(import.meta.url));
 const fullReference = join(here, 'fixtures', 'reference-defaults-full.json5');
 
-function problemsOf(raw: unknown): ConfigProblem[] {
+function problemsOf(raw: unknown): readonly ConfigProblem[] {
   try {
     validateConfigFile(raw, FILE);
   } catch (error) {
