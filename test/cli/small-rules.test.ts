@@ -42,4 +42,14 @@ describe('small rules', () => {
     expect(last.exitCode, last.stderr).toBe(0);
     expect(JSON.parse(last.stdout)).toMatchObject({ requestId, status: 'answered' });
   });
+
+  it('--verbose calls the argv of a process that ran (here: killed at its deadline) "argv", not "planned argv"', async () => {
+    const box = await fakeSandbox();
+    setModes(box.fakeState, ['hang']);
+    const args = ['agent', '--message', 'hi', '--model', 'fake/default', '--timeout', '1', '--verbose', '--config', box.config];
+    const run = await safetynet(box, args);
+    expect(run.exitCode, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(/ argv: /);
+    expect(run.stderr).not.toContain('planned argv');
+  });
 });
