@@ -94,6 +94,7 @@ describe('run: RunRequest, RunResult and the attempt shape (types)', () => {
       | 'cwd'
       | 'signal'
       | 'timeoutMs'
+      | 'timeoutName'
       | 'onAttempt'
       | 'inspect'
       | 'onText'

@@ -106,7 +106,7 @@ export async function agentCommand(flags: AgentFlags, rawIo: Io): Promise<number
       ...(flags.image.length === 0 ? {} : { images: flags.image.map((path) => ({ path })) }),
       // absolute: the stored session remembers this folder, and a later turn may run elsewhere
       ...(flags.cwd === undefined ? {} : { cwd: resolve(flags.cwd) }),
-      ...(flags.timeout === undefined ? {} : { timeoutMs: timeoutSecondsToMs(flags.timeout) }),
+      ...(flags.timeout === undefined ? {} : { timeoutMs: timeoutSecondsToMs(flags.timeout), timeoutName: '--timeout' }),
       signal: controller.signal,
       ...(inspect === undefined ? {} : { inspect }),
       ...(reply === undefined ? {} : { onText: reply.onText }),

@@ -1,9 +1,11 @@
 /**
  * The zod schemas of the config file shape (`docs/spec-compatibility.md#config-keys`): the keys safetynet
- * reads, strict inside backend and provider entries and the `safetynet` section, loose elsewhere.
+ * reads, strict inside `agents.defaults` (and its `model`), backend and provider entries and the
+ * `safetynet` section, loose elsewhere.
  * `./schema.ts` turns their failures into {@link ConfigProblem}s. Loads zod: import it lazily.
  */
 import * as z from 'zod';
+import { IGNORED_DEFAULTS_KEYS } from './reference-keys.js';
 import { isTimeoutSeconds, MAX_TIMER_MS, TIMEOUT_SECONDS_EXPECTED } from './timeouts.js';
 import type { ApiProviderConfig, CliBackendConfig, WatchdogConfig } from './types.js';
 
@@ -146,10 +148,13 @@ const providerSchema = z.strictObject(
   { error: E.object },
 );
 
+/** The keys of the object form of `agents.defaults.model` (strict, as in the reference gateway). */
+export const MODEL_KEYS: readonly string[] = Object.freeze(['primary', 'fallbacks']);
+
 const modelSchema = z.union(
   [
     nonEmpty(),
-    z.looseObject(
+    z.strictObject(
       { primary: nonEmpty().optional(), fallbacks: z.array(nonEmpty(), { error: 'an array of model ref strings' }).optional() },
       { error: E.object },
     ),
@@ -243,6 +248,27 @@ const safetynetSchema = z.strictObject(
   { error: E.object },
 );
 
+/** The `agents.defaults` keys safetynet reads. */
+const defaultsShape = {
+  model: modelSchema.optional(),
+  models: z
+    .record(z.string(), z.looseObject({ alias: nonEmpty().optional() }, { error: 'an object (e.g. {} or { alias: "Opus" })' }), {
+      error: 'an object mapping "<provider>/<model>" refs to entries',
+    })
+    .optional(),
+  cliBackends: z.record(z.string(), backendSchema, { error: 'an object mapping backend ids to backend entries' }).optional(),
+  timeoutSeconds: timeoutSeconds().optional(),
+};
+
+/** Every key `agents.defaults` may contain: the read ones first, then the reference gateway's ignored ones. */
+export const DEFAULTS_KEYS: readonly string[] = Object.freeze([...Object.keys(defaultsShape), ...IGNORED_DEFAULTS_KEYS]);
+
+/** Strict like the reference gateway's: a misspelt key (`primray`, `timeoutSecond`) is an error, not silently ignored. */
+const defaultsSchema = z.strictObject(
+  { ...defaultsShape, ...Object.fromEntries(IGNORED_DEFAULTS_KEYS.map((key) => [key, z.unknown().optional()])) },
+  { error: E.object },
+);
+
 /** The whole file: only the keys safetynet reads; every other section is ignored. */
 export const fileSchema = z.looseObject(
   {
@@ -253,32 +279,7 @@ export const fileSchema = z.looseObject(
         { error: E.object },
       )
       .optional(),
-    agents: z
-      .looseObject(
-        {
-          defaults: z
-            .looseObject(
-              {
-                model: modelSchema.optional(),
-                models: z
-                  .record(
-                    z.string(),
-                    z.looseObject({ alias: nonEmpty().optional() }, { error: 'an object (e.g. {} or { alias: "Opus" })' }),
-                    {
-                      error: 'an object mapping "<provider>/<model>" refs to entries',
-                    },
-                  )
-                  .optional(),
-                cliBackends: z.record(z.string(), backendSchema, { error: 'an object mapping backend ids to backend entries' }).optional(),
-                timeoutSeconds: timeoutSeconds().optional(),
-              },
-              { error: E.object },
-            )
-            .optional(),
-        },
-        { error: E.object },
-      )
-      .optional(),
+    agents: z.looseObject({ defaults: defaultsSchema.optional() }, { error: E.object }).optional(),
   },
   { error: 'an object (the config root)' },
 );

@@ -3,12 +3,14 @@
  * themselves are in `./schema-shapes.ts`.
  *
  * Only the keys safetynet reads are checked: `agents.defaults.{model, models, cliBackends,
- * timeoutSeconds}`, `models.providers` and safetynet's own `safetynet.traces` and `safetynet.sessions`. Everything else in
- * the file is ignored, so an existing gateway config works unchanged. Inside a backend or provider
- * entry and the `safetynet` section the check is strict: an unknown
- * key is an error with the closest valid key suggested (a misspelt `sesionArg` would otherwise
- * silently do nothing); the reference gateway's provider keys that safetynet does not read are
- * accepted and ignored.
+ * timeoutSeconds}`, `models.providers` and safetynet's own `safetynet` section. Every other section
+ * of the file is ignored, so an existing gateway config works unchanged. Inside `agents.defaults`
+ * (and the object form of its `model`), a backend or provider entry and the `safetynet` section the
+ * check is strict: an unknown key is an error with the closest valid key suggested (a misspelt
+ * `sesionArg` or `fallback` would otherwise silently do nothing); the reference gateway's keys that
+ * safetynet does not read are accepted and ignored (`./reference-keys.ts`). A top-level or `agents`
+ * key that is close to a section safetynet reads (`agent`, `agents.default`) is an error too
+ * (`./near-misses.ts`).
  *
  * Every problem is collected, then one {@link ConfigError} lists them all.
  *
@@ -23,7 +25,18 @@ import { closestKey, formatPath, invalidConfig, renderReceived, valueAt, type Pa
 import { providerId, splitModelRef } from './provider-id.js';
 import { BUILTIN_API_PROVIDERS, isBuiltinApiProvider } from './providers.js';
 import type { SafetynetConfigFile } from './types.js';
-import { BACKEND_KEYS, E, PROVIDER_KEYS, SAFETYNET_KEYS, SAFETYNET_SECTION_KEYS, fileSchema, watchdogShape } from './schema-shapes.js';
+import { nearMissProblems } from './near-misses.js';
+import {
+  BACKEND_KEYS,
+  DEFAULTS_KEYS,
+  E,
+  MODEL_KEYS,
+  PROVIDER_KEYS,
+  SAFETYNET_KEYS,
+  SAFETYNET_SECTION_KEYS,
+  fileSchema,
+  watchdogShape,
+} from './schema-shapes.js';
 
 export { BACKEND_KEYS, PROVIDER_KEYS, SAFETYNET_KEYS, SAFETYNET_SECTION_KEYS } from './schema-shapes.js';
 /** Keys of later gateway versions that safetynet does not implement; named in the hint. */
@@ -72,8 +85,14 @@ function receivedAt(raw: unknown, path: readonly PathKey[]): string {
   return renderReceived(valueAt(raw, path));
 }
 
-/** The keys valid at an object path inside a backend or provider entry, or the `safetynet` section (for suggestions). */
+/** True when `path` is `agents.defaults` or the object form of `agents.defaults.model`. */
+function inDefaults(path: readonly PathKey[]): boolean {
+  return path[0] === 'agents' && path[1] === 'defaults' && (path.length === 2 || (path.length === 3 && path[2] === 'model'));
+}
+
+/** The keys valid at an object path inside `agents.defaults`, a backend or provider entry, or the `safetynet` section (for suggestions). */
 function validKeysAt(path: readonly PathKey[]): readonly string[] {
+  if (inDefaults(path)) return path.length === 2 ? DEFAULTS_KEYS : MODEL_KEYS;
   if (path[0] === 'safetynet') return path.length === 1 ? SAFETYNET_KEYS : (SAFETYNET_SECTION_KEYS[String(path[1])] ?? []);
   if (inProvider(path)) return path.length === PROVIDERS_PATH.length + 1 ? PROVIDER_KEYS : ['source', 'provider', 'id'];
   const rest = path.slice(BACKENDS_PATH.length + 1);
@@ -107,11 +126,13 @@ function problemsFromIssues(issues: readonly Issue[], raw: unknown, file: string
           : suggestion !== undefined
             ? `did you mean "${suggestion}"?`
             : `valid keys: ${valid.join(', ')}`;
-        const expected = inProvider(path)
-          ? 'no unknown keys in a provider entry'
-          : path[0] === 'safetynet'
-            ? 'no unknown keys in the safetynet section'
-            : 'no unknown keys in a backend entry';
+        const expected = inDefaults(path)
+          ? `no unknown keys in ${formatPath(path)}`
+          : inProvider(path)
+            ? 'no unknown keys in a provider entry'
+            : path[0] === 'safetynet'
+              ? 'no unknown keys in the safetynet section'
+              : 'no unknown keys in a backend entry';
         problems.push({ file, path: formatPath([...path, key]), expected, received: receivedAt(raw, [...path, key]), hint });
       }
       continue;
@@ -208,7 +229,7 @@ function crossChecks(raw: unknown, file: string): ConfigProblem[] {
   const add = (path: PathKey[], expected: string, received: unknown, hint?: string) =>
     problems.push({ file, path: formatPath(path), expected, received: renderReceived(received), ...(hint === undefined ? {} : { hint }) });
 
-  problems.push(...providerChecks(raw, file));
+  problems.push(...nearMissProblems(raw, file), ...providerChecks(raw, file));
   const defaults = valueAt(raw, ['agents', 'defaults']);
   if (!isRecord(defaults)) return problems;
 

@@ -245,6 +245,11 @@ export function quoteLine(text: string): string {
   return line.length <= MAX_QUOTED_CHARS ? line : `${line.slice(0, MAX_QUOTED_CHARS - 1)}…`;
 }
 
+/** `<cli>: <line>`, unless the CLI already named itself (`fake-cli: …` never becomes `fake-cli: fake-cli: …`). */
+function namedLine(cli: string, line: string): string {
+  return line.toLowerCase().startsWith(`${cli.toLowerCase()}:`) ? line : `${cli}: ${line}`;
+}
+
 /** The message when the CLI left no error text. */
 function silentMessage(signals: CliFailureSignals): string {
   if (signals.signal !== undefined) return `${signals.cli} was killed by ${signals.signal} before it printed a reply`;
@@ -300,7 +305,7 @@ export function classifyCliFailure(signals: CliFailureSignals): AttemptFailure {
   const { reason, rule } = readReason({ status, codes: code === undefined ? [] : [code], texts });
 
   const first = texts[0];
-  let message = first === undefined ? silentMessage(signals) : `${signals.cli}: ${quoteLine(first)}`;
+  let message = first === undefined ? silentMessage(signals) : namedLine(signals.cli, quoteLine(first));
   if (rule?.hint !== undefined) message += ` — ${rule.hint(signals)}`;
   const retryAfterMs = texts.map(retryAfterMsFromText).find((ms) => ms !== undefined);
 

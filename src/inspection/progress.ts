@@ -29,6 +29,12 @@ export interface ProgressHandlers {
   onEnd?: (end: ProgressEnd) => void;
 }
 
+/** True when a transition of a microstep enters a state (it has a target). */
+function hasTarget(transition: unknown): boolean {
+  const target = (transition as { target?: readonly unknown[] | undefined }).target;
+  return target !== undefined && target.length > 0;
+}
+
 /** Shown in a planned argv instead of a session id that a new session would have generated. */
 export const NEW_SESSION_PLACEHOLDER = '<new-session-id>';
 
@@ -104,7 +110,10 @@ export class RequestProgress implements Observer<InspectionEvent> {
       if (typeof source === 'string') this.#step(source, context, 0);
     }
     this.#newAttempts(context);
-    if (event.type === '@xstate.microstep' || this.steps.length === 0) this.#step(String(snapshot.value), context, context.index);
+    // A targetless transition (a CLI retry notice recorded by an action) enters no state: no step.
+    const entersState = event.type !== '@xstate.microstep' || event._transitions.some((transition) => hasTarget(transition));
+    if ((event.type === '@xstate.microstep' && entersState) || this.steps.length === 0)
+      this.#step(String(snapshot.value), context, context.index);
     if (event.type === '@xstate.snapshot' && snapshot.status === 'done' && this.output === undefined && snapshot.output !== undefined) {
       this.output = snapshot.output;
       this.#handlers.onEnd?.({ status: snapshot.output.status, atMs: this.#now(), output: snapshot.output });
@@ -198,7 +207,8 @@ export class RequestProgress implements Observer<InspectionEvent> {
       Object.assign(attempt, {
         command: plan.command,
         argv: redactArgv(plan.argv, context.request),
-        argvPlanned: true,
+        // a process that ran (it exited or was killed) ran this argv; else it is what would have run
+        ...(attempt.exitCode === undefined && attempt.signal === undefined ? { argvPlanned: true } : {}),
         cwd: plan.cwd,
         stdinChars: plan.stdin?.length ?? 0,
         session: {

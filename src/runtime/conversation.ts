@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { SessionBinding, StagedImage } from '../actors/types.js';
 import { conversationFromMessages, conversationFromTranscript } from '../conversation/exchange.js';
 import type { MessageTurn } from '../conversation/messages.js';
+import { UsageError } from '../errors.js';
 import { EMPTY_CONVERSATION, type Conversation, type ImagePlaceholder, type Transcript } from '../conversation/types.js';
 import type { ConversationSummary, ResetResult } from '../store/index.js';
 import type { SessionStorage } from '../store/ports.js';
@@ -23,6 +24,9 @@ export interface SessionsApi {
   /**
    * Forget a session key: every CLI session binding and the transcript; with `backendId`, only that
    * backend's binding (the transcript stays). Resolves with what was removed.
+   * @throws {UsageError} `SAFETYNET_USAGE` when `backendId` is neither a CLI backend of the config
+   *   (built-in or configured) nor the backend of a stored binding of the key: a typo would
+   *   otherwise remove nothing and say so as if it succeeded. The message names the known backends.
    */
   reset(sessionKey: string, backendId?: string): Promise<ResetResult>;
 }
@@ -31,7 +35,7 @@ export interface SessionsApi {
 type OpenSessions = () => Promise<SessionStorage>;
 
 /** `runtime.sessions` over the session store. */
-export function sessionsApi(sessions: OpenSessions): SessionsApi {
+export function sessionsApi(sessions: OpenSessions, backendIds: readonly string[]): SessionsApi {
   return {
     list: async (sessionKey) => (await sessions()).list(sessionKey),
     conversations: async () => (await sessions()).conversations(),
@@ -39,6 +43,13 @@ export function sessionsApi(sessions: OpenSessions): SessionsApi {
     reset: async (sessionKey, backendId) => {
       const store = await sessions();
       if (backendId === undefined) return store.resetAll(sessionKey);
+      const stored = (await store.list(sessionKey)).map((binding) => binding.backendId);
+      const known = [...new Set([...backendIds, ...stored])].sort();
+      if (!known.includes(backendId)) {
+        throw new UsageError(
+          `unknown backend "${backendId}": expected one of ${known.join(', ')} (the CLI backends of the config and of the stored sessions of "${sessionKey}")`,
+        );
+      }
       return { bindings: await store.reset(sessionKey, backendId), turns: 0 };
     },
   };

@@ -54,6 +54,12 @@ export interface RunRequest {
    */
   timeoutMs?: number;
   /**
+   * The name of the deadline setting that the advice of a `timeout` attempt tells to raise (the
+   * `safetynet` command passes `--timeout` when the flag was given).
+   * @default `timeoutMs` when `timeoutMs` is given, else `agents.defaults.timeoutSeconds`
+   */
+  timeoutName?: string;
+  /**
    * Called with each attempt as soon as it ends (skipped, failed or answered), in order, so that
    * an embedding gateway can log failover as it happens. Exceptions it throws are ignored.
    */

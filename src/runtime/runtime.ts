@@ -11,7 +11,7 @@ import { stageImages } from './images.js';
 import { RUN_FOLDER_NAME, reapOrphans } from '../actors/cli/orphans.js';
 import { safetynetHome } from '../config/home.js';
 import type { CliRunOutput, CliTurnRequest } from '../actors/types.js';
-import { RequestError, SafetynetError, AttemptError } from '../errors.js';
+import { RequestError, SafetynetError, AttemptError, UsageError } from '../errors.js';
 import { requestMachine, type RequestEvent } from '../machines/request-machine.js';
 import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
@@ -201,7 +201,7 @@ export class Runtime {
 
   /** The stored CLI sessions. */
   get sessions(): SessionsApi {
-    return sessionsApi(() => this.#state.sessions());
+    return sessionsApi(() => this.#state.sessions(), Object.keys(this.config.backends));
   }
 
   /** The stored request traces (newest first; see `safetynet trace`), including those still being written. */
@@ -247,7 +247,9 @@ export class Runtime {
       this.#saveTrace(recorder, { warnings: result.warnings });
       return redactRunResult(result, this.#redact);
     } catch (error) {
-      this.#saveTrace(recorder, { error });
+      // A usage error (bad model ref, model not allowed, bad image) ends the request before any
+      // attempt: it leaves no trace, so it never becomes `trace --last`.
+      if (!(error instanceof UsageError)) this.#saveTrace(recorder, { error });
       throw redactError(error, this.#redact);
     } finally {
       closeStream();
@@ -325,7 +327,8 @@ export class Runtime {
         };
         return this.#drive(input, signal, request.onAttempt, inspect);
       });
-      return this.#finish(output, { sessionKey, requestId }, startedAt);
+      const timeoutName = request.timeoutName ?? (request.timeoutMs === undefined ? undefined : 'timeoutMs');
+      return this.#finish(output, { sessionKey, requestId }, startedAt, timeoutName);
     } finally {
       await this.#cliTurns.ended(requestId);
       await staged.dispose();
@@ -375,7 +378,12 @@ export class Runtime {
     }
   }
 
-  #finish(output: RequestOutput, input: Pick<RequestInput, 'sessionKey' | 'requestId'>, startedAt: number): RunResult {
+  #finish(
+    output: RequestOutput,
+    input: Pick<RequestInput, 'sessionKey' | 'requestId'>,
+    startedAt: number,
+    timeoutName: string | undefined,
+  ): RunResult {
     const durationMs = Math.round(performance.now() - startedAt);
     if (output.status === 'answered') return toRunResult(output, input, durationMs);
     if (output.status === 'aborted') {
@@ -385,13 +393,13 @@ export class Runtime {
       });
     }
     if (output.interrupted === true) {
-      const message = `the answer was interrupted after part of it was streamed (no fallback after streamed output):\n${formatAttempts(output.attempts)}`;
+      const message = `the answer was interrupted after part of it was streamed (no fallback after streamed output):\n${formatAttempts(output.attempts, timeoutName)}`;
       throw new RequestError('SAFETYNET_STREAM_INTERRUPTED', message, { attempts: output.attempts, requestId: input.requestId });
     }
     // Candidates, not attempts: one skipped for its cooldown and tried as the last resort has two attempts.
     const tried = new Set(output.attempts.filter((attempt) => !attempt.skipped).map((attempt) => attempt.model)).size;
     const total = new Set(output.attempts.map((attempt) => attempt.model)).size;
-    const message = `every candidate failed (${tried} tried of ${total}):\n${formatAttempts(output.attempts)}`;
+    const message = `every candidate failed (${tried} tried of ${total}):\n${formatAttempts(output.attempts, timeoutName)}`;
     throw new RequestError('SAFETYNET_ALL_CANDIDATES_FAILED', message, { attempts: output.attempts, requestId: input.requestId });
   }
 

@@ -86,4 +86,28 @@ describe('safetynet doctor', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain('SAFETYNET_CONFIG_SYNTAX');
   });
+
+  it('doctor reports every typo of agents.defaults, its model and the near-misses at once (exit 2)', async () => {
+    const box = await sandbox();
+    const config = writeConfig(
+      path.join(box.root, 'config.json5'),
+      JSON.stringify({
+        agent: {},
+        agents: { default: {}, defaults: { timeoutSecond: 30, model: { primray: 'claude-cli/opus-4.6', fallback: [] } } },
+      }),
+    );
+    const run = await safetynet(box, ['doctor', '--config', config]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain('SAFETYNET_CONFIG_INVALID');
+    expect(run.stderr).toContain('(5 problems)');
+    for (const [key, suggestion] of [
+      ['agent', 'agents'],
+      ['agents.default', 'defaults'],
+      ['agents.defaults.timeoutSecond', 'timeoutSeconds'],
+      ['agents.defaults.model.primray', 'primary'],
+      ['agents.defaults.model.fallback', 'fallbacks'],
+    ] as const) {
+      expect(run.stderr).toMatch(new RegExp(`- ${key.replaceAll('.', '\\.')}: .*did you mean "${suggestion}"\\?`));
+    }
+  });
 });

@@ -181,6 +181,21 @@ describe('runDoctor', () => {
     expect(JSON.stringify(report)).not.toContain('sk-keyed-0000');
   });
 
+  it('an apiKey naming an unset variable: doctor says the variable is unset, not "no API key configured"', async () => {
+    const report = await doctor({
+      models: { providers: { local: { api: 'openai-completions', baseUrl: 'http://127.0.0.1:9/v1', apiKey: '${LOCAL_KEY}' } } },
+      agents: { defaults: { model: 'local/m' } },
+    });
+    const check = find(report.checks, 'local/m', 'api-key');
+    expect(check).toMatchObject({
+      ok: false,
+      level: 'error',
+      problem: 'models.providers.local.apiKey names the environment variable LOCAL_KEY, which is not set',
+      fix: 'set the variable, or remove the apiKey',
+    });
+    expect(JSON.stringify(check)).not.toContain('no API key configured');
+  });
+
   it('without a configured model, the built-in backends are the candidates', async () => {
     const report = await doctor({});
     expect(report.candidates).toEqual(['claude-cli/*', 'codex-cli/*']);

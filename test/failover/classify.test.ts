@@ -31,6 +31,12 @@ describe('classifyCliFailure: HTTP status first', () => {
     expect(reasonForStatus(status)).toBe(reason);
   });
 
+  it('a CLI failure names the CLI once: a line that already starts with the name is not prefixed again', () => {
+    expect(classifyCliFailure({ cli: 'fake-cli', exitCode: 1, texts: ['fake-cli: boom'] }).message).toBe('fake-cli: boom');
+    expect(classifyCliFailure({ cli: 'fake-cli', exitCode: 1, texts: ['boom'] }).message).toBe('fake-cli: boom');
+    expect(classifyCliFailure({ cli: 'codex', exitCode: 1, texts: ['codex-helper: boom'] }).message).toBe('codex: codex-helper: boom');
+  });
+
   it('a structured status wins over the text', () => {
     expect(classify(['Request timed out'], { status: 429 })).toMatchObject({ reason: 'rate_limit', status: 429 });
   });

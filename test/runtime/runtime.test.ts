@@ -163,6 +163,18 @@ describe('runtime', () => {
     expect(trace?.attempts[0]?.notices).toEqual(result.attempts[0]?.notices);
   });
 
+  it('a retry notice enters no state: the trace shows spawning-cli once for the one process', async () => {
+    const command = join(import.meta.dirname, '../fixtures/bin/retry-then-answer.mjs');
+    runtime = await createRuntime({
+      config: { agents: { defaults: { model: { primary: 'retrying/x' }, cliBackends: { retrying: { command, output: 'jsonl' } } } } },
+      storeLocation: join(dir, 'state'),
+    });
+    await runtime.run({ message: 'hi' });
+    const trace = await runtime.traces.last();
+    expect(trace?.attempts[0]?.notices).toHaveLength(1);
+    expect(trace?.steps.filter((step) => step.state === 'spawning-cli')).toHaveLength(1);
+  });
+
   it('run() after close() is refused with SAFETYNET_RUNTIME_CLOSED', async () => {
     const { runtime } = await twoBackends();
     await runtime.close();

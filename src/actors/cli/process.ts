@@ -13,6 +13,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Options } from 'execa';
 import { AttemptError } from '../../errors.js';
 import { MAX_ANSWER_BYTES } from '../limits.js';
+import { commandNotFound } from './preflight.js';
 import { pdeathsigWrapper, recordGroup, setprivExecFailure, withPdeathsig } from './orphans.js';
 import type { CliAbandonEvent, CliWatchEvent } from './watch.js';
 import type { CliRunOutput, CliTurnPlan } from '../types.js';
@@ -343,9 +344,7 @@ function spawnError(plan: CliTurnPlan, code: string | undefined, backendId: stri
   if (code === 'ENOENT' && !existsSync(plan.cwd)) {
     return new AttemptError('config', `working directory "${plan.cwd}" of command "${command}" does not exist`, { cause });
   }
-  if (code === 'ENOENT') {
-    return new AttemptError('config', `command "${command}" not found: install it or set ${key}.command to its full path`, { cause });
-  }
+  if (code === 'ENOENT') return commandNotFound(command, backendId, cause);
   if (code === 'EACCES') {
     return new AttemptError(
       'config',

@@ -1,9 +1,12 @@
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCliPreflight } from '../../../src/actors/cli/preflight.js';
+import { checkCliPreflight, commandExists } from '../../../src/actors/cli/preflight.js';
 import { AttemptError } from '../../../src/errors.js';
 
+// An installed command (this Node binary): the root refusal applies only to a command that exists.
 const claudePlan = (env: Record<string, string> = {}) => ({
-  command: 'claude',
+  command: process.execPath,
   argv: ['-p', '--output-format', 'json', '--dangerously-skip-permissions', '--', 'hi'],
   env,
 });
@@ -49,6 +52,26 @@ describe('root refusal preflight (real-clis.md §1.1)', () => {
 
   it('passes as root when the argv has no --dangerously-skip-permissions', () => {
     expect(() => checkCliPreflight({ command: 'codex', argv: ['exec', '--', 'hi'], env: {} }, { uid: 0 })).not.toThrow();
+  });
+
+  it('command not found comes first: as root with the command not installed, it says the command is missing, not that it refuses root', () => {
+    const plan = { ...claudePlan(), command: 'safetynet-no-such-claude', env: { PATH: path.dirname(process.execPath) } };
+    const error = caught(() => checkCliPreflight(plan, { uid: 0, backendId: 'claude-cli' }));
+    expect(error).toBeInstanceOf(AttemptError);
+    expect((error as AttemptError).reason).toBe('config');
+    expect((error as AttemptError).message).toBe(
+      'command "safetynet-no-such-claude" not found: install it or set agents.defaults.cliBackends.claude-cli.command to its full path',
+    );
+    const relative = caught(() => checkCliPreflight({ ...claudePlan(), command: './no-such-cli', cwd: os.tmpdir() }, { uid: 0 }));
+    expect((relative as AttemptError).message).toContain('command "./no-such-cli" not found');
+  });
+
+  it('the command lookup follows the child PATH, as spawn does', () => {
+    const folder = path.dirname(process.execPath);
+    const name = path.basename(process.execPath);
+    expect(commandExists(name, { PATH: `/nonexistent${path.delimiter}${folder}` })).toBe(true);
+    expect(commandExists(name, { PATH: '/nonexistent' })).toBe(false);
+    expect(commandExists(process.execPath, {})).toBe(true);
   });
 
   it('uses the process uid by default', () => {
