@@ -224,6 +224,7 @@ export const requestMachine = setup({
   },
 }).createMachine({
   id: 'request',
+  // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
   description: 'One gateway request: try each candidate model in order until one answers.',
   context: initialContext,
   initial: 'selecting-model',
@@ -233,6 +234,7 @@ export const requestMachine = setup({
   states: {
     'selecting-model': {
       description:
+        // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
         'Take the current candidate: skip it while it cools down (or the allowlist excludes it), else load its stored CLI session and choose how to continue the conversation: resume, catch up, reseed or start fresh.',
       entry: 'startAttempt',
       always: [
@@ -276,6 +278,7 @@ export const requestMachine = setup({
       },
     },
     'calling-api': {
+      // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
       description: "Call the API provider through its official SDK (the SDK's own retries off).",
       invoke: {
         id: 'callApi',
@@ -296,6 +299,7 @@ export const requestMachine = setup({
       },
     },
     'spawning-cli': {
+      // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
       description: 'Run the CLI backend as a child process (its own process group).',
       invoke: {
         id: 'runCliTurn',
@@ -312,6 +316,7 @@ export const requestMachine = setup({
       },
     },
     parsing: {
+      // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
       description: 'Parse stdout (json | jsonl | text); is_error, turn.failed and exit codes are failures.',
       invoke: {
         id: 'parseCliOutput',
@@ -334,6 +339,7 @@ export const requestMachine = setup({
     },
     'persisting-session': {
       description:
+        // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
         "Write the exchange to the transcript with the CLI session id for (session key, backend), in one batch, and clear the candidate's cooldown; only successes get here, and a CANCEL no longer aborts.",
       // The answer is complete and its one-batch write is under way: a late cancel does not turn it into an abort.
       on: { CANCEL: {} },
@@ -347,6 +353,7 @@ export const requestMachine = setup({
     },
     'falling-back': {
       description:
+        // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
         'Log the failed attempt and cool the candidate down, then move to the next candidate; a failure after part of the answer was streamed to the caller ends the request instead (no fallback after streamed output).',
       entry: 'logFailedAttempt',
       invoke: {
