@@ -112,7 +112,14 @@ describe('an attempt-log entry carries an optional field exactly when it has a v
   });
 
   it('exit code, status and outputSent are copied; a Retry-After is logged as the cooldown clamps it (at least 1 s)', () => {
-    const failure = { reason: 'rate_limit' as const, message: '429', exitCode: 1, status: 429, retryAfterMs: 10, outputSent: true as const };
+    const failure = {
+      reason: 'rate_limit' as const,
+      message: '429',
+      exitCode: 1,
+      status: 429,
+      retryAfterMs: 10,
+      outputSent: true as const,
+    };
     expect(failedAttempt(context([CANDIDATES.fresh], { failure }))).toMatchObject({
       exitCode: 1,
       status: 429,
