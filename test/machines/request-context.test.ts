@@ -135,6 +135,20 @@ describe('an attempt-log entry carries an optional field exactly when it has a v
   });
 });
 
+describe("an attempt's duration is whole milliseconds since its start, never negative", () => {
+  it('started 50 ms ago: at least 50, whole', () => {
+    const before = performance.now();
+    const { durationMs } = failedAttempt(context([CANDIDATES.fresh], { attemptStartedAt: before - 50 }));
+    expect(Number.isInteger(durationMs)).toBe(true);
+    expect(durationMs).toBeGreaterThanOrEqual(50);
+    expect(durationMs).toBeLessThanOrEqual(Math.ceil(performance.now() - before) + 50);
+  });
+
+  it('a start after now (the clock cannot be trusted) counts 0', () => {
+    expect(failedAttempt(context([CANDIDATES.fresh], { attemptStartedAt: performance.now() + 60_000 })).durationMs).toBe(0);
+  });
+});
+
 describe('a CLI session is kept only for a session key, a backend that keeps sessions, and a non-empty id', () => {
   it('kept: session key, sessionMode always, id s-1', () => {
     expect(keepsCliSession(context([CANDIDATES.a]), 's-1')).toBe(true);
