@@ -12,12 +12,14 @@ import {
   currentCandidate,
   failedAttempt,
   keepsCliSession,
+  noBackendFailure,
   parseCliOutputInput,
   recordFailureInput,
   recordSuccessInput,
   requestOutput,
   runCliTurnInput,
   skippedAttempt,
+  timeoutFailure,
   transcriptCommit,
 } from '../../src/machines/request-context.js';
 import type { Candidate, RequestContext } from '../../src/machines/types.js';
@@ -173,6 +175,29 @@ describe('a CLI session is kept only for a session key, a backend that keeps ses
 describe('the transcript is written only for a session key and an answer', () => {
   it('nothing without an answer', () => {
     expect(transcriptCommit(context([CANDIDATES.a]))).toBeUndefined();
+  });
+
+  it('nothing for a one-shot request, even with an answer', () => {
+    const turn = { text: 'hello', sessionId: undefined, usage: undefined };
+    expect(transcriptCommit(context([CANDIDATES.api], { sessionKey: null, turn }))).toBeUndefined();
+    expect(recordSuccessInput({ context: context([CANDIDATES.api], { sessionKey: null, turn }) }).transcript).toBeUndefined();
+  });
+});
+
+describe('the failures the machine makes itself say what to do', () => {
+  it('a provider without a backend is config, naming the provider and where to add it', () => {
+    expect(noBackendFailure(context([CANDIDATES.none]))).toEqual({
+      reason: 'config',
+      message:
+        '"nowhere" is neither a CLI backend nor an API provider: add it under agents.defaults.cliBackends or models.providers, or use a built-in one (claude-cli, codex-cli, anthropic, openai)',
+    });
+  });
+
+  it('a timeout names the deadline in ms and its setting', () => {
+    expect(timeoutFailure(context([CANDIDATES.a]))).toEqual({
+      reason: 'timeout',
+      message: 'no answer within 30000 ms (agents.defaults.timeoutSeconds); the CLI was stopped',
+    });
   });
 });
 
