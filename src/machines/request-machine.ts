@@ -238,6 +238,7 @@ export const requestMachine = setup({
   },
 }).createMachine({
   id: 'request',
+  // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
   description: 'One gateway request: try each candidate model in order until one answers.',
   context: initialContext,
   initial: 'selecting-model',
@@ -247,6 +248,7 @@ export const requestMachine = setup({
   states: {
     'selecting-model': {
       description:
+        // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
         'Take the current candidate: skip it while it cools down (or the allowlist excludes it; in the last resort, a candidate skipped for a cooldown is tried), else load its stored CLI session and choose how to continue the conversation: resume, catch up, reseed or start fresh.',
       entry: 'startAttempt',
       always: [
@@ -296,6 +298,7 @@ export const requestMachine = setup({
       },
     },
     'calling-api': {
+      // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
       description: "Call the API provider through its official SDK (the SDK's own retries off).",
       invoke: {
         id: 'callApi',
@@ -316,6 +319,7 @@ export const requestMachine = setup({
       },
     },
     'spawning-cli': {
+      // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
       description: 'Run the CLI backend as a child process (its own process group).',
       invoke: {
         id: 'runCliTurn',
@@ -332,6 +336,7 @@ export const requestMachine = setup({
       },
     },
     parsing: {
+      // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
       description: 'Parse stdout (json | jsonl | text); is_error, turn.failed and exit codes are failures.',
       invoke: {
         id: 'parseCliOutput',
@@ -354,6 +359,7 @@ export const requestMachine = setup({
     },
     'persisting-session': {
       description:
+        // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
         "Write the exchange to the transcript with the CLI session id for (session key, backend), in one batch, and clear the candidate's cooldown; only successes get here, and a CANCEL no longer aborts.",
       // The answer is complete and its one-batch write is under way: a late cancel does not turn it into an abort.
       on: { CANCEL: {} },
@@ -367,6 +373,7 @@ export const requestMachine = setup({
     },
     'falling-back': {
       description:
+        // Stryker disable next-line StringLiteral: documentation only (state descriptions feed the diagram)
         'Log the failed attempt and cool the candidate down, then move to the next candidate, or, after the last one, to the last resort (the candidates skipped for a cooldown, in order); a failure after part of the answer was streamed to the caller ends the request instead (no fallback after streamed output).',
       entry: 'logFailedAttempt',
       invoke: {

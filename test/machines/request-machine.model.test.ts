@@ -25,6 +25,7 @@ import type { Attempt, RequestInput } from '../../src/machines/types.js';
 import { machineTransitions, recordTransitions } from './request-coverage.js';
 import { type BindingName, CANDIDATES, CONVERSATIONS, type ConversationName, eventCases } from './request-fixtures.js';
 import { ACTOR, type ActorRole, roleOfEvent } from './request-names.js';
+import { coveringPaths } from './request-path-subset.js';
 import { brokenRules, type TraceStep } from './request-oracle.js';
 import { type Expected, type Invocation, expectedAfter, initialExpected, projectInput } from './request-reference.js';
 
@@ -76,6 +77,16 @@ const SCENARIOS: Scenario[] = [
   { candidates: ['fresh', 'cooling', 'excluded'], sessionKey: null, conversation: 'empty', bindings: [], paths: 63 },
   { candidates: ['fresh', 'excluded'], sessionKey: null, conversation: 'empty', bindings: [], paths: 15 },
 ];
+
+/**
+ * Mutation runs (`SAFETYNET_MODEL_PATHS=covering`, set by `stryker.machines.config.mjs`) build each
+ * scenario's paths inside one test, so that a killed mutant stops at the first failing scenario
+ * without building the others, and replay a covering subset of them (`request-path-subset.ts`).
+ */
+const COVERING = process.env.SAFETYNET_MODEL_PATHS === 'covering';
+
+/** How many states the graph walk of one scenario may visit (see `model`). */
+const TRAVERSAL_LIMIT = 10_000;
 
 /** The machine's transitions (see `request-coverage.ts`): pinned, like the path counts. */
 const TRANSITION_COUNT = 36;
@@ -153,6 +164,9 @@ function model(scenario: Scenario) {
         ? ` from ${String((previous as Snapshot).value)}/${(previous as Snapshot).context.continuation} via ${JSON.stringify(event)}`
         : ''),
     stopWhen: (snapshot) => snapshot.status !== 'active',
+    // About 7 times the largest scenario's walk: a machine change that makes the state space explode
+    // fails here within a second instead of walking until the test times out.
+    limit: TRAVERSAL_LIMIT,
     stateMatcher: () => true,
   });
 }
@@ -216,7 +230,19 @@ function streamedStory(event: EventObject, live: Snapshot, candidates: number): 
   return undefined;
 }
 
+/**
+ * The attempts whose `durationMs` is not whole milliseconds from the attempt's start: negative, or
+ * longer than the replay so far (`sinceReplayBegan`, ms), or not 0 for a skipped candidate.
+ */
+function badDurations(attempts: readonly Attempt[], sinceReplayBegan: number): Attempt[] {
+  return attempts.filter(
+    ({ durationMs, skipped }) =>
+      !Number.isInteger(durationMs) || durationMs < 0 || durationMs > Math.ceil(sinceReplayBegan) || (skipped === true && durationMs !== 0),
+  );
+}
+
 async function replay(path: Path, scenario: Scenario, covered: Covered) {
+  const began = performance.now();
   const clock = new SimulatedClock();
   const pending: Partial<Record<ActorRole, Deferred>> = {};
   const invocations: Invocation[] = [];
@@ -237,8 +263,13 @@ async function replay(path: Path, scenario: Scenario, covered: Covered) {
       if (result.kind === 'done') deferred.resolve((event as EventObject & { output: unknown }).output);
       else deferred.reject((event as EventObject & { error: unknown }).error);
     } else if (event.type === 'xstate.init') actor.start();
-    else if (event.type.startsWith('xstate.after.attemptTimeout.')) clock.increment(TIMEOUT_MS + ATTEMPT_BACKSTOP_MS);
-    else actor.send(event as RequestEvent);
+    else if (event.type.startsWith('xstate.after.attemptTimeout.')) {
+      // The backstop fires at the attempt deadline plus ATTEMPT_BACKSTOP_MS, not a millisecond before.
+      const before = actor.getSnapshot().value;
+      clock.increment(TIMEOUT_MS + ATTEMPT_BACKSTOP_MS - 1);
+      expect(actor.getSnapshot().value, 'the attempt backstop fired early').toEqual(before);
+      clock.increment(1);
+    } else actor.send(event as RequestEvent);
   };
   let reference = initialExpected();
   const steps: TraceStep[] = [];
@@ -260,8 +291,9 @@ async function replay(path: Path, scenario: Scenario, covered: Covered) {
     if (story !== undefined) covered.streamed.add(story);
     reference = expectedAfter(reference, step.event, requestInput);
     steps.push(traceStep(step.event, live, invocations));
-    expect(observed(steps.at(-1)!), `after ${step.event.type}`).toEqual(expectedView(reference));
+    expect(observed(steps.at(-1)!), `after ${step.event.type}`).toStrictEqual(expectedView(reference));
     expect(brokenRules(requestInput, steps), `after ${step.event.type}`).toEqual([]);
+    expect(badDurations(live.context.attempts, performance.now() - began), `after ${step.event.type}`).toEqual([]);
   }
   actor.stop();
 }
@@ -270,6 +302,14 @@ describe('request machine (model-based, every shortest path, checked by an indep
   const covered: Covered = { transitions: new Set(), continuations: new Set(), streamed: new Set() };
   for (const scenario of SCENARIOS) {
     const label = `${scenario.candidates.join(' → ')}${scenario.sessionKey === null ? ' (one-shot)' : ''}, ${scenario.conversation}${scenario.image === true ? ' + image' : ''}`;
+    if (COVERING) {
+      it(`[${label}] has exactly ${scenario.paths} shortest paths, and a covering subset of them replays as the oracle expects`, async () => {
+        const paths = model(scenario).getShortestPaths();
+        expect(paths.length, label).toBe(scenario.paths);
+        for (const path of coveringPaths(paths)) await replay(path, scenario, covered);
+      });
+      continue;
+    }
     const paths = model(scenario).getShortestPaths();
     it(`[${label}] has exactly ${scenario.paths} shortest paths (a change must be deliberate: update the count)`, () => {
       expect(paths.length, label).toBe(scenario.paths);

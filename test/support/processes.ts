@@ -19,48 +19,49 @@ function isSystemProcess(pid: number, parentPid: number): boolean {
 }
 
 /**
- * Live pids whose environment contains `marker` (e.g. `HOME=/tmp/x`).
+ * Live pids whose environment contains `marker` (e.g. `HOME=/tmp/x`). `proc` is the procfs folder
+ * (default `/proc`; a test of this helper points it at a folder it made).
  *
- * @throws Error when `/proc` cannot be listed, or a process's `stat`/`environ` cannot be read for a
+ * @throws Error when `proc` cannot be listed, or a process's `stat`/`environ` cannot be read for a
  *   reason other than the process having exited (e.g. EACCES/EPERM), unless that process is init or a
  *   kernel thread (whose `environ` a sandbox may hide even from root).
  */
-export async function livePidsWithEnv(marker: string): Promise<number[]> {
+export async function livePidsWithEnv(marker: string, proc = '/proc'): Promise<number[]> {
   const pids: number[] = [];
   let entries: string[];
   try {
-    entries = await readdir('/proc');
+    entries = await readdir(proc);
   } catch (error) {
-    throw new Error(`cannot list /proc, so no process leak can be checked: ${String(error)}`);
+    throw new Error(`cannot list ${proc}, so no process leak can be checked: ${String(error)}`);
   }
   for (const entry of entries) {
     const pid = Number(entry);
     if (!/^\d+$/.test(entry) || pid === process.pid) continue;
     let stat: string;
     try {
-      stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      stat = await readFile(`${proc}/${entry}/stat`, 'utf8');
     } catch (error) {
       if (isGone(error)) continue; // the process ended while we looked
-      throw unreadable(entry, error);
+      throw unreadable(proc, entry, error);
     }
     // fields after "(comm)": state, ppid, …
     const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (state === 'Z' || state === 'X') continue;
     let environ: string;
     try {
-      environ = await readFile(`/proc/${entry}/environ`, 'utf8');
+      environ = await readFile(`${proc}/${entry}/environ`, 'utf8');
     } catch (error) {
       if (isGone(error) || isSystemProcess(pid, Number(parent))) continue;
-      throw unreadable(entry, error);
+      throw unreadable(proc, entry, error);
     }
     if (environ.split('\0').includes(marker)) pids.push(pid);
   }
   return pids;
 }
 
-function unreadable(entry: string, error: unknown): Error {
+function unreadable(proc: string, entry: string, error: unknown): Error {
   const code = String((error as { code?: unknown }).code);
-  return new Error(`cannot read /proc/${entry} (${code}), so no process leak can be checked: ${String(error)}`);
+  return new Error(`cannot read ${proc}/${entry} (${code}), so no process leak can be checked: ${String(error)}`);
 }
 
 /** Poll (bounded: `attempts` × `intervalMs`) until no live process carries `marker`; returns what is left. */
