@@ -24,31 +24,10 @@ import {
 } from '../../src/machines/request-context.js';
 import type { Candidate, RequestContext } from '../../src/machines/types.js';
 import { testBackend } from '../support/backends.js';
-import { CANDIDATES, CONVERSATIONS } from './request-fixtures.js';
+import { CANDIDATES, contextWith } from './request-fixtures.js';
 
 function context(candidates: Candidate[], fields: Partial<RequestContext> = {}): RequestContext {
-  return {
-    requestId: 'r1',
-    candidates,
-    sessionKey: 'k',
-    attemptTimeoutMs: 30_000,
-    request: { prompt: 'hi', systemPrompt: undefined, images: [], imagePlaceholders: [], cwd: '/tmp' },
-    conversation: CONVERSATIONS.empty,
-    historyChars: 1000,
-    index: 0,
-    attempts: [],
-    binding: undefined,
-    forceNewSession: false,
-    sessionRetried: false,
-    continuation: undefined,
-    attemptStartedAt: performance.now(),
-    run: undefined,
-    turn: undefined,
-    failure: undefined,
-    persistWarning: undefined,
-    notices: [],
-    ...fields,
-  };
+  return contextWith({ candidates, attemptStartedAt: performance.now(), ...fields });
 }
 
 const run = { plan: { cwd: '/tmp/run-cwd', newSession: true, historyTurns: 0 }, stdout: '{}' } as unknown as CliRunOutput;

@@ -210,3 +210,34 @@ export function eventCases(type: string, snapshot: Snapshot, bindings: readonly 
       return undefined;
   }
 }
+
+/**
+ * A request context as the machine holds it after `startAttempt` of the first candidate, for unit
+ * tests of guards and context helpers: one-shot-free (`sessionKey` 'k'), empty conversation, no
+ * attempt yet; `fields` replace any of it.
+ */
+export function contextWith(fields: Partial<RequestContext> = {}): RequestContext {
+  return {
+    requestId: 'r1',
+    candidates: [CANDIDATES.a],
+    sessionKey: 'k',
+    attemptTimeoutMs: 30_000,
+    request: { prompt: 'hi', systemPrompt: undefined, images: [], imagePlaceholders: [], cwd: '/tmp' },
+    conversation: CONVERSATIONS.empty,
+    historyChars: 1000,
+    index: 0,
+    lastResort: false,
+    attempts: [],
+    binding: undefined,
+    forceNewSession: false,
+    sessionRetried: false,
+    continuation: undefined,
+    attemptStartedAt: 0,
+    run: undefined,
+    turn: undefined,
+    failure: undefined,
+    persistWarning: undefined,
+    notices: [],
+    ...fields,
+  };
+}

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { requestMachine } from '../../src/machines/request-machine.js';
 import type { RequestContext } from '../../src/machines/types.js';
-import { BINDINGS, CANDIDATES, CONVERSATIONS } from './request-fixtures.js';
+import { BINDINGS, CANDIDATES, CONVERSATIONS, contextWith } from './request-fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a guard's argument types are xstate internals; each call passes what the guard reads.
 const guards = requestMachine.implementations.guards as Record<string, (args: any, params?: any) => boolean>;
@@ -15,28 +15,7 @@ const guards = requestMachine.implementations.guards as Record<string, (args: an
 const stale = { reason: 'session_expired', message: 'No conversation found' };
 
 function context(fields: Partial<RequestContext> = {}): RequestContext {
-  return {
-    requestId: 'r1',
-    candidates: [CANDIDATES.a],
-    sessionKey: 'k',
-    attemptTimeoutMs: 30_000,
-    request: { prompt: 'hi', systemPrompt: undefined, images: [], imagePlaceholders: [], cwd: '/tmp' },
-    conversation: CONVERSATIONS.empty,
-    historyChars: 1000,
-    index: 0,
-    attempts: [],
-    binding: BINDINGS.latest(CONVERSATIONS.empty),
-    forceNewSession: false,
-    sessionRetried: false,
-    continuation: 'resume',
-    attemptStartedAt: 0,
-    run: undefined,
-    turn: undefined,
-    failure: undefined,
-    persistWarning: undefined,
-    notices: [],
-    ...fields,
-  };
+  return contextWith({ binding: BINDINGS.latest(CONVERSATIONS.empty), continuation: 'resume', ...fields });
 }
 
 const isStale = (fields: Partial<RequestContext>, error: unknown = stale) =>
