@@ -132,7 +132,9 @@ export function buildProgram(io: Io, run: (code: Promise<number>) => void): Comm
     .option('--all', 'every cooldown')
     .option('--json', 'print JSON: { target, cleared }')
     .addOption(configOption())
-    .action((target: string | undefined, flags) => run(import('./cooldowns.js').then(({ cooldownsCommand }) => cooldownsCommand('clear', target, flags, io))));
+    .action((target: string | undefined, flags) =>
+      run(import('./cooldowns.js').then(({ cooldownsCommand }) => cooldownsCommand('clear', target, flags, io))),
+    );
   return program;
 }
 

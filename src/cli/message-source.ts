@@ -23,7 +23,8 @@ export interface MessageStdin extends AsyncIterable<string | Buffer> {
   readonly isTTY?: boolean | undefined;
 }
 
-const HOW = 'pass --message <text>, --message-file <path>, or pipe the message on stdin (e.g. echo hi | safetynet agent; safetynet agent --help lists the flags)';
+const HOW =
+  'pass --message <text>, --message-file <path>, or pipe the message on stdin (e.g. echo hi | safetynet agent; safetynet agent --help lists the flags)';
 
 async function readAll(stdin: MessageStdin): Promise<string> {
   const chunks: Buffer[] = [];
