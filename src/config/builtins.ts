@@ -1,5 +1,5 @@
 /**
- * The built-in CLI backends (`claude-cli`, `codex-cli`) and the defaults every backend starts from.
+ * The built-in CLI backends (`claude-cli`, `codex-cli`, `gemini-cli`) and the defaults every backend starts from.
  *
  * Source: the spec's "Defaults (built-in)" and the spec-era reference gateway. Where safetynet
  * deliberately differs, the docstring of the constant says so and why
@@ -281,6 +281,49 @@ export const CODEX_CLI_BACKEND: Readonly<CliBackendConfig> = deepFreeze({
   serialize: false,
 } satisfies CliBackendConfig);
 
+/** The placeholder an argv element may carry for the prompt (`--prompt={prompt}`); see `planCliTurn`. */
+export const PROMPT_PLACEHOLDER = '{prompt}';
+
+/** `gemini-cli`'s options shared by fresh and resume runs (JSON output, no trust prompt). */
+const GEMINI_BASE_ARGS = ['--output-format', 'json', '--skip-trust'];
+
+/**
+ * Built-in `gemini-cli` (Google Gemini CLI, `@google/gemini-cli`; measured with 0.61.0, fixtures
+ * `../shared/fixtures/real-cli/gemini/*`). Not in the spec; the reference gateway's later
+ * `google-gemini-cli` backend is the model (`--output-format json`, `output: "json"`, `modelArg
+ * --model`, `sessionIdFields: session_id, sessionId`), with these choices:
+ * - the prompt is one argv element `--prompt=<text>` ({@link PROMPT_PLACEHOLDER} in `args` and
+ *   `resumeArgs`): a separate value starting with `-` is read as a flag (`-p "-x marks the spot"` →
+ *   `Not enough arguments following: p`, exit 1), the attached form is not. Gemini has no `--`
+ *   handling for it; `promptSeparator` is therefore unset. Over `maxPromptArgChars` (32 768) the
+ *   element is dropped and the prompt goes over stdin, which gemini reads when stdin is not a TTY;
+ * - `--skip-trust`: a headless run in a folder the user never trusted fails before any request
+ *   (exit 55, `Gemini CLI is not running in a trusted directory`);
+ * - sessions like Claude's: `sessionMode: "always"` with `sessionArg --session-id <uuid>` on the
+ *   first turn, `--resume <uuid>` after (the printed `session_id` is the id sent); the session is
+ *   bound to the cwd (`Error resuming session: No previous sessions found for this project.`, exit
+ *   42 → `session_expired`, and a new session is started);
+ * - no `systemPromptArg` (gemini has no flag for it: `GEMINI_SYSTEM_MD` replaces its whole system
+ *   prompt from a file) and no `imageArg` (gemini loads `@<path>` files only inside the workspace);
+ * - no retry bounds: gemini 0.61 reads them from `general.maxAttempts` in its settings file only
+ *   (no flag or environment variable), and retries 429/5xx for over a minute (requests at 1.4,
+ *   7.8, 20, 44 s); the attempt deadline and the no-output watchdog bound it, as do the user's
+ *   own settings.
+ */
+export const GEMINI_CLI_BACKEND: Readonly<CliBackendConfig> = deepFreeze({
+  command: 'gemini',
+  args: [...GEMINI_BASE_ARGS, `--prompt=${PROMPT_PLACEHOLDER}`],
+  resumeArgs: [...GEMINI_BASE_ARGS, '--resume', '{sessionId}', `--prompt=${PROMPT_PLACEHOLDER}`],
+  output: 'json',
+  input: 'arg',
+  maxPromptArgChars: SAFE_PROMPT_ARG_CHARS,
+  modelArg: '--model',
+  sessionArg: '--session-id',
+  sessionMode: 'always',
+  sessionIdFields: ['session_id', 'sessionId'],
+  serialize: false,
+} satisfies CliBackendConfig);
+
 /** An argv pair matching one output mode. */
 export interface OutputArgs {
   args: readonly string[];
@@ -318,6 +361,7 @@ export function builtinArgsForOutput(base: Readonly<CliBackendConfig> | undefine
 export const BUILTIN_BACKENDS: Readonly<Record<string, Readonly<CliBackendConfig>>> = deepFreeze({
   'claude-cli': CLAUDE_CLI_BACKEND,
   'codex-cli': CODEX_CLI_BACKEND,
+  'gemini-cli': GEMINI_CLI_BACKEND,
 });
 
 /** True when `id` (compared lower-cased) names a built-in backend. */
