@@ -284,6 +284,17 @@ export const CODEX_CLI_BACKEND: Readonly<CliBackendConfig> = deepFreeze({
 /** The placeholder an argv element may carry for the prompt (`--prompt={prompt}`); see `planCliTurn`. */
 export const PROMPT_PLACEHOLDER = '{prompt}';
 
+/**
+ * Environment of the built-in `gemini-cli`: `GEMINI_CLI_NO_RELAUNCH=true`. By default gemini 0.61
+ * loads its whole bundle, then spawns itself again as a child `node --max-old-space-size=<half the
+ * RAM>` that loads it a second time and does the work, while the parent ignores SIGTERM/SIGINT/SIGHUP
+ * (fixture `process-tree-kill.json`: SIGTERM to the pid alone left both alive). Without the relaunch
+ * one process does the work: `gemini --version` took 9.4–10.1 s instead of 13.6–17.8 s on a loaded
+ * 2-core machine (3 runs each), and a SIGTERM reaches the worker. Node's default heap limit stays
+ * (2–4 GiB), ample for headless one-turn runs. A user's `env` value wins (merged per key).
+ */
+export const GEMINI_ENV: Readonly<Record<string, string>> = deepFreeze({ GEMINI_CLI_NO_RELAUNCH: 'true' });
+
 /** `gemini-cli`'s options shared by fresh and resume runs (JSON output, no trust prompt). */
 const GEMINI_BASE_ARGS = ['--output-format', 'json', '--skip-trust'];
 
@@ -305,6 +316,7 @@ const GEMINI_BASE_ARGS = ['--output-format', 'json', '--skip-trust'];
  *   42 → `session_expired`, and a new session is started);
  * - no `systemPromptArg` (gemini has no flag for it: `GEMINI_SYSTEM_MD` replaces its whole system
  *   prompt from a file) and no `imageArg` (gemini loads `@<path>` files only inside the workspace);
+ * - `env` {@link GEMINI_ENV}: no self-relaunch;
  * - no retry bounds: gemini 0.61 reads them from `general.maxAttempts` in its settings file only
  *   (no flag or environment variable), and retries 429/5xx for over a minute (requests at 1.4,
  *   7.8, 20, 44 s); the attempt deadline and the no-output watchdog bound it, as do the user's
@@ -316,6 +328,7 @@ export const GEMINI_CLI_BACKEND: Readonly<CliBackendConfig> = deepFreeze({
   resumeArgs: [...GEMINI_BASE_ARGS, '--resume', '{sessionId}', `--prompt=${PROMPT_PLACEHOLDER}`],
   output: 'json',
   input: 'arg',
+  env: { ...GEMINI_ENV },
   maxPromptArgChars: SAFE_PROMPT_ARG_CHARS,
   modelArg: '--model',
   sessionArg: '--session-id',

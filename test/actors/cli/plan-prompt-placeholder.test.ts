@@ -19,7 +19,7 @@ const binding = { sessionKey: 'k', backendId: 'gemini-cli', cliSessionId: NEW_ID
 
 describe('the {prompt} placeholder', () => {
   it('a placeholder inside an element receives the prompt in place, and nothing is appended', () => {
-    const b = testBackend({ args: ['run', '--prompt={prompt}'], promptSeparator: '--' });
+    const b = testBackend({ id: 'test-cli', command: 'test-cli', args: ['run', '--prompt={prompt}'], promptSeparator: '--' });
     expect(plan(cliTurnRequest(b, { prompt: '-x marks the spot' })).argv).toEqual(['run', '--prompt=-x marks the spot']);
   });
 
@@ -30,12 +30,14 @@ describe('the {prompt} placeholder', () => {
   });
 
   it('stdin mode drops the element holding the placeholder', () => {
-    const p = plan(cliTurnRequest(testBackend({ args: ['run', '--prompt={prompt}'], input: 'stdin' })));
+    const p = plan(
+      cliTurnRequest(testBackend({ id: 'test-cli', command: 'test-cli', args: ['run', '--prompt={prompt}'], input: 'stdin' })),
+    );
     expect([p.argv, p.stdin]).toEqual([['run'], 'hello']);
   });
 
   it('a placeholder in the system prompt or the model is not a placeholder', () => {
-    const b = testBackend({ args: ['run'], systemPromptArg: '--sys', modelArg: '--model' });
+    const b = testBackend({ id: 'test-cli', command: 'test-cli', args: ['run'], systemPromptArg: '--sys', modelArg: '--model' });
     const p = plan(cliTurnRequest(b, { systemPrompt: 'keep {prompt}', model: '{prompt}' }));
     expect(p.argv).toEqual(['run', '--model', '{prompt}', '--sys', 'keep {prompt}', 'hello']);
   });
