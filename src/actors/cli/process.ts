@@ -49,6 +49,8 @@ export interface RunCliProcessOptions {
    * and the run rejects with that failure (e.g. `auth` on Claude's first 401 `api_retry`).
    */
   watch?: CliStdoutWatch;
+  /** Reads stderr the same way (Gemini prints its retry notices there); a `cli.abandon` ends the run too. */
+  watchStderr?: CliStdoutWatch;
   /** Receives the watcher's events (retry notices, abandonment). Exceptions it throws are ignored. */
   onEvent?: (event: CliProcessEvent) => void;
   /**
@@ -143,7 +145,7 @@ function trackGroup(pgid: number, runDir: string | undefined): void {
  * - stdout is kept up to `maxStdoutBytes`; stderr keeps only its last `stderrTailBytes`.
  * - The no-output watchdog (`plan.noOutputTimeoutMs`) re-arms on every stdout/stderr chunk; the
  *   optional overall `deadlineMs` does not.
- * - `watch` reads stdout as it arrives; its events go to `onEvent`, and a `cli.abandon` ends the run.
+ * - `watch` reads stdout (`watchStderr` stderr) as it arrives; its events go to `onEvent`, and a `cli.abandon` ends the run.
  * - On abort, watchdog trip, deadline, abandonment or output limit the whole group gets SIGTERM, then SIGKILL after
  *   `forceKillAfterMs` if any member is left. When the direct child exits on its own, leftover group
  *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process
@@ -247,7 +249,9 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     while (stderrChunks.length > 1 && stderrBytes - (stderrChunks[0]?.length ?? 0) >= stderrTailBytes) {
       stderrBytes -= stderrChunks.shift()?.length ?? 0;
     }
-    onOutput?.('stderr', decoders.stderr.write(chunk));
+    const text = decoders.stderr.write(chunk);
+    onOutput?.('stderr', text);
+    if (termination === undefined && options.watchStderr !== undefined) report(options.watchStderr.feed(text));
   });
 
   // The direct child exited: leftover group members (which may hold stdout/stderr open) go too, and

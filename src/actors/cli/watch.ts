@@ -15,13 +15,18 @@
  *   failed outer round (each round already made up to `request_max_retries` HTTP attempts, ~3 s
  *   by default for 5xx), and `Reconnecting... waiting for network (<cause>)` while the endpoint is
  *   unreachable, which Codex repeats forever with a growing backoff.
+ * - Gemini (`--output-format json`), on **stderr**: `Attempt 1 failed with status 429. Retrying with
+ *   backoff... _ApiError: {"error":{"code":429,…}}` (then an indented stack trace) per failed request,
+ *   BEFORE it waits (4–6 s before the 2nd request, then 7–12 s, 15–24 s: fixtures `gemini/http-429`,
+ *   `-500`, `-503`). It prints no delay; the status part is absent when the request got no answer.
  *
  * Policy ({@link watchRetryNotice}), first match wins:
  * 1. a notice whose classified reason is not transient (`auth`, `billing`, `model_not_found`,
  *    `context_overflow`, `config`, …) → abandon at once (`fatal`): retrying cannot heal it;
  * 2. Codex `waiting for network` → abandon at once as `transport` (`never-gives-up`);
  * 3. an announced wait longer than `maxRetryDelayMs` (default 5 000) → abandon (`retry-delay`);
- * 4. the notice count reached the dialect's limit (Claude 2 failed requests, Codex 1 failed round)
+ * 4. the notice count reached the dialect's limit (Claude 2 failed requests, Codex 1 failed round,
+ *    Gemini 1 failed request: its first backoff already exceeds the 5 s failover budget)
  *    → abandon (`retry-limit`), unless the CLI says this was its last retry (`attempt >=
  *    max_retries`): then it ends on its own within one more request and its final error text is
  *    the better report;
@@ -37,7 +42,7 @@ import { isTransientReason } from '../../failover/reasons.js';
 import { numberField, stringField, tryParse } from './parse/records.js';
 
 /** Which CLI printed a retry notice. */
-export type CliRetryDialect = 'claude' | 'codex';
+export type CliRetryDialect = 'claude' | 'codex' | 'gemini';
 
 /** One internal retry the CLI reported (JSON-serializable; sent to `onEvent`). */
 export interface CliRetryEvent {
@@ -87,6 +92,13 @@ export interface CliWatchOptions {
   claudeRetryLimit?: number;
   /** Codex: abandon at this many `Reconnecting... n/m` notices (each one a failed round). @default 1 */
   codexRetryLimit?: number;
+  /** Gemini: abandon at this many `Attempt N failed` notices (each one a failed request). @default 1 */
+  geminiRetryLimit?: number;
+  /**
+   * Which stream the watcher reads: `stdout` (Claude and Codex JSONL notices) or `stderr` (Gemini's
+   * `Attempt N failed …` lines). @default 'stdout'
+   */
+  source?: 'stdout' | 'stderr';
   /** Abandon when the CLI announces a wait longer than this, in ms. @default 5000 */
   maxRetryDelayMs?: number;
 }
@@ -95,6 +107,8 @@ export interface CliWatchOptions {
 export const DEFAULT_CLAUDE_RETRY_LIMIT = 2;
 /** Default {@link CliWatchOptions.codexRetryLimit}: 1 failed round (Codex's inner retries already ran). */
 export const DEFAULT_CODEX_RETRY_LIMIT = 1;
+/** Default {@link CliWatchOptions.geminiRetryLimit}: 1 failed request (its first backoff is 4–6 s). */
+export const DEFAULT_GEMINI_RETRY_LIMIT = 1;
 /** Default {@link CliWatchOptions.maxRetryDelayMs}: 5 000 ms, the failover budget. */
 export const DEFAULT_MAX_RETRY_DELAY_MS = 5000;
 /** Lines longer than this are skipped unread (retry notices are a few hundred characters). */
@@ -160,6 +174,24 @@ export function readRetryNotice(line: string): RetryNotice | undefined {
   });
 }
 
+const GEMINI_NOTICE = /^Attempt (\d+) failed(?: with status (\d{3}))?\. Retrying with backoff\.\.\.\s*(.*)$/s;
+
+/**
+ * Reads one stderr line: a Gemini `Attempt N failed [with status S]. Retrying with backoff... <error>`
+ * notice, else `undefined`. The text is the error after it (`_ApiError: {"error":{…}}`). Pure.
+ */
+export function readGeminiRetryNotice(line: string): RetryNotice | undefined {
+  const match = GEMINI_NOTICE.exec(line.trim());
+  if (match === null) return undefined;
+  return definedFields<RetryNotice>({
+    dialect: 'gemini',
+    attempt: Number(match[1]),
+    status: match[2] === undefined ? undefined : Number(match[2]),
+    text: match[3]?.trim() || `request failed${match[2] === undefined ? '' : ` with status ${match[2]}`}`,
+    waitingForNetwork: false,
+  });
+}
+
 /** The text classified and quoted for a Claude notice, which carries no error text of its own. */
 function claudeNoticeText(notice: RetryNotice): string {
   const status = notice.status === undefined ? 'no HTTP status' : `HTTP ${notice.status}`;
@@ -195,7 +227,9 @@ export function watchRetryNotice(notice: RetryNotice, count: number, options: Cl
   const limit =
     notice.dialect === 'claude'
       ? (options.claudeRetryLimit ?? DEFAULT_CLAUDE_RETRY_LIMIT)
-      : (options.codexRetryLimit ?? DEFAULT_CODEX_RETRY_LIMIT);
+      : notice.dialect === 'gemini'
+        ? (options.geminiRetryLimit ?? DEFAULT_GEMINI_RETRY_LIMIT)
+        : (options.codexRetryLimit ?? DEFAULT_CODEX_RETRY_LIMIT);
   const lastTry = notice.attempt !== undefined && notice.maxRetries !== undefined && notice.attempt >= notice.maxRetries;
   const delayTooLong = notice.delayMs !== undefined && notice.delayMs > maxDelay;
 
@@ -223,7 +257,7 @@ export function watchRetryNotice(notice: RetryNotice, count: number, options: Cl
 }
 
 /**
- * Line-by-line watcher of one run's stdout. Feed it decoded chunks in arrival order; it splits
+ * Line-by-line watcher of one run's stdout (or stderr: {@link CliWatchOptions.source}). Feed it decoded chunks in arrival order; it splits
  * lines (a partial last line waits for the next chunk), reads retry notices and reports
  * {@link CliWatchEvent}s. After the first abandon event it reports nothing more.
  *
@@ -283,7 +317,7 @@ export class CliOutputWatcher {
   /** Reads one complete line. */
   line(line: string): CliWatchEvent[] {
     if (this.#abandoned || line.length > MAX_WATCHED_LINE_CHARS) return [];
-    const notice = readRetryNotice(line);
+    const notice = this.#options.source === 'stderr' ? readGeminiRetryNotice(line) : readRetryNotice(line);
     if (notice === undefined) return [];
     this.#count += 1;
     const events = watchRetryNotice(notice, this.#count, this.#options);
