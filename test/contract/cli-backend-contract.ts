@@ -1,6 +1,6 @@
 /**
  * The contract every CLI backend passes, run through the public runtime (`createRuntime` → `run`)
- * with real processes: the real `claude` and `codex` binaries against loopback stubs, and a fixture
+ * with real processes: the real `claude`, `codex` and `gemini` binaries against loopback stubs, and a fixture
  * CLI configured as a custom backend. Tests a backend cannot support are gated by its `supports`
  * manifest (after abstract-level's compliance suite).
  */

@@ -74,7 +74,7 @@ export interface BodySummary {
   model?: string;
   /** The `stream` flag (absent when the body had no `stream` key). */
   stream?: boolean;
-  /** Roles of the messages (Anthropic/Chat `messages`, OpenAI Responses `input` message items). */
+  /** Roles of the messages (Anthropic/Chat `messages`, OpenAI Responses `input` message items, Gemini `contents`). */
   roles?: string[];
   /**
    * Every message in order (Anthropic/Chat `messages`, OpenAI Responses `input` message items; a
