@@ -135,6 +135,7 @@ function historyOf(
  * - **cwd**: a turn continuing a stored session runs in `binding.cwd` (Claude and Gemini sessions
  *   resume only from their own cwd, `docs/sessions.md#working-directory`); otherwise `request.cwd`.
  * - **parseMode**: resume ? `resumeOutput ?? output` : `output`.
+ * - **keepTempDir**: set when `backend.env.TMPDIR` is configured (no private temp folder then).
  *
  * @returns the plan; `stdin` is the prompt in stdin mode and `undefined` (= /dev/null) in arg mode.
  */
@@ -211,5 +212,6 @@ export function planCliTurn(request: CliTurnRequest, options: PlanCliTurnOptions
     noOutputTimeoutMs: resolveNoOutputTimeoutMs(resume ? backend.watchdog.resume : backend.watchdog.fresh, request.timeoutMs),
     continuation: history.continuation,
     historyTurns: history.sent,
+    ...(backend.env.TMPDIR === undefined ? {} : { keepTempDir: true }),
   };
 }

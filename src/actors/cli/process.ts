@@ -14,6 +14,7 @@ import { execa, type Options } from 'execa';
 import { AttemptError } from '../../errors.js';
 import { MAX_ANSWER_BYTES } from '../limits.js';
 import { pdeathsigWrapper, recordGroup, setprivExecFailure, withPdeathsig } from './orphans.js';
+import { openCliTempDir } from './temp-dir.js';
 import type { CliAbandonEvent, CliWatchEvent } from './watch.js';
 import type { CliRunOutput, CliTurnPlan } from '../types.js';
 
@@ -67,9 +68,12 @@ export interface RunCliProcessOptions {
   /**
    * Folder of the crash records (`$SAFETYNET_HOME/run`, see `./orphans.ts`): the process group is
    * recorded there while it lives, and watched, so that it is reaped if safetynet dies (`kill -9`).
-   * Unset: not recorded (the parent-death signal still applies).
+   * Unset: not recorded (the parent-death signal still applies). The run's private temp folder is
+   * recorded there too.
    */
   runDir?: string;
+  /** Parent of the run's private temp folder (`./temp-dir.ts`). @default os.tmpdir() */
+  tempParent?: string;
 }
 
 /** Default `maxStdoutBytes`: {@link MAX_ANSWER_BYTES} (16 MiB), the cap every attempt's answer shares. */
@@ -123,7 +127,7 @@ function killGroup(pgid: number, graceMs: number): void {
   }, graceMs).unref();
 }
 
-function trackGroup(pgid: number, runDir: string | undefined): void {
+function trackGroup(pgid: number, runDir: string | undefined, removeTemp: () => void): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
@@ -133,14 +137,20 @@ function trackGroup(pgid: number, runDir: string | undefined): void {
       }
     });
   }
-  liveGroups.set(pgid, runDir === undefined ? () => {} : recordGroup(runDir, pgid));
+  const forgetRecord = runDir === undefined ? () => {} : recordGroup(runDir, pgid);
+  liveGroups.set(pgid, () => {
+    removeTemp(); // again: a member that outlived the run may have written into it
+    forgetRecord();
+  });
 }
 
 /**
  * Spawn `plan.command` with `plan.argv` (never through a shell) in its own process group and wait for
  * it. A non-zero exit is **returned** (parsing decides later), not thrown.
  *
- * - env: exactly `plan.env` (`extendEnv: false`); cwd: `plan.cwd`.
+ * - env: exactly `plan.env` (`extendEnv: false`), except that `TMPDIR`/`TMP`/`TEMP` point at a private
+ *   temp folder made for the run unless `plan.keepTempDir` (`./temp-dir.ts`); cwd: `plan.cwd`. The
+ *   folder is removed when the run ends however it ends, and again when the killed group is gone.
  * - stdin: /dev/null when `plan.stdin` is undefined, else the text written then closed.
  * - stdout is kept up to `maxStdoutBytes`; stderr keeps only its last `stderrTailBytes`.
  * - The no-output watchdog (`plan.noOutputTimeoutMs`) re-arms on every stdout/stderr chunk; the
@@ -169,13 +179,17 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const stderrTailBytes = options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES;
   const forceKillAfterMs = options.forceKillAfterMs ?? DEFAULT_FORCE_KILL_AFTER_MS;
   const pipeGraceMs = options.pipeGraceMs ?? PIPE_GRACE_MS;
-  if (signal?.aborted) throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted before it started`);
+  const temp = await openCliTempDir(plan.env, plan.keepTempDir === true, { parent: options.tempParent, runDir: options.runDir });
+  if (signal?.aborted) {
+    temp.remove();
+    throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted before it started`);
+  }
 
   const started = performance.now();
   const execaOptions: Options = {
     shell: false,
     extendEnv: false,
-    env: plan.env,
+    env: temp.env,
     cwd: plan.cwd,
     ...(plan.stdin === undefined ? { stdin: 'ignore' as const } : { input: plan.stdin }),
     stdout: 'pipe',
@@ -190,7 +204,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const [command, argv] = setpriv === undefined ? [plan.command, plan.argv] : withPdeathsig(setpriv, plan.command, plan.argv);
   const subprocess = execa(command, argv, execaOptions);
   const pid = subprocess.pid;
-  if (pid !== undefined) trackGroup(pid, options.runDir);
+  if (pid !== undefined) trackGroup(pid, options.runDir, temp.remove);
 
   let termination: Termination | undefined;
   let abandonment: CliAbandonEvent | undefined;
@@ -278,6 +292,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     clearTimeout(deadline);
     clearTimeout(pipeGrace);
     signal?.removeEventListener('abort', onAbort);
+    temp.remove();
   }
   if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) forgetGroup(pid);
 
