@@ -1,24 +1,11 @@
 /**
- * Watching a CLI's JSONL stdout while it runs, to give up on a failing provider in seconds instead of
+ * Watching a CLI's output while it runs, to give up on a failing provider in seconds instead of
  * waiting for the CLI's own retry schedule (minutes). Pure: no clock, no I/O; the process runner
- * feeds it decoded stdout chunks and acts on what it returns.
+ * feeds it decoded stdout (or stderr) chunks and acts on what it returns.
  *
- * What the CLIs print while they retry (`docs/cli-contracts.md#cli-retries`, `#retry-watch`; fixtures
- * `claude/stream-json-*`, `codex/http-*`, `codex/connection-refused`):
- * - Claude `--output-format stream-json --verbose`: one
- *   `{"type":"system","subtype":"api_retry","attempt":1,"max_retries":2,"retry_delay_ms":538.2,
- *   "error_status":401,"error":"authentication_failed",…}` line per failed request, BEFORE it
- *   waits `retry_delay_ms` and retries. `error` is `authentication_failed` (401/403), `rate_limit`
- *   (429), `overloaded` (529), `server_error` (408 and up) or `unknown` (no status: refused
- *   connections, timeouts; or 404).
- * - Codex `exec --json`: `{"type":"error","message":"Reconnecting... 2/5 (<cause>)"}` once per
- *   failed outer round (each round already made up to `request_max_retries` HTTP attempts, ~3 s
- *   by default for 5xx), and `Reconnecting... waiting for network (<cause>)` while the endpoint is
- *   unreachable, which Codex repeats forever with a growing backoff.
- * - Gemini (`--output-format json`), on **stderr**: `Attempt 1 failed with status 429. Retrying with
- *   backoff... _ApiError: {"error":{"code":429,…}}` (then an indented stack trace) per failed request,
- *   BEFORE it waits (4–6 s before the 2nd request, then 7–12 s, 15–24 s: fixtures `gemini/http-429`,
- *   `-500`, `-503`). It prints no delay; the status part is absent when the request got no answer.
+ * The notices are read per dialect: Claude and Codex JSONL on stdout ({@link readRetryNotice},
+ * `./retry-notice.ts`), Gemini on stderr ({@link readGeminiRetryNotice}, `./retry-notice-gemini.ts`);
+ * `docs/cli-contracts.md#cli-retries` and `#retry-watch` say what each CLI prints.
  *
  * Policy ({@link watchRetryNotice}), first match wins:
  * 1. a notice whose classified reason is not transient (`auth`, `billing`, `model_not_found`,
@@ -35,14 +22,14 @@
  * Reasons come from the one classifier ({@link classifyCliFailure}): the structured status and code
  * first, then the CLI's texts.
  */
-import { isRecord } from '../../config/json-record.js';
 import type { AttemptFailure, FailureReason } from '../../errors.js';
 import { classifyCliFailure } from '../../failover/classify.js';
 import { isTransientReason } from '../../failover/reasons.js';
-import { numberField, stringField, tryParse } from './parse/records.js';
+import { readGeminiRetryNotice } from './retry-notice-gemini.js';
+import { type CliRetryDialect, definedFields, readRetryNotice, type RetryNotice } from './retry-notice.js';
 
-/** Which CLI printed a retry notice. */
-export type CliRetryDialect = 'claude' | 'codex' | 'gemini';
+export { readGeminiRetryNotice } from './retry-notice-gemini.js';
+export { type CliRetryDialect, readRetryNotice, type RetryNotice } from './retry-notice.js';
 
 /** One internal retry the CLI reported (JSON-serializable; sent to `onEvent`). */
 export interface CliRetryEvent {
@@ -113,84 +100,6 @@ export const DEFAULT_GEMINI_RETRY_LIMIT = 1;
 export const DEFAULT_MAX_RETRY_DELAY_MS = 5000;
 /** Lines longer than this are skipped unread (retry notices are a few hundred characters). */
 export const MAX_WATCHED_LINE_CHARS = 64 * 1024;
-
-/** A retry notice read from one line, before classification. */
-export interface RetryNotice {
-  dialect: CliRetryDialect;
-  attempt?: number;
-  maxRetries?: number;
-  delayMs?: number;
-  status?: number;
-  code?: string;
-  /** The CLI's description of the failure (Codex's cause; Claude prints none). */
-  text?: string;
-  /** Codex `waiting for network`: it will never give up on its own. */
-  waitingForNetwork: boolean;
-}
-
-const CODEX_NOTICE = /^Reconnecting\.\.\.\s*(?:(\d+)\/(\d+))?\s*(waiting for network)?\s*(?:\((.*)\))?\s*$/s;
-
-/** `T` whose optional keys may also hold `undefined`. */
-type Loose<T> = { [K in keyof T]: T[K] | undefined };
-
-/** Drops the `undefined` fields (optional keys stay absent under `exactOptionalPropertyTypes`). */
-function definedFields<T extends object>(fields: Loose<T>): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
-}
-
-/**
- * Reads one stdout line: a Claude `system/api_retry` event or a Codex `Reconnecting...` error
- * event, else `undefined` (every other line, JSON or not). Pure.
- */
-export function readRetryNotice(line: string): RetryNotice | undefined {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith('{') || !(trimmed.includes('api_retry') || trimmed.includes('Reconnecting'))) return undefined;
-  const event = tryParse(trimmed);
-  if (!isRecord(event)) return undefined;
-  if (event.type === 'system' && event.subtype === 'api_retry') {
-    const delay = numberField(event, 'retry_delay_ms');
-    return definedFields<RetryNotice>({
-      dialect: 'claude',
-      attempt: numberField(event, 'attempt'),
-      maxRetries: numberField(event, 'max_retries'),
-      delayMs: delay === undefined ? undefined : Math.round(delay),
-      status: numberField(event, 'error_status'),
-      code: stringField(event, 'error'),
-      waitingForNetwork: false,
-    });
-  }
-  if (event.type !== 'error') return undefined;
-  const message = stringField(event, 'message')?.trim();
-  const match = message === undefined ? null : CODEX_NOTICE.exec(message);
-  if (message === undefined || match === null) return undefined;
-  const waitingForNetwork = match[3] !== undefined;
-  return definedFields<RetryNotice>({
-    dialect: 'codex',
-    attempt: match[1] === undefined ? undefined : Number(match[1]),
-    maxRetries: match[2] === undefined ? undefined : Number(match[2]),
-    // "waiting for network" is itself the classifiable text (`docs/cli-contracts.md#retry-watch`: transport).
-    text: waitingForNetwork ? message : (match[4] ?? message),
-    waitingForNetwork,
-  });
-}
-
-const GEMINI_NOTICE = /^Attempt (\d+) failed(?: with status (\d{3}))?\. Retrying with backoff\.\.\.\s*(.*)$/s;
-
-/**
- * Reads one stderr line: a Gemini `Attempt N failed [with status S]. Retrying with backoff... <error>`
- * notice, else `undefined`. The text is the error after it (`_ApiError: {"error":{…}}`). Pure.
- */
-export function readGeminiRetryNotice(line: string): RetryNotice | undefined {
-  const match = GEMINI_NOTICE.exec(line.trim());
-  if (match === null) return undefined;
-  return definedFields<RetryNotice>({
-    dialect: 'gemini',
-    attempt: Number(match[1]),
-    status: match[2] === undefined ? undefined : Number(match[2]),
-    text: match[3]?.trim() || `request failed${match[2] === undefined ? '' : ` with status ${match[2]}`}`,
-    waitingForNetwork: false,
-  });
-}
 
 /** The text classified and quoted for a Claude notice, which carries no error text of its own. */
 function claudeNoticeText(notice: RetryNotice): string {
