@@ -25,6 +25,18 @@ export const codexBin: string = join(repoRoot, 'node_modules', '.bin', 'codex');
 /** The npm-installed Gemini CLI (`@google/gemini-cli` devDependency; a Node bundle that relaunches itself). */
 export const geminiBin: string = join(repoRoot, 'node_modules', '.bin', 'gemini');
 
+/**
+ * Per-test timeout of tests that run the real CLI binaries, in ms: 180 s. A test of several gemini
+ * turns took 57 s on a loaded machine (2 cores, load 9; gemini alone needs 1.3-3 s to start), too
+ * close to vitest's 60 s default. Hangs are not hidden by it: every run in these tests is bounded by
+ * its own attempt deadline and no-output watchdog, and the hang and abort tests keep
+ * {@link HANG_TEST_TIMEOUT_MS}.
+ */
+export const REAL_CLI_TEST_TIMEOUT_MS = 180_000;
+
+/** Per-test timeout of the hang and abort tests, in ms (vitest's default, 60 s): their runs end by a 1.5 s deadline or an abort. */
+export const HANG_TEST_TIMEOUT_MS = 60_000;
+
 /** The API key given to the child processes (never a real key). */
 export const STUB_API_KEY = 'sk-stub-loopback-key';
 
