@@ -66,15 +66,17 @@ export async function codexHarness(dir: string): Promise<ContractHarness> {
 
 /**
  * The built-in `gemini-cli` backend running the real Gemini CLI against the stub's Gemini API, with
- * its own HOME (settings that keep it off the network: `geminiStubEnv`) and TMPDIR.
+ * its own HOME (settings that keep it off the network: `geminiStubEnv`). Its `TMPDIR` is left out, so
+ * every run gets safetynet's private temp folder (`src/actors/cli/temp-dir.ts`), as a user's would.
  */
 export async function geminiHarness(dir: string): Promise<ContractHarness> {
   const stub = await startStubServer({ modes: ['echo'] });
   const home = join(dir, 'gemini-home');
   await mkdir(home, { recursive: true });
+  const { TMPDIR: _ownTmp, ...env } = geminiStubEnv(stub, home);
   return {
     backendId: 'gemini-cli',
-    backend: { command: geminiBin, env: geminiStubEnv(stub, home) },
+    backend: { command: geminiBin, env },
     model: `gemini-cli/${GEMINI_STUB_MODEL}`,
     envMarker: `HOME=${home}`,
     setMode: stubModes(stub),

@@ -179,11 +179,9 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const stderrTailBytes = options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES;
   const forceKillAfterMs = options.forceKillAfterMs ?? DEFAULT_FORCE_KILL_AFTER_MS;
   const pipeGraceMs = options.pipeGraceMs ?? PIPE_GRACE_MS;
+  if (signal?.aborted) throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted before it started`);
+  // An abort while the folder is made is seen by execa's cancelSignal at spawn (then `aborted` below).
   const temp = await openCliTempDir(plan.env, plan.keepTempDir === true, { parent: options.tempParent, runDir: options.runDir });
-  if (signal?.aborted) {
-    temp.remove();
-    throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted before it started`);
-  }
 
   const started = performance.now();
   const execaOptions: Options = {
