@@ -37,7 +37,7 @@ export default {
   mutate:
     scope === 'machines'
       ? ['src/machines/**/*.ts', '!src/machines/visualize.ts']
-      : ['src/failover/**/*.ts', 'src/actors/api/classify-api.ts', 'src/actors/cli/watch.ts'],
+      : ['src/failover/**/*.ts', 'src/actors/api/classify-api.ts', 'src/actors/cli/watch.ts', 'src/actors/cli/retry-notice*.ts'],
   // Reruns only test the mutants whose code or covering tests changed.
   incremental: true,
   incrementalFile: `reports/stryker-incremental-${scope}.json`,

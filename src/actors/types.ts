@@ -80,6 +80,11 @@ export interface CliTurnPlan {
   continuation: Continuation;
   /** Earlier turns written into the prompt's history block (after the `historyChars` budget). */
   historyTurns: number;
+  /**
+   * True when the backend's config sets `env.TMPDIR`: the run keeps it. Otherwise (the default) the
+   * run gets a private temp folder, removed when it ends (`docs/cli-contracts.md#temp-folder`).
+   */
+  keepTempDir?: boolean;
 }
 
 /** What a finished CLI process left behind (exit code ≠ 0 is still an output, parsing decides). */

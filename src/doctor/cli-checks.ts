@@ -1,6 +1,7 @@
 /**
  * `safetynet doctor`'s checks of one CLI backend: the command is found (and its version), Claude's
- * root refusal of `--dangerously-skip-permissions`, and whether the CLI looks logged in. Heuristic
+ * root refusal of `--dangerously-skip-permissions` (gemini runs as root: no check), and whether the
+ * CLI looks logged in. Heuristic
  * where the CLIs keep their state to themselves: messages say "looks".
  *
  * Rationale: `docs/cli-contracts.md#root-refusal` (the root refusal and `IS_SANDBOX=1`); where
@@ -22,6 +23,7 @@ import {
   sandboxLifted,
   sandboxState,
 } from '../failover/root-refusal.js';
+import { geminiLoginCheck } from './gemini-login.js';
 import type { DoctorCheck } from './types.js';
 
 /** Options of {@link checkCliBackend}. */
@@ -39,12 +41,13 @@ export interface CliCheckOptions {
 type Result = Omit<DoctorCheck, 'candidate'>;
 
 /** Which well-known CLI a backend runs (by id or command name), for the login heuristics. */
-export function cliKind(backend: Pick<ResolvedCliBackend, 'id' | 'command'>): 'claude' | 'codex' | undefined {
+export function cliKind(backend: Pick<ResolvedCliBackend, 'id' | 'command'>): 'claude' | 'codex' | 'gemini' | undefined {
   const name = basename(backend.command)
     .replace(/\.(c?js|mjs|cmd|exe)$/i, '')
     .toLowerCase();
   if (backend.id === 'claude-cli' || name === 'claude') return 'claude';
   if (backend.id === 'codex-cli' || name === 'codex') return 'codex';
+  if (backend.id === 'gemini-cli' || name === 'gemini') return 'gemini';
   return undefined;
 }
 
@@ -225,11 +228,12 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
   }
 }
 
-/** Does the CLI look logged in (or have its API key)? Only for Claude and Codex; other CLIs are not checked. */
+/** Does the CLI look logged in (or have its API key)? Only for Claude, Codex and Gemini (`./gemini-login.ts`); other CLIs are not checked. */
 async function loginCheck(backend: ResolvedCliBackend, env: Record<string, string>, key: string): Promise<Result | undefined> {
   const kind = cliKind(backend);
   if (kind === undefined) return undefined;
   const home = userHome(env);
+  if (kind === 'gemini') return geminiLoginCheck(env, home, key);
   const keyVars =
     kind === 'claude' ? ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN'] : ['OPENAI_API_KEY', 'CODEX_API_KEY'];
   const set = keyVars.find((name) => (env[name] ?? '') !== '');

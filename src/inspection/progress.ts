@@ -41,13 +41,17 @@ export const NEW_SESSION_PLACEHOLDER = '<new-session-id>';
 /**
  * Replace the prompt (also with image paths appended to it) and the system prompt in `argv` by
  * `<prompt:N chars>` / `<system-prompt:N chars>` (N = length of the whole prompt argument: history block, image paths and message; or of the system prompt).
+ * A prompt attached to a flag keeps the flag: `--prompt=<text>` → `--prompt=<prompt:N chars>`.
  */
 export function redactArgv(argv: readonly string[], request: Pick<RequestSpec, 'prompt' | 'systemPrompt' | 'images'>): string[] {
   const { prompt, systemPrompt } = request;
   // The prompt argument ends with the user's message (after any history block and image paths).
   const last = prompt !== '' ? prompt : request.images.map((image) => image.path).join('\n');
   return argv.map((arg) => {
-    if (last !== '' && (arg === last || arg.endsWith(`\n\n${last}`))) return `<prompt:${arg.length} chars>`;
+    // The prompt is its own element, or attached to a flag (`--prompt=<prompt>`, gemini-cli).
+    const flag = /^--?[\w-]+=/.exec(arg)?.[0] ?? '';
+    const value = arg.slice(flag.length);
+    if (last !== '' && (value === last || value.endsWith(`\n\n${last}`))) return `${flag}<prompt:${value.length} chars>`;
     if (systemPrompt !== undefined && systemPrompt !== '' && arg === systemPrompt) return `<system-prompt:${systemPrompt.length} chars>`;
     return arg;
   });

@@ -40,6 +40,8 @@ async function waitForProcesses(marker: string, count: number): Promise<boolean>
 }
 
 const imageFolders = (tmp: string) => readdirSync(tmp).filter((name) => name.startsWith('safetynet-images-'));
+/** The private temp folders (`TMPDIR`) of CLI runs. */
+const runTempFolders = (tmp: string) => readdirSync(tmp).filter((name) => name.startsWith('safetynet-tmp-'));
 
 /** The watcher `sh` of the safetynet process using `runDir` (its argv names the folder), if running. */
 function watcherPids(runDir: string): number[] {
@@ -57,7 +59,7 @@ function watcherPids(runDir: string): number[] {
 }
 
 describe('nothing outlives safetynet, even after kill -9', () => {
-  it('kill -9 of safetynet agent mid-turn: no CLI process survives it by more than 5 s, and its temp image folder goes', async () => {
+  it('kill -9 of safetynet agent mid-turn: no CLI process survives it by more than 5 s, and its temp image folder and run temp folder go', async () => {
     const box = await treeSandbox();
     const running = startSafetynet(box, ['agent', '--message', 'hi', '--model', 'tree/x', '--image', PIXEL_PNG, '--config', box.config], {
       env: box.env,
@@ -65,11 +67,13 @@ describe('nothing outlives safetynet, even after kill -9', () => {
     // the CLI, its two children and the grandchild
     expect(await waitForProcesses(box.marker, 4)).toBe(true);
     expect(imageFolders(box.tmp)).toHaveLength(1);
+    expect(runTempFolders(box.tmp)).toHaveLength(1);
     running.kill('SIGKILL');
     expect((await running).signal).toBe('SIGKILL');
 
     expect(await waitUntilNoProcessWithEnv(box.marker, 50, 100)).toEqual([]);
     expect(imageFolders(box.tmp)).toEqual([]);
+    expect(runTempFolders(box.tmp)).toEqual([]);
   });
 
   it('the next start reaps what a killed safetynet left when its watcher was killed too', async () => {
@@ -85,11 +89,13 @@ describe('nothing outlives safetynet, even after kill -9', () => {
     // the parent-death signal took the CLI itself; its children are left, and so is the image folder
     expect((await livePidsWithEnv(box.marker)).length).toBeGreaterThan(0);
     expect(imageFolders(box.tmp)).toHaveLength(1);
+    expect(runTempFolders(box.tmp)).toHaveLength(1);
 
     const next = await safetynet(box, ['agent', '--message', 'hi', '--model', 'fake/x', '--config', box.config], { env: box.env });
     expect(next.exitCode, next.stderr).toBe(0);
     expect(await livePidsWithEnv(box.marker)).toEqual([]);
     expect(imageFolders(box.tmp)).toEqual([]);
+    expect(runTempFolders(box.tmp)).toEqual([]);
     expect(existsSync(runDir) ? readdirSync(runDir) : []).toEqual([]);
   });
 });

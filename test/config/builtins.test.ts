@@ -5,6 +5,7 @@ import {
   CLAUDE_CLI_BACKEND,
   CODEX_CLI_BACKEND,
   DEFAULT_WATCHDOG,
+  GEMINI_CLI_BACKEND,
   isBuiltinBackend,
   mergeBackend,
 } from '../../src/config/index.js';
@@ -105,6 +106,30 @@ describe('built-in backends', () => {
   it('codex-cli passes no retry overrides: -c model_providers.openai.* is a fatal config error in codex 0.169', () => {
     expect([...(CODEX_CLI_BACKEND.args ?? []), ...(CODEX_CLI_BACKEND.resumeArgs ?? [])]).not.toContain('-c');
     expect(CODEX_CLI_BACKEND.env).toBeUndefined();
+  });
+
+  it('gemini-cli: JSON output, --skip-trust, the prompt attached as --prompt=, --session-id then --resume, no relaunch', () => {
+    expect(isBuiltinBackend('Gemini-CLI')).toBe(true);
+    const resolved = mergeBackend('gemini-cli', GEMINI_CLI_BACKEND, undefined);
+    expect(resolved).toMatchObject({
+      command: 'gemini',
+      args: ['--output-format', 'json', '--skip-trust', '--prompt={prompt}'],
+      resumeArgs: ['--output-format', 'json', '--skip-trust', '--resume', '{sessionId}', '--prompt={prompt}'],
+      output: 'json',
+      input: 'arg',
+      maxPromptArgChars: 32768,
+      modelArg: '--model',
+      sessionArg: '--session-id',
+      sessionMode: 'always',
+      sessionIdFields: ['session_id', 'sessionId'],
+      systemPromptArg: undefined,
+      imageArg: undefined,
+      promptSeparator: undefined,
+      env: { GEMINI_CLI_NO_RELAUNCH: 'true' },
+    });
+    // a user's entry merges over it like over the other built-ins
+    const mine = mergeBackend('gemini-cli', GEMINI_CLI_BACKEND, { command: '/opt/gemini', env: { GEMINI_API_KEY: 'k' } });
+    expect(mine).toMatchObject({ command: '/opt/gemini', env: { GEMINI_CLI_NO_RELAUNCH: 'true', GEMINI_API_KEY: 'k' } });
   });
 
   it('the resume args keep the read-only sandbox and the session placeholder', () => {

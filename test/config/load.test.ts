@@ -79,7 +79,7 @@ describe('config file lookup', () => {
     const config = await loadConfig({ env: { SAFETYNET_HOME: join(dir, 'empty-home') } });
     expect(config).toEqual(resolveConfig(null, null));
     expect(config.source).toBeNull();
-    expect(Object.keys(config.backends)).toEqual(['claude-cli', 'codex-cli']);
+    expect(Object.keys(config.backends)).toEqual(['claude-cli', 'codex-cli', 'gemini-cli']);
     expect(config.attemptTimeoutMs).toBe(600_000);
   });
 

@@ -1,3 +1,4 @@
+import { REAL_CLI_TEST_TIMEOUT_MS } from '../support/real-cli.js';
 import { cliBackendContract } from './cli-backend-contract.js';
 import { claudeHarness } from './harnesses.js';
 
@@ -6,4 +7,5 @@ cliBackendContract(
   'claude-cli (real claude binary)',
   { resume: true, stdin: true, systemPrompt: true, images: 'prompt-path' },
   claudeHarness,
+  { timeoutMs: REAL_CLI_TEST_TIMEOUT_MS },
 );

@@ -1,6 +1,6 @@
 /**
  * The contract every CLI backend passes, run through the public runtime (`createRuntime` → `run`)
- * with real processes: the real `claude` and `codex` binaries against loopback stubs, and a fixture
+ * with real processes: the real `claude`, `codex` and `gemini` binaries against loopback stubs, and a fixture
  * CLI configured as a custom backend. Tests a backend cannot support are gated by its `supports`
  * manifest (after abstract-level's compliance suite).
  */
@@ -14,6 +14,7 @@ import { createRuntime, RequestError, type Runtime } from '../../src/index.js';
 import type { CliBackendConfig, SafetynetConfigFile } from '../../src/config/types.js';
 import { SessionStore } from '../../src/store/index.js';
 import { waitForProcessWithEnv, waitUntilNoProcessWithEnv } from '../support/processes.js';
+import { HANG_TEST_TIMEOUT_MS } from '../support/real-cli.js';
 import { fakeCliBackend } from './harnesses.js';
 
 /** What a backend supports; tests of unsupported features are skipped. */
@@ -55,8 +56,22 @@ export interface ContractHarness {
 
 const pixel = join(import.meta.dirname, '../fixtures/pixel.png');
 
-export function cliBackendContract(name: string, supports: BackendSupports, makeHarness: (dir: string) => Promise<ContractHarness>): void {
-  describe(`CLI backend contract: ${name}`, () => {
+/** Options of {@link cliBackendContract}. */
+export interface ContractOptions {
+  /**
+   * Per-test timeout in ms (real binaries: `REAL_CLI_TEST_TIMEOUT_MS`). The hang and abort tests keep
+   * `HANG_TEST_TIMEOUT_MS`: their runs must end by the backend's own deadline. @default vitest's (60 s)
+   */
+  timeoutMs?: number;
+}
+
+export function cliBackendContract(
+  name: string,
+  supports: BackendSupports,
+  makeHarness: (dir: string) => Promise<ContractHarness>,
+  options: ContractOptions = {},
+): void {
+  describe(`CLI backend contract: ${name}`, options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }, () => {
     let dir: string;
     let harness: ContractHarness;
     let runtime: Runtime;
@@ -173,7 +188,9 @@ export function cliBackendContract(name: string, supports: BackendSupports, make
       },
     );
 
-    it('a hanging CLI is stopped at the attempt deadline and its whole process group is gone', async () => {
+    it('a hanging CLI is stopped at the attempt deadline and its whole process group is gone', {
+      timeout: HANG_TEST_TIMEOUT_MS,
+    }, async () => {
       await start();
       harness.setMode('hang');
       const failure = await runtime.run({ message: 'hang please', cwd, timeoutMs: 1_500 }).catch((error: unknown) => error);
@@ -182,7 +199,7 @@ export function cliBackendContract(name: string, supports: BackendSupports, make
       expect(await waitUntilNoProcessWithEnv(harness.envMarker)).toEqual([]);
     });
 
-    it('aborting the request kills the CLI and rejects with SAFETYNET_ABORTED', async () => {
+    it('aborting the request kills the CLI and rejects with SAFETYNET_ABORTED', { timeout: HANG_TEST_TIMEOUT_MS }, async () => {
       await start();
       harness.setMode('hang');
       const controller = new AbortController();

@@ -1,11 +1,20 @@
 /**
- * Contract harnesses: the real `claude` and `codex` binaries pointed at a loopback stub, and the
+ * Contract harnesses: the real `claude`, `codex` and `gemini` binaries pointed at a loopback stub, and the
  * fixture CLI (`test/fixtures/bin/fake-cli.mjs`) configured as a custom backend.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { claudeBin, claudeStubEnv, codexBin, codexStubEnv, CODEX_STUB_MODEL } from '../support/real-cli.js';
+import {
+  claudeBin,
+  claudeStubEnv,
+  codexBin,
+  codexStubEnv,
+  CODEX_STUB_MODEL,
+  geminiBin,
+  geminiStubEnv,
+  GEMINI_STUB_MODEL,
+} from '../support/real-cli.js';
 import { startStubServer, type StubServer } from '../support/stub-server/index.js';
 import { fakeCliEntry } from '../support/fake-cli.js';
 import type { ContractHarness } from './cli-backend-contract.js';
@@ -47,6 +56,29 @@ export async function codexHarness(dir: string): Promise<ContractHarness> {
     backend: { command: codexBin, env },
     model: `codex-cli/${CODEX_STUB_MODEL}`,
     envMarker: `CODEX_HOME=${env.CODEX_HOME}`,
+    setMode: stubModes(stub),
+    lastImageCount: () => lastModelBody(stub)?.imageCount ?? 0,
+    lastPrompt: () => lastModelBody(stub)?.lastUserText ?? '',
+    lastSystemPrompt: () => '',
+    close: () => stub.close(),
+  };
+}
+
+/**
+ * The built-in `gemini-cli` backend running the real Gemini CLI against the stub's Gemini API, with
+ * its own HOME (settings that keep it off the network: `geminiStubEnv`). Its `TMPDIR` is left out, so
+ * every run gets safetynet's private temp folder (`src/actors/cli/temp-dir.ts`), as a user's would.
+ */
+export async function geminiHarness(dir: string): Promise<ContractHarness> {
+  const stub = await startStubServer({ modes: ['echo'] });
+  const home = join(dir, 'gemini-home');
+  await mkdir(home, { recursive: true });
+  const { TMPDIR: _ownTmp, ...env } = geminiStubEnv(stub, home);
+  return {
+    backendId: 'gemini-cli',
+    backend: { command: geminiBin, env },
+    model: `gemini-cli/${GEMINI_STUB_MODEL}`,
+    envMarker: `HOME=${home}`,
     setMode: stubModes(stub),
     lastImageCount: () => lastModelBody(stub)?.imageCount ?? 0,
     lastPrompt: () => lastModelBody(stub)?.lastUserText ?? '',

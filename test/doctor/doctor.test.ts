@@ -160,6 +160,39 @@ describe('runDoctor', () => {
     expect(find((await doctor(codex)).checks, 'codex-cli/gpt-5', 'login')).toMatchObject({ ok: true });
   });
 
+  it('gemini: "looks logged in" from an auth env variable or settings.json selectedType; a base URL needs selectedType', async () => {
+    const home = await tempFolder();
+    const gemini = (env: Record<string, string>): SafetynetConfigFile => ({
+      agents: {
+        defaults: { model: 'gemini-cli/flash', cliBackends: { 'gemini-cli': { command: FAKE_CLI, env: { HOME: home, ...env } } } },
+      },
+    });
+    const login = async (env: Record<string, string>) => find((await doctor(gemini(env))).checks, 'gemini-cli/flash', 'login');
+    const settings = path.join(home, '.gemini', 'settings.json');
+    expect(await login({})).toMatchObject({
+      ok: false,
+      level: 'error',
+      problem: `gemini does not look logged in: no GEMINI_API_KEY/GOOGLE_GENAI_USE_VERTEXAI/GOOGLE_GENAI_USE_GCA in its environment, no security.auth.selectedType in ${settings}`,
+      fix: `run "gemini" once and choose how to log in as the user safetynet runs as (HOME=${home}), or set agents.defaults.cliBackends.gemini-cli.env.GEMINI_API_KEY`,
+    });
+    expect(await login({ GEMINI_API_KEY: 'g-key-0000' })).toMatchObject({
+      ok: true,
+      detail: 'looks logged in: GEMINI_API_KEY is set in its environment',
+    });
+    // fixture gemini/settings-without-auth-type: with a base URL, the key alone is refused
+    expect(await login({ GEMINI_API_KEY: 'g-key-0000', GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:9' })).toMatchObject({
+      ok: false,
+      fix: `set security.auth.selectedType (e.g. "gemini-api-key") in ${settings}`,
+    });
+    mkdirSync(path.dirname(settings), { recursive: true });
+    writeFileSync(settings, JSON.stringify({ security: { auth: { selectedType: 'oauth-personal' } } }));
+    expect(await login({})).toMatchObject({ ok: false, problem: expect.stringContaining('oauth_creds.json does not exist') });
+    writeFileSync(path.join(home, '.gemini', 'oauth_creds.json'), '{}');
+    expect(await login({})).toMatchObject({ ok: true });
+    // gemini runs as root: no root check for it
+    expect(find((await doctor(gemini({}), { uid: 0 })).checks, 'gemini-cli/flash', 'root')).toBeUndefined();
+  });
+
   it('API providers: a built-in without a key is an error, a custom one without a key a warning', async () => {
     const report = await doctor({
       models: {
@@ -198,7 +231,7 @@ describe('runDoctor', () => {
 
   it('without a configured model, the built-in backends are the candidates', async () => {
     const report = await doctor({});
-    expect(report.candidates).toEqual(['claude-cli/*', 'codex-cli/*']);
+    expect(report.candidates).toEqual(['claude-cli/*', 'codex-cli/*', 'gemini-cli/*']);
     expect(report.config).toBe('<inline>');
   });
 

@@ -1,11 +1,11 @@
 /**
- * Fast failover through CLIs, end to end: the REAL `claude` and `codex` binaries run by the
+ * Fast failover through CLIs, end to end: the REAL `claude`, `codex` and `gemini` binaries run by the
  * runtime (`createRuntime` → `run`) against a loopback stub that fails, with the fixture CLI
  * (`test/fixtures/bin/fake-cli.mjs`) as the working fallback.
  *
  * No wall-clock assertions. What proves the runtime moved on before the CLI's own retry schedule
  * could finish: the number of model requests the stub received (Claude's default is 1 + 10
- * retries, Codex's 5 rounds of up to 5 requests; `real-clis.md` §1.5, §7), the "gave up while … was
+ * retries, Codex's 5 rounds of up to 5 requests, Gemini's 4 requests in 60 s for a 429; `real-clis.md` §1.5, §7), the "gave up while … was
  * retrying" detail of a watched abandonment, and, for failures a CLI never gives up on (Codex
  * waiting for network), the fact that the request ends at all. Each test logs the measured time
  * from the stub's first failed request to the fallback's request (`fake-cli` writes
@@ -22,7 +22,17 @@ import type { CliBackendConfig } from '../../src/config/types.js';
 import type { RequestAttempt } from '../../src/errors.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
 import { waitUntilNoProcessWithEnv } from '../support/processes.js';
-import { claudeBin, claudeStubEnv, codexBin, codexStubEnv, CODEX_STUB_MODEL, type StubLike } from '../support/real-cli.js';
+import {
+  claudeBin,
+  claudeStubEnv,
+  codexBin,
+  codexStubEnv,
+  CODEX_STUB_MODEL,
+  geminiBin,
+  geminiStubEnv,
+  GEMINI_STUB_MODEL,
+  type StubLike,
+} from '../support/real-cli.js';
 import { startStubServer, type StubMode, type StubServer } from '../support/stub-server/index.js';
 
 /** A loopback port nothing listens on (bound, then closed). */
@@ -187,5 +197,38 @@ describe('codex behind a failing provider falls back within seconds', () => {
     expect(first).toMatchObject({ ok: false, reason: 'transport' });
     expect(first.detail).toMatch(/waiting for network.*would retry forever/);
     expect(await waitUntilNoProcessWithEnv(`CODEX_HOME=${join(dir, 'codex-home', '.codex')}`)).toEqual([]);
+  });
+});
+
+describe('gemini behind a failing provider falls back within seconds', () => {
+  const model = `gemini-cli/${GEMINI_STUB_MODEL}`;
+
+  /** The built-in gemini-cli against a stub answering `mode`, with Gemini's default retries. */
+  async function failingGemini(mode: StubMode): Promise<RequestAttempt> {
+    stub = await startStubServer({ modes: [mode] });
+    const home = join(dir, 'gemini-home');
+    const first = await runWithFallback('gemini-cli', model, { command: geminiBin, env: geminiStubEnv(stub, home) });
+    expect(await waitUntilNoProcessWithEnv(`HOME=${home}`)).toEqual([]);
+    return first;
+  }
+
+  it.each([
+    [429, 'rate_limit'],
+    [503, 'overloaded'],
+  ] as const)(
+    '%i: abandoned on the first "Attempt 1 failed" notice on stderr (gemini alone: next request 4-6 s later)',
+    async (status, reason) => {
+      const first = await failingGemini({ status });
+      logFailover(`gemini ${status}`, first);
+      expect(first).toMatchObject({ model, ok: false, reason, status });
+      expect(first.detail).toMatch(/gave up while gemini was retrying/);
+      expect(stub?.modelRequests().length).toBe(1);
+    },
+  );
+
+  it('401: gemini does not retry it; its JSON error on stderr gives auth', async () => {
+    const first = await failingGemini({ status: 401 });
+    expect(first).toMatchObject({ model, ok: false, reason: 'auth', status: 401 });
+    expect(stub?.modelRequests().length).toBe(1);
   });
 });

@@ -7,6 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { GEMINI_CLI_BACKEND } from '../../src/config/builtins.js';
+import { mergeBackend } from '../../src/config/merge.js';
 import type { OutputMode, ResolvedCliBackend } from '../../src/config/types.js';
 import type { CliRunOutput } from '../../src/actors/types.js';
 import type { FailureReason } from '../../src/errors.js';
@@ -108,8 +110,9 @@ export function fixtureParseMode(cli: FixtureCli, argv: readonly string[]): Outp
   return 'json';
 }
 
-/** A resolved backend shaped like the built-ins (`claude-cli`, `codex-cli`, a Gemini entry). */
+/** A resolved backend shaped like the built-ins (`claude-cli`, `codex-cli`; `gemini-cli` is the built-in itself). */
 export function fixtureBackend(cli: FixtureCli, overrides: Partial<ResolvedCliBackend> = {}): ResolvedCliBackend {
+  if (cli === 'gemini') return { ...mergeBackend('gemini-cli', GEMINI_CLI_BACKEND, undefined), ...overrides };
   const watchdog = { noOutputTimeoutRatio: 0.8, minMs: 60_000, maxMs: 180_000 };
   const base: ResolvedCliBackend = {
     id: `${cli}-cli`,

@@ -1,5 +1,5 @@
 /**
- * Helpers that run the REAL `claude` (Claude Code) and `codex` (Codex) binaries from the repo's
+ * Helpers that run the REAL `claude` (Claude Code), `codex` (Codex) and `gemini` (Gemini CLI) binaries from the repo's
  * `node_modules/.bin` in an isolated, loopback-only environment pointed at a stub server
  * ({@link startStubServer}). See `/work/shared/notes/real-clis.md` §4 and §11.
  *
@@ -21,6 +21,21 @@ export const claudeBin: string = join(repoRoot, 'node_modules', '.bin', 'claude'
 
 /** The npm-installed Codex launcher (`@openai/codex` devDependency; a Node script). */
 export const codexBin: string = join(repoRoot, 'node_modules', '.bin', 'codex');
+
+/** The npm-installed Gemini CLI (`@google/gemini-cli` devDependency; a Node bundle that relaunches itself). */
+export const geminiBin: string = join(repoRoot, 'node_modules', '.bin', 'gemini');
+
+/**
+ * Per-test timeout of tests that run the real CLI binaries, in ms: 180 s. A test of several gemini
+ * turns took 57 s on a loaded machine (2 cores, load 9; gemini alone needs 1.3-3 s to start), too
+ * close to vitest's 60 s default. Hangs are not hidden by it: every run in these tests is bounded by
+ * its own attempt deadline and no-output watchdog, and the hang and abort tests keep
+ * {@link HANG_TEST_TIMEOUT_MS}.
+ */
+export const REAL_CLI_TEST_TIMEOUT_MS = 180_000;
+
+/** Per-test timeout of the hang and abort tests, in ms (vitest's default, 60 s): their runs end by a 1.5 s deadline or an abort. */
+export const HANG_TEST_TIMEOUT_MS = 60_000;
 
 /** The API key given to the child processes (never a real key). */
 export const STUB_API_KEY = 'sk-stub-loopback-key';
@@ -137,6 +152,44 @@ export function codexStubEnv(stub: StubLike, dir: string, options: CodexStubOpti
     STUB_OPENAI_API_KEY: STUB_API_KEY,
     PATH: childPath(),
     LANG: 'C.UTF-8',
+  };
+}
+
+/** The model the Gemini contract runs name (`--model` skips Gemini CLI's router call). */
+export const GEMINI_STUB_MODEL = 'gemini-2.5-flash';
+
+/**
+ * `<home>/.gemini/settings.json` for a run against the stub: the API-key auth type (with
+ * `GOOGLE_GEMINI_BASE_URL` set and no `selectedType`, gemini 0.61 fails `Invalid auth method
+ * selected.`, exit 41), and everything that would leave the machine turned off: usage statistics
+ * (Clearcut logging to `play.googleapis.com`), telemetry, the update check and its notification.
+ */
+export const GEMINI_OFFLINE_SETTINGS = {
+  security: { auth: { selectedType: 'gemini-api-key' } },
+  privacy: { usageStatisticsEnabled: false },
+  telemetry: { enabled: false },
+  general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+} as const;
+
+/**
+ * Writes `<dir>/.gemini/settings.json` ({@link GEMINI_OFFLINE_SETTINGS}) and returns the complete
+ * environment for a `gemini` child talking to `stub` with `dir` as its HOME: `GEMINI_API_KEY`,
+ * `GOOGLE_GEMINI_BASE_URL`, PATH, LANG and `TMPDIR=<dir>/tmp` (gemini drops
+ * `gemini-client-error-*.json` reports in the temp dir on API errors). Its sessions go to
+ * `<dir>/.gemini/tmp/<project>/chats/`. `extra` entries are added last.
+ */
+export function geminiStubEnv(stub: StubLike, dir: string, extra: Record<string, string> = {}): Record<string, string> {
+  mkdirSync(join(dir, '.gemini'), { recursive: true });
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
+  writeFileSync(join(dir, '.gemini', 'settings.json'), JSON.stringify(GEMINI_OFFLINE_SETTINGS, null, 2));
+  return {
+    HOME: dir,
+    PATH: childPath(),
+    LANG: 'C.UTF-8',
+    TMPDIR: join(dir, 'tmp'),
+    GEMINI_API_KEY: 'stub-loopback-gemini-key',
+    GOOGLE_GEMINI_BASE_URL: stub.url,
+    ...extra,
   };
 }
 

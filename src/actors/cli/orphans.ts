@@ -9,8 +9,8 @@
  * 2. **a watcher** per safetynet process, started at its first recorded group or folder: a `/bin/sh`
  *    blocked on a pipe from safetynet (no CPU, about 1 MB). When the pipe closes (safetynet ended,
  *    however) it runs {@link REAP_SCRIPT} for its owner: the other members of every recorded process
- *    group get SIGKILL and recorded image folders are removed, within milliseconds.
- * 3. **records**: every spawned process group and every temp image folder is a small file under
+ *    group get SIGKILL and recorded temp folders are removed, within milliseconds.
+ * 3. **records**: every spawned process group and every temp folder (images, a run's TMPDIR) is a small file under
  *    `$SAFETYNET_HOME/run/` while it lives; {@link reapOrphans} (at every runtime creation) reaps the
  *    records whose owner is gone, in case the watcher was killed too.
  *
@@ -39,8 +39,9 @@ const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'];
  * dead, a zombie, or alive with another start time). Reaping a record SIGKILLs the recorded group's
  * members (pgrp = pgid and start time ≥ the leader's, read from /proc without forking) unless the
  * leader's pid now belongs to another process (then the group is gone: Linux frees a pid only when
- * no process has it as pid, group or session id), or removes the recorded `safetynet-images-*`
- * folder; then it deletes the record.
+ * no process has it as pid, group or session id), or removes the recorded folder (only one named
+ * `safetynet-images-*` or `safetynet-tmp-*`: a run's private temp folder, `./temp-dir.ts`); then it
+ * deletes the record.
  */
 export const REAP_SCRIPT = `
 start_of() { s=; read -r s < "/proc/$1/stat" 2>/dev/null || return 1; set -- \${s##*) }; case $1 in Z|X) return 1 ;; esac; shift 19; echo "$1"; }
@@ -65,7 +66,7 @@ for f in "$dir"/group.$owner.* "$dir"/folder.$owner.*; do
     done ;;
   folder.*)
     read -r folder < "$f" || folder=
-    case $folder in */safetynet-images-*) rm -rf -- "$folder" ;; esac ;;
+    case $folder in */safetynet-images-*|*/safetynet-tmp-*) rm -rf -- "$folder" ;; esac ;;
   esac
   rm -f "$f"
 done
@@ -203,8 +204,9 @@ export function recordGroup(runDir: string, pgid: number): () => void {
 }
 
 /**
- * Record a temp image folder (`<tmp>/safetynet-images-*`) in `runDir`, to be removed if this
- * process dies before it removes the folder itself.
+ * Record a temp folder (`<tmp>/safetynet-images-*` of a request's images, or `<tmp>/safetynet-tmp-*`
+ * of a CLI run) in `runDir`, to be removed if this process dies before it removes the folder itself.
+ * Other names are recorded but never removed by the reaper.
  *
  * @returns the function to call once the folder is removed.
  */
@@ -215,7 +217,7 @@ export function recordFolder(runDir: string, folder: string): () => void {
 
 /**
  * Reap what dead safetynet processes left behind in `runDir`: members of their recorded process
- * groups (SIGKILL) and their temp image folders. Cheap when there is nothing to do (one `readdir`
+ * groups (SIGKILL) and their temp folders (images, the runs' private TMPDIRs). Cheap when there is nothing to do (one `readdir`
  * and one /proc read per record); runs the reaper script only when some record's owner is gone.
  * Never throws; resolves once the reaper has finished.
  *

@@ -8,6 +8,7 @@
  * cwd).
  */
 import { randomUUID } from 'node:crypto';
+import { PROMPT_PLACEHOLDER } from '../../config/builtins.js';
 import type { ResolvedCliBackend, WatchdogConfig } from '../../config/types.js';
 import { buildCliEnv } from './env.js';
 import { DEFAULT_HISTORY_PROMPT_CHARS } from '../../config/session-defaults.js';
@@ -75,6 +76,20 @@ function substitute(args: readonly string[], sessionId: string): string[] {
   return args.map((arg) => arg.replaceAll('{sessionId}', sessionId));
 }
 
+/**
+ * The base args with the prompt placed (`docs/cli-contracts.md#prompt-placeholder`): in arg mode every
+ * {@link PROMPT_PLACEHOLDER} inside an element is replaced by the prompt (`--prompt={prompt}` →
+ * `--prompt=<text>`, one element); in stdin mode the elements holding it are dropped. `placed` is
+ * true when the base args carried the placeholder (then the prompt is not appended again).
+ */
+export function placePrompt(base: readonly string[], prompt: string, useStdin: boolean): { args: string[]; placed: boolean } {
+  const placed = base.some((arg) => arg.includes(PROMPT_PLACEHOLDER));
+  if (!placed) return { args: [...base], placed };
+  if (useStdin) return { args: base.filter((arg) => !arg.includes(PROMPT_PLACEHOLDER)), placed };
+  // A function replacer: `$&`, `$1`… in the prompt stay literal.
+  return { args: base.map((arg) => arg.replaceAll(PROMPT_PLACEHOLDER, () => prompt)), placed };
+}
+
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
@@ -115,10 +130,12 @@ function historyOf(
  *   runs only: `sessionArgs` substituted, else `sessionArg <id>`), images (`imageArg`: `repeat` or
  *   `list`; unset → paths in the prompt, before the message), then the prompt:
  *   `[promptSeparator?, prompt]` in arg mode, nothing in stdin mode (`input: "stdin"`, or a prompt
- *   longer than `maxPromptArgChars`).
+ *   longer than `maxPromptArgChars`). Base args holding `{prompt}` (`--prompt={prompt}`) get the
+ *   prompt in place instead, and are dropped in stdin mode ({@link placePrompt}).
  * - **cwd**: a turn continuing a stored session runs in `binding.cwd` (Claude and Gemini sessions
  *   resume only from their own cwd, `docs/sessions.md#working-directory`); otherwise `request.cwd`.
  * - **parseMode**: resume ? `resumeOutput ?? output` : `output`.
+ * - **keepTempDir**: set when `backend.env.TMPDIR` is configured (no private temp folder then).
  *
  * @returns the plan; `stdin` is the prompt in stdin mode and `undefined` (= /dev/null) in arg mode.
  */
@@ -133,7 +150,8 @@ export function planCliTurn(request: CliTurnRequest, options: PlanCliTurnOptions
   const newSession = !continuing;
   const resume = continuing && backend.resumeArgs.length > 0;
 
-  const argv: string[] = resume && sessionId !== undefined ? substitute(backend.resumeArgs, sessionId) : [...backend.args];
+  const base: string[] = resume && sessionId !== undefined ? substitute(backend.resumeArgs, sessionId) : [...backend.args];
+  const argv: string[] = [];
 
   const cliModel = resolveCliModel(backend, request.model);
   if (backend.modelArg !== undefined && cliModel !== '') argv.push(backend.modelArg, cliModel);
@@ -173,7 +191,9 @@ export function planCliTurn(request: CliTurnRequest, options: PlanCliTurnOptions
   });
 
   const useStdin = backend.input === 'stdin' || (backend.maxPromptArgChars !== undefined && prompt.length > backend.maxPromptArgChars);
-  if (!useStdin) {
+  const { args: baseArgs, placed } = placePrompt(base, prompt, useStdin);
+  argv.unshift(...baseArgs);
+  if (!useStdin && !placed) {
     if (backend.promptSeparator !== undefined) argv.push(backend.promptSeparator);
     argv.push(prompt);
   }
@@ -192,5 +212,6 @@ export function planCliTurn(request: CliTurnRequest, options: PlanCliTurnOptions
     noOutputTimeoutMs: resolveNoOutputTimeoutMs(resume ? backend.watchdog.resume : backend.watchdog.fresh, request.timeoutMs),
     continuation: history.continuation,
     historyTurns: history.sent,
+    ...(backend.env.TMPDIR === undefined ? {} : { keepTempDir: true }),
   };
 }

@@ -15,6 +15,7 @@ import { AttemptError } from '../../errors.js';
 import { MAX_ANSWER_BYTES } from '../limits.js';
 import { commandNotFound } from './preflight.js';
 import { pdeathsigWrapper, recordGroup, setprivExecFailure, withPdeathsig } from './orphans.js';
+import { openCliTempDir } from './temp-dir.js';
 import type { CliAbandonEvent, CliWatchEvent } from './watch.js';
 import type { CliRunOutput, CliTurnPlan } from '../types.js';
 
@@ -50,6 +51,8 @@ export interface RunCliProcessOptions {
    * and the run rejects with that failure (e.g. `auth` on Claude's first 401 `api_retry`).
    */
   watch?: CliStdoutWatch;
+  /** Reads stderr the same way (Gemini prints its retry notices there); a `cli.abandon` ends the run too. */
+  watchStderr?: CliStdoutWatch;
   /** Receives the watcher's events (retry notices, abandonment). Exceptions it throws are ignored. */
   onEvent?: (event: CliProcessEvent) => void;
   /**
@@ -66,9 +69,12 @@ export interface RunCliProcessOptions {
   /**
    * Folder of the crash records (`$SAFETYNET_HOME/run`, see `./orphans.ts`): the process group is
    * recorded there while it lives, and watched, so that it is reaped if safetynet dies (`kill -9`).
-   * Unset: not recorded (the parent-death signal still applies).
+   * Unset: not recorded (the parent-death signal still applies). The run's private temp folder is
+   * recorded there too.
    */
   runDir?: string;
+  /** Parent of the run's private temp folder (`./temp-dir.ts`). @default os.tmpdir() */
+  tempParent?: string;
 }
 
 /** Default `maxStdoutBytes`: {@link MAX_ANSWER_BYTES} (16 MiB), the cap every attempt's answer shares. */
@@ -130,7 +136,7 @@ function killGroup(pgid: number, graceMs: number): void {
   }, graceMs).unref();
 }
 
-function trackGroup(pgid: number, runDir: string | undefined): void {
+function trackGroup(pgid: number, runDir: string | undefined, removeTemp: () => void): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.on('exit', () => {
@@ -140,19 +146,25 @@ function trackGroup(pgid: number, runDir: string | undefined): void {
       }
     });
   }
-  liveGroups.set(pgid, runDir === undefined ? () => {} : recordGroup(runDir, pgid));
+  const forgetRecord = runDir === undefined ? () => {} : recordGroup(runDir, pgid);
+  liveGroups.set(pgid, () => {
+    removeTemp(); // again: a member that outlived the run may have written into it
+    forgetRecord();
+  });
 }
 
 /**
  * Spawn `plan.command` with `plan.argv` (never through a shell) in its own process group and wait for
  * it. A non-zero exit is **returned** (parsing decides later), not thrown.
  *
- * - env: exactly `plan.env` (`extendEnv: false`); cwd: `plan.cwd`.
+ * - env: exactly `plan.env` (`extendEnv: false`), except that `TMPDIR`/`TMP`/`TEMP` point at a private
+ *   temp folder made for the run unless `plan.keepTempDir` (`./temp-dir.ts`); cwd: `plan.cwd`. The
+ *   folder is removed when the run ends however it ends, and again when the killed group is gone.
  * - stdin: /dev/null when `plan.stdin` is undefined, else the text written then closed.
  * - stdout is kept up to `maxStdoutBytes`; stderr keeps only its last `stderrTailBytes`.
  * - The no-output watchdog (`plan.noOutputTimeoutMs`) re-arms on every stdout/stderr chunk; the
  *   optional overall `deadlineMs` does not.
- * - `watch` reads stdout as it arrives; its events go to `onEvent`, and a `cli.abandon` ends the run.
+ * - `watch` reads stdout (`watchStderr` stderr) as it arrives; its events go to `onEvent`, and a `cli.abandon` ends the run.
  * - On abort, watchdog trip, deadline, abandonment or output limit the whole group gets SIGTERM, then SIGKILL after
  *   `forceKillAfterMs` if any member is left. When the direct child exits on its own, leftover group
  *   members get the same treatment (they could otherwise hold stdout/stderr open forever). A process
@@ -178,12 +190,14 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const forceKillAfterMs = options.forceKillAfterMs ?? DEFAULT_FORCE_KILL_AFTER_MS;
   const pipeGraceMs = options.pipeGraceMs ?? PIPE_GRACE_MS;
   if (signal?.aborted) throw new AttemptError('aborted', `CLI run of "${plan.command}" aborted before it started`);
+  // An abort while the folder is made is seen by execa's cancelSignal at spawn (then `aborted` below).
+  const temp = await openCliTempDir(plan.env, plan.keepTempDir === true, { parent: options.tempParent, runDir: options.runDir });
 
   const started = performance.now();
   const execaOptions: Options = {
     shell: false,
     extendEnv: false,
-    env: plan.env,
+    env: temp.env,
     cwd: plan.cwd,
     ...(plan.stdin === undefined ? { stdin: 'ignore' as const } : { input: plan.stdin }),
     stdout: 'pipe',
@@ -198,7 +212,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
   const [command, argv] = setpriv === undefined ? [plan.command, plan.argv] : withPdeathsig(setpriv, plan.command, plan.argv);
   const subprocess = execa(command, argv, execaOptions);
   const pid = subprocess.pid;
-  if (pid !== undefined) trackGroup(pid, options.runDir);
+  if (pid !== undefined) trackGroup(pid, options.runDir, temp.remove);
 
   let termination: Termination | undefined;
   let abandonment: CliAbandonEvent | undefined;
@@ -257,7 +271,9 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     while (stderrChunks.length > 1 && stderrBytes - (stderrChunks[0]?.length ?? 0) >= stderrTailBytes) {
       stderrBytes -= stderrChunks.shift()?.length ?? 0;
     }
-    onOutput?.('stderr', decoders.stderr.write(chunk));
+    const text = decoders.stderr.write(chunk);
+    onOutput?.('stderr', text);
+    if (termination === undefined && options.watchStderr !== undefined) report(options.watchStderr.feed(text));
   });
 
   // The direct child exited: leftover group members (which may hold stdout/stderr open) go too, and
@@ -284,6 +300,7 @@ export async function runCliProcess(plan: CliTurnPlan, options: RunCliProcessOpt
     clearTimeout(deadline);
     clearTimeout(pipeGrace);
     signal?.removeEventListener('abort', onAbort);
+    temp.remove();
   }
   if (pid !== undefined && termination === undefined && !signalGroup(pid, 0)) forgetGroup(pid);
 

@@ -33,7 +33,7 @@ export interface RunCliTurnDeps {
   /** Receives the running CLI's retry notices and the decision to give up (traces, `--verbose`). */
   onEvent?: (event: CliProcessEvent) => void;
   /** Limits of the retry watch (`CliOutputWatcher`); `false` turns the watch off. @default {} (the watch's own defaults) */
-  watch?: Omit<CliWatchOptions, 'cli' | 'backendId'> | false;
+  watch?: Omit<CliWatchOptions, 'cli' | 'backendId' | 'source'> | false;
   /**
    * Receives the answer text as the CLI prints it (`output: "jsonl"` runs only, see
    * `CliTextStream`). When it got any text, the output carries it (`streamedText`) and a failure of
@@ -60,7 +60,8 @@ export async function isDirectory(path: string): Promise<boolean> {
  * Runs parsed as `jsonl` (Claude `stream-json`, Codex `--json`) are watched while they run
  * (`CliOutputWatcher`): a retry notice that cannot heal (401/403, quota, unknown model), Codex
  * waiting for an unreachable network, a long announced wait or too many retries ends the attempt at
- * once with the classified reason. The attempt's `timeoutMs` is also the process's overall
+ * once with the classified reason. Every run's stderr is watched for Gemini's `Attempt N failed with
+ * status S` notices the same way. The attempt's `timeoutMs` is also the process's overall
  * deadline, counted from the start of this call (the wait for a backend slot uses it up), so the run
  * ends by itself even without the request machine's timer.
  *
@@ -79,6 +80,7 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
   checkCliPreflight(plan, { backendId: input.backend.id, ...(deps.uid === undefined ? {} : { uid: deps.uid }) });
   const runProcess = deps.runProcess ?? runCliProcess;
   const watching = plan.parseMode === 'jsonl' && deps.watch !== false;
+  const watchNames = { cli: cliLabel(plan.command, input.backend.id), backendId: input.backend.id };
   const stream = plan.parseMode === 'jsonl' && deps.onText !== undefined ? new TextForwarder(deps.onText) : undefined;
   const queuedAt = performance.now();
   const run = (): Promise<CliRunOutput> =>
@@ -87,9 +89,8 @@ export async function executeCliTurnRequest(input: CliTurnRequest, signal: Abort
       signal,
       backendId: input.backend.id,
       deadlineMs: Math.max(1, Math.round(input.timeoutMs - (performance.now() - queuedAt))),
-      ...(watching
-        ? { watch: new CliOutputWatcher({ ...deps.watch, cli: cliLabel(plan.command, input.backend.id), backendId: input.backend.id }) }
-        : {}),
+      ...(watching ? { watch: new CliOutputWatcher({ ...deps.watch, ...watchNames }) } : {}),
+      ...(deps.watch === false ? {} : { watchStderr: new CliOutputWatcher({ ...deps.watch, ...watchNames, source: 'stderr' }) }),
       ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
       ...(deps.runDir === undefined ? {} : { runDir: deps.runDir }),
     });

@@ -1,27 +1,19 @@
 /**
- * Watching a CLI's JSONL stdout while it runs, to give up on a failing provider in seconds instead of
+ * Watching a CLI's output while it runs, to give up on a failing provider in seconds instead of
  * waiting for the CLI's own retry schedule (minutes). Pure: no clock, no I/O; the process runner
- * feeds it decoded stdout chunks and acts on what it returns.
+ * feeds it decoded stdout (or stderr) chunks and acts on what it returns.
  *
- * What the CLIs print while they retry (`docs/cli-contracts.md#cli-retries`, `#retry-watch`; fixtures
- * `claude/stream-json-*`, `codex/http-*`, `codex/connection-refused`):
- * - Claude `--output-format stream-json --verbose`: one
- *   `{"type":"system","subtype":"api_retry","attempt":1,"max_retries":2,"retry_delay_ms":538.2,
- *   "error_status":401,"error":"authentication_failed",…}` line per failed request, BEFORE it
- *   waits `retry_delay_ms` and retries. `error` is `authentication_failed` (401/403), `rate_limit`
- *   (429), `overloaded` (529), `server_error` (408 and up) or `unknown` (no status: refused
- *   connections, timeouts; or 404).
- * - Codex `exec --json`: `{"type":"error","message":"Reconnecting... 2/5 (<cause>)"}` once per
- *   failed outer round (each round already made up to `request_max_retries` HTTP attempts, ~3 s
- *   by default for 5xx), and `Reconnecting... waiting for network (<cause>)` while the endpoint is
- *   unreachable, which Codex repeats forever with a growing backoff.
+ * The notices are read per dialect: Claude and Codex JSONL on stdout ({@link readRetryNotice},
+ * `./retry-notice.ts`), Gemini on stderr ({@link readGeminiRetryNotice}, `./retry-notice-gemini.ts`);
+ * `docs/cli-contracts.md#cli-retries` and `#retry-watch` say what each CLI prints.
  *
  * Policy ({@link watchRetryNotice}), first match wins:
  * 1. a notice whose classified reason is not transient (`auth`, `billing`, `model_not_found`,
  *    `context_overflow`, `config`, …) → abandon at once (`fatal`): retrying cannot heal it;
  * 2. Codex `waiting for network` → abandon at once as `transport` (`never-gives-up`);
  * 3. an announced wait longer than `maxRetryDelayMs` (default 5 000) → abandon (`retry-delay`);
- * 4. the notice count reached the dialect's limit (Claude 2 failed requests, Codex 1 failed round)
+ * 4. the notice count reached the dialect's limit (Claude 2 failed requests, Codex 1 failed round,
+ *    Gemini 1 failed request: its first backoff already exceeds the 5 s failover budget)
  *    → abandon (`retry-limit`), unless the CLI says this was its last retry (`attempt >=
  *    max_retries`): then it ends on its own within one more request and its final error text is
  *    the better report;
@@ -30,14 +22,14 @@
  * Reasons come from the one classifier ({@link classifyCliFailure}): the structured status and code
  * first, then the CLI's texts.
  */
-import { isRecord } from '../../config/json-record.js';
 import type { AttemptFailure, FailureReason } from '../../errors.js';
 import { classifyCliFailure } from '../../failover/classify.js';
 import { isTransientReason } from '../../failover/reasons.js';
-import { numberField, stringField, tryParse } from './parse/records.js';
+import { readGeminiRetryNotice } from './retry-notice-gemini.js';
+import { type CliRetryDialect, definedFields, readRetryNotice, type RetryNotice } from './retry-notice.js';
 
-/** Which CLI printed a retry notice. */
-export type CliRetryDialect = 'claude' | 'codex';
+export { readGeminiRetryNotice } from './retry-notice-gemini.js';
+export { type CliRetryDialect, readRetryNotice, type RetryNotice } from './retry-notice.js';
 
 /** One internal retry the CLI reported (JSON-serializable; sent to `onEvent`). */
 export interface CliRetryEvent {
@@ -87,6 +79,13 @@ export interface CliWatchOptions {
   claudeRetryLimit?: number;
   /** Codex: abandon at this many `Reconnecting... n/m` notices (each one a failed round). @default 1 */
   codexRetryLimit?: number;
+  /** Gemini: abandon at this many `Attempt N failed` notices (each one a failed request). @default 1 */
+  geminiRetryLimit?: number;
+  /**
+   * Which stream the watcher reads: `stdout` (Claude and Codex JSONL notices) or `stderr` (Gemini's
+   * `Attempt N failed …` lines). @default 'stdout'
+   */
+  source?: 'stdout' | 'stderr';
   /** Abandon when the CLI announces a wait longer than this, in ms. @default 5000 */
   maxRetryDelayMs?: number;
 }
@@ -95,70 +94,12 @@ export interface CliWatchOptions {
 export const DEFAULT_CLAUDE_RETRY_LIMIT = 2;
 /** Default {@link CliWatchOptions.codexRetryLimit}: 1 failed round (Codex's inner retries already ran). */
 export const DEFAULT_CODEX_RETRY_LIMIT = 1;
+/** Default {@link CliWatchOptions.geminiRetryLimit}: 1 failed request (its first backoff is 4–6 s). */
+export const DEFAULT_GEMINI_RETRY_LIMIT = 1;
 /** Default {@link CliWatchOptions.maxRetryDelayMs}: 5 000 ms, the failover budget. */
 export const DEFAULT_MAX_RETRY_DELAY_MS = 5000;
 /** Lines longer than this are skipped unread (retry notices are a few hundred characters). */
 export const MAX_WATCHED_LINE_CHARS = 64 * 1024;
-
-/** A retry notice read from one line, before classification. */
-export interface RetryNotice {
-  dialect: CliRetryDialect;
-  attempt?: number;
-  maxRetries?: number;
-  delayMs?: number;
-  status?: number;
-  code?: string;
-  /** The CLI's description of the failure (Codex's cause; Claude prints none). */
-  text?: string;
-  /** Codex `waiting for network`: it will never give up on its own. */
-  waitingForNetwork: boolean;
-}
-
-const CODEX_NOTICE = /^Reconnecting\.\.\.\s*(?:(\d+)\/(\d+))?\s*(waiting for network)?\s*(?:\((.*)\))?\s*$/s;
-
-/** `T` whose optional keys may also hold `undefined`. */
-type Loose<T> = { [K in keyof T]: T[K] | undefined };
-
-/** Drops the `undefined` fields (optional keys stay absent under `exactOptionalPropertyTypes`). */
-function definedFields<T extends object>(fields: Loose<T>): T {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
-}
-
-/**
- * Reads one stdout line: a Claude `system/api_retry` event or a Codex `Reconnecting...` error
- * event, else `undefined` (every other line, JSON or not). Pure.
- */
-export function readRetryNotice(line: string): RetryNotice | undefined {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith('{') || !(trimmed.includes('api_retry') || trimmed.includes('Reconnecting'))) return undefined;
-  const event = tryParse(trimmed);
-  if (!isRecord(event)) return undefined;
-  if (event.type === 'system' && event.subtype === 'api_retry') {
-    const delay = numberField(event, 'retry_delay_ms');
-    return definedFields<RetryNotice>({
-      dialect: 'claude',
-      attempt: numberField(event, 'attempt'),
-      maxRetries: numberField(event, 'max_retries'),
-      delayMs: delay === undefined ? undefined : Math.round(delay),
-      status: numberField(event, 'error_status'),
-      code: stringField(event, 'error'),
-      waitingForNetwork: false,
-    });
-  }
-  if (event.type !== 'error') return undefined;
-  const message = stringField(event, 'message')?.trim();
-  const match = message === undefined ? null : CODEX_NOTICE.exec(message);
-  if (message === undefined || match === null) return undefined;
-  const waitingForNetwork = match[3] !== undefined;
-  return definedFields<RetryNotice>({
-    dialect: 'codex',
-    attempt: match[1] === undefined ? undefined : Number(match[1]),
-    maxRetries: match[2] === undefined ? undefined : Number(match[2]),
-    // "waiting for network" is itself the classifiable text (`docs/cli-contracts.md#retry-watch`: transport).
-    text: waitingForNetwork ? message : (match[4] ?? message),
-    waitingForNetwork,
-  });
-}
 
 /** The text classified and quoted for a Claude notice, which carries no error text of its own. */
 function claudeNoticeText(notice: RetryNotice): string {
@@ -195,7 +136,9 @@ export function watchRetryNotice(notice: RetryNotice, count: number, options: Cl
   const limit =
     notice.dialect === 'claude'
       ? (options.claudeRetryLimit ?? DEFAULT_CLAUDE_RETRY_LIMIT)
-      : (options.codexRetryLimit ?? DEFAULT_CODEX_RETRY_LIMIT);
+      : notice.dialect === 'gemini'
+        ? (options.geminiRetryLimit ?? DEFAULT_GEMINI_RETRY_LIMIT)
+        : (options.codexRetryLimit ?? DEFAULT_CODEX_RETRY_LIMIT);
   const lastTry = notice.attempt !== undefined && notice.maxRetries !== undefined && notice.attempt >= notice.maxRetries;
   const delayTooLong = notice.delayMs !== undefined && notice.delayMs > maxDelay;
 
@@ -223,7 +166,7 @@ export function watchRetryNotice(notice: RetryNotice, count: number, options: Cl
 }
 
 /**
- * Line-by-line watcher of one run's stdout. Feed it decoded chunks in arrival order; it splits
+ * Line-by-line watcher of one run's stdout (or stderr: {@link CliWatchOptions.source}). Feed it decoded chunks in arrival order; it splits
  * lines (a partial last line waits for the next chunk), reads retry notices and reports
  * {@link CliWatchEvent}s. After the first abandon event it reports nothing more.
  *
@@ -283,7 +226,7 @@ export class CliOutputWatcher {
   /** Reads one complete line. */
   line(line: string): CliWatchEvent[] {
     if (this.#abandoned || line.length > MAX_WATCHED_LINE_CHARS) return [];
-    const notice = readRetryNotice(line);
+    const notice = this.#options.source === 'stderr' ? readGeminiRetryNotice(line) : readRetryNotice(line);
     if (notice === undefined) return [];
     this.#count += 1;
     const events = watchRetryNotice(notice, this.#count, this.#options);

@@ -89,6 +89,17 @@ describe.skipIf(process.platform !== 'linux')('crash records: what a dead safety
     expect(readdirSync(runDir)).toEqual([]);
   });
 
+  it("a dead owner's CLI run temp folder (safetynet-tmp-*, the run's TMPDIR) is removed with what the CLI wrote in it", async () => {
+    groupLeader(); // names runDir
+    const runTemp = mkdtempSync(join(tmp, 'safetynet-tmp-'));
+    mkdirSync(join(runTemp, 'nested'));
+    writeFileSync(join(runTemp, 'nested', 'gemini-client-error-x.json'), '{}');
+    writeRecord(`folder.${deadOwner()}.7`, runTemp);
+    expect(await reapOrphans(runDir)).toBe(1);
+    expect(existsSync(runTemp)).toBe(false);
+    expect(readdirSync(runDir)).toEqual([]);
+  });
+
   it('recordFolder keeps a record until its remover is called', () => {
     groupLeader();
     const remove = recordFolder(runDir, join(tmp, 'safetynet-images-x'));

@@ -1,7 +1,8 @@
 /**
  * The request log's summary of a request body ({@link BodySummary}): model, stream flag, roles,
- * every message's role and text, user turns and texts, system prompt, images and tools, read from any of the three provider APIs
- * (Anthropic `system` / `messages`, OpenAI Responses `instructions` / `input`, Chat `messages`).
+ * every message's role and text, user turns and texts, system prompt, images and tools, read from any of the four provider APIs
+ * (Anthropic `system` / `messages`, OpenAI Responses `instructions` / `input`, Chat `messages`, Gemini
+ * `systemInstruction` / `contents` with `parts`).
  */
 import { isRecord } from './protocol.js';
 import type { BodySummary } from './types.js';
@@ -14,7 +15,7 @@ function tail(s: string, n: number): string {
   return s.length > n ? s.slice(s.length - n) : s;
 }
 
-/** Text parts of an Anthropic / OpenAI message `content` (string or array of parts). */
+/** Text parts of an Anthropic / OpenAI message `content` or a Gemini content's `parts` (string or array of parts). */
 function textParts(content: unknown): string[] {
   if (typeof content === 'string') return [content];
   if (!Array.isArray(content)) return [];
@@ -32,7 +33,7 @@ function countImages(content: unknown): number {
   for (const part of content) {
     if (!isRecord(part)) continue;
     const t = part['type'];
-    if (t === 'image' || t === 'input_image' || t === 'image_url') n += 1;
+    if (t === 'image' || t === 'input_image' || t === 'image_url' || isRecord(part['inlineData'])) n += 1;
   }
   return n;
 }
@@ -65,6 +66,8 @@ export function summarizeBody(raw: string): { summary: BodySummary; json?: unkno
   if (typeof sys === 'string') system.push(tail(sys, SYSTEM_TAIL));
   else for (const t of textParts(sys)) system.push(tail(t, SYSTEM_TAIL));
   if (typeof parsed['instructions'] === 'string') system.push(tail(parsed['instructions'], SYSTEM_TAIL));
+  const instruction = parsed['systemInstruction'];
+  if (isRecord(instruction)) for (const t of textParts(instruction['parts'])) system.push(tail(t, SYSTEM_TAIL));
   if (system.length > 0) summary.system = system;
 
   // Messages: Anthropic / Chat `messages`, OpenAI Responses `input` (string or items).
@@ -91,6 +94,12 @@ export function summarizeBody(raw: string): { summary: BodySummary; json?: unkno
       if (isRecord(m) && typeof m['role'] === 'string') visit(m['role'], m['content']);
     }
   }
+  const contents = parsed['contents'];
+  if (Array.isArray(contents)) {
+    for (const c of contents) {
+      if (isRecord(c) && typeof c['role'] === 'string') visit(c['role'], c['parts']);
+    }
+  }
   const input = parsed['input'];
   if (typeof input === 'string') {
     visit('user', input);
@@ -107,7 +116,7 @@ export function summarizeBody(raw: string): { summary: BodySummary; json?: unkno
       }
     }
   }
-  if (roles.length > 0 || Array.isArray(messages) || input !== undefined) {
+  if (roles.length > 0 || Array.isArray(messages) || Array.isArray(contents) || input !== undefined) {
     summary.roles = roles;
     summary.messages = conversation;
     summary.userMessageCount = roles.filter((r) => r === 'user').length;

@@ -1,7 +1,8 @@
 /**
  * A loopback stub of the provider APIs the real AI CLIs and the official SDKs talk to: the
- * Anthropic Messages API and the OpenAI Responses / Chat Completions APIs (one module each:
- * `anthropic-messages.ts`, `openai-responses.ts`, `openai-completions.ts`).
+ * Anthropic Messages API, the OpenAI Responses / Chat Completions APIs and the Gemini API (one
+ * module each: `anthropic-messages.ts`, `openai-responses.ts`, `openai-completions.ts`,
+ * `gemini-generate.ts`).
  *
  * One `node:http` server bound to 127.0.0.1 on an ephemeral port. It reads every request body,
  * records a summary of it, and answers model calls according to a list of {@link StubMode}s applied
@@ -15,6 +16,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { anthropicMessages } from './anthropic-messages.js';
+import { geminiGenerate } from './gemini-generate.js';
 import { openaiCompletions } from './openai-completions.js';
 import { openaiResponses } from './openai-responses.js';
 import { isRecord, pieces, type ReplyContext, type StubProtocol, type StubReply } from './protocol.js';
@@ -28,7 +30,7 @@ export type * from './types.js';
 const DEFAULT_TEXT = 'Hello from the stub.';
 
 /** The model-call routes, in the order they are matched (count_tokens is routed before them). */
-const PROTOCOLS: readonly StubProtocol[] = [anthropicMessages, openaiResponses, openaiCompletions];
+const PROTOCOLS: readonly StubProtocol[] = [anthropicMessages, openaiResponses, openaiCompletions, geminiGenerate];
 
 /** Label of a mode, for {@link RecordedRequest.mode}. */
 function modeLabel(mode: StubMode): string {
@@ -110,7 +112,7 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
     modelCalls += 1;
     rec.modelCall = index;
     const body = isRecord(rec.json) ? rec.json : {};
-    const stream = body['stream'] === true;
+    const stream = protocol.streams?.(rec.path) ?? body['stream'] === true;
     const requestId = `req_stub_${index}`;
     const reqIdHeader: Record<string, string> = { [protocol.requestIdHeader]: requestId };
 
@@ -143,7 +145,7 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
     const huge = mode.startsWith('huge:') ? Number(mode.slice('huge:'.length)) : undefined;
     const ctx = {
       id: `${protocol.idPrefix}_stub_${index}`,
-      model: typeof body['model'] === 'string' ? body['model'] : 'stub-model',
+      model: protocol.model?.(rec.path) ?? (typeof body['model'] === 'string' ? body['model'] : 'stub-model'),
       text:
         huge !== undefined
           ? 'x'.repeat(huge)

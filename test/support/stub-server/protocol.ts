@@ -2,7 +2,8 @@
  * What one provider API of the stub is: its route, its id and request-id conventions, its error
  * JSON, its success answer (JSON or SSE) and its in-stream error. The server (`./index.ts`) picks the
  * mode of a model call and hands the answer to the {@link StubProtocol} of the route it came in on;
- * each protocol module (`anthropic-messages.ts`, `openai-responses.ts`, `openai-completions.ts`)
+ * each protocol module (`anthropic-messages.ts`, `openai-responses.ts`, `openai-completions.ts`,
+ * `gemini-generate.ts`)
  * implements it. Also the small wire helpers every protocol uses.
  */
 import type { RequestKind, StubApi, StubErrorMode } from './types.js';
@@ -37,6 +38,10 @@ export interface StubProtocol {
   idPrefix: string;
   /** The response header that carries the request id. */
   requestIdHeader: string;
+  /** Whether a call streams, from its path (Gemini); absent: the body's `stream: true` decides. */
+  streams?(path: string): boolean;
+  /** The model named by the path (Gemini); absent or `undefined`: the body's `model`. */
+  model?(path: string): string | undefined;
   /** The provider's error JSON for an HTTP error mode. */
   error(mode: StubErrorMode, requestId: string): unknown;
   /** The success answer: SSE when the request streams, else the JSON body. */

@@ -9,7 +9,7 @@ export interface StubErrorMode {
   status: number;
   /** Adds a `retry-after: <seconds>` header. */
   retryAfter?: number;
-  /** Overrides the error `type` (Anthropic `error.type`, OpenAI `error.type`). */
+  /** Overrides the error `type` (Anthropic `error.type`, OpenAI `error.type`, Gemini `error.status`). */
   type?: string;
   /** Overrides the OpenAI `error.code` (e.g. `insufficient_quota`). */
   code?: string;
@@ -50,7 +50,7 @@ export type StubMode =
   | StubErrorMode;
 
 /** Which API a model call was made to. */
-export type StubApi = 'anthropic' | 'openai-responses' | 'openai-chat';
+export type StubApi = 'anthropic' | 'openai-responses' | 'openai-chat' | 'gemini';
 
 /** The kind of a recorded request. */
 export type RequestKind =
@@ -58,6 +58,7 @@ export type RequestKind =
   | 'anthropic.count_tokens'
   | 'openai.responses'
   | 'openai.chat'
+  | 'gemini.generate'
   | 'models'
   | 'websocket'
   | 'not_found';
@@ -73,7 +74,7 @@ export interface BodySummary {
   model?: string;
   /** The `stream` flag (absent when the body had no `stream` key). */
   stream?: boolean;
-  /** Roles of the messages (Anthropic/Chat `messages`, OpenAI Responses `input` message items). */
+  /** Roles of the messages (Anthropic/Chat `messages`, OpenAI Responses `input` message items, Gemini `contents`). */
   roles?: string[];
   /**
    * Every message in order (Anthropic/Chat `messages`, OpenAI Responses `input` message items; a
@@ -158,7 +159,7 @@ export interface StubServer {
   port: number;
   /** Every request received, in order (live array). */
   requests: RecordedRequest[];
-  /** Model calls only (`anthropic.messages`, `openai.responses`, `openai.chat`). */
+  /** Model calls only (`anthropic.messages`, `openai.responses`, `openai.chat`, `gemini.generate`). */
   modelRequests(): RecordedRequest[];
   /** Replaces the modes; the new list applies from the next model call on (its first entry first). */
   setModes(modes: StubMode[] | ((call: StubCall) => StubMode)): void;

@@ -4,8 +4,8 @@
  * A run succeeds only when the process exited with code 0, no signal, the output reports no
  * failure, and it holds a non-empty reply (`docs/cli-contracts.md#output-shapes`; stricter than the
  * reference, which accepted Claude's `is_error` results with exit 0). Everything else is an
- * {@link AttemptFailure} from {@link classifyCliFailure}; an exit-0 run with no reply is
- * `unknown` ("printed no reply"); an exit-0 run with malformed `json`/`jsonl` output (`./malformed.ts`)
+ * {@link AttemptFailure} from {@link classifyCliFailure}; an exit-0 run with no reply is classified
+ * from its stderr, else `unknown` ("printed no reply"); an exit-0 run with malformed `json`/`jsonl` output (`./malformed.ts`)
  * is `server_error`. A non-empty stderr alone never fails a run (`docs/cli-contracts.md#stderr-noise`).
  */
 import { basename } from 'node:path';
@@ -71,7 +71,8 @@ export function parseCliRun(run: CliRunOutput, backend: ResolvedCliBackend): Cli
         turn: { text: parsed.text.trim(), sessionId: parsed.sessionId ?? run.plan.sessionIdSent, usage: parsed.usage },
       };
     }
-    return { ok: false, failure: classifyCliFailure({ cli, backendId: backend.id, exitCode: run.exitCode }) };
+    // No reply: classified from stderr like any failure (gemini exits 0 when its process group gets
+    // SIGTERM, with its retry notices on stderr); nothing there → "printed no reply (exit code 0)".
   }
 
   const stderr = readStderr(run.stderr);

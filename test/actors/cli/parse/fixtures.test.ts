@@ -9,7 +9,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCliRun } from '../../../../src/actors/cli/parse/index.js';
-import { CLAUDE_CLI_BACKEND, CLAUDE_SPEC_JSON_ARGS, CLAUDE_TEXT_ARGS, CODEX_CLI_BACKEND } from '../../../../src/config/builtins.js';
+import {
+  CLAUDE_CLI_BACKEND,
+  CLAUDE_SPEC_JSON_ARGS,
+  CLAUDE_TEXT_ARGS,
+  CODEX_CLI_BACKEND,
+  GEMINI_CLI_BACKEND,
+} from '../../../../src/config/builtins.js';
 import {
   JUDGED_DIFFERENTLY,
   expectedOutcome,
@@ -48,10 +54,6 @@ const KILLED_SILENT: Readonly<Record<string, string>> = {
   'codex/stall-after-created': 'as codex/hang: nothing printed about the stall before the kill',
   'codex/stdin-open-pipe': 'hang on an open stdin (no reason in suggested_class); nothing printed but the start events',
   'gemini/hang': 'killed while waiting; gemini exits 0 on SIGTERM, stdout empty, stderr only startup warnings',
-  'gemini/http-429':
-    'killed while retrying; the status is only in retry log lines with stack traces, which the parser does not read (gemini is not a built-in)',
-  'gemini/http-500': 'as gemini/http-429',
-  'gemini/http-503': 'as gemini/http-429',
 };
 
 function check(row: FixtureRow): void {
@@ -198,6 +200,16 @@ describe('info fixtures (--version, --help of the captured CLIs)', () => {
     const after = flagsOf([...resumeArgs.slice(at + 1), CODEX_CLI_BACKEND.modelArg, CODEX_CLI_BACKEND.imageArg]);
     expect(after).toEqual(['--model', '--image']);
     for (const flag of after) expect(helpLists(help, flag), flag).toBe(true);
+  });
+
+  it('gemini --help lists every flag the built-in gemini-cli passes, fresh and resume', () => {
+    const help = stdoutOf('gemini/help');
+    const b = GEMINI_CLI_BACKEND;
+    const flags = [
+      ...new Set(flagsOf([...(b.args ?? []), ...(b.resumeArgs ?? []), b.modelArg, b.sessionArg]).map((f) => f.replace(/=.*$/, ''))),
+    ];
+    expect(flags).toEqual(['--output-format', '--skip-trust', '--prompt', '--resume', '--model', '--session-id']);
+    for (const flag of flags) expect(helpLists(help, flag), flag).toBe(true);
   });
 
   it('gemini --help lists every flag the gemini fixture runs were made with', () => {
