@@ -148,7 +148,7 @@ describe('safetynet agent', () => {
 
     expect(result.exitCode, result.stderr).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ attempts: [{ model: 'fake/default', ok: false, reason: 'timeout' }] });
-    expect(result.stderr).toContain('raise agents.defaults.timeoutSeconds');
+    expect(result.stderr).toContain('raise --timeout'); // the advice names the flag that set the deadline
     expect(await waitUntilNoProcessWithEnv(box.marker)).toEqual([]);
   });
 
