@@ -13,7 +13,8 @@ import { missedTurns } from '../../src/conversation/continuation.js';
 import { chainTurns } from '../../src/conversation/digest.js';
 import { EMPTY_CONVERSATION, type Conversation, type TranscriptTurn } from '../../src/conversation/types.js';
 import type { requestMachine } from '../../src/machines/request-machine.js';
-import type { Candidate, RequestContext } from '../../src/machines/types.js';
+import { initialContext } from '../../src/machines/request-context.js';
+import type { Candidate, RequestContext, RequestInput } from '../../src/machines/types.js';
 import { testBackend } from '../support/backends.js';
 import { type ActorRole, CLI_FIELD, actorEvent } from './request-names.js';
 
@@ -212,12 +213,12 @@ export function eventCases(type: string, snapshot: Snapshot, bindings: readonly 
 }
 
 /**
- * A request context as the machine holds it after `startAttempt` of the first candidate, for unit
- * tests of guards and context helpers: one-shot-free (`sessionKey` 'k'), empty conversation, no
- * attempt yet; `fields` replace any of it.
+ * A request context as the machine starts it (`initialContext` of a keyed request for candidate `a`,
+ * empty conversation, no attempt yet), for unit tests of guards and context helpers; `fields`
+ * replace any of it.
  */
 export function contextWith(fields: Partial<RequestContext> = {}): RequestContext {
-  return {
+  const input: RequestInput = {
     requestId: 'r1',
     candidates: [CANDIDATES.a],
     sessionKey: 'k',
@@ -225,19 +226,6 @@ export function contextWith(fields: Partial<RequestContext> = {}): RequestContex
     request: { prompt: 'hi', systemPrompt: undefined, images: [], imagePlaceholders: [], cwd: '/tmp' },
     conversation: CONVERSATIONS.empty,
     historyChars: 1000,
-    index: 0,
-    lastResort: false,
-    attempts: [],
-    binding: undefined,
-    forceNewSession: false,
-    sessionRetried: false,
-    continuation: undefined,
-    attemptStartedAt: 0,
-    run: undefined,
-    turn: undefined,
-    failure: undefined,
-    persistWarning: undefined,
-    notices: [],
-    ...fields,
   };
+  return { ...initialContext({ input }), ...fields };
 }

@@ -10,27 +10,14 @@ import { planCliTurn } from '../../../src/actors/cli/plan.js';
 import type { CliRunOutput, CliTurnPlan } from '../../../src/actors/types.js';
 import type { ResolvedCliBackend } from '../../../src/config/types.js';
 import { AttemptError } from '../../../src/errors.js';
+import { fixturePlan, PROCESS_ENV } from '../../support/cli-plan.js';
 import { livePidsWithEnv } from '../../support/processes.js';
 
 const BIN = fileURLToPath(new URL('../../fixtures/bin/', import.meta.url));
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+const baseEnv = PROCESS_ENV;
 
 function plan(fixture: string, argv: string[] = [], overrides: Partial<CliTurnPlan> = {}): CliTurnPlan {
-  return {
-    command: fixture.startsWith('/') || !fixture.endsWith('.mjs') ? fixture : join(BIN, fixture),
-    argv,
-    stdin: undefined,
-    env: baseEnv,
-    cwd: process.cwd(),
-    resume: false,
-    sessionIdSent: undefined,
-    newSession: true,
-    parseMode: 'json',
-    noOutputTimeoutMs: 30_000,
-    continuation: 'new',
-    historyTurns: 0,
-    ...overrides,
-  };
+  return fixturePlan(fixture.startsWith('/') || !fixture.endsWith('.mjs') ? fixture : join(BIN, fixture), argv, overrides);
 }
 
 /** Alive = /proc/<pid>/stat exists and its state is not Z (zombie) or X (PID 1 here does not reap). */

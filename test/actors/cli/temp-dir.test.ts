@@ -9,10 +9,11 @@ import { CLI_TEMP_PREFIX } from '../../../src/actors/cli/temp-dir.js';
 import type { CliRunOutput, CliTurnPlan } from '../../../src/actors/types.js';
 import { AttemptError } from '../../../src/errors.js';
 import { testBackend } from '../../support/backends.js';
+import { fixturePlan, PROCESS_ENV } from '../../support/cli-plan.js';
 import { cliTurnRequest } from './plan-request.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/bin/write-tmp.mjs', import.meta.url));
-const baseEnv = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+const baseEnv = PROCESS_ENV;
 
 let root: string;
 let parent: string;
@@ -25,21 +26,7 @@ beforeEach(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function plan(how: 'ok' | 'fail' | 'hang', overrides: Partial<CliTurnPlan> = {}): CliTurnPlan {
-  return {
-    command: FIXTURE,
-    argv: [how],
-    stdin: undefined,
-    env: baseEnv,
-    cwd: process.cwd(),
-    resume: false,
-    sessionIdSent: undefined,
-    newSession: true,
-    parseMode: 'json',
-    noOutputTimeoutMs: 30_000,
-    continuation: 'new',
-    historyTurns: 0,
-    ...overrides,
-  };
+  return fixturePlan(FIXTURE, [how], overrides);
 }
 
 interface SeenTemp {
