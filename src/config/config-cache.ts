@@ -21,7 +21,7 @@ import { join } from 'node:path';
  * of them changes this value, so that every remembered verdict of an older release is a miss.
  * `test/config/config-cache.test.ts` recomputes it and prints the new value when it is stale.
  */
-export const CONFIG_SCHEMA_DIGEST = 'c3b4cd1fe21855f5';
+export const CONFIG_SCHEMA_DIGEST = '20a83ceddb7c82c9';
 
 /** Name of the cache folder inside the safetynet home folder. */
 export const CACHE_FOLDER_NAME = 'cache';
