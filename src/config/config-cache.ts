@@ -21,7 +21,7 @@ import { join } from 'node:path';
  * of them changes this value, so that every remembered verdict of an older release is a miss.
  * `test/config/config-cache.test.ts` recomputes it and prints the new value when it is stale.
  */
-export const CONFIG_SCHEMA_DIGEST = '20a83ceddb7c82c9';
+export const CONFIG_SCHEMA_DIGEST = 'bc6ce48f170a7316';
 
 /** Name of the cache folder inside the safetynet home folder. */
 export const CACHE_FOLDER_NAME = 'cache';
