@@ -89,7 +89,7 @@ describe.each(['level', 'redis'] as const)('runtime.cooldowns on %s', (kind) => 
     const error = await runtime.cooldowns.clear('antropic/claude-opus-4-6').catch((e: unknown) => e);
     expect(SafetynetError.is(error) && error.code).toBe('SAFETYNET_USAGE');
     expect((error as Error).message).toContain('"antropic/claude-opus-4-6"');
-    expect((error as Error).message).toContain(`known: anthropic, ${PRIMARY}, claude-cli, ${FALLBACK}, codex-cli, openai`);
+    expect((error as Error).message).toContain(`known: anthropic, ${PRIMARY}, claude-cli, ${FALLBACK}, codex-cli, gemini-cli, openai`);
   });
 });
 
