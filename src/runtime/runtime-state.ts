@@ -140,8 +140,7 @@ export class RuntimeState {
    */
   async cooldownStorage(): Promise<CooldownStorage | undefined> {
     await this.#cooldownWrites.settled();
-    this.#stateSeen ||= existsSync(this.#options.storeLocation);
-    return this.#stateSeen ? (await this.open()).cooldowns : undefined;
+    return this.#stateExists() ? (await this.open()).cooldowns : undefined;
   }
 
   /**
@@ -150,9 +149,14 @@ export class RuntimeState {
    * (`store/cooldown-marker.ts`; another process that stores a cooldown removes the mark first).
    */
   #mayHoldCooldowns(): boolean {
-    this.#stateSeen ||= existsSync(this.#options.storeLocation);
-    if (!this.#stateSeen) return false;
+    if (!this.#stateExists()) return false;
     return this.#options.config.store.kind !== 'level' || !noCooldownsStored(this.#options.storeLocation);
+  }
+
+  /** True once the state exists: always for Redis; for LevelDB once its folder does (checked until it does). */
+  #stateExists(): boolean {
+    this.#stateSeen ||= existsSync(this.#options.storeLocation);
+    return this.#stateSeen;
   }
 
   /** Check the store now (Redis `PING` with its version and round trip, or a LevelDB read). Never rejects. */

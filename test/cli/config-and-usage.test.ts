@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, configWith, fakeBackend, fakeSandbox, safetynet, sandbox, writeConfig } from './support.js';
+import { cleanup, configWith, fakeBackend, fakeSandbox, safetynet, sandbox, type Sandbox, writeConfig } from './support.js';
 
 afterEach(cleanup);
 
@@ -193,19 +193,14 @@ describe('usage errors', () => {
     expect(second.stdout).toBe('echo: two turns=2 model=default');
   });
 
+  /** `safetynet agent --timeout=<value>` on the fixture CLI. */
+  const agentWithTimeout = (box: Sandbox & { config: string }, value: string) =>
+    safetynet(box, ['agent', '--message', 'hi', `--timeout=${value}`, '--model', 'fake/default', '--config', box.config]);
+
   it('exit code 2 for a bad --timeout, naming the flag and the value', async () => {
     const box = await fakeSandbox();
     for (const value of ['abc', '0', '-5']) {
-      const result = await safetynet(box, [
-        'agent',
-        '--message',
-        'hi',
-        `--timeout=${value}`,
-        '--model',
-        'fake/default',
-        '--config',
-        box.config,
-      ]);
+      const result = await agentWithTimeout(box, value);
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain('--timeout');
       expect(result.stderr).toContain(`"${value}"`);
@@ -215,16 +210,7 @@ describe('usage errors', () => {
   it("--timeout follows the config key's rule: beyond setTimeout's 2^31 − 1 ms it is a usage error naming the flag, never a timeout after 17 ms", async () => {
     const box = await fakeSandbox();
     for (const value of ['3000000', '2147484', 'Infinity']) {
-      const result = await safetynet(box, [
-        'agent',
-        '--message',
-        'hi',
-        `--timeout=${value}`,
-        '--model',
-        'fake/default',
-        '--config',
-        box.config,
-      ]);
+      const result = await agentWithTimeout(box, value);
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain('--timeout');
       expect(result.stderr).toContain('at most 2147483');

@@ -10,6 +10,7 @@ import { MAX_ANSWER_BYTES } from '../../src/actors/limits.js';
 import { createRuntime, type RequestError, type Runtime } from '../../src/index.js';
 import { CooldownStore } from '../../src/store/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
+import { apiFirstConfig } from '../support/api-first-config.js';
 import { startStubServer, type StubServer } from '../support/stub-server/index.js';
 
 describe('API failover through the runtime', () => {
@@ -27,16 +28,7 @@ describe('API failover through the runtime', () => {
 
   /** The stub API as the primary, the fixture CLI as the fallback, and `safetynet` settings. */
   function config(safetynet: Record<string, unknown> = {}): never {
-    return {
-      safetynet,
-      agents: {
-        defaults: {
-          model: { primary: 'stub/claude-test', fallbacks: [fallback.model] },
-          cliBackends: { [fallback.backendId]: fallback.backend },
-        },
-      },
-      models: { providers: { stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' } } },
-    } as never;
+    return apiFirstConfig(stub.url, fallback, { safetynet });
   }
 
   afterEach(async () => {

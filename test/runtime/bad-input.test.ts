@@ -11,6 +11,7 @@ import { createRuntime, type RequestError, type Runtime, type RunRequest } from 
 import { RETRY_AFTER_MAX_MS } from '../../src/failover/cooldown-policy.js';
 import { allFailedProblem } from '../../src/serve/status.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
+import { apiFirstConfig } from '../support/api-first-config.js';
 import { startStubServer, type StubServer } from '../support/stub-server/index.js';
 
 describe('bad input at the boundary', () => {
@@ -24,20 +25,9 @@ describe('bad input at the boundary', () => {
     stub = await startStubServer({ modes: ['echo'] });
     fallback = await fakeCliBackend(join(dir, 'fallback'));
     runtime = await createRuntime({
-      config: {
-        agents: {
-          defaults: {
-            model: { primary: 'stub/claude-test', fallbacks: [fallback.model] },
-            cliBackends: { [fallback.backendId]: fallback.backend },
-          },
-        },
-        models: {
-          providers: {
-            stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' },
-            keyless: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: '${SAFETYNET_TEST_UNSET_KEY}' },
-          },
-        },
-      } as never,
+      config: apiFirstConfig(stub.url, fallback, {
+        providers: { keyless: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: '${SAFETYNET_TEST_UNSET_KEY}' } },
+      }),
       env: {},
       storeLocation: join(dir, 'state'),
     });

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, type PassthroughEvent, type RequestError, type Runtime } from '../../src/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
 import { STUB_TOOL_INPUT } from '../support/stub-server/tool-use.js';
+import { apiFirstConfig } from '../support/api-first-config.js';
 import { startStubServer, type StubServer } from '../support/stub-server/index.js';
 
 const BODY = {
@@ -30,15 +31,7 @@ describe('runtime: passthrough requests', () => {
     stub = await startStubServer({ modes: ['tooluse'] });
     fallback = await fakeCliBackend(join(dir, 'fallback'));
     runtime = await createRuntime({
-      config: {
-        agents: {
-          defaults: {
-            model: { primary: 'stub/claude-test', fallbacks: [fallback.model] },
-            cliBackends: { [fallback.backendId]: fallback.backend },
-          },
-        },
-        models: { providers: { stub: { api: 'anthropic-messages', baseUrl: stub.url, apiKey: 'sk-stub-not-a-real-key' } } },
-      } as never,
+      config: apiFirstConfig(stub.url, fallback),
       storeLocation: join(dir, 'state'),
     });
   });
