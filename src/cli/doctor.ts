@@ -21,7 +21,7 @@ export interface DoctorFlags {
 export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number> {
   try {
     const { loadConfig } = await import('../config/index.js');
-    const { defaultStoreLocation } = await import('../store/state-folder.js');
+    const { defaultStoreLocation } = await import('../store/state-location.js');
     const { runDoctor } = await import('../doctor/doctor.js');
     const config = await loadConfig({ env: process.env, ...(flags.config === undefined ? {} : { file: flags.config }) });
     const storeLocation = defaultStoreLocation(process.env);

@@ -12,6 +12,8 @@ import type { Candidate } from '../machines/types.js';
 import type { CooldownEntry } from '../store/index.js';
 import { noCooldownsStored } from '../store/cooldown-marker.js';
 import { withLockDeadline } from '../store/lock-deadline.js';
+import { journalTraces } from '../store/trace-journal.js';
+import type { RequestTrace } from '../store/trace-types.js';
 import type { CooldownStorage, SessionStorage, StateStores, StoreHealth, TraceStorage } from '../store/ports.js';
 import { BackgroundWrites } from './background-writes.js';
 import { withCooldowns } from './candidates.js';
@@ -186,6 +188,22 @@ export class RuntimeState {
       () => afterAnswer().then(() => withLockDeadline(OPTIONAL_LOCK_WAIT_MS, write)),
       'the request trace could not be stored',
     );
+  }
+
+  /**
+   * Store finished traces: in the trace journal beside a LevelDB folder (`store/trace-journal.ts`)
+   * while this runtime has not opened its stores, so that a one-shot turn does not load and open
+   * LevelDB after its answer; in the trace store otherwise, and when the journal is full or cannot
+   * be written. Rationale: `docs/start-up.md#trace-journal`.
+   * @throws {StoreError} when the trace store cannot be written.
+   */
+  async saveTraces(traces: RequestTrace[]): Promise<void> {
+    const { config, storeLocation } = this.#options;
+    if (config.store.kind === 'level' && this.#stores === undefined) {
+      const journaled = await journalTraces(storeLocation, traces).catch(() => false);
+      if (journaled) return;
+    }
+    await (await this.traces()).writeMany(traces);
   }
 
   /** Resolves when every background write (traces, cooldowns) started so far is done. Never rejects. */

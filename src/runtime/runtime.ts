@@ -17,7 +17,7 @@ import type { CliProcessEvent } from '../actors/cli/process.js';
 import type { Candidate, RequestInput, RequestOutput } from '../machines/types.js';
 import type { CooldownEntry } from '../store/index.js';
 import type { StoreHealth } from '../store/ports.js';
-import { defaultStoreLocation } from '../store/state-folder.js';
+import { defaultStoreLocation } from '../store/state-location.js';
 import { withLockDeadline } from '../store/lock-deadline.js';
 import type { CandidateList } from '../config/index.js';
 import { forPassthrough, inConfiguredOrder, withProviders } from './candidates.js';
@@ -110,7 +110,11 @@ export class Runtime {
       now: this.#now,
       warn: (message) => this.#onWarning?.(message),
     });
-    this.#tracing = new RequestTracing(config, () => this.#state.traces());
+    this.#tracing = new RequestTracing(
+      config,
+      () => this.#state.traces(),
+      (traces) => this.#state.saveTraces(traces),
+    );
     this.#machine = requestMachine.provide({
       actors: createRequestActors({
         sessions: () => this.#state.sessions(),

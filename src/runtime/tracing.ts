@@ -7,7 +7,7 @@ import type { RequestTrace } from '../store/trace-types.js';
 import type { TraceStorage } from '../store/ports.js';
 import { configSecrets } from '../inspection/sanitize.js';
 import { TraceRecorder, type TraceOutcome } from '../inspection/trace-recorder.js';
-import { CoalescedWrites } from './coalesced-writes.js';
+import { CoalescedWrites, type WriteGroup } from './coalesced-writes.js';
 
 /** Stored traces, as read by `safetynet trace`. */
 export interface TracesApi {
@@ -31,11 +31,16 @@ export class RequestTracing {
   readonly #store: OpenTraces;
   readonly #secrets: string[];
   /** Traces finished while a write runs go together in the next store batch. */
-  readonly #writes = new CoalescedWrites<RequestTrace>(async (traces) => (await this.store()).writeMany(traces));
+  readonly #writes: CoalescedWrites<RequestTrace>;
 
-  constructor(config: Pick<ResolvedConfig, 'traces' | 'providers' | 'backends'>, store: OpenTraces) {
+  /**
+   * @param store the trace store, for the readers.
+   * @param write stores a group of finished traces (`RuntimeState.saveTraces`: the journal or the store).
+   */
+  constructor(config: Pick<ResolvedConfig, 'traces' | 'providers' | 'backends'>, store: OpenTraces, write: WriteGroup<RequestTrace>) {
     this.#config = config;
     this.#store = store;
+    this.#writes = new CoalescedWrites(write);
     this.#secrets = configSecrets(config);
   }
 

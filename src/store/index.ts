@@ -8,7 +8,7 @@
  * and lane leases with fencing tokens ({@link RedisLaneLocks}).
  */
 export { bindingKey, decodeKeyPart, encodeKeyPart, KEY_SEPARATOR, sessionKeyRange } from './binding-key.js';
-export { defaultStoreLocation } from './state-folder.js';
+export { defaultStoreLocation } from './state-location.js';
 export type {
   CooldownStorage,
   HeldLaneLock,

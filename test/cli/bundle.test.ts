@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureBundle, staleBundleInputs } from '../global-setup.js';
-import { BUNDLE_DIR, loadedFiles, packagesIn, RECORD_LOADS } from '../support/bundle-loads.js';
+import { BUNDLE_DIR, bundledInputs, loadedFiles, packagesIn, RECORD_LOADS } from '../support/bundle-loads.js';
 import { startStubServer } from '../support/stub-server/index.js';
 import { cleanup, configWith, fakeBackend, fakeSandbox, REPO, safetynet, type Sandbox, writeConfig } from './support.js';
 
@@ -46,6 +46,17 @@ describe('the command bundle', () => {
     const loaded = packagesIn(files);
     expect(loaded).toContain('commander'); // the mapping finds packages at all
     expect(HEAVY.filter((name) => loaded.has(name))).toEqual([]);
+  });
+
+  it('a one-shot CLI turn in a home without cooldowns loads no LevelDB: its trace goes to the journal', async () => {
+    const box = await fakeSandbox();
+    const { result, files } = await recordedRun(box, ['agent', '--message', 'hi', '--model', 'fake/default', '--config', box.config]);
+
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(packagesIn(files).has('level')).toBe(false); // `level` requires the native classic-level
+    expect(bundledInputs(files)).not.toContain('src/store/level/handle.ts');
+    const shown = await safetynet(box, ['trace']);
+    expect(shown.stdout).toContain('answered by fake/default');
   });
 
   it('a turn whose API candidate is called loads that provider SDK (and only it)', async () => {
