@@ -7,8 +7,9 @@
 // A checkout is a folder with bin/safetynet.js (and its dist/, node_modules/). Cases per checkout:
 // one-shot, traces off, --session, and API-first failover (an API provider on a refused loopback
 // port, then the fixture CLI). Baselines of the same run: `node -e 0` and the fixture CLI alone.
-// "over node" = (case p50 − fixture p50) / (node -e 0 p50 − fixture p50): the turn's own cost in
-// Node start-ups, of the wall-clock time and of the CPU time (user + system; steadier on a busy machine).
+// "over node" = (case p50 − fixture p50) / node -e 0 p50, issue 12's measure: the turn's own cost (the
+// turn minus the CLI alone) in Node start-ups, of the wall-clock time and of the CPU time (user + system;
+// steadier on a busy machine).
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -87,8 +88,8 @@ const nodeCpuP50 = p(samples[0].cpu, 50);
 const fixtureCpuP50 = p(samples[1].cpu, 50);
 const rows = cases.map(([label], i) => {
   const s = samples[i];
-  const over = i < 2 ? '' : `${fmt((p(s.wall, 50) - fixtureP50) / (nodeP50 - fixtureP50), 2)}×`;
-  const overCpu = i < 2 ? '' : `${fmt((p(s.cpu, 50) - fixtureCpuP50) / (nodeCpuP50 - fixtureCpuP50), 2)}×`;
+  const over = i < 2 ? '' : `${fmt((p(s.wall, 50) - fixtureP50) / nodeP50, 2)}×`;
+  const overCpu = i < 2 ? '' : `${fmt((p(s.cpu, 50) - fixtureCpuP50) / nodeCpuP50, 2)}×`;
   return [label, fmt(p(s.wall, 50)), fmt(p(s.wall, 90)), over, fmt(p(s.cpu, 50)), overCpu, fmt(p(s.rss, 50)), fmt(Math.max(...s.rss))];
 });
 process.stdout.write(

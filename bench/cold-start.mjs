@@ -133,7 +133,7 @@ export async function coldStart({ quick }) {
     title: '2. Cold start (`safetynet agent`)',
     method:
       'Baseline: spawning the fixture CLI alone (execa, as in 1). Subjects: `node bin/safetynet.js agent --message hi` as `npx safetynet agent` runs it, with `SAFETYNET_HOME` holding a `config.json5` whose primary is the fixture ' +
-      '(so json5 and zod are loaded, as for a user with a config); "one-shot" with the default config stores a request trace at the end (so LevelDB is loaded and opened even without a session), "traces off" adds `safetynet.traces.maxCount: 0` (a one-shot turn then never touches LevelDB), "--session" also reads the binding and writes it back. ' +
+      '(so json5 is loaded, as for a user with a config; zod only when the validated-config cache misses); "one-shot" with the default config journals a request trace beside the state folder at the end (`docs/start-up.md#trace-journal`: no LevelDB), "traces off" adds `safetynet.traces.maxCount: 0`, "--session" opens LevelDB, reads the binding and writes it back. ' +
       "`node -e 0` is Node's own start-up on this machine. The five are interleaved per round (rotating order). " +
       "The breakdown runs `bench/cold-probe.mjs` in fresh processes: the agent's phases timed one after another in one process (in the order the agent runs them, sharing already-loaded modules), and each module group imported alone in its own process (its full cost, including dependencies shared with other groups).",
     tables: [
@@ -167,6 +167,18 @@ export async function coldStart({ quick }) {
       ...Object.fromEntries(importStats.map(([name, s]) => [`import.${name}.p50`, s.p50])),
     },
     targets: [
+      {
+        name: '`safetynet agent` one-shot: overhead (p50 added over the fixture alone) in `node -e 0` start-ups, same run (issue 12)',
+        target: '≤ 2×',
+        value: oneShot.addedP50 / bare.subject.p50,
+        met: oneShot.addedP50 / bare.subject.p50 <= 2,
+      },
+      {
+        name: '`safetynet agent --session`: overhead in `node -e 0` start-ups, same run (issue 12)',
+        target: '≤ 2.5×',
+        value: session.addedP50 / bare.subject.p50,
+        met: session.addedP50 / bare.subject.p50 <= 2.5,
+      },
       {
         name: "`safetynet agent` start-up before the CLI runs (Node boot, imports, config, store open: sum of those phases' p50)",
         target: 'well under 500 ms (taken as < 250 ms)',
