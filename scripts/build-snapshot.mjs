@@ -95,9 +95,10 @@ function runIo() {
   };
 }
 
-function run() {
-  // Node 20: process.argv is [node, ...args]; later Node versions repeat argv[0] as argv[1].
-  const argv = process.argv.slice(process.argv[1] === process.argv[0] ? 2 : 1);
+function run(fromSnapshot) {
+  // From a snapshot on Node 20, process.argv is [node, ...args] (later Node versions repeat argv[0]
+  // as argv[1]); run as a plain script (the control: same file, no snapshot), [node, script, ...args].
+  const argv = process.argv.slice(!fromSnapshot || process.argv[1] === process.argv[0] ? 2 : 1);
   main(argv, runIo()).then(
     (code) => { process.exitCode = code; },
     (error) => { process.exitCode = 1; console.error(error); },
@@ -105,9 +106,9 @@ function run() {
 }
 
 if (v8.startupSnapshot.isBuildingSnapshot()) {
-  warm().then(() => v8.startupSnapshot.setDeserializeMainFunction(run));
+  warm().then(() => v8.startupSnapshot.setDeserializeMainFunction(() => run(true)));
 } else {
-  run();
+  run(false);
 }
 `;
 
