@@ -1,15 +1,18 @@
 // EXPERIMENT (issue 12, requirement 5), not used by bin/ or the tests: a V8 user-land startup
 // snapshot of the `safetynet` command on Node 20. Findings and figures: bench/snapshot-findings.md.
 //
-//   node scripts/build-snapshot.mjs [dir] [--external-sdks]
+//   node scripts/build-snapshot.mjs [dir] [--external-sdks] [--minify] [--without-code-cache]
 //     writes dir (default dist/snapshot): snapshot-entry.cjs (one CommonJS file, esbuild, no
 //     splitting) and snapshot.blob (`node --snapshot-blob snapshot.blob --build-snapshot …`), and
-//     prints the build time and sizes. --external-sdks leaves the provider SDKs, Fastify, ioredis and
+//     prints the build time and sizes (also in dir/build.json). SN_WARM=a,b (names in WARM below)
+//     evaluates only those modules at build time; SN_WARM= none. --external-sdks leaves the provider SDKs, Fastify, ioredis and
 //     prom-client out of the file (required from node_modules at run time, when first used).
 //     --minify minifies the file (smaller source string in the heap); --without-code-cache builds
 //     the blob with `withoutCodeCache: true` (--build-snapshot-config): no compiled code in it.
 //   node --snapshot-blob dir/snapshot.blob agent --message hi
-//     runs the command from the snapshot (the argv after the blob is the command's argv).
+//     runs the command from the snapshot (the argv after the blob is the command's argv; put `--`
+//     first for flags Node itself takes, e.g. `-- --version`). The best variant measured:
+//     --external-sdks --minify --without-code-cache.
 //
 // The entry evaluates, while the snapshot is built, the modules a CLI turn needs (the command line,
 // `agent`, the runtime and its machine, execa, json5, the config schema, the store modules); what
