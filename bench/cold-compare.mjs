@@ -6,11 +6,13 @@
 //
 // A checkout is a folder with bin/safetynet.js (and its dist/, node_modules/). Cases per checkout:
 // one-shot, traces off, --session, and API-first failover (an API provider on a refused loopback
-// port, then the fixture CLI). Baselines of the same run: `node -e 0` and the fixture CLI alone.
+// port, then the fixture CLI; its cooldown is removed before each run, so every run fails over).
+// Baselines of the same run: `node -e 0` and the fixture CLI alone.
 // "over node" = (case p50 − fixture p50) / node -e 0 p50, issue 12's measure: the turn's own cost (the
 // turn minus the CLI alone) in Node start-ups, of the wall-clock time and of the CPU time (user + system;
 // steadier on a busy machine).
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,7 +55,13 @@ for (const [label, checkout] of checkouts) {
   cases.push([`${label}: one-shot`, ...agent(homes.oneShot)]);
   cases.push([`${label}: one-shot, traces off`, ...agent(homes.untraced)]);
   cases.push([`${label}: --session`, ...agent(homes.session, ['--session', 'bench'])]);
-  cases.push([`${label}: API refused → CLI`, ...agent(homes.apiFirst)]);
+  // Every run fails over: the cooldown the previous run stored is removed first (untimed), so that
+  // no run skips the API candidate or only probes it.
+  cases.push([
+    `${label}: API refused → CLI`,
+    ...agent(homes.apiFirst),
+    () => rmSync(join(homes.apiFirst, 'state'), { recursive: true, force: true }),
+  ]);
 }
 
 const samples = cases.map(() => ({ wall: [], cpu: [], rss: [] }));
@@ -61,7 +69,8 @@ const rounds = Number(values.rounds);
 for (let round = -2; round < rounds; round++) {
   for (let k = 0; k < cases.length; k++) {
     const i = (k + round + 2) % cases.length;
-    const [label, argv, env] = cases[i];
+    const [label, argv, env, reset] = cases[i];
+    reset?.();
     const started = performance.now();
     const run = spawnSync('/usr/bin/time', ['-f', 'time: %M %U %S', ...argv], {
       cwd: work,

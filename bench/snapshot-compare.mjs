@@ -79,7 +79,7 @@ const fixtureP50 = p(samples[1].wall, 50);
 const fixtureCpuP50 = p(samples[1].cpu, 50);
 const rows = cases.map(([label], i) => {
   const s = samples[i];
-  const ratio = (value, base, fixture) => (i < 2 ? '' : `${fmt((value - fixture) / (base - fixture), 2)}×`);
+  const ratio = (value, base, fixture) => (i < 2 ? '' : `${fmt((value - fixture) / base, 2)}×`);
   return [
     label,
     fmt(p(s.wall, 50)),
