@@ -66,10 +66,10 @@ export async function journalTraces(location: string, traces: readonly RequestTr
 }
 
 /**
- * The traces journaled for `location`, oldest key first. Entries that are not traces (a damaged
- * file) are listed for removal without a trace, unreadable ones are left; temp files older than a minute are removed. An
- * absent journal is empty. Call it while holding the folder open, so that no other process moves
- * the same entries in meanwhile.
+ * The traces journaled for `location`, oldest key first. An entry that is not a trace (a damaged
+ * file) is listed for removal without a trace; one that cannot be read now is left for a later
+ * read; temp files older than a minute are removed. An absent journal is empty. Call it while
+ * holding the folder open, so that no other process moves the same entries in meanwhile.
  */
 export async function readTraceJournal(location: string): Promise<JournaledTraces> {
   const folder = traceJournalFolder(location);
@@ -82,7 +82,7 @@ export async function readTraceJournal(location: string): Promise<JournaledTrace
       continue;
     }
     const text = await readFile(file, 'utf8').catch(() => undefined);
-    if (text === undefined) continue; // unreadable now (removed meanwhile, permissions): left for a later read
+    if (text === undefined) continue;
     const trace = parseTrace(text);
     if (trace !== undefined) journaled.traces.push(trace);
     journaled.files.push(file);
