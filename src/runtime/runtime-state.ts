@@ -192,14 +192,15 @@ export class RuntimeState {
 
   /**
    * Store finished traces: in the trace journal beside a LevelDB folder (`store/trace-journal.ts`)
-   * while this runtime has not opened its stores, so that a one-shot turn does not load and open
-   * LevelDB after its answer; in the trace store otherwise, and when the journal is full or cannot
-   * be written. Rationale: `docs/start-up.md#trace-journal`.
+   * while this runtime has not opened its stores, or closes the folder after every use
+   * (`idleCloseMs: 0`, the `safetynet` command), so that a turn does not load or reopen LevelDB
+   * after its answer; in the trace store otherwise, and when the journal is full or cannot be
+   * written. Rationale: `docs/start-up.md#trace-journal`.
    * @throws {StoreError} when the trace store cannot be written.
    */
   async saveTraces(traces: RequestTrace[]): Promise<void> {
-    const { config, storeLocation } = this.#options;
-    if (config.store.kind === 'level' && this.#stores === undefined) {
+    const { config, storeLocation, idleCloseMs } = this.#options;
+    if (config.store.kind === 'level' && (this.#stores === undefined || idleCloseMs === 0)) {
       const journaled = await journalTraces(storeLocation, traces).catch(() => false);
       if (journaled) return;
     }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { noCooldownsMarker } from '../../src/store/cooldown-marker.js';
+import { traceJournalFolder } from '../../src/store/trace-journal.js';
 import { cleanup as cleanupStore, holdLock } from '../store/support.js';
 import { BIN, cleanup, configWith, fakeSandbox, safetynet, sandbox, type Sandbox, writeConfig } from './support.js';
 
@@ -62,11 +63,12 @@ describe('a sick state folder', () => {
       const answered = await oneShot(box);
       expect(answered.exitCode, answered.stderr).toBe(0);
       expect(JSON.parse(answered.stdout)).toMatchObject({ text: 'echo: hi turns=1 model=default' });
-      // the cooldown read that failed open, and the trace that could not be stored
+      // the cooldown read that failed open; the trace waits in the journal beside the folder
       expect(warnings(answered.stderr)).toEqual([
         expect.stringMatching(/^safetynet: warning: cooldowns cannot be read, .*safetynet doctor --repair/),
-        expect.stringMatching(/^safetynet: warning: the request trace could not be stored: .*safetynet doctor --repair/),
       ]);
+      const { requestId } = JSON.parse(answered.stdout) as { requestId: string };
+      expect(readdirSync(traceJournalFolder(state(box))).filter((name) => name.includes(requestId))).toHaveLength(1);
 
       const before = calls(box);
       const failed = await keyed(box);

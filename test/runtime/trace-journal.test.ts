@@ -24,13 +24,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function newRuntime(warnings: string[] = []): Promise<Runtime> {
+async function newRuntime(warnings: string[] = [], storeIdleCloseMs?: number): Promise<Runtime> {
   const cli = await fakeCliBackend(join(dir, 'cli'));
   const runtime = await createRuntime({
     config: {
       agents: { defaults: { model: { primary: cli.model }, cliBackends: { [cli.backendId]: cli.backend } } },
     },
     storeLocation: location,
+    ...(storeIdleCloseMs === undefined ? {} : { storeIdleCloseMs }),
     onWarning: (warning) => warnings.push(warning),
   });
   runtimes.push(runtime);
@@ -64,6 +65,15 @@ describe('trace journal of a runtime', () => {
     await runtime.close();
     expect(await journal()).toEqual([]);
     expect(existsSync(location)).toBe(true);
+    expect((await (await newRuntime()).traces.last())?.requestId).toBe(requestId);
+  });
+
+  it('a runtime that closes its folder after every use (the safetynet command) journals a keyed turn’s trace too', async () => {
+    const runtime = await newRuntime([], 0);
+    const { requestId } = await runtime.run({ message: 'hi', sessionKey: 'chat' });
+    await runtime.close();
+    expect(existsSync(location)).toBe(true); // the transcript and the CLI session were stored there
+    expect(await journal()).toHaveLength(1);
     expect((await (await newRuntime()).traces.last())?.requestId).toBe(requestId);
   });
 
