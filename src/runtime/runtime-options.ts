@@ -18,7 +18,10 @@ export interface RuntimeOptions {
   configFile?: string;
   /** Environment used for `SAFETYNET_HOME` / `SAFETYNET_CONFIG` lookup. @default process.env */
   env?: NodeJS.ProcessEnv;
-  /** LevelDB folder of sessions, cooldowns and traces. @default `$SAFETYNET_HOME/state` (`~/.safetynet/state`) */
+  /**
+   * LevelDB folder of sessions, cooldowns and traces; a relative path is resolved against the working
+   * directory of `createRuntime`. @default `$SAFETYNET_HOME/state` (`~/.safetynet/state`)
+   */
   storeLocation?: string;
   /**
    * How long (ms) the state folder stays open after its last use. Requests in a burst share one

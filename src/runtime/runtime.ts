@@ -454,7 +454,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   // Crash records under $SAFETYNET_HOME/run: what a dead safetynet process left is reaped here.
   const runDir = join(safetynetHome(env), RUN_FOLDER_NAME);
   await reapOrphans(runDir);
-  return new Runtime(config, options.storeLocation ?? defaultStoreLocation(env), {
+  // Resolved once: the trace journal beside the folder and the folder's LevelDB handle (opened
+  // later) must name the same place even if the working directory changes meanwhile.
+  return new Runtime(config, resolve(options.storeLocation ?? defaultStoreLocation(env)), {
     runDir,
     ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
