@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/index.js';
-import { traceJournalFolder } from '../../src/store/trace-journal.js';
+import { journalTraces, TRACE_JOURNAL_LIMIT, traceJournalFolder } from '../../src/store/trace-journal.js';
+import { trace } from '../store/compliance/trace-storage.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
 
 let dir: string;
@@ -75,6 +76,19 @@ describe('trace journal of a runtime', () => {
     expect(existsSync(location)).toBe(true); // the transcript and the CLI session were stored there
     expect(await journal()).toHaveLength(1);
     expect((await (await newRuntime()).traces.last())?.requestId).toBe(requestId);
+  });
+
+  it('a full journal makes the next writer store into the folder, which moves the whole journal in', async () => {
+    const now = Date.now();
+    const full = Array.from({ length: TRACE_JOURNAL_LIMIT }, (_, i) => trace(`earlier-${i}`, now - 1000 + i));
+    expect(await journalTraces(location, full)).toBe(true);
+    const runtime = await newRuntime();
+    const { requestId } = await runtime.run({ message: 'hi' });
+    await runtime.close();
+    expect(await journal()).toEqual([]);
+    const reader = await newRuntime();
+    expect((await reader.traces.list(TRACE_JOURNAL_LIMIT + 1)).map((t) => t.requestId)).toContain(requestId);
+    expect(await reader.traces.list(TRACE_JOURNAL_LIMIT + 1)).toHaveLength(TRACE_JOURNAL_LIMIT + 1);
   });
 
   it('a journal that cannot be written is skipped: the trace goes to the state folder, with no warning', async () => {
