@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRuntime, createVerbosePrinter, type Runtime } from '../../src/index.js';
+import { createVerbosePrinter, type Runtime } from '../../src/index.js';
 import { formatAttemptLine, formatElapsed, formatStep, quote } from '../../src/inspection/verbose.js';
-import { fakeCliBackend } from '../contract/harnesses.js';
+import { twoCliRuntime } from '../support/two-cli-runtime.js';
 
 describe('formatting', () => {
   it('formats elapsed time, steps, attempts and argv', () => {
@@ -50,20 +50,10 @@ describe('createVerbosePrinter through the runtime', () => {
   });
 
   it('prints each state and attempt as it happens, in the order of the stored trace', async () => {
-    const first = await fakeCliBackend(join(dir, 'first'));
-    const second = await fakeCliBackend(join(dir, 'second'));
+    const made = await twoCliRuntime(dir);
+    const { first, second } = made;
+    runtime = made.runtime;
     first.setMode('auth');
-    runtime = await createRuntime({
-      config: {
-        agents: {
-          defaults: {
-            model: { primary: first.model, fallbacks: [second.model] },
-            cliBackends: { [first.backendId]: first.backend, [second.backendId]: second.backend },
-          },
-        },
-      },
-      storeLocation: join(dir, 'state'),
-    });
     const lines: string[] = [];
     let secondHadRunAtFirstAttempt: boolean | undefined;
     const result = await runtime.run({

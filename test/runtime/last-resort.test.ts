@@ -8,9 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRuntime, RequestError, type RequestAttempt, type Runtime } from '../../src/index.js';
+import { RequestError, type RequestAttempt, type Runtime } from '../../src/index.js';
 import { CooldownStore } from '../../src/store/index.js';
-import { fakeCliBackend } from '../contract/harnesses.js';
+import { twoCliRuntime } from '../support/two-cli-runtime.js';
 
 const shape = (attempts: readonly RequestAttempt[]) =>
   attempts.map((a) => [a.model, a.ok, a.reason ?? null, a.skipped === true ? 'skipped' : a.probe === true ? 'probe' : 'tried']);
@@ -30,21 +30,9 @@ describe('the last resort: a cooling candidate is tried last before the request 
 
   /** Two fixture CLIs, primary and fallback; `allowFirstOnly`: the allowlist excludes the fallback. */
   async function twoBackends(allowFirstOnly = false) {
-    const first = await fakeCliBackend(join(dir, 'first'));
-    const second = await fakeCliBackend(join(dir, 'second'));
-    runtime = await createRuntime({
-      config: {
-        agents: {
-          defaults: {
-            model: { primary: first.model, fallbacks: [second.model] },
-            cliBackends: { [first.backendId]: first.backend, [second.backendId]: second.backend },
-            ...(allowFirstOnly ? { models: { [first.model]: {} } } : {}),
-          },
-        },
-      },
-      storeLocation: join(dir, 'state'),
-    });
-    return { first, second, runtime };
+    const made = await twoCliRuntime(dir, ({ first }) => (allowFirstOnly ? { models: { [first.model]: {} } } : {}));
+    runtime = made.runtime;
+    return made;
   }
 
   it('after an auth cooldown with the key fixed, the request answers: the cooling candidate is tried after the live one failed', async () => {

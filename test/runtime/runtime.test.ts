@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, type RequestError, type RequestAttempt, type Runtime } from '../../src/index.js';
-import type { SafetynetConfigFile } from '../../src/config/types.js';
 import { CooldownStore } from '../../src/store/index.js';
 import { fakeCliBackend } from '../contract/harnesses.js';
+import { twoCliRuntime } from '../support/two-cli-runtime.js';
 import { waitForProcessWithEnv } from '../support/processes.js';
 
 describe('runtime', () => {
@@ -26,22 +26,10 @@ describe('runtime', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function twoBackends(extra: Partial<NonNullable<NonNullable<SafetynetConfigFile['agents']>['defaults']>> = {}) {
-    const first = await fakeCliBackend(join(dir, 'first'));
-    const second = await fakeCliBackend(join(dir, 'second'));
-    runtime = await createRuntime({
-      config: {
-        agents: {
-          defaults: {
-            model: { primary: first.model, fallbacks: [second.model] },
-            cliBackends: { [first.backendId]: first.backend, [second.backendId]: second.backend },
-            ...extra,
-          },
-        },
-      },
-      storeLocation: join(dir, 'state'),
-    });
-    return { first, second, runtime };
+  async function twoBackends() {
+    const made = await twoCliRuntime(dir);
+    runtime = made.runtime;
+    return made;
   }
 
   it('onAttempt reports each attempt as soon as it ends, in order', async () => {
@@ -94,21 +82,10 @@ describe('runtime', () => {
   });
 
   it('fallbacks outside the allowlist are reported as skipped attempts, never silently dropped', async () => {
-    const first = await fakeCliBackend(join(dir, 'first'));
-    const second = await fakeCliBackend(join(dir, 'second'));
+    const made = await twoCliRuntime(dir, ({ first }) => ({ models: { [first.model]: {} } }));
+    const { first, second } = made;
+    runtime = made.runtime;
     first.setMode('auth');
-    runtime = await createRuntime({
-      config: {
-        agents: {
-          defaults: {
-            model: { primary: first.model, fallbacks: [second.model] },
-            models: { [first.model]: {} },
-            cliBackends: { [first.backendId]: first.backend, [second.backendId]: second.backend },
-          },
-        },
-      },
-      storeLocation: join(dir, 'state'),
-    });
     const failure = (await runtime.run({ message: 'hi' }).catch((error: unknown) => error)) as RequestError;
     expect(failure.code).toBe('SAFETYNET_ALL_CANDIDATES_FAILED');
     expect(failure.attempts).toEqual([
